@@ -1,0 +1,206 @@
+//! The one error type of Maestro, with stable kinds that the C ABI and Python map 1:1.
+
+use std::fmt;
+
+/// Result alias used across the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The stable family of an [`Error`]. Numbers and names never change once released:
+/// the C status codes and Python exception classes are derived from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Input was malformed or violated a rule (bad id, bad JSON, cycle, schema violation).
+    Validation,
+    /// The named entity does not exist.
+    NotFound,
+    /// The state changed under the caller or the transition is not allowed from the current state.
+    Conflict,
+    /// The database stayed locked by another writer past the busy timeout.
+    Busy,
+    /// The storage engine failed (corruption, full disk, SQL error).
+    Storage,
+    /// A git operation failed.
+    Git,
+    /// A file-system operation failed.
+    Io,
+    /// A bug or broken invariant inside Maestro.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable lowercase name of the kind (`"validation"`, `"not_found"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Git => "git",
+            ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every failure Maestro reports. Messages name the entity, the id, the path of the
+/// offending field and, for transitions, `from → to`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input rejected before anything was written; `path` is a JSON pointer (`/tasks/2/id`)
+    /// or the name of the offending argument.
+    #[error("invalid {entity} at {path}: {message}")]
+    Validation {
+        /// The kind of document or entity being validated.
+        entity: &'static str,
+        /// Where in the input the problem is.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The entity with this id does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// Entity kind (`"session"`, `"task"`, ...).
+        entity: &'static str,
+        /// The id that was looked up.
+        id: String,
+    },
+    /// The requested state change is not allowed from the current state.
+    #[error("illegal transition of {entity} {id}: {from} → {to}")]
+    IllegalTransition {
+        /// Entity kind.
+        entity: &'static str,
+        /// Entity id.
+        id: String,
+        /// The state the entity is in.
+        from: String,
+        /// The state that was requested.
+        to: String,
+    },
+    /// The entity changed since the caller read it (a lost compare-and-swap), or a
+    /// precondition such as a pending approval does not hold.
+    #[error("conflict on {entity} {id}: {message}")]
+    Conflict {
+        /// Entity kind.
+        entity: &'static str,
+        /// Entity id.
+        id: String,
+        /// What did not match.
+        message: String,
+    },
+    /// Another writer held the database past the busy timeout.
+    #[error("database busy: {0}")]
+    Busy(String),
+    /// The storage engine failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The database file is unusable by this library (for example a newer schema).
+    #[error("incompatible database: {0}")]
+    Incompatible(String),
+    /// A git operation failed.
+    #[error("git error: {0}")]
+    Git(String),
+    /// A file-system operation failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A JSON document could not be encoded or decoded.
+    #[error("invalid JSON at {path}: {source}")]
+    Json {
+        /// Where the document came from or which field.
+        path: String,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A broken invariant inside Maestro.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation { .. } | Error::Json { .. } => ErrorKind::Validation,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::IllegalTransition { .. } | Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::Busy(_) => ErrorKind::Busy,
+            Error::Storage(e) if is_busy(e) => ErrorKind::Busy,
+            Error::Storage(_) | Error::Incompatible(_) => ErrorKind::Storage,
+            Error::Git(_) => ErrorKind::Git,
+            Error::Io(_) => ErrorKind::Io,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The JSON path of a validation error, if there is one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::Validation { path, .. } | Error::Json { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for a [`Error::Validation`].
+    pub fn validation(
+        entity: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Validation {
+            entity,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a [`Error::NotFound`].
+    pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.into(),
+        }
+    }
+
+    /// Shorthand for a [`Error::Conflict`].
+    pub fn conflict(
+        entity: &'static str,
+        id: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Conflict {
+            entity,
+            id: id.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a [`Error::IllegalTransition`].
+    pub fn illegal(
+        entity: &'static str,
+        id: impl Into<String>,
+        from: impl fmt::Display,
+        to: impl fmt::Display,
+    ) -> Self {
+        Error::IllegalTransition {
+            entity,
+            id: id.into(),
+            from: from.to_string(),
+            to: to.to_string(),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+    )
+}

@@ -1,0 +1,115 @@
+//! The change-feed event: one row per mutation, written in the mutation's transaction.
+
+use crate::macros::str_enum;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+str_enum!(
+    /// The kind of entity an event is about.
+    EntityKind, "event" {
+        /// A [`crate::Project`].
+        Project => "project",
+        /// A [`crate::Workflow`].
+        Workflow => "workflow",
+        /// A vote on a workflow's approval gate.
+        Vote => "vote",
+        /// A workflow's spec document version.
+        SpecDocument => "spec_document",
+        /// A project's steering document version.
+        SteeringDocument => "steering_document",
+        /// A [`crate::Session`].
+        Session => "session",
+        /// A [`crate::TimelineEvent`].
+        TimelineEvent => "timeline_event",
+        /// A [`crate::Task`].
+        Task => "task",
+        /// A [`crate::SessionTask`] link.
+        SessionTask => "session_task",
+        /// A [`crate::QueueItem`].
+        QueueItem => "queue_item",
+    }
+);
+
+/// The current version of every event type's payload. Readers ignore unknown fields.
+pub const EVENT_VERSION: u32 = 1;
+
+/// A committed change. `seq` is strictly increasing in commit order across all
+/// processes sharing the database; `payload` is the entity's full state after the change
+/// (or before it, for `*.deleted`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the feed; strictly increasing in commit order.
+    pub seq: i64,
+    /// When the change was committed.
+    pub at: Timestamp,
+    /// `"<entity>.<verb>"`, e.g. `"session.updated"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Version of the payload shape of this event type.
+    pub version: u32,
+    /// What kind of entity changed.
+    pub entity: EntityKind,
+    /// Which entity changed.
+    pub entity_id: String,
+    /// The project the entity belongs to.
+    pub project_id: String,
+    /// The workflow the entity belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
+    /// The entity's state as JSON.
+    pub payload: serde_json::Value,
+}
+
+/// An event about to be written; the store assigns `seq`.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// When the change happened.
+    pub at: Timestamp,
+    /// `"<entity>.<verb>"`.
+    pub kind: String,
+    /// Entity kind.
+    pub entity: EntityKind,
+    /// Entity id.
+    pub entity_id: String,
+    /// Owning project.
+    pub project_id: String,
+    /// Owning workflow, if any.
+    pub workflow_id: Option<String>,
+    /// Entity state as JSON.
+    pub payload: serde_json::Value,
+}
+
+/// Which events a reader wants. Empty fields match everything; all set fields must match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFilter {
+    /// Only these entity kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityKind>,
+    /// Only these event types (`"task.updated"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    /// Only this project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    /// Only this workflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
+    /// Only this entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+}
+
+impl EventFilter {
+    /// Whether `e` passes this filter.
+    pub fn matches(&self, e: &Event) -> bool {
+        (self.entities.is_empty() || self.entities.contains(&e.entity))
+            && (self.types.is_empty() || self.types.iter().any(|t| *t == e.kind))
+            && self.project_id.as_ref().is_none_or(|p| *p == e.project_id)
+            && self
+                .workflow_id
+                .as_ref()
+                .is_none_or(|w| Some(w) == e.workflow_id.as_ref())
+            && self.entity_id.as_ref().is_none_or(|i| *i == e.entity_id)
+    }
+}

@@ -1,0 +1,37 @@
+//! The change feed: every mutation writes an [`Event`] in its own transaction, readable
+//! from any process with `events_since` and pushed in-process by `subscribe`.
+
+mod event;
+mod subscribe;
+
+pub use event::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
+pub(crate) use subscribe::Subscribers;
+pub use subscribe::Subscription;
+
+use crate::error::{Error, Result};
+use crate::store::WriteTx;
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// An entity that is published on the change feed.
+pub(crate) trait FeedEntity: Serialize {
+    const ENTITY: EntityKind;
+    fn entity_id(&self) -> &str;
+    fn project_id(&self) -> &str;
+    fn workflow_id(&self) -> Option<&str>;
+}
+
+/// Writes the event for `verb` on `entity` into the current transaction.
+pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<()> {
+    let payload = serde_json::to_value(entity)
+        .map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
+    tx.append_event(&NewEvent {
+        at: Timestamp::now(),
+        kind: format!("{}.{verb}", E::ENTITY),
+        entity: E::ENTITY,
+        entity_id: entity.entity_id().to_owned(),
+        project_id: entity.project_id().to_owned(),
+        workflow_id: entity.workflow_id().map(str::to_owned),
+        payload,
+    })
+}

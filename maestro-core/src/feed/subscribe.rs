@@ -1,0 +1,65 @@
+//! In-process push of committed events.
+
+use super::{Event, EventFilter};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The live subscriptions of one handle. Events are delivered after their transaction
+/// commits, in commit order, never for a rolled-back transaction.
+#[derive(Default)]
+pub(crate) struct Subscribers {
+    list: Mutex<Vec<(EventFilter, Sender<Event>)>>,
+}
+
+impl Subscribers {
+    pub(crate) fn add(&self, filter: EventFilter) -> Subscription {
+        let (tx, rx) = channel();
+        self.list
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((filter, tx));
+        Subscription { rx }
+    }
+
+    pub(crate) fn publish(&self, events: &[Event]) {
+        if events.is_empty() {
+            return;
+        }
+        let mut list = self.list.lock().unwrap_or_else(|p| p.into_inner());
+        // A send fails only when the Subscription was dropped: forget it.
+        list.retain(|(filter, tx)| {
+            events
+                .iter()
+                .filter(|e| filter.matches(e))
+                .all(|e| tx.send(e.clone()).is_ok())
+        });
+    }
+}
+
+/// A stream of committed events matching a filter, pushed by the handle that created it.
+/// Only writes made through that handle (in this process) are pushed; use
+/// `events_since` to follow other processes. Dropping it unsubscribes.
+pub struct Subscription {
+    rx: Receiver<Event>,
+}
+
+impl Subscription {
+    /// Waits up to `timeout` for the next event; `None` on timeout or when the handle closed.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// The next event if one is already waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Every event already waiting, without blocking.
+    pub fn drain(&self) -> Vec<Event> {
+        self.rx.try_iter().collect()
+    }
+}

@@ -1,0 +1,49 @@
+//! # maestro-core
+//!
+//! An embeddable state engine for AI-agent orchestrators: projects, workflows moving
+//! through phase models with approval gates, agent sessions with an enforced status
+//! machine and timelines, task graphs with atomic claims, per-session queues, and a
+//! change feed written in the same transaction as every mutation.
+//!
+//! ```
+//! use maestro_core::{Maestro, NewProject, NewTask};
+//! let m = Maestro::open_in_memory()?;
+//! let p = m.projects().create(NewProject { name: "shop".into(), ..Default::default() })?;
+//! let t = m.tasks().create(NewTask::new(p.id.clone(), "DB schema"))?;
+//! assert_eq!(m.tasks().ready(&p.id)?[0].id, t.id);
+//! # Ok::<(), maestro_core::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod macros;
+
+pub mod error;
+pub mod feed;
+pub mod id;
+mod maestro;
+pub mod ops;
+pub mod project;
+pub mod queue;
+pub mod session;
+pub mod store;
+pub mod task;
+pub mod time;
+pub mod workflow;
+
+pub use error::{Error, ErrorKind, Result};
+pub use feed::{EntityKind, Event, EventFilter, Subscription};
+pub use id::{ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
+pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
+pub use project::{NewProject, Project, Projects};
+pub use queue::{QueueItem, QueueStatus, Queues};
+pub use session::{
+    NewSession, NewTimelineEvent, Session, SessionFilter, SessionStatus, SessionTree, Sessions,
+    SpawnSource, Strategy, TimelineEvent, TimelineType,
+};
+pub use store::sqlite::{Durability, SqliteOptions, SqliteStore};
+pub use task::{ClaimFilter, LinkStatus, NewTask, Priority, SessionTask, Task, TaskStatus, Tasks};
+pub use time::Timestamp;
+pub use workflow::{
+    builtin_model, Gate, GateState, HistoryEntry, HistoryKind, ModelRef, NewWorkflow, PhaseModel,
+    Quorum, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus, Workflows,
+};

@@ -1,0 +1,262 @@
+//! The handle: opens a store, hands out one namespace per area, runs batches and
+//! pushes committed events to in-process subscribers.
+
+use crate::error::{Error, Result};
+use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
+use crate::project::Projects;
+use crate::queue::Queues;
+use crate::session::Sessions;
+use crate::store::sqlite::{Durability, SqliteOptions, SqliteStore};
+use crate::store::{ReadTx, Store, WriteTx};
+use crate::task::Tasks;
+use crate::workflow::Workflows;
+use std::cell::RefCell;
+use std::path::Path;
+
+/// Something that runs reads and writes: the handle itself, or an open batch.
+pub(crate) trait Exec {
+    fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
+    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
+}
+
+/// The execution context a namespace runs its operations in.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a>(&'a dyn Exec);
+
+impl Ctx<'_> {
+    /// Runs `f` as one atomic write.
+    pub(crate) fn write<T>(self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.0.write_dyn(&mut |tx| {
+            let f = f
+                .take()
+                .ok_or_else(|| Error::Internal("write closure ran twice".into()))?;
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Internal("write closure did not run".into()))
+    }
+
+    /// Runs `f` on one consistent snapshot.
+    pub(crate) fn read<T>(self, f: impl FnOnce(&dyn ReadTx) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.0.read_dyn(&mut |tx| {
+            let f = f
+                .take()
+                .ok_or_else(|| Error::Internal("read closure ran twice".into()))?;
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Internal("read closure did not run".into()))
+    }
+}
+
+/// How to open a [`Maestro`] on SQLite.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// SQLite settings: durability, busy timeout.
+    pub sqlite: SqliteOptions,
+}
+
+impl Options {
+    /// Options with the given durability and defaults for the rest.
+    pub fn durability(d: Durability) -> Self {
+        Options {
+            sqlite: SqliteOptions {
+                durability: d,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// An open Maestro state store. `Send + Sync`: share one handle between threads (for
+/// example in an `Arc`). Every operation is one atomic transaction; many processes may
+/// open the same database file at once.
+pub struct Maestro {
+    store: Box<dyn Store>,
+    subscribers: Subscribers,
+}
+
+impl Exec for Maestro {
+    fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
+        let events = self.store.write(f)?;
+        self.subscribers.publish(&events);
+        Ok(())
+    }
+
+    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+        self.store.read(f)
+    }
+}
+
+/// A group of operations committed together: all of them or none. Inside a batch,
+/// each operation that fails is undone on its own (a savepoint), so the caller may
+/// handle the error and go on; returning `Err` from the batch rolls everything back.
+pub struct Batch<'t> {
+    tx: RefCell<&'t mut dyn WriteTx>,
+}
+
+impl Exec for Batch<'_> {
+    fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
+        let mut tx = self
+            .tx
+            .try_borrow_mut()
+            .map_err(|_| Error::Internal("nested batch operation".into()))?;
+        tx.savepoint(f)
+    }
+
+    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+        let tx = self
+            .tx
+            .try_borrow()
+            .map_err(|_| Error::Internal("nested batch operation".into()))?;
+        let tx: &dyn WriteTx = &**tx;
+        f(tx)
+    }
+}
+
+macro_rules! namespaces {
+    ($ty:ty) => {
+        impl $ty {
+            /// Projects and their steering documents.
+            pub fn projects(&self) -> Projects<'_> {
+                Projects(Ctx(self))
+            }
+            /// Workflows, phases, approvals, history and spec documents.
+            pub fn workflows(&self) -> Workflows<'_> {
+                Workflows(Ctx(self))
+            }
+            /// Agent sessions and their timelines.
+            pub fn sessions(&self) -> Sessions<'_> {
+                Sessions(Ctx(self))
+            }
+            /// Tasks, dependencies, the ready set and claims.
+            pub fn tasks(&self) -> Tasks<'_> {
+                Tasks(Ctx(self))
+            }
+            /// Per-session queues.
+            pub fn queues(&self) -> Queues<'_> {
+                Queues(Ctx(self))
+            }
+            /// The change feed.
+            pub fn events(&self) -> Events<'_> {
+                Events {
+                    ctx: Ctx(self),
+                    subscribers: self.subscribers(),
+                }
+            }
+        }
+    };
+}
+
+namespaces!(Maestro);
+namespaces!(Batch<'_>);
+
+impl Batch<'_> {
+    fn subscribers(&self) -> Option<&Subscribers> {
+        None
+    }
+}
+
+impl Maestro {
+    fn subscribers(&self) -> Option<&Subscribers> {
+        Some(&self.subscribers)
+    }
+
+    /// Opens (creating if needed, mode 0600) the SQLite database at `path` and migrates it.
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
+        Ok(Self::with_store(Box::new(SqliteStore::open(
+            path.as_ref(),
+            options.sqlite,
+        )?)))
+    }
+
+    /// A private in-memory database, gone when the handle drops.
+    pub fn open_in_memory() -> Result<Self> {
+        Ok(Self::with_store(Box::new(SqliteStore::open_in_memory()?)))
+    }
+
+    /// A handle over any [`Store`] implementation.
+    pub fn with_store(store: Box<dyn Store>) -> Self {
+        Maestro {
+            store,
+            subscribers: Subscribers::default(),
+        }
+    }
+
+    /// Runs `f` as one transaction: every operation inside commits together or not at all.
+    /// Subscribers see the batch's events after the commit.
+    pub fn batch<T>(&self, f: impl FnOnce(&Batch<'_>) -> Result<T>) -> Result<T> {
+        Ctx(self).write(|tx| {
+            let batch = Batch {
+                tx: RefCell::new(tx),
+            };
+            f(&batch)
+        })
+    }
+
+    /// Writes a consistent copy of the database to `dest` with SQLite's backup API.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
+        self.store.backup(dest.as_ref())
+    }
+
+    /// Runs the store's integrity check.
+    pub fn check_integrity(&self) -> Result<()> {
+        self.store.check_integrity()
+    }
+}
+
+/// The change feed.
+#[derive(Clone, Copy)]
+pub struct Events<'a> {
+    ctx: Ctx<'a>,
+    subscribers: Option<&'a Subscribers>,
+}
+
+/// The most events one `since` call returns.
+pub const MAX_EVENTS_PER_CALL: usize = 100_000;
+
+impl Events<'_> {
+    /// Events after `seq` matching `filter`, in commit order, at most `limit` (capped
+    /// at [`MAX_EVENTS_PER_CALL`]). Pass the last `seq` you saw to resume after a disconnect.
+    pub fn since(&self, seq: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>> {
+        self.ctx
+            .read(|tx| tx.events_since(seq, filter, limit.min(MAX_EVENTS_PER_CALL)))
+    }
+
+    /// The highest committed `seq` (0 when the feed is empty).
+    pub fn latest_seq(&self) -> Result<i64> {
+        self.ctx.read(|tx| tx.latest_seq())
+    }
+
+    /// The entity's state as JSON as of feed position `seq`; `None` if it did not exist
+    /// then (not yet created, or deleted).
+    pub fn state_at(
+        &self,
+        entity: EntityKind,
+        id: &str,
+        seq: i64,
+    ) -> Result<Option<serde_json::Value>> {
+        self.ctx.read(|tx| {
+            Ok(tx
+                .event_at(entity, id, seq)?
+                .filter(|e| !e.kind.ends_with(".deleted"))
+                .map(|e| e.payload))
+        })
+    }
+
+    /// Pushes every event committed through this handle from now on that matches
+    /// `filter`. Not available inside a batch.
+    pub fn subscribe(&self, filter: EventFilter) -> Result<Subscription> {
+        self.subscribers.map(|s| s.add(filter)).ok_or_else(|| {
+            Error::validation(
+                "event",
+                "subscribe",
+                "subscribe on the handle, not inside a batch",
+            )
+        })
+    }
+}

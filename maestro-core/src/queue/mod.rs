@@ -1,0 +1,304 @@
+//! Per-session FIFO queues (seed 004): queued → processing → completed | failed |
+//! skipped; queued → skipped. At most one item is processing per session.
+
+use crate::error::{Error, Result};
+use crate::feed::{self, EntityKind, FeedEntity};
+use crate::id::{ProjectId, QueueItemId, SessionId, TaskId};
+use crate::macros::str_enum;
+use crate::maestro::Ctx;
+use crate::session::{self, Session};
+use crate::store::WriteTx;
+use crate::task::{self, TaskStatus};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+str_enum!(
+    /// Where a queue item is.
+    QueueStatus, "queue_item" {
+        /// Waiting its turn.
+        Queued => "queued",
+        /// Taken by `next`; the session works on it.
+        Processing => "processing",
+        /// Done.
+        Completed => "completed",
+        /// Failed.
+        Failed => "failed",
+        /// Skipped.
+        Skipped => "skipped",
+    }
+);
+
+impl QueueStatus {
+    /// queued → processing | skipped; processing → completed | failed | skipped.
+    pub fn can_become(self, to: QueueStatus) -> bool {
+        use QueueStatus::*;
+        matches!(
+            (self, to),
+            (Queued, Processing)
+                | (Queued, Skipped)
+                | (Processing, Completed)
+                | (Processing, Failed)
+                | (Processing, Skipped)
+        )
+    }
+}
+
+/// One entry of a session's queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    /// Unique id.
+    pub id: QueueItemId,
+    /// The session owning the queue.
+    pub session_id: SessionId,
+    /// Owning project.
+    pub project_id: ProjectId,
+    /// The task to work on.
+    pub task_id: TaskId,
+    /// FIFO position, increasing.
+    pub position: i64,
+    /// Current status.
+    pub status: QueueStatus,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Compare-and-swap token.
+    pub version: i64,
+}
+
+impl FeedEntity for QueueItem {
+    const ENTITY: EntityKind = EntityKind::QueueItem;
+    fn entity_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn project_id(&self) -> &str {
+        self.project_id.as_str()
+    }
+    fn workflow_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Operations on session queues.
+#[derive(Clone, Copy)]
+pub struct Queues<'a>(pub(crate) Ctx<'a>);
+
+fn set_status(tx: &mut dyn WriteTx, item: &QueueItem, to: QueueStatus) -> Result<QueueItem> {
+    if !item.status.can_become(to) {
+        return Err(Error::illegal(
+            "queue_item",
+            item.id.as_str(),
+            item.status,
+            to,
+        ));
+    }
+    let mut next = item.clone();
+    next.status = to;
+    next.version = item.version + 1;
+    next.updated_at = Timestamp::now();
+    if !tx.update_queue_item(&next, item.version)? {
+        return Err(Error::conflict(
+            "queue_item",
+            item.id.as_str(),
+            format!("changed since version {}", item.version),
+        ));
+    }
+    feed::emit(tx, "updated", &next)?;
+    Ok(next)
+}
+
+pub(crate) fn enqueue_in(tx: &mut dyn WriteTx, s: &Session, task_id: &TaskId) -> Result<QueueItem> {
+    if s.status.is_terminal() {
+        return Err(Error::conflict(
+            "session",
+            s.id.as_str(),
+            format!("status is {}; ended sessions take no work", s.status),
+        ));
+    }
+    let t = task::load(tx, task_id)?;
+    if t.project_id != s.project_id {
+        return Err(Error::validation(
+            "queue_item",
+            "task_id",
+            format!("task {task_id} belongs to project {}", t.project_id),
+        ));
+    }
+    if tx.queue(s.id.as_str())?.iter().any(|q| {
+        q.task_id == *task_id && matches!(q.status, QueueStatus::Queued | QueueStatus::Processing)
+    }) {
+        return Err(Error::conflict(
+            "queue_item",
+            task_id.as_str(),
+            format!("task already waiting in the queue of {}", s.id),
+        ));
+    }
+    let now = Timestamp::now();
+    let item = QueueItem {
+        id: QueueItemId::generate(),
+        session_id: s.id.clone(),
+        project_id: s.project_id.clone(),
+        task_id: task_id.clone(),
+        position: tx.max_queue_position(s.id.as_str())? + 1,
+        status: QueueStatus::Queued,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    tx.insert_queue_item(&item)?;
+    feed::emit(tx, "created", &item)?;
+    Ok(item)
+}
+
+/// Ends a session's queue when the session ends: the processing item fails, queued ones are skipped.
+pub(crate) fn release_in(tx: &mut dyn WriteTx, s: &Session) -> Result<()> {
+    for item in tx.queue(s.id.as_str())? {
+        match item.status {
+            QueueStatus::Processing => set_status(tx, &item, QueueStatus::Failed)?,
+            QueueStatus::Queued => set_status(tx, &item, QueueStatus::Skipped)?,
+            _ => continue,
+        };
+    }
+    Ok(())
+}
+
+fn processing(tx: &dyn crate::store::ReadTx, session: &SessionId) -> Result<Option<QueueItem>> {
+    Ok(tx
+        .queue(session.as_str())?
+        .into_iter()
+        .find(|q| q.status == QueueStatus::Processing))
+}
+
+impl Queues<'_> {
+    /// Appends a task to the end of the session's queue.
+    pub fn enqueue(&self, session: &SessionId, task: &TaskId) -> Result<QueueItem> {
+        self.0.write(|tx| {
+            let s = session::load(tx, session)?;
+            enqueue_in(tx, &s, task)
+        })
+    }
+
+    /// The session's queue in FIFO order, every status included.
+    pub fn list(&self, session: &SessionId) -> Result<Vec<QueueItem>> {
+        self.0.read(|tx| {
+            session::load(tx, session)?;
+            tx.queue(session.as_str())
+        })
+    }
+
+    /// Atomically takes the first queued item whose task is ready (todo with every
+    /// dependency completed): the item becomes processing, the task in_progress, the
+    /// session working, and task_started is written. `None` when no queued item is
+    /// ready. A conflict if the session is already processing an item.
+    pub fn next(&self, session: &SessionId) -> Result<Option<QueueItem>> {
+        self.0.write(|tx| {
+            let s = session::load(tx, session)?;
+            if let Some(p) = processing(tx, session)? {
+                return Err(Error::conflict(
+                    "session",
+                    session.as_str(),
+                    format!(
+                        "already processing queue item {} (task {})",
+                        p.id, p.task_id
+                    ),
+                ));
+            }
+            for item in tx.queue(session.as_str())? {
+                if item.status != QueueStatus::Queued {
+                    continue;
+                }
+                let t = task::load(tx, &item.task_id)?;
+                if t.status != TaskStatus::Todo || !tx.dependencies_met(t.id.as_str())? {
+                    continue;
+                }
+                let s = session::start_work(tx, &s)?;
+                task::change_status(tx, &t, TaskStatus::InProgress, Some(&s), None)?;
+                return set_status(tx, &item, QueueStatus::Processing).map(Some);
+            }
+            Ok(None)
+        })
+    }
+
+    fn finish(
+        &self,
+        session: &SessionId,
+        to: QueueStatus,
+        reason: Option<&str>,
+    ) -> Result<QueueItem> {
+        self.0.write(|tx| {
+            let s = session::load(tx, session)?;
+            let item = processing(tx, session)?.ok_or_else(|| {
+                Error::conflict("session", session.as_str(), "no queue item is processing")
+            })?;
+            let t = task::load(tx, &item.task_id)?;
+            let task_to = match to {
+                QueueStatus::Completed => TaskStatus::Completed,
+                QueueStatus::Failed => TaskStatus::Failed,
+                _ => TaskStatus::Todo,
+            };
+            if t.status != task_to {
+                task::change_status(tx, &t, task_to, Some(&s), reason)?;
+            }
+            let done = set_status(tx, &item, to)?;
+            session::settle(tx, session)?;
+            Ok(done)
+        })
+    }
+
+    /// Completes the processing item and its task (task_completed carries the duration);
+    /// the session returns to idle.
+    pub fn complete(&self, session: &SessionId) -> Result<QueueItem> {
+        self.finish(session, QueueStatus::Completed, None)
+    }
+
+    /// Fails the processing item and its task.
+    pub fn fail(&self, session: &SessionId, reason: &str) -> Result<QueueItem> {
+        self.finish(session, QueueStatus::Failed, Some(reason))
+    }
+
+    /// Skips an item: a queued one is dropped; a processing one gives its task back to `todo`.
+    pub fn skip(&self, session: &SessionId, item: &QueueItemId) -> Result<QueueItem> {
+        let is_processing = self.0.read(|tx| {
+            let q = tx
+                .queue_item(item.as_str())?
+                .ok_or_else(|| Error::not_found("queue_item", item.as_str()))?;
+            if q.session_id != *session {
+                return Err(Error::not_found("queue_item", item.as_str()));
+            }
+            Ok(q.status == QueueStatus::Processing)
+        })?;
+        if is_processing {
+            return self.finish(session, QueueStatus::Skipped, Some("skipped"));
+        }
+        self.0.write(|tx| {
+            let q = tx
+                .queue_item(item.as_str())?
+                .ok_or_else(|| Error::not_found("queue_item", item.as_str()))?;
+            set_status(tx, &q, QueueStatus::Skipped)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueueStatus::{self, *};
+
+    #[test]
+    fn transition_table() {
+        let legal = [
+            (Queued, Processing),
+            (Queued, Skipped),
+            (Processing, Completed),
+            (Processing, Failed),
+            (Processing, Skipped),
+        ];
+        for from in QueueStatus::ALL {
+            for to in QueueStatus::ALL {
+                assert_eq!(
+                    from.can_become(*to),
+                    legal.contains(&(*from, *to)),
+                    "{from} → {to}"
+                );
+            }
+        }
+    }
+}

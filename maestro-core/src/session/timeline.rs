@@ -1,0 +1,203 @@
+//! Session timelines: append-only events of 13 types.
+
+use crate::error::{Error, Result};
+use crate::feed::{self, EntityKind, FeedEntity};
+use crate::id::{ProjectId, SessionId, TaskId, TimelineEventId};
+use crate::macros::str_enum;
+use crate::store::WriteTx;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+str_enum!(
+    /// The 13 timeline event types of seed 004.
+    TimelineType, "timeline_event" {
+        /// The session was spawned.
+        SessionStarted => "session_started",
+        /// The session ended (completed or stopped).
+        SessionStopped => "session_stopped",
+        /// A notable point reached.
+        Milestone => "milestone",
+        /// Work on a task began.
+        TaskStarted => "task_started",
+        /// A task was completed; metadata carries `duration_ms`.
+        TaskCompleted => "task_completed",
+        /// A task failed.
+        TaskFailed => "task_failed",
+        /// A task was skipped.
+        TaskSkipped => "task_skipped",
+        /// A task is blocked.
+        TaskBlocked => "task_blocked",
+        /// Progress report; metadata carries `progress` in [0, 1].
+        Progress => "progress",
+        /// The agent needs input from a human.
+        NeedsInput => "needs_input",
+        /// An error occurred (a failed session writes one automatically).
+        Error => "error",
+        /// A document was added.
+        DocAdded => "doc_added",
+        /// A prompt was received.
+        PromptReceived => "prompt_received",
+    }
+);
+
+impl TimelineType {
+    /// Whether events of this type must name a task.
+    pub fn needs_task(self) -> bool {
+        matches!(
+            self,
+            TimelineType::TaskStarted
+                | TimelineType::TaskCompleted
+                | TimelineType::TaskFailed
+                | TimelineType::TaskSkipped
+                | TimelineType::TaskBlocked
+        )
+    }
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// Unique, time-sortable id.
+    pub id: TimelineEventId,
+    /// The session.
+    pub session_id: SessionId,
+    /// Owning project.
+    pub project_id: ProjectId,
+    /// The session's workflow, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: TimelineType,
+    /// When.
+    pub at: Timestamp,
+    /// Human-readable message.
+    pub message: String,
+    /// The task concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
+    /// Free-form details.
+    pub metadata: serde_json::Value,
+}
+
+impl FeedEntity for TimelineEvent {
+    const ENTITY: EntityKind = EntityKind::TimelineEvent;
+    fn entity_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn project_id(&self) -> &str {
+        self.project_id.as_str()
+    }
+    fn workflow_id(&self) -> Option<&str> {
+        self.workflow_id.as_deref()
+    }
+}
+
+/// Input of [`crate::Sessions::append`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTimelineEvent {
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: TimelineType,
+    /// Message, up to 64 KiB.
+    #[serde(default)]
+    pub message: String,
+    /// Required for the `task_*` types.
+    #[serde(default)]
+    pub task_id: Option<TaskId>,
+    /// A JSON object; `progress` events need `{"progress": 0..1}`.
+    #[serde(default = "empty_object")]
+    pub metadata: serde_json::Value,
+}
+
+pub(crate) fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(Default::default())
+}
+
+impl NewTimelineEvent {
+    /// An event of `kind` with a message and no task.
+    pub fn new(kind: TimelineType, message: impl Into<String>) -> Self {
+        NewTimelineEvent {
+            kind,
+            message: message.into(),
+            task_id: None,
+            metadata: empty_object(),
+        }
+    }
+
+    /// Checks the rules of the event type.
+    pub fn validate(&self) -> Result<()> {
+        if self.message.len() > 65_536 {
+            return Err(Error::validation(
+                "timeline_event",
+                "message",
+                "longer than 65536 bytes",
+            ));
+        }
+        if !self.metadata.is_object() {
+            return Err(Error::validation(
+                "timeline_event",
+                "metadata",
+                "must be a JSON object",
+            ));
+        }
+        if self.kind.needs_task() && self.task_id.is_none() {
+            return Err(Error::validation(
+                "timeline_event",
+                "task_id",
+                format!("{} events need a task_id", self.kind),
+            ));
+        }
+        if self.kind == TimelineType::Progress {
+            match self.metadata.get("progress").and_then(|p| p.as_f64()) {
+                Some(p) if (0.0..=1.0).contains(&p) => {}
+                _ => {
+                    return Err(Error::validation(
+                        "timeline_event",
+                        "metadata/progress",
+                        "progress events need a number in [0, 1]",
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends an event to a session's timeline inside `tx`. A `task_completed` event gets
+/// `duration_ms` since the session's last `task_started` for the same task.
+pub(crate) fn append(
+    tx: &mut dyn WriteTx,
+    session: &super::Session,
+    new: NewTimelineEvent,
+) -> Result<TimelineEvent> {
+    let at = Timestamp::now();
+    let mut metadata = new.metadata;
+    if let (TimelineType::TaskCompleted, Some(task)) = (new.kind, &new.task_id) {
+        if let Some(start) = tx.last_timeline(
+            session.id.as_str(),
+            task.as_str(),
+            TimelineType::TaskStarted,
+        )? {
+            if let Some(obj) = metadata.as_object_mut() {
+                obj.entry("duration_ms")
+                    .or_insert_with(|| (at.0 - start.at.0).max(0).into());
+            }
+        }
+    }
+    let e = TimelineEvent {
+        id: TimelineEventId::generate(),
+        session_id: session.id.clone(),
+        project_id: session.project_id.clone(),
+        workflow_id: session.workflow_id.as_ref().map(|w| w.to_string()),
+        kind: new.kind,
+        at,
+        message: new.message,
+        task_id: new.task_id,
+        metadata,
+    };
+    tx.insert_timeline(&e)?;
+    feed::emit(tx, "appended", &e)?;
+    Ok(e)
+}

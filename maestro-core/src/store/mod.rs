@@ -1,0 +1,169 @@
+//! The storage seam. Domain rules live above these traits; implementations only
+//! persist and query. A second backend (e.g. PostgreSQL) implements [`Store`],
+//! [`ReadTx`] and [`WriteTx`] and runs the conformance suite in `tests/conformance.rs`.
+
+pub mod sqlite;
+
+use crate::error::Result;
+use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
+use crate::project::Project;
+use crate::queue::QueueItem;
+use crate::session::{Session, SessionFilter, TimelineEvent, TimelineType};
+use crate::task::{ClaimFilter, SessionTask, Task};
+use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
+use std::path::Path;
+
+/// A storage backend. Implementations are `Send + Sync`; every call to [`Store::write`]
+/// is one atomic transaction serialised with every other writer (in any process), and
+/// [`Store::read`] sees one consistent snapshot without waiting for writers.
+pub trait Store: Send + Sync {
+    /// Runs `f` in a read-only snapshot.
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
+
+    /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back
+    /// everything otherwise. Returns the feed events the transaction committed.
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<Event>>;
+
+    /// Writes a consistent copy of the whole database to `dest` (a new file).
+    fn backup(&self, dest: &Path) -> Result<()>;
+
+    /// Runs the backend's own consistency check; `Ok(())` when the store is sound.
+    fn check_integrity(&self) -> Result<()>;
+}
+
+/// Queries available inside any transaction.
+pub trait ReadTx {
+    /// Project by id.
+    fn project(&self, id: &str) -> Result<Option<Project>>;
+    /// Project by unique name.
+    fn project_by_name(&self, name: &str) -> Result<Option<Project>>;
+    /// All projects, oldest first.
+    fn projects(&self) -> Result<Vec<Project>>;
+
+    /// Workflow by id.
+    fn workflow(&self, id: &str) -> Result<Option<Workflow>>;
+    /// A project's workflows, oldest first.
+    fn workflows(&self, project: &str) -> Result<Vec<Workflow>>;
+    /// A workflow's history, in commit order.
+    fn history(&self, workflow: &str) -> Result<Vec<HistoryEntry>>;
+    /// Votes cast on a workflow's gates during `epoch`, in commit order.
+    fn votes(&self, workflow: &str, epoch: i64) -> Result<Vec<Vote>>;
+    /// Highest version of a spec document, 0 when there is none.
+    fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64>;
+    /// One version of a spec document.
+    fn spec_document(
+        &self,
+        workflow: &str,
+        kind: &str,
+        version: i64,
+    ) -> Result<Option<SpecDocument>>;
+    /// Every version of a spec document, oldest first.
+    fn spec_documents(&self, workflow: &str, kind: &str) -> Result<Vec<SpecDocument>>;
+    /// Highest version of a steering document, 0 when there is none.
+    fn latest_steering_version(&self, project: &str, domain: &str) -> Result<i64>;
+    /// The latest version of each steering domain of a project, ordered by domain.
+    fn latest_steering_documents(&self, project: &str) -> Result<Vec<SteeringDocument>>;
+
+    /// Session by id.
+    fn session(&self, id: &str) -> Result<Option<Session>>;
+    /// Sessions matching the filter, oldest first.
+    fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>>;
+    /// Non-terminal sessions whose last heartbeat and last timeline event are older than `cutoff_ms`.
+    fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>>;
+    /// A session's timeline, in append order.
+    fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>>;
+    /// The latest timeline event of `kind` for `task` in `session`.
+    fn last_timeline(
+        &self,
+        session: &str,
+        task: &str,
+        kind: TimelineType,
+    ) -> Result<Option<TimelineEvent>>;
+
+    /// Task by id, with its dependencies.
+    fn task(&self, id: &str) -> Result<Option<Task>>;
+    /// A project's tasks, oldest first.
+    fn tasks(&self, project: &str) -> Result<Vec<Task>>;
+    /// Direct subtasks of a task, oldest first.
+    fn task_children(&self, parent: &str) -> Result<Vec<Task>>;
+    /// Every dependency edge `(task, depends_on)` of a project.
+    fn dependency_edges(&self, project: &str) -> Result<Vec<(String, String)>>;
+    /// Ready tasks (todo, every dependency completed) of a project matching `filter`,
+    /// by priority (highest first), then age, then id; at most `limit`.
+    fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>>;
+    /// Whether every dependency of the task is completed.
+    fn dependencies_met(&self, task: &str) -> Result<bool>;
+    /// The link between a session and a task.
+    fn link(&self, session: &str, task: &str) -> Result<Option<SessionTask>>;
+    /// A session's links, oldest first.
+    fn links_of_session(&self, session: &str) -> Result<Vec<SessionTask>>;
+    /// A task's links, oldest first.
+    fn links_of_task(&self, task: &str) -> Result<Vec<SessionTask>>;
+
+    /// Queue item by id.
+    fn queue_item(&self, id: &str) -> Result<Option<QueueItem>>;
+    /// A session's queue in position order.
+    fn queue(&self, session: &str) -> Result<Vec<QueueItem>>;
+    /// Highest position used in a session's queue, 0 when empty.
+    fn max_queue_position(&self, session: &str) -> Result<i64>;
+
+    /// Events with `seq > after` matching `filter`, ascending, at most `limit`.
+    fn events_since(&self, after: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>>;
+    /// The latest event about an entity with `seq <= at_seq`.
+    fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>>;
+    /// The highest committed `seq`, 0 for an empty feed.
+    fn latest_seq(&self) -> Result<i64>;
+}
+
+/// Mutations, available inside a write transaction. `update_*` methods are
+/// compare-and-swap: they write only when the stored version equals `expected_version`
+/// and return whether they wrote.
+pub trait WriteTx: ReadTx {
+    /// Inserts a project.
+    fn insert_project(&mut self, p: &Project) -> Result<()>;
+    /// Deletes a project and everything it owns.
+    fn delete_project(&mut self, id: &str) -> Result<()>;
+
+    /// Inserts a workflow.
+    fn insert_workflow(&mut self, w: &Workflow) -> Result<()>;
+    /// Compare-and-swap update of a workflow.
+    fn update_workflow(&mut self, w: &Workflow, expected_version: i64) -> Result<bool>;
+    /// Appends a history row (its `seq` is assigned by the store).
+    fn insert_history(&mut self, h: &HistoryEntry) -> Result<()>;
+    /// Inserts a vote.
+    fn insert_vote(&mut self, v: &Vote) -> Result<()>;
+    /// Inserts a spec document version.
+    fn insert_spec_document(&mut self, d: &SpecDocument) -> Result<()>;
+    /// Inserts a steering document version.
+    fn insert_steering_document(&mut self, d: &SteeringDocument) -> Result<()>;
+
+    /// Inserts a session.
+    fn insert_session(&mut self, s: &Session) -> Result<()>;
+    /// Compare-and-swap update of a session.
+    fn update_session(&mut self, s: &Session, expected_version: i64) -> Result<bool>;
+    /// Appends a timeline event.
+    fn insert_timeline(&mut self, e: &TimelineEvent) -> Result<()>;
+
+    /// Inserts a task and its dependency edges.
+    fn insert_task(&mut self, t: &Task) -> Result<()>;
+    /// Compare-and-swap update of a task's fields (not its dependencies).
+    fn update_task(&mut self, t: &Task, expected_version: i64) -> Result<bool>;
+    /// Adds a dependency edge.
+    fn insert_dependency(&mut self, task: &str, depends_on: &str) -> Result<()>;
+    /// Removes a dependency edge; returns whether it existed.
+    fn delete_dependency(&mut self, task: &str, depends_on: &str) -> Result<bool>;
+    /// Inserts or replaces the link between a session and a task.
+    fn upsert_link(&mut self, l: &SessionTask) -> Result<()>;
+
+    /// Inserts a queue item.
+    fn insert_queue_item(&mut self, q: &QueueItem) -> Result<()>;
+    /// Compare-and-swap update of a queue item.
+    fn update_queue_item(&mut self, q: &QueueItem, expected_version: i64) -> Result<bool>;
+
+    /// Appends a feed event; the store assigns `seq` and reports it after commit.
+    fn append_event(&mut self, e: &NewEvent) -> Result<()>;
+
+    /// Runs `f` so that, if it fails, only its own writes are undone and the enclosing
+    /// transaction goes on.
+    fn savepoint(&mut self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
+}

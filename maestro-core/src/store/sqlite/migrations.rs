@@ -1,0 +1,174 @@
+//! Numbered schema migrations, tracked in `schema_migrations`, each applied in its own
+//! `BEGIN IMMEDIATE` transaction so concurrent openers apply each exactly once.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+
+/// Every migration, in order; the number is the index + 1. Never edit a released one:
+/// add a new entry.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the foundation schema.
+    r#"
+CREATE TABLE projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, root TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE TABLE workflows (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    feature TEXT NOT NULL, request TEXT NOT NULL, model TEXT NOT NULL, phase TEXT NOT NULL,
+    status TEXT NOT NULL, epoch INTEGER NOT NULL, fail_reason TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ended_at INTEGER, version INTEGER NOT NULL
+);
+CREATE INDEX workflows_project ON workflows(project_id, created_at);
+CREATE TABLE workflow_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, phase TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL,
+    actor TEXT NOT NULL, details TEXT NOT NULL
+);
+CREATE INDEX workflow_history_workflow ON workflow_history(workflow_id);
+CREATE TABLE votes (
+    id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, epoch INTEGER NOT NULL, from_phase TEXT NOT NULL, to_phase TEXT NOT NULL,
+    voter TEXT NOT NULL, approve INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL,
+    UNIQUE (workflow_id, epoch, to_phase, voter)
+);
+CREATE TABLE spec_documents (
+    workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
+    kind TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL, author TEXT NOT NULL,
+    created_at INTEGER NOT NULL, PRIMARY KEY (workflow_id, kind, version)
+) WITHOUT ROWID;
+CREATE TABLE steering_documents (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, domain TEXT NOT NULL,
+    version INTEGER NOT NULL, content TEXT NOT NULL, audiences TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, domain, version)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    workflow_id TEXT REFERENCES workflows(id) ON DELETE CASCADE, name TEXT NOT NULL, role TEXT NOT NULL,
+    strategy TEXT NOT NULL, status TEXT NOT NULL,
+    parent_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+    spawn_source TEXT NOT NULL, env TEXT NOT NULL, metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, completed_at INTEGER,
+    last_activity INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE INDEX sessions_project ON sessions(project_id, created_at);
+CREATE INDEX sessions_parent ON sessions(parent_session_id);
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    workflow_id TEXT REFERENCES workflows(id) ON DELETE CASCADE,
+    parent_id TEXT REFERENCES tasks(id) ON DELETE CASCADE,
+    title TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL, priority INTEGER NOT NULL,
+    labels TEXT NOT NULL, estimate REAL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE INDEX tasks_project ON tasks(project_id, created_at);
+CREATE INDEX tasks_parent ON tasks(parent_id);
+CREATE TABLE task_deps (
+    task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    depends_on TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    PRIMARY KEY (task_id, depends_on)
+) WITHOUT ROWID;
+CREATE INDEX task_deps_reverse ON task_deps(depends_on);
+CREATE TABLE session_tasks (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, status TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, task_id)
+) WITHOUT ROWID;
+CREATE INDEX session_tasks_task ON session_tasks(task_id);
+CREATE TABLE queue_items (
+    id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, status TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE INDEX queue_items_session ON queue_items(session_id, position);
+CREATE UNIQUE INDEX queue_one_processing ON queue_items(session_id) WHERE status = 'processing';
+CREATE TABLE timeline_events (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL,
+    message TEXT NOT NULL, task_id TEXT, metadata TEXT NOT NULL
+);
+CREATE INDEX timeline_session ON timeline_events(session_id);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL,
+    version INTEGER NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+    project_id TEXT NOT NULL, workflow_id TEXT, payload TEXT NOT NULL
+);
+"#,
+    // 2: indexes for the claim / ready path and for time travel by entity.
+    r#"
+CREATE INDEX tasks_ready ON tasks(project_id, status, priority DESC, created_at, id);
+CREATE INDEX events_entity ON events(entity, entity_id);
+CREATE INDEX sessions_live ON sessions(status, last_activity);
+"#,
+];
+
+/// The schema version this library writes.
+pub fn latest() -> usize {
+    MIGRATIONS.len()
+}
+
+/// The highest migration applied to the database, 0 for a new one.
+pub fn current(conn: &Connection) -> Result<usize> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
+    let v: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(v as usize)
+}
+
+/// Applies every migration up to `target` that the database lacks. A database newer than
+/// this library is refused rather than touched.
+pub fn migrate_to(conn: &Connection, target: usize) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(target) {
+        let version = i + 1;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = (|| -> Result<()> {
+            conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+            let have = current(conn)?;
+            if have > MIGRATIONS.len() {
+                return Err(Error::Incompatible(format!(
+                    "database schema version {have} is newer than this library's {}",
+                    MIGRATIONS.len()
+                )));
+            }
+            if have >= version {
+                return Ok(());
+            }
+            conn.execute_batch(sql)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                (version as i64, crate::time::now_ms()),
+            )?;
+            Ok(())
+        })();
+        match step {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    let have = current(conn)?;
+    if have > MIGRATIONS.len() {
+        return Err(Error::Incompatible(format!(
+            "database schema version {have} is newer than this library's {}",
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! The embedded default store: SQLite in WAL mode. The only module that speaks SQL.
+//!
+//! - every write is one `BEGIN IMMEDIATE` transaction on a single writer connection;
+//!   other processes wait up to the busy timeout;
+//! - reads run on a pool of read-only connections, each in its own snapshot, so
+//!   readers never wait for writers;
+//! - new database files are created with mode 0600 (SQLite gives its `-wal` and `-shm`
+//!   files the same mode);
+//! - durability `full` syncs the WAL on every commit (an acknowledged write survives
+//!   power loss); `normal` survives a process crash.
+
+pub mod migrations;
+mod rows;
+mod tx;
+
+use crate::error::{Error, Result};
+use crate::feed::Event;
+use crate::store::{ReadTx, Store, WriteTx};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tx::SqlTx;
+
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Power loss: the WAL is synced on every commit (`synchronous = FULL`).
+    #[default]
+    Full,
+    /// A process crash (`synchronous = NORMAL`); a power loss may drop the last commits.
+    Normal,
+}
+
+impl Durability {
+    /// Parses `"full"` or `"normal"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            other => Err(Error::validation(
+                "options",
+                "durability",
+                format!("{other:?} is not one of full, normal"),
+            )),
+        }
+    }
+}
+
+/// SQLite settings.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// What an acknowledged write survives.
+    pub durability: Durability,
+    /// How long a writer waits for another process's write lock before `Busy`.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            durability: Durability::Full,
+            busy_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// Read-only connections; `None` for an in-memory database, whose reads share the writer.
+    readers: Option<Mutex<Vec<Connection>>>,
+    path: Option<PathBuf>,
+    options: SqliteOptions,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a transaction poisons the mutex; the connection itself stays usable
+    // once the open transaction is rolled back, which `begin` does.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn create_owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Retries `f` while SQLite reports busy, until `timeout`. Used for the steps the busy
+/// handler does not cover (switching to WAL while another process does the same).
+fn retry_busy<T>(timeout: Duration, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        match f() {
+            Err(e) if e.kind() == crate::ErrorKind::Busy && start.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            other => return other,
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens or creates the database at `path`, switches it to WAL and applies migrations.
+    pub fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
+        Self::open_at_version(path, options, migrations::latest())
+    }
+
+    /// Opens the database migrated only up to `version`. For migration tests.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, options: SqliteOptions, version: usize) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        create_owner_only(path)?;
+        let writer = Self::connect(path, &options, false)?;
+        retry_busy(options.busy_timeout, || {
+            migrations::migrate_to(&writer, version)
+        })?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers: Some(Mutex::new(Vec::new())),
+            path: Some(path.to_owned()),
+            options,
+        })
+    }
+
+    /// A private in-memory database.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        migrations::migrate_to(&conn, migrations::latest())?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: None,
+            path: None,
+            options: SqliteOptions::default(),
+        })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize> {
+        migrations::current(&lock(&self.writer))
+    }
+
+    fn connect(path: &Path, options: &SqliteOptions, read_only: bool) -> Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(options.busy_timeout)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        if !read_only {
+            retry_busy(options.busy_timeout, || {
+                let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+                if mode.eq_ignore_ascii_case("wal") {
+                    Ok(())
+                } else {
+                    Err(Error::Incompatible(format!(
+                        "could not switch {} to WAL (journal_mode is {mode})",
+                        path.display()
+                    )))
+                }
+            })?;
+        }
+        let sync = match options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+        ))?;
+        if read_only {
+            conn.execute_batch("PRAGMA query_only = ON;")?;
+        }
+        Ok(conn)
+    }
+
+    fn begin(conn: &Connection, sql: &str) -> Result<()> {
+        if !conn.is_autocommit() {
+            // Left open by a panic in an earlier transaction: undo it.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        conn.execute_batch(sql)?;
+        Ok(())
+    }
+
+    fn run_read(conn: &Connection, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+        Self::begin(conn, "BEGIN")?;
+        let tx = SqlTx::new(conn);
+        let r = f(&tx);
+        let end = conn.execute_batch(if r.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        r?;
+        end.map_err(Error::from)
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+        let Some(pool) = &self.readers else {
+            return Self::run_read(&lock(&self.writer), f);
+        };
+        let conn = lock(pool).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => Self::connect(
+                self.path.as_deref().expect("file store has a path"),
+                &self.options,
+                true,
+            )?,
+        };
+        let r = Self::run_read(&conn, f);
+        lock(pool).push(conn);
+        r
+    }
+
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<Event>> {
+        let conn = lock(&self.writer);
+        Self::begin(&conn, "BEGIN IMMEDIATE")?;
+        let mut tx = SqlTx::new(&conn);
+        match f(&mut tx) {
+            Ok(()) => match conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(tx.into_events()),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(e.into())
+                }
+            },
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                Err(e)
+            }
+        }
+    }
+
+    fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::validation(
+                "backup",
+                "dest",
+                format!("{} already exists", dest.display()),
+            ));
+        }
+        create_owner_only(dest)?;
+        let conn = lock(&self.writer);
+        conn.backup(rusqlite::MAIN_DB, dest, rusqlite::backup::NO_PROGRESS)?;
+        Ok(())
+    }
+
+    fn check_integrity(&self) -> Result<()> {
+        let conn = lock(&self.writer);
+        let result: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(Error::Incompatible(format!(
+                "integrity check failed: {result}"
+            )))
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Mapping between rows and domain types. Column lists live next to their readers so
+//! a SELECT and its mapping cannot drift apart.
+
+use crate::feed::{EntityKind, Event};
+use crate::id::*;
+use crate::project::Project;
+use crate::queue::{QueueItem, QueueStatus};
+use crate::session::{Session, SessionStatus, SpawnSource, Strategy, TimelineEvent, TimelineType};
+use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
+use crate::time::Timestamp;
+use crate::workflow::{
+    HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus,
+};
+use rusqlite::types::Type;
+use rusqlite::{Result, Row};
+
+fn bad(col: usize, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.to_string().into())
+}
+
+fn parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<T> {
+    let s: String = row.get(col)?;
+    f(&s).map_err(|e| bad(col, e))
+}
+
+fn opt_parse<T>(
+    row: &Row,
+    col: usize,
+    f: impl FnOnce(&str) -> crate::Result<T>,
+) -> Result<Option<T>> {
+    let s: Option<String> = row.get(col)?;
+    s.map(|s| f(&s).map_err(|e| bad(col, e))).transpose()
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> Result<T> {
+    let s: String = row.get(col)?;
+    serde_json::from_str(&s).map_err(|e| bad(col, e))
+}
+
+fn ts(row: &Row, col: usize) -> Result<Timestamp> {
+    Ok(Timestamp(row.get(col)?))
+}
+
+fn opt_ts(row: &Row, col: usize) -> Result<Option<Timestamp>> {
+    Ok(row.get::<_, Option<i64>>(col)?.map(Timestamp))
+}
+
+pub const PROJECT: &str = "id, name, root, created_at, updated_at, version";
+pub fn project(r: &Row) -> Result<Project> {
+    Ok(Project {
+        id: parse(r, 0, ProjectId::parse)?,
+        name: r.get(1)?,
+        root: r.get(2)?,
+        created_at: ts(r, 3)?,
+        updated_at: ts(r, 4)?,
+        version: r.get(5)?,
+    })
+}
+
+pub const WORKFLOW: &str = "id, project_id, feature, request, model, phase, status, epoch, fail_reason, created_at, updated_at, ended_at, version";
+pub fn workflow(r: &Row) -> Result<Workflow> {
+    Ok(Workflow {
+        id: parse(r, 0, WorkflowId::parse)?,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        feature: r.get(2)?,
+        request: r.get(3)?,
+        model: json(r, 4)?,
+        phase: r.get(5)?,
+        status: parse(r, 6, WorkflowStatus::parse)?,
+        epoch: r.get(7)?,
+        fail_reason: r.get(8)?,
+        created_at: ts(r, 9)?,
+        updated_at: ts(r, 10)?,
+        ended_at: opt_ts(r, 11)?,
+        version: r.get(12)?,
+    })
+}
+
+pub const HISTORY: &str = "seq, workflow_id, kind, phase, status, at, actor, details";
+pub fn history(r: &Row) -> Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        seq: r.get(0)?,
+        workflow_id: parse(r, 1, WorkflowId::parse)?,
+        kind: parse(r, 2, HistoryKind::parse)?,
+        phase: r.get(3)?,
+        status: parse(r, 4, WorkflowStatus::parse)?,
+        at: ts(r, 5)?,
+        actor: r.get(6)?,
+        details: json(r, 7)?,
+    })
+}
+
+pub const VOTE: &str =
+    "id, workflow_id, project_id, epoch, from_phase, to_phase, voter, approve, comment, at";
+pub fn vote(r: &Row) -> Result<Vote> {
+    Ok(Vote {
+        id: parse(r, 0, VoteId::parse)?,
+        workflow_id: parse(r, 1, WorkflowId::parse)?,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        epoch: r.get(3)?,
+        from: r.get(4)?,
+        to: r.get(5)?,
+        voter: r.get(6)?,
+        approve: r.get(7)?,
+        comment: r.get(8)?,
+        at: ts(r, 9)?,
+    })
+}
+
+pub const SPEC: &str = "workflow_id, project_id, kind, version, content, author, created_at";
+pub fn spec(r: &Row) -> Result<SpecDocument> {
+    let workflow_id = parse(r, 0, WorkflowId::parse)?;
+    let kind: String = r.get(2)?;
+    let version: i64 = r.get(3)?;
+    Ok(SpecDocument {
+        id: format!("{workflow_id}:{kind}:{version}"),
+        workflow_id,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        kind,
+        version,
+        content: r.get(4)?,
+        author: r.get(5)?,
+        created_at: ts(r, 6)?,
+    })
+}
+
+pub const STEERING: &str = "project_id, domain, version, content, audiences, created_at";
+pub fn steering(r: &Row) -> Result<SteeringDocument> {
+    let project_id = parse(r, 0, ProjectId::parse)?;
+    let domain: String = r.get(1)?;
+    let version: i64 = r.get(2)?;
+    Ok(SteeringDocument {
+        id: format!("{project_id}:{domain}:{version}"),
+        project_id,
+        domain,
+        version,
+        content: r.get(3)?,
+        audiences: json(r, 4)?,
+        created_at: ts(r, 5)?,
+    })
+}
+
+pub const SESSION: &str = "id, project_id, workflow_id, name, role, strategy, status, parent_session_id, spawn_source, env, metadata, created_at, updated_at, completed_at, last_activity, version";
+pub fn session(r: &Row) -> Result<Session> {
+    Ok(Session {
+        id: parse(r, 0, SessionId::parse)?,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        workflow_id: opt_parse(r, 2, WorkflowId::parse)?,
+        name: r.get(3)?,
+        role: r.get(4)?,
+        strategy: parse(r, 5, Strategy::parse)?,
+        status: parse(r, 6, SessionStatus::parse)?,
+        parent_session_id: opt_parse(r, 7, SessionId::parse)?,
+        spawn_source: parse(r, 8, SpawnSource::parse)?,
+        env: json(r, 9)?,
+        metadata: json(r, 10)?,
+        created_at: ts(r, 11)?,
+        updated_at: ts(r, 12)?,
+        completed_at: opt_ts(r, 13)?,
+        last_activity: ts(r, 14)?,
+        version: r.get(15)?,
+    })
+}
+
+pub const TIMELINE: &str =
+    "id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata";
+pub fn timeline(r: &Row) -> Result<TimelineEvent> {
+    Ok(TimelineEvent {
+        id: parse(r, 0, TimelineEventId::parse)?,
+        session_id: parse(r, 1, SessionId::parse)?,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        workflow_id: r.get(3)?,
+        kind: parse(r, 4, TimelineType::parse)?,
+        at: ts(r, 5)?,
+        message: r.get(6)?,
+        task_id: opt_parse(r, 7, TaskId::parse)?,
+        metadata: json(r, 8)?,
+    })
+}
+
+/// Task columns for a table aliased `t`, the last one being its dependency list.
+pub const TASK: &str = "t.id, t.project_id, t.workflow_id, t.parent_id, t.title, t.description, t.status, t.priority, t.labels, t.estimate, t.created_at, t.updated_at, t.version, (SELECT group_concat(d.depends_on) FROM task_deps d WHERE d.task_id = t.id)";
+pub fn task(r: &Row) -> Result<Task> {
+    let deps: Option<String> = r.get(13)?;
+    let mut depends_on = deps
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| TaskId::parse(s).map_err(|e| bad(13, e)))
+        .collect::<Result<Vec<_>>>()?;
+    depends_on.sort();
+    Ok(Task {
+        id: parse(r, 0, TaskId::parse)?,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        workflow_id: opt_parse(r, 2, WorkflowId::parse)?,
+        parent_id: opt_parse(r, 3, TaskId::parse)?,
+        title: r.get(4)?,
+        description: r.get(5)?,
+        status: parse(r, 6, TaskStatus::parse)?,
+        priority: Priority::from_rank(r.get(7)?)
+            .ok_or_else(|| bad(7, "priority rank out of range"))?,
+        labels: json(r, 8)?,
+        estimate: r.get(9)?,
+        depends_on,
+        created_at: ts(r, 10)?,
+        updated_at: ts(r, 11)?,
+        version: r.get(12)?,
+    })
+}
+
+pub const LINK: &str = "session_id, task_id, project_id, status, created_at, updated_at";
+pub fn link(r: &Row) -> Result<SessionTask> {
+    let session_id = parse(r, 0, SessionId::parse)?;
+    let task_id = parse(r, 1, TaskId::parse)?;
+    Ok(SessionTask {
+        id: format!("{session_id}:{task_id}"),
+        session_id,
+        task_id,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        status: parse(r, 3, LinkStatus::parse)?,
+        created_at: ts(r, 4)?,
+        updated_at: ts(r, 5)?,
+    })
+}
+
+pub const QUEUE: &str =
+    "id, session_id, project_id, task_id, position, status, created_at, updated_at, version";
+pub fn queue(r: &Row) -> Result<QueueItem> {
+    Ok(QueueItem {
+        id: parse(r, 0, QueueItemId::parse)?,
+        session_id: parse(r, 1, SessionId::parse)?,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        task_id: parse(r, 3, TaskId::parse)?,
+        position: r.get(4)?,
+        status: parse(r, 5, QueueStatus::parse)?,
+        created_at: ts(r, 6)?,
+        updated_at: ts(r, 7)?,
+        version: r.get(8)?,
+    })
+}
+
+pub const EVENT: &str =
+    "seq, at, kind, version, entity, entity_id, project_id, workflow_id, payload";
+pub fn event(r: &Row) -> Result<Event> {
+    let payload: String = r.get(8)?;
+    Ok(Event {
+        seq: r.get(0)?,
+        at: ts(r, 1)?,
+        kind: r.get(2)?,
+        version: r.get(3)?,
+        entity: parse(r, 4, EntityKind::parse)?,
+        entity_id: r.get(5)?,
+        project_id: r.get(6)?,
+        workflow_id: r.get(7)?,
+        payload: serde_json::from_str(&payload).map_err(|e| bad(8, e))?,
+    })
+}

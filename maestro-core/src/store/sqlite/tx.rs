@@ -1,0 +1,721 @@
+//! [`ReadTx`] and [`WriteTx`] over one SQLite connection inside an open transaction.
+
+use super::rows;
+use crate::error::{Error, Result};
+use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
+use crate::project::Project;
+use crate::queue::QueueItem;
+use crate::session::{Session, SessionFilter, TimelineEvent, TimelineType};
+use crate::store::{ReadTx, WriteTx};
+use crate::task::{ClaimFilter, SessionTask, Task};
+use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+
+pub(super) struct SqlTx<'c> {
+    conn: &'c Connection,
+    events: Vec<Event>,
+    savepoints: usize,
+}
+
+fn enc<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
+}
+
+impl<'c> SqlTx<'c> {
+    pub(super) fn new(conn: &'c Connection) -> Self {
+        SqlTx {
+            conn,
+            events: Vec::new(),
+            savepoints: 0,
+        }
+    }
+
+    pub(super) fn into_events(self) -> Vec<Event> {
+        self.events
+    }
+
+    fn one<T>(
+        &self,
+        sql: &str,
+        p: impl Params,
+        map: fn(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(p, map)
+            .optional()?)
+    }
+
+    fn all<T>(
+        &self,
+        sql: &str,
+        p: impl Params,
+        map: fn(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(p, map)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+    }
+
+    fn scalar(&self, sql: &str, p: impl Params) -> Result<i64> {
+        Ok(self.conn.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
+    }
+
+    fn exec(&self, sql: &str, p: impl Params) -> Result<usize> {
+        Ok(self.conn.prepare_cached(sql)?.execute(p)?)
+    }
+}
+
+impl ReadTx for SqlTx<'_> {
+    fn project(&self, id: &str) -> Result<Option<Project>> {
+        self.one(
+            &format!("SELECT {} FROM projects WHERE id = ?1", rows::PROJECT),
+            [id],
+            rows::project,
+        )
+    }
+
+    fn project_by_name(&self, name: &str) -> Result<Option<Project>> {
+        self.one(
+            &format!("SELECT {} FROM projects WHERE name = ?1", rows::PROJECT),
+            [name],
+            rows::project,
+        )
+    }
+
+    fn projects(&self) -> Result<Vec<Project>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM projects ORDER BY created_at, id",
+                rows::PROJECT
+            ),
+            [],
+            rows::project,
+        )
+    }
+
+    fn workflow(&self, id: &str) -> Result<Option<Workflow>> {
+        self.one(
+            &format!("SELECT {} FROM workflows WHERE id = ?1", rows::WORKFLOW),
+            [id],
+            rows::workflow,
+        )
+    }
+
+    fn workflows(&self, project: &str) -> Result<Vec<Workflow>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM workflows WHERE project_id = ?1 ORDER BY created_at, id",
+                rows::WORKFLOW
+            ),
+            [project],
+            rows::workflow,
+        )
+    }
+
+    fn history(&self, workflow: &str) -> Result<Vec<HistoryEntry>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM workflow_history WHERE workflow_id = ?1 ORDER BY seq",
+                rows::HISTORY
+            ),
+            [workflow],
+            rows::history,
+        )
+    }
+
+    fn votes(&self, workflow: &str, epoch: i64) -> Result<Vec<Vote>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM votes WHERE workflow_id = ?1 AND epoch = ?2 ORDER BY at, id",
+                rows::VOTE
+            ),
+            params![workflow, epoch],
+            rows::vote,
+        )
+    }
+
+    fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64> {
+        self.scalar("SELECT COALESCE(MAX(version), 0) FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2", [workflow, kind])
+    }
+
+    fn spec_document(
+        &self,
+        workflow: &str,
+        kind: &str,
+        version: i64,
+    ) -> Result<Option<SpecDocument>> {
+        self.one(
+            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 AND version = ?3", rows::SPEC),
+            params![workflow, kind, version],
+            rows::spec,
+        )
+    }
+
+    fn spec_documents(&self, workflow: &str, kind: &str) -> Result<Vec<SpecDocument>> {
+        self.all(
+            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 ORDER BY version", rows::SPEC),
+            [workflow, kind],
+            rows::spec,
+        )
+    }
+
+    fn latest_steering_version(&self, project: &str, domain: &str) -> Result<i64> {
+        self.scalar("SELECT COALESCE(MAX(version), 0) FROM steering_documents WHERE project_id = ?1 AND domain = ?2", [project, domain])
+    }
+
+    fn latest_steering_documents(&self, project: &str) -> Result<Vec<SteeringDocument>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM steering_documents s WHERE project_id = ?1
+                   AND version = (SELECT MAX(version) FROM steering_documents x WHERE x.project_id = s.project_id AND x.domain = s.domain)
+                 ORDER BY domain",
+                rows::STEERING
+            ),
+            [project],
+            rows::steering,
+        )
+    }
+
+    fn session(&self, id: &str) -> Result<Option<Session>> {
+        self.one(
+            &format!("SELECT {} FROM sessions WHERE id = ?1", rows::SESSION),
+            [id],
+            rows::session,
+        )
+    }
+
+    fn sessions(&self, f: &SessionFilter) -> Result<Vec<Session>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM sessions WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR workflow_id = ?2)
+                   AND (?3 IS NULL OR parent_session_id = ?3) AND (?4 IS NULL OR status = ?4)
+                 ORDER BY created_at, id",
+                rows::SESSION
+            ),
+            params![
+                f.project_id.as_ref().map(|x| x.as_str()),
+                f.workflow_id.as_ref().map(|x| x.as_str()),
+                f.parent_session_id.as_ref().map(|x| x.as_str()),
+                f.status.map(|s| s.as_str())
+            ],
+            rows::session,
+        )
+    }
+
+    fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM sessions s WHERE s.status IN ('spawning', 'idle', 'working') AND s.last_activity < ?1
+                   AND COALESCE((SELECT e.at FROM timeline_events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1), 0) < ?1
+                 ORDER BY s.created_at, s.id",
+                rows::SESSION
+            ),
+            [cutoff_ms],
+            rows::session,
+        )
+    }
+
+    fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM timeline_events WHERE session_id = ?1 ORDER BY seq",
+                rows::TIMELINE
+            ),
+            [session],
+            rows::timeline,
+        )
+    }
+
+    fn last_timeline(
+        &self,
+        session: &str,
+        task: &str,
+        kind: TimelineType,
+    ) -> Result<Option<TimelineEvent>> {
+        self.one(
+            &format!("SELECT {} FROM timeline_events WHERE session_id = ?1 AND task_id = ?2 AND kind = ?3 ORDER BY seq DESC LIMIT 1", rows::TIMELINE),
+            [session, task, kind.as_str()],
+            rows::timeline,
+        )
+    }
+
+    fn task(&self, id: &str) -> Result<Option<Task>> {
+        self.one(
+            &format!("SELECT {} FROM tasks t WHERE t.id = ?1", rows::TASK),
+            [id],
+            rows::task,
+        )
+    }
+
+    fn tasks(&self, project: &str) -> Result<Vec<Task>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM tasks t WHERE t.project_id = ?1 ORDER BY t.created_at, t.id",
+                rows::TASK
+            ),
+            [project],
+            rows::task,
+        )
+    }
+
+    fn task_children(&self, parent: &str) -> Result<Vec<Task>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM tasks t WHERE t.parent_id = ?1 ORDER BY t.created_at, t.id",
+                rows::TASK
+            ),
+            [parent],
+            rows::task,
+        )
+    }
+
+    fn dependency_edges(&self, project: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.task_id, d.depends_on FROM task_deps d JOIN tasks t ON t.id = d.task_id WHERE t.project_id = ?1 ORDER BY d.task_id, d.depends_on",
+        )?;
+        let rows = stmt.query_map([project], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>> {
+        let labels = if filter.labels.is_empty() {
+            None
+        } else {
+            Some(enc(&filter.labels)?)
+        };
+        self.all(
+            &format!(
+                "SELECT {} FROM tasks t INDEXED BY tasks_ready
+                 WHERE t.project_id = ?1 AND t.status = 'todo'
+                   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = t.id AND u.status <> 'completed')
+                   AND (?2 IS NULL OR t.workflow_id = ?2)
+                   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?3))))
+                 ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?4",
+                rows::TASK
+            ),
+            params![project, filter.workflow_id.as_ref().map(|w| w.as_str()), labels, limit.min(i64::MAX as usize) as i64],
+            rows::task,
+        )
+    }
+
+    fn dependencies_met(&self, task: &str) -> Result<bool> {
+        Ok(self.scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = ?1 AND u.status <> 'completed')",
+            [task],
+        )? == 1)
+    }
+
+    fn link(&self, session: &str, task: &str) -> Result<Option<SessionTask>> {
+        self.one(
+            &format!(
+                "SELECT {} FROM session_tasks WHERE session_id = ?1 AND task_id = ?2",
+                rows::LINK
+            ),
+            [session, task],
+            rows::link,
+        )
+    }
+
+    fn links_of_session(&self, session: &str) -> Result<Vec<SessionTask>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM session_tasks WHERE session_id = ?1 ORDER BY created_at, task_id",
+                rows::LINK
+            ),
+            [session],
+            rows::link,
+        )
+    }
+
+    fn links_of_task(&self, task: &str) -> Result<Vec<SessionTask>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM session_tasks WHERE task_id = ?1 ORDER BY created_at, session_id",
+                rows::LINK
+            ),
+            [task],
+            rows::link,
+        )
+    }
+
+    fn queue_item(&self, id: &str) -> Result<Option<QueueItem>> {
+        self.one(
+            &format!("SELECT {} FROM queue_items WHERE id = ?1", rows::QUEUE),
+            [id],
+            rows::queue,
+        )
+    }
+
+    fn queue(&self, session: &str) -> Result<Vec<QueueItem>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM queue_items WHERE session_id = ?1 ORDER BY position",
+                rows::QUEUE
+            ),
+            [session],
+            rows::queue,
+        )
+    }
+
+    fn max_queue_position(&self, session: &str) -> Result<i64> {
+        self.scalar(
+            "SELECT COALESCE(MAX(position), 0) FROM queue_items WHERE session_id = ?1",
+            [session],
+        )
+    }
+
+    fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<Event>> {
+        let entities = if f.entities.is_empty() {
+            None
+        } else {
+            Some(enc(&f.entities)?)
+        };
+        let types = if f.types.is_empty() {
+            None
+        } else {
+            Some(enc(&f.types)?)
+        };
+        self.all(
+            &format!(
+                "SELECT {} FROM events WHERE seq > ?1
+                   AND (?2 IS NULL OR entity IN (SELECT value FROM json_each(?2)))
+                   AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3)))
+                   AND (?4 IS NULL OR project_id = ?4) AND (?5 IS NULL OR workflow_id = ?5) AND (?6 IS NULL OR entity_id = ?6)
+                 ORDER BY seq LIMIT ?7",
+                rows::EVENT
+            ),
+            params![after, entities, types, f.project_id, f.workflow_id, f.entity_id, limit.min(i64::MAX as usize) as i64],
+            rows::event,
+        )
+    }
+
+    fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
+        self.one(
+            &format!("SELECT {} FROM events WHERE entity = ?1 AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1", rows::EVENT),
+            params![entity.as_str(), id, at_seq],
+            rows::event,
+        )
+    }
+
+    fn latest_seq(&self) -> Result<i64> {
+        self.scalar("SELECT COALESCE(MAX(seq), 0) FROM events", [])
+    }
+}
+
+impl WriteTx for SqlTx<'_> {
+    fn insert_project(&mut self, p: &Project) -> Result<()> {
+        self.exec(
+            "INSERT INTO projects (id, name, root, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![p.id.as_str(), p.name, p.root, p.created_at.0, p.updated_at.0, p.version],
+        )?;
+        Ok(())
+    }
+
+    fn delete_project(&mut self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM projects WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn insert_workflow(&mut self, w: &Workflow) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO workflows ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", rows::WORKFLOW),
+            params![
+                w.id.as_str(),
+                w.project_id.as_str(),
+                w.feature,
+                w.request,
+                enc(&w.model)?,
+                w.phase,
+                w.status.as_str(),
+                w.epoch,
+                w.fail_reason,
+                w.created_at.0,
+                w.updated_at.0,
+                w.ended_at.map(|t| t.0),
+                w.version
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_workflow(&mut self, w: &Workflow, expected_version: i64) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE workflows SET phase = ?2, status = ?3, epoch = ?4, fail_reason = ?5, updated_at = ?6, ended_at = ?7, version = ?8
+             WHERE id = ?1 AND version = ?9",
+            params![w.id.as_str(), w.phase, w.status.as_str(), w.epoch, w.fail_reason, w.updated_at.0, w.ended_at.map(|t| t.0), w.version, expected_version],
+        )? == 1)
+    }
+
+    fn insert_history(&mut self, h: &HistoryEntry) -> Result<()> {
+        self.exec(
+            "INSERT INTO workflow_history (workflow_id, kind, phase, status, at, actor, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![h.workflow_id.as_str(), h.kind.as_str(), h.phase, h.status.as_str(), h.at.0, h.actor, enc(&h.details)?],
+        )?;
+        Ok(())
+    }
+
+    fn insert_vote(&mut self, v: &Vote) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO votes ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rows::VOTE
+            ),
+            params![
+                v.id.as_str(),
+                v.workflow_id.as_str(),
+                v.project_id.as_str(),
+                v.epoch,
+                v.from,
+                v.to,
+                v.voter,
+                v.approve,
+                v.comment,
+                v.at.0
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_spec_document(&mut self, d: &SpecDocument) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO spec_documents ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rows::SPEC
+            ),
+            params![
+                d.workflow_id.as_str(),
+                d.project_id.as_str(),
+                d.kind,
+                d.version,
+                d.content,
+                d.author,
+                d.created_at.0
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_steering_document(&mut self, d: &SteeringDocument) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO steering_documents ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rows::STEERING
+            ),
+            params![
+                d.project_id.as_str(),
+                d.domain,
+                d.version,
+                d.content,
+                enc(&d.audiences)?,
+                d.created_at.0
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(&mut self, s: &Session) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO sessions ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", rows::SESSION),
+            params![
+                s.id.as_str(),
+                s.project_id.as_str(),
+                s.workflow_id.as_ref().map(|w| w.as_str()),
+                s.name,
+                s.role,
+                s.strategy.as_str(),
+                s.status.as_str(),
+                s.parent_session_id.as_ref().map(|p| p.as_str()),
+                s.spawn_source.as_str(),
+                enc(&s.env)?,
+                enc(&s.metadata)?,
+                s.created_at.0,
+                s.updated_at.0,
+                s.completed_at.map(|t| t.0),
+                s.last_activity.0,
+                s.version
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_session(&mut self, s: &Session, expected_version: i64) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE sessions SET status = ?2, metadata = ?3, updated_at = ?4, completed_at = ?5, last_activity = ?6, version = ?7
+             WHERE id = ?1 AND version = ?8",
+            params![
+                s.id.as_str(),
+                s.status.as_str(),
+                enc(&s.metadata)?,
+                s.updated_at.0,
+                s.completed_at.map(|t| t.0),
+                s.last_activity.0,
+                s.version,
+                expected_version
+            ],
+        )? == 1)
+    }
+
+    fn insert_timeline(&mut self, e: &TimelineEvent) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO timeline_events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rows::TIMELINE
+            ),
+            params![
+                e.id.as_str(),
+                e.session_id.as_str(),
+                e.project_id.as_str(),
+                e.workflow_id,
+                e.kind.as_str(),
+                e.at.0,
+                e.message,
+                e.task_id.as_ref().map(|t| t.as_str()),
+                enc(&e.metadata)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_task(&mut self, t: &Task) -> Result<()> {
+        self.exec(
+            "INSERT INTO tasks (id, project_id, workflow_id, parent_id, title, description, status, priority, labels, estimate, created_at, updated_at, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                t.id.as_str(),
+                t.project_id.as_str(),
+                t.workflow_id.as_ref().map(|w| w.as_str()),
+                t.parent_id.as_ref().map(|p| p.as_str()),
+                t.title,
+                t.description,
+                t.status.as_str(),
+                t.priority.rank(),
+                enc(&t.labels)?,
+                t.estimate,
+                t.created_at.0,
+                t.updated_at.0,
+                t.version
+            ],
+        )?;
+        for d in &t.depends_on {
+            self.insert_dependency(t.id.as_str(), d.as_str())?;
+        }
+        Ok(())
+    }
+
+    fn update_task(&mut self, t: &Task, expected_version: i64) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE tasks SET title = ?2, description = ?3, status = ?4, priority = ?5, labels = ?6, estimate = ?7, updated_at = ?8, version = ?9
+             WHERE id = ?1 AND version = ?10",
+            params![
+                t.id.as_str(),
+                t.title,
+                t.description,
+                t.status.as_str(),
+                t.priority.rank(),
+                enc(&t.labels)?,
+                t.estimate,
+                t.updated_at.0,
+                t.version,
+                expected_version
+            ],
+        )? == 1)
+    }
+
+    fn insert_dependency(&mut self, task: &str, depends_on: &str) -> Result<()> {
+        self.exec(
+            "INSERT OR IGNORE INTO task_deps (task_id, depends_on) VALUES (?1, ?2)",
+            [task, depends_on],
+        )?;
+        Ok(())
+    }
+
+    fn delete_dependency(&mut self, task: &str, depends_on: &str) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM task_deps WHERE task_id = ?1 AND depends_on = ?2",
+            [task, depends_on],
+        )? == 1)
+    }
+
+    fn upsert_link(&mut self, l: &SessionTask) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO session_tasks ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (session_id, task_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                rows::LINK
+            ),
+            params![l.session_id.as_str(), l.task_id.as_str(), l.project_id.as_str(), l.status.as_str(), l.created_at.0, l.updated_at.0],
+        )?;
+        Ok(())
+    }
+
+    fn insert_queue_item(&mut self, q: &QueueItem) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO queue_items ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rows::QUEUE
+            ),
+            params![
+                q.id.as_str(),
+                q.session_id.as_str(),
+                q.project_id.as_str(),
+                q.task_id.as_str(),
+                q.position,
+                q.status.as_str(),
+                q.created_at.0,
+                q.updated_at.0,
+                q.version
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_queue_item(&mut self, q: &QueueItem, expected_version: i64) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE queue_items SET status = ?2, position = ?3, updated_at = ?4, version = ?5 WHERE id = ?1 AND version = ?6",
+            params![q.id.as_str(), q.status.as_str(), q.position, q.updated_at.0, q.version, expected_version],
+        )? == 1)
+    }
+
+    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
+        let payload = enc(&e.payload)?;
+        self.exec(
+            "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![e.at.0, e.kind, EVENT_VERSION, e.entity.as_str(), e.entity_id, e.project_id, e.workflow_id, payload],
+        )?;
+        self.events.push(Event {
+            seq: self.conn.last_insert_rowid(),
+            at: e.at,
+            kind: e.kind.clone(),
+            version: EVENT_VERSION,
+            entity: e.entity,
+            entity_id: e.entity_id.clone(),
+            project_id: e.project_id.clone(),
+            workflow_id: e.workflow_id.clone(),
+            payload: e.payload.clone(),
+        });
+        Ok(())
+    }
+
+    fn savepoint(&mut self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
+        self.savepoints += 1;
+        let name = format!("sp{}", self.savepoints);
+        let mark = self.events.len();
+        self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        let r = f(self);
+        self.savepoints -= 1;
+        match r {
+            Ok(()) => {
+                self.conn.execute_batch(&format!("RELEASE {name}"))?;
+                Ok(())
+            }
+            Err(e) => {
+                self.conn
+                    .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+                self.events.truncate(mark);
+                Err(e)
+            }
+        }
+    }
+}
