@@ -36,22 +36,36 @@ pub fn validate_id(entity: &'static str, s: &str) -> Result<()> {
     Ok(())
 }
 
-/// Generates a new time-sortable id body with the given prefix.
+/// Last (milliseconds, random) handed out, so ids made in one process within the same
+/// millisecond still sort in creation order (the random part is incremented).
+static LAST: std::sync::Mutex<(u64, u128)> = std::sync::Mutex::new((0, 0));
+
+const RANDOM_BITS: u32 = 80;
+
+/// Generates a new time-sortable id with the given prefix.
 pub fn generate(prefix: &str) -> String {
-    let ms = crate::time::now_ms().max(0) as u64;
-    let mut rnd = [0u8; 10];
-    getrandom::fill(&mut rnd).expect("operating system random source unavailable");
+    let now = crate::time::now_ms().max(0) as u64;
+    let mut rnd = [0u8; 16];
+    getrandom::fill(&mut rnd[6..]).expect("operating system random source unavailable");
+    let fresh = u128::from_be_bytes(rnd);
+    let (ms, r) = {
+        let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+        let next = if now > last.0 {
+            (now, fresh)
+        } else if last.1 + 1 < (1u128 << RANDOM_BITS) {
+            (last.0, last.1 + 1)
+        } else {
+            (last.0 + 1, fresh)
+        };
+        *last = next;
+        next
+    };
     let mut out = String::with_capacity(prefix.len() + 27);
     out.push_str(prefix);
     out.push('_');
     for i in (0..10).rev() {
         out.push(ALPHABET[((ms >> (i * 5)) & 31) as usize] as char);
     }
-    let r = u128::from_be_bytes({
-        let mut b = [0u8; 16];
-        b[6..].copy_from_slice(&rnd);
-        b
-    });
     for i in (0..16).rev() {
         out.push(ALPHABET[((r >> (i * 5)) & 31) as usize] as char);
     }
@@ -175,10 +189,8 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_unique_under_load() {
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..10_000 {
-            assert!(seen.insert(TaskId::generate()));
-        }
+    fn ids_are_unique_and_ordered_within_a_process() {
+        let ids: Vec<_> = (0..10_000).map(|_| TaskId::generate()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids made in sequence sort in sequence");
     }
 }

@@ -68,7 +68,7 @@ mod tests {
     fn round_trips_through_rfc3339() {
         let t = Timestamp(1_795_000_000_123);
         let s = t.to_rfc3339();
-        assert_eq!(s, "2026-11-18T08:26:40.123Z");
+        assert_eq!(s, "2026-11-18T11:06:40.123Z");
         assert_eq!(Timestamp::parse(&s), Some(t));
         assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{s}\""));
     }

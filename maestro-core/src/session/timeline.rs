@@ -126,6 +126,14 @@ impl NewTimelineEvent {
         }
     }
 
+    /// Sets `metadata.progress` (for `progress` events).
+    pub fn with_progress(mut self, progress: f64) -> Self {
+        if let Some(o) = self.metadata.as_object_mut() {
+            o.insert("progress".into(), progress.into());
+        }
+        self
+    }
+
     /// Checks the rules of the event type.
     pub fn validate(&self) -> Result<()> {
         if self.message.len() > 65_536 {
