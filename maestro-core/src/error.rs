@@ -149,11 +149,7 @@ impl Error {
     }
 
     /// Shorthand for a [`Error::Validation`].
-    pub fn validation(
-        entity: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn validation(entity: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation {
             entity,
             path: path.into(),
@@ -163,18 +159,11 @@ impl Error {
 
     /// Shorthand for a [`Error::NotFound`].
     pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
-        Error::NotFound {
-            entity,
-            id: id.into(),
-        }
+        Error::NotFound { entity, id: id.into() }
     }
 
     /// Shorthand for a [`Error::Conflict`].
-    pub fn conflict(
-        entity: &'static str,
-        id: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn conflict(entity: &'static str, id: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Conflict {
             entity,
             id: id.into(),

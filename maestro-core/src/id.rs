@@ -167,30 +167,21 @@ mod tests {
 
     #[test]
     fn hostile_ids_are_rejected() {
-        for bad in [
-            "",
-            "../etc",
-            "a/b",
-            "A",
-            "x\0y",
-            "héllo",
-            "a b",
-            &"a".repeat(65),
-        ] {
+        for bad in ["", "../etc", "a/b", "A", "x\0y", "héllo", "a b", &"a".repeat(65)] {
             let err = TaskId::parse(bad).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Validation, "{bad:?}");
             assert_eq!(err.path(), Some("id"));
         }
-        assert_eq!(
-            TaskId::parse("tsk_custom_1").unwrap().as_str(),
-            "tsk_custom_1"
-        );
+        assert_eq!(TaskId::parse("tsk_custom_1").unwrap().as_str(), "tsk_custom_1");
         assert!(TaskId::parse(&"a".repeat(64)).is_ok());
     }
 
     #[test]
     fn ids_are_unique_and_ordered_within_a_process() {
         let ids: Vec<_> = (0..10_000).map(|_| TaskId::generate()).collect();
-        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids made in sequence sort in sequence");
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids made in sequence sort in sequence"
+        );
     }
 }

@@ -191,9 +191,7 @@ impl Maestro {
     /// Subscribers see the batch's events after the commit.
     pub fn batch<T>(&self, f: impl FnOnce(&Batch<'_>) -> Result<T>) -> Result<T> {
         Ctx(self).write(|tx| {
-            let batch = Batch {
-                tx: RefCell::new(tx),
-            };
+            let batch = Batch { tx: RefCell::new(tx) };
             f(&batch)
         })
     }
@@ -234,12 +232,7 @@ impl Events<'_> {
 
     /// The entity's state as JSON as of feed position `seq`; `None` if it did not exist
     /// then (not yet created, or deleted).
-    pub fn state_at(
-        &self,
-        entity: EntityKind,
-        id: &str,
-        seq: i64,
-    ) -> Result<Option<serde_json::Value>> {
+    pub fn state_at(&self, entity: EntityKind, id: &str, seq: i64) -> Result<Option<serde_json::Value>> {
         self.ctx.read(|tx| {
             Ok(tx
                 .event_at(entity, id, seq)?
@@ -251,12 +244,8 @@ impl Events<'_> {
     /// Pushes every event committed through this handle from now on that matches
     /// `filter`. Not available inside a batch.
     pub fn subscribe(&self, filter: EventFilter) -> Result<Subscription> {
-        self.subscribers.map(|s| s.add(filter)).ok_or_else(|| {
-            Error::validation(
-                "event",
-                "subscribe",
-                "subscribe on the handle, not inside a batch",
-            )
-        })
+        self.subscribers
+            .map(|s| s.add(filter))
+            .ok_or_else(|| Error::validation("event", "subscribe", "subscribe on the handle, not inside a batch"))
     }
 }

@@ -104,7 +104,7 @@ impl EventFilter {
     /// Whether `e` passes this filter.
     pub fn matches(&self, e: &Event) -> bool {
         (self.entities.is_empty() || self.entities.contains(&e.entity))
-            && (self.types.is_empty() || self.types.iter().any(|t| *t == e.kind))
+            && (self.types.is_empty() || self.types.contains(&e.kind))
             && self.project_id.as_ref().is_none_or(|p| *p == e.project_id)
             && self
                 .workflow_id

@@ -15,10 +15,7 @@ pub(crate) struct Subscribers {
 impl Subscribers {
     pub(crate) fn add(&self, filter: EventFilter) -> Subscription {
         let (tx, rx) = channel();
-        self.list
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((filter, tx));
+        self.list.lock().unwrap_or_else(|p| p.into_inner()).push((filter, tx));
         Subscription { rx }
     }
 

@@ -89,11 +89,7 @@ impl Projects<'_> {
         };
         self.0.write(|tx| {
             if tx.project_by_name(&p.name)?.is_some() {
-                return Err(Error::conflict(
-                    "project",
-                    &p.name,
-                    "a project with this name exists",
-                ));
+                return Err(Error::conflict("project", &p.name, "a project with this name exists"));
             }
             if tx.project(p.id.as_str())?.is_some() {
                 return Err(Error::conflict(

@@ -85,12 +85,7 @@ pub struct Queues<'a>(pub(crate) Ctx<'a>);
 
 fn set_status(tx: &mut dyn WriteTx, item: &QueueItem, to: QueueStatus) -> Result<QueueItem> {
     if !item.status.can_become(to) {
-        return Err(Error::illegal(
-            "queue_item",
-            item.id.as_str(),
-            item.status,
-            to,
-        ));
+        return Err(Error::illegal("queue_item", item.id.as_str(), item.status, to));
     }
     let mut next = item.clone();
     next.status = to;
@@ -123,9 +118,11 @@ pub(crate) fn enqueue_in(tx: &mut dyn WriteTx, s: &Session, task_id: &TaskId) ->
             format!("task {task_id} belongs to project {}", t.project_id),
         ));
     }
-    if tx.queue(s.id.as_str())?.iter().any(|q| {
-        q.task_id == *task_id && matches!(q.status, QueueStatus::Queued | QueueStatus::Processing)
-    }) {
+    if tx
+        .queue(s.id.as_str())?
+        .iter()
+        .any(|q| q.task_id == *task_id && matches!(q.status, QueueStatus::Queued | QueueStatus::Processing))
+    {
         return Err(Error::conflict(
             "queue_item",
             task_id.as_str(),
@@ -196,10 +193,7 @@ impl Queues<'_> {
                 return Err(Error::conflict(
                     "session",
                     session.as_str(),
-                    format!(
-                        "already processing queue item {} (task {})",
-                        p.id, p.task_id
-                    ),
+                    format!("already processing queue item {} (task {})", p.id, p.task_id),
                 ));
             }
             for item in tx.queue(session.as_str())? {
@@ -218,17 +212,11 @@ impl Queues<'_> {
         })
     }
 
-    fn finish(
-        &self,
-        session: &SessionId,
-        to: QueueStatus,
-        reason: Option<&str>,
-    ) -> Result<QueueItem> {
+    fn finish(&self, session: &SessionId, to: QueueStatus, reason: Option<&str>) -> Result<QueueItem> {
         self.0.write(|tx| {
             let s = session::load(tx, session)?;
-            let item = processing(tx, session)?.ok_or_else(|| {
-                Error::conflict("session", session.as_str(), "no queue item is processing")
-            })?;
+            let item = processing(tx, session)?
+                .ok_or_else(|| Error::conflict("session", session.as_str(), "no queue item is processing"))?;
             let t = task::load(tx, &item.task_id)?;
             let task_to = match to {
                 QueueStatus::Completed => TaskStatus::Completed,
@@ -293,11 +281,7 @@ mod tests {
         ];
         for from in QueueStatus::ALL {
             for to in QueueStatus::ALL {
-                assert_eq!(
-                    from.can_become(*to),
-                    legal.contains(&(*from, *to)),
-                    "{from} → {to}"
-                );
+                assert_eq!(from.can_become(*to), legal.contains(&(*from, *to)), "{from} → {to}");
             }
         }
     }

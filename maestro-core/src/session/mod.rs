@@ -208,9 +208,7 @@ pub(crate) fn change_status(
     }
     let next = save(tx, s, next)?;
     let auto = match to {
-        SessionStatus::Completed => {
-            Some((TimelineType::SessionStopped, "session completed".to_owned()))
-        }
+        SessionStatus::Completed => Some((TimelineType::SessionStopped, "session completed".to_owned())),
         SessionStatus::Stopped => Some((
             TimelineType::SessionStopped,
             reason.unwrap_or("session stopped").to_owned(),
@@ -266,11 +264,7 @@ impl Sessions<'_> {
         check_text("session", "name", &new.name, 200)?;
         check_text("session", "role", &new.role, 200)?;
         if !new.metadata.is_object() {
-            return Err(Error::validation(
-                "session",
-                "metadata",
-                "must be a JSON object",
-            ));
+            return Err(Error::validation("session", "metadata", "must be a JSON object"));
         }
         let id = match &new.id {
             Some(s) => SessionId::parse(s)?,
@@ -370,10 +364,7 @@ impl Sessions<'_> {
     pub fn tree(&self, id: &SessionId) -> Result<SessionTree> {
         fn build(tx: &dyn ReadTx, s: Session, depth: usize) -> Result<SessionTree> {
             if depth > 1000 {
-                return Err(Error::Internal(format!(
-                    "session tree deeper than 1000 at {}",
-                    s.id
-                )));
+                return Err(Error::Internal(format!("session tree deeper than 1000 at {}", s.id)));
             }
             let kids = tx.sessions(&SessionFilter {
                 parent_session_id: Some(s.id.clone()),
@@ -383,10 +374,7 @@ impl Sessions<'_> {
                 .into_iter()
                 .map(|k| build(tx, k, depth + 1))
                 .collect::<Result<_>>()?;
-            Ok(SessionTree {
-                session: s,
-                children,
-            })
+            Ok(SessionTree { session: s, children })
         }
         self.0.read(|tx| build(tx, load(tx, id)?, 0))
     }
@@ -461,17 +449,11 @@ impl Sessions<'_> {
                 return Err(Error::conflict(
                     "session",
                     id.as_str(),
-                    format!(
-                        "status is {}; ended sessions accept no timeline events",
-                        s.status
-                    ),
+                    format!("status is {}; ended sessions accept no timeline events", s.status),
                 ));
             }
             if let Some(t) = &event.task_id {
-                if tx
-                    .task(t.as_str())?
-                    .is_none_or(|task| task.project_id != s.project_id)
-                {
+                if tx.task(t.as_str())?.is_none_or(|task| task.project_id != s.project_id) {
                     return Err(Error::not_found("task", t.as_str()));
                 }
             }
@@ -510,12 +492,7 @@ impl Sessions<'_> {
                     return Ok(None);
                 }
                 let reason = format!("no activity for {} ms", timeout.as_millis());
-                Ok(Some(change_status(
-                    tx,
-                    &now,
-                    SessionStatus::Failed,
-                    Some(&reason),
-                )?))
+                Ok(Some(change_status(tx, &now, SessionStatus::Failed, Some(&reason))?))
             })?;
             reaped.extend(r);
         }

@@ -144,11 +144,7 @@ impl NewTimelineEvent {
             ));
         }
         if !self.metadata.is_object() {
-            return Err(Error::validation(
-                "timeline_event",
-                "metadata",
-                "must be a JSON object",
-            ));
+            return Err(Error::validation("timeline_event", "metadata", "must be a JSON object"));
         }
         if self.kind.needs_task() && self.task_id.is_none() {
             return Err(Error::validation(
@@ -175,19 +171,11 @@ impl NewTimelineEvent {
 
 /// Appends an event to a session's timeline inside `tx`. A `task_completed` event gets
 /// `duration_ms` since the session's last `task_started` for the same task.
-pub(crate) fn append(
-    tx: &mut dyn WriteTx,
-    session: &super::Session,
-    new: NewTimelineEvent,
-) -> Result<TimelineEvent> {
+pub(crate) fn append(tx: &mut dyn WriteTx, session: &super::Session, new: NewTimelineEvent) -> Result<TimelineEvent> {
     let at = Timestamp::now();
     let mut metadata = new.metadata;
     if let (TimelineType::TaskCompleted, Some(task)) = (new.kind, &new.task_id) {
-        if let Some(start) = tx.last_timeline(
-            session.id.as_str(),
-            task.as_str(),
-            TimelineType::TaskStarted,
-        )? {
+        if let Some(start) = tx.last_timeline(session.id.as_str(), task.as_str(), TimelineType::TaskStarted)? {
             if let Some(obj) = metadata.as_object_mut() {
                 obj.entry("duration_ms")
                     .or_insert_with(|| (at.0 - start.at.0).max(0).into());

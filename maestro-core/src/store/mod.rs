@@ -51,12 +51,7 @@ pub trait ReadTx {
     /// Highest version of a spec document, 0 when there is none.
     fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64>;
     /// One version of a spec document.
-    fn spec_document(
-        &self,
-        workflow: &str,
-        kind: &str,
-        version: i64,
-    ) -> Result<Option<SpecDocument>>;
+    fn spec_document(&self, workflow: &str, kind: &str, version: i64) -> Result<Option<SpecDocument>>;
     /// Every version of a spec document, oldest first.
     fn spec_documents(&self, workflow: &str, kind: &str) -> Result<Vec<SpecDocument>>;
     /// Highest version of a steering document, 0 when there is none.
@@ -73,12 +68,7 @@ pub trait ReadTx {
     /// A session's timeline, in append order.
     fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>>;
     /// The latest timeline event of `kind` for `task` in `session`.
-    fn last_timeline(
-        &self,
-        session: &str,
-        task: &str,
-        kind: TimelineType,
-    ) -> Result<Option<TimelineEvent>>;
+    fn last_timeline(&self, session: &str, task: &str, kind: TimelineType) -> Result<Option<TimelineEvent>>;
 
     /// Task by id, with its dependencies.
     fn task(&self, id: &str) -> Result<Option<Task>>;

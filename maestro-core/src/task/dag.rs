@@ -5,11 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Whether adding the edge `task → depends_on` would close a cycle, given the existing
 /// `(task, depends_on)` edges. Returns the cycle path (`depends_on … task`) if so.
-pub fn cycle_through(
-    edges: &[(String, String)],
-    task: &str,
-    depends_on: &str,
-) -> Option<Vec<String>> {
+pub fn cycle_through(edges: &[(String, String)], task: &str, depends_on: &str) -> Option<Vec<String>> {
     if task == depends_on {
         return Some(vec![task.to_owned(), task.to_owned()]);
     }
@@ -46,15 +42,8 @@ pub fn cycle_through(
 /// Groups `nodes` into layers: every node's dependencies (restricted to `nodes`) lie in
 /// earlier layers, and each node sits in the earliest layer possible. Within a layer,
 /// nodes keep the order of `nodes`. Returns `Err(remaining)` when the edges hold a cycle.
-pub fn layers(
-    nodes: &[String],
-    edges: &[(String, String)],
-) -> Result<Vec<Vec<String>>, Vec<String>> {
-    let index: HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
+pub fn layers(nodes: &[String], edges: &[(String, String)]) -> Result<Vec<Vec<String>>, Vec<String>> {
+    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let mut indegree = vec![0usize; nodes.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut unique = BTreeSet::new();
@@ -93,10 +82,7 @@ pub fn layers(
 }
 
 /// A topological order of `nodes` (dependencies first): the layers, flattened.
-pub fn topological_order(
-    nodes: &[String],
-    edges: &[(String, String)],
-) -> Result<Vec<String>, Vec<String>> {
+pub fn topological_order(nodes: &[String], edges: &[(String, String)]) -> Result<Vec<String>, Vec<String>> {
     layers(nodes, edges).map(|l| l.into_iter().flatten().collect())
 }
 
@@ -108,18 +94,13 @@ mod tests {
         v.iter().map(|x| x.to_string()).collect()
     }
     fn e(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
     fn detects_direct_and_transitive_cycles() {
         let edges = e(&[("b", "a"), ("c", "b")]);
-        assert_eq!(
-            cycle_through(&edges, "a", "c"),
-            Some(s(&["a", "c", "b", "a"]))
-        );
+        assert_eq!(cycle_through(&edges, "a", "c"), Some(s(&["a", "c", "b", "a"])));
         assert_eq!(cycle_through(&edges, "a", "b"), Some(s(&["a", "b", "a"])));
         assert_eq!(cycle_through(&edges, "a", "a"), Some(s(&["a", "a"])));
         assert_eq!(
@@ -138,19 +119,13 @@ mod tests {
             layers(&nodes, &edges).unwrap(),
             vec![s(&["a"]), s(&["b", "c"]), s(&["d"])]
         );
-        assert_eq!(
-            topological_order(&nodes, &edges).unwrap(),
-            s(&["a", "b", "c", "d"])
-        );
+        assert_eq!(topological_order(&nodes, &edges).unwrap(), s(&["a", "b", "c", "d"]));
     }
 
     #[test]
     fn edges_outside_the_set_are_ignored_and_cycles_reported() {
         let nodes = s(&["x", "y"]);
-        assert_eq!(
-            layers(&nodes, &e(&[("x", "zzz")])).unwrap(),
-            vec![s(&["x", "y"])]
-        );
+        assert_eq!(layers(&nodes, &e(&[("x", "zzz")])).unwrap(), vec![s(&["x", "y"])]);
         let cyclic = e(&[("x", "y"), ("y", "x")]);
         assert_eq!(layers(&nodes, &cyclic).unwrap_err(), s(&["x", "y"]));
     }
@@ -176,11 +151,7 @@ mod tests {
                 }
             }
             let order = topological_order(&nodes, &edges).unwrap();
-            let pos: HashMap<_, _> = order
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.clone(), i))
-                .collect();
+            let pos: HashMap<_, _> = order.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
             assert_eq!(order.len(), n);
             for (t, d) in &edges {
                 assert!(pos[d] < pos[t], "{d} must come before {t}");

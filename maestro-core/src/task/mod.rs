@@ -188,12 +188,7 @@ fn save(tx: &mut dyn WriteTx, prev: &Task, mut next: Task) -> Result<Task> {
     Ok(next)
 }
 
-fn set_link(
-    tx: &mut dyn WriteTx,
-    session: &Session,
-    task: &TaskId,
-    status: LinkStatus,
-) -> Result<()> {
+fn set_link(tx: &mut dyn WriteTx, session: &Session, task: &TaskId, status: LinkStatus) -> Result<()> {
     let now = Timestamp::now();
     let created_at = tx
         .link(session.id.as_str(), task.as_str())?
@@ -224,10 +219,7 @@ pub(crate) fn change_status(
     if !task.status.can_become(to) {
         return Err(Error::illegal("task", task.id.as_str(), task.status, to));
     }
-    if to == TaskStatus::InProgress
-        && task.status == TaskStatus::Todo
-        && !tx.dependencies_met(task.id.as_str())?
-    {
+    if to == TaskStatus::InProgress && task.status == TaskStatus::Todo && !tx.dependencies_met(task.id.as_str())? {
         return Err(Error::conflict(
             "task",
             task.id.as_str(),
@@ -243,9 +235,7 @@ pub(crate) fn change_status(
             TaskStatus::Completed => Some((LinkStatus::Completed, TimelineType::TaskCompleted)),
             TaskStatus::Failed => Some((LinkStatus::Failed, TimelineType::TaskFailed)),
             TaskStatus::Blocked => Some((LinkStatus::Blocked, TimelineType::TaskBlocked)),
-            TaskStatus::Cancelled | TaskStatus::Todo => {
-                Some((LinkStatus::Skipped, TimelineType::TaskSkipped))
-            }
+            TaskStatus::Cancelled | TaskStatus::Todo => Some((LinkStatus::Skipped, TimelineType::TaskSkipped)),
             TaskStatus::InReview => None,
         };
         if let Some((link, kind)) = effect {
@@ -265,11 +255,7 @@ pub(crate) fn change_status(
 /// Gives back everything a session that just ended held: in-progress tasks it was
 /// working on return to `todo`, its processing queue item fails and its queued items
 /// are skipped.
-pub(crate) fn release_session_work(
-    tx: &mut dyn WriteTx,
-    s: &Session,
-    ended_as: SessionStatus,
-) -> Result<()> {
+pub(crate) fn release_session_work(tx: &mut dyn WriteTx, s: &Session, ended_as: SessionStatus) -> Result<()> {
     let link_status = if ended_as == SessionStatus::Failed {
         LinkStatus::Failed
     } else {
@@ -295,11 +281,7 @@ impl Tasks<'_> {
     pub fn create(&self, new: NewTask) -> Result<Task> {
         check_text("task", "title", &new.title, 500)?;
         if new.description.len() > 65_536 {
-            return Err(Error::validation(
-                "task",
-                "description",
-                "longer than 65536 bytes",
-            ));
+            return Err(Error::validation("task", "description", "longer than 65536 bytes"));
         }
         for (i, l) in new.labels.iter().enumerate() {
             check_text("task", &format!("labels/{i}"), l, 100)?;
@@ -357,10 +339,7 @@ impl Tasks<'_> {
                 }
             }
             if let Some(p) = &task.parent_id {
-                if tx
-                    .task(p.as_str())?
-                    .is_none_or(|t| t.project_id != task.project_id)
-                {
+                if tx.task(p.as_str())?.is_none_or(|t| t.project_id != task.project_id) {
                     return Err(Error::validation(
                         "task",
                         "parent_id",
@@ -369,10 +348,7 @@ impl Tasks<'_> {
                 }
             }
             for (i, d) in task.depends_on.iter().enumerate() {
-                if tx
-                    .task(d.as_str())?
-                    .is_none_or(|t| t.project_id != task.project_id)
-                {
+                if tx.task(d.as_str())?.is_none_or(|t| t.project_id != task.project_id) {
                     return Err(Error::validation(
                         "task",
                         format!("depends_on/{i}"),
@@ -381,11 +357,7 @@ impl Tasks<'_> {
                 }
             }
             if tx.task(task.id.as_str())?.is_some() {
-                return Err(Error::conflict(
-                    "task",
-                    task.id.as_str(),
-                    "a task with this id exists",
-                ));
+                return Err(Error::conflict("task", task.id.as_str(), "a task with this id exists"));
             }
             tx.insert_task(&task)?;
             feed::emit(tx, "created", &task)?;
@@ -450,10 +422,7 @@ impl Tasks<'_> {
         self.0.write(|tx| {
             let t = load(tx, task)?;
             if !tx.delete_dependency(task.as_str(), depends_on.as_str())? {
-                return Err(Error::not_found(
-                    "dependency",
-                    format!("{task} → {depends_on}"),
-                ));
+                return Err(Error::not_found("dependency", format!("{task} → {depends_on}")));
             }
             let mut next = t.clone();
             next.depends_on.retain(|d| d != depends_on);
@@ -534,15 +503,10 @@ impl Tasks<'_> {
     /// The project's tasks in parallel layers: each task's dependencies lie in earlier layers.
     pub fn layers(&self, project: &ProjectId) -> Result<Vec<Vec<TaskId>>> {
         self.0.read(|tx| {
-            let nodes: Vec<String> = tx
-                .tasks(project.as_str())?
-                .into_iter()
-                .map(|t| t.id.into())
-                .collect();
+            let nodes: Vec<String> = tx.tasks(project.as_str())?.into_iter().map(|t| t.id.into()).collect();
             let edges = tx.dependency_edges(project.as_str())?;
-            let layers = dag::layers(&nodes, &edges).map_err(|rest| {
-                Error::Internal(format!("dependency cycle among {}", rest.join(", ")))
-            })?;
+            let layers = dag::layers(&nodes, &edges)
+                .map_err(|rest| Error::Internal(format!("dependency cycle among {}", rest.join(", "))))?;
             layers
                 .into_iter()
                 .map(|l| l.into_iter().map(|s| TaskId::parse(&s)).collect())
@@ -558,11 +522,7 @@ impl Tasks<'_> {
     pub fn claim(&self, session: &SessionId, filter: &ClaimFilter) -> Result<Option<Task>> {
         self.0.write(|tx| {
             let s = session::load(tx, session)?;
-            let Some(task) = tx
-                .ready_tasks(s.project_id.as_str(), filter, 1)?
-                .into_iter()
-                .next()
-            else {
+            let Some(task) = tx.ready_tasks(s.project_id.as_str(), filter, 1)?.into_iter().next() else {
                 return Ok(None);
             };
             let s = session::start_work(tx, &s)?;

@@ -126,11 +126,7 @@ mod tests {
         ];
         for from in TaskStatus::ALL {
             for to in TaskStatus::ALL {
-                assert_eq!(
-                    from.can_become(*to),
-                    legal.contains(&(*from, *to)),
-                    "{from} → {to}"
-                );
+                assert_eq!(from.can_become(*to), legal.contains(&(*from, *to)), "{from} → {to}");
             }
         }
     }

@@ -38,10 +38,7 @@ mod tests {
         assert!(fwd.approval.is_some());
         assert!(m.rule("design", "requirements").unwrap().approval.is_none());
         assert!(m.rule("requirements", "tasks").is_none(), "no skipping");
-        assert!(
-            m.rule("tasks", "requirements").is_none(),
-            "only one step back"
-        );
+        assert!(m.rule("tasks", "requirements").is_none(), "only one step back");
         assert!(
             m.rule("completed", "implementation").is_none(),
             "terminal phases never move"
@@ -51,16 +48,9 @@ mod tests {
     #[test]
     fn flow_model_loops_validation_back_to_implementing() {
         let m = builtin_model("flow").unwrap();
-        assert_eq!(
-            m.next_phases("validating"),
-            vec!["implementing", "generating_report"]
-        );
+        assert_eq!(m.next_phases("validating"), vec!["implementing", "generating_report"]);
         assert_eq!(m.next_phases("initializing"), vec!["planning"]);
-        assert!(m
-            .rule("planning", "generating_tasks")
-            .unwrap()
-            .approval
-            .is_none());
+        assert!(m.rule("planning", "generating_tasks").unwrap().approval.is_none());
     }
 
     #[test]
@@ -69,14 +59,8 @@ mod tests {
         assert_eq!(m.phases.len(), 12);
         assert!(m.rule("spiking", "rejected").is_some());
         assert!(m.rule("deploying", "impulse").is_some());
-        assert!(
-            m.rule("impulse", "impulse").is_none(),
-            "no self loop through *"
-        );
-        assert!(
-            m.rule("complete", "impulse").is_none(),
-            "terminal phases never move"
-        );
+        assert!(m.rule("impulse", "impulse").is_none(), "no self loop through *");
+        assert!(m.rule("complete", "impulse").is_none(), "terminal phases never move");
         assert_eq!(
             m.phase("rejected").unwrap().terminal,
             Some(super::super::model::Terminal::Failure)
@@ -98,20 +82,12 @@ mod tests {
             Some("/transitions/0/to")
         );
         let bad = r#"{"schema_version":1,"name":"m","initial":"b","phases":[{"name":"a"},{"name":"b","terminal":"success"}],"transitions":[]}"#;
-        assert_eq!(
-            PhaseModel::from_json(bad).unwrap_err().path(),
-            Some("/initial")
-        );
-        let bad = r#"{"schema_version":1,"name":"m","initial":"a","phases":[{"name":"a"},{"name":"a"}],"transitions":[]}"#;
-        assert_eq!(
-            PhaseModel::from_json(bad).unwrap_err().path(),
-            Some("/phases/1/name")
-        );
+        assert_eq!(PhaseModel::from_json(bad).unwrap_err().path(), Some("/initial"));
+        let bad =
+            r#"{"schema_version":1,"name":"m","initial":"a","phases":[{"name":"a"},{"name":"a"}],"transitions":[]}"#;
+        assert_eq!(PhaseModel::from_json(bad).unwrap_err().path(), Some("/phases/1/name"));
         let bad = r#"{"schema_version":1,"name":"m","initial":"a","phases":[{"name":"a"},{"name":"Bad Name","terminal":"failure"}],"transitions":[]}"#;
-        assert_eq!(
-            PhaseModel::from_json(bad).unwrap_err().path(),
-            Some("/phases/1/name")
-        );
+        assert_eq!(PhaseModel::from_json(bad).unwrap_err().path(), Some("/phases/1/name"));
         let bad = r#"{"schema_version":1,"name":"m","initial":"a","phases":[{"name":"a"},{"name":"b","terminal":"success"}],
                       "transitions":[{"from":"a","to":"b","approval":{"quorum":{"kind":"count","k":3,"n":2}}}]}"#;
         assert_eq!(

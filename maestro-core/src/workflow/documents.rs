@@ -82,10 +82,7 @@ fn check_content(entity: &'static str, content: &str) -> Result<()> {
         return Err(Error::validation(
             entity,
             "content",
-            format!(
-                "{} bytes exceeds the {MAX_DOCUMENT_BYTES}-byte limit",
-                content.len()
-            ),
+            format!("{} bytes exceeds the {MAX_DOCUMENT_BYTES}-byte limit", content.len()),
         ));
     }
     Ok(())
@@ -93,15 +90,8 @@ fn check_content(entity: &'static str, content: &str) -> Result<()> {
 
 impl Workflows<'_> {
     /// Stores a new version of the workflow's `kind` document and returns it.
-    pub fn put_spec(
-        &self,
-        id: &WorkflowId,
-        kind: &str,
-        content: &str,
-        author: &str,
-    ) -> Result<SpecDocument> {
-        validate_id("spec_document", kind)
-            .map_err(|e| Error::validation("spec_document", "kind", e.to_string()))?;
+    pub fn put_spec(&self, id: &WorkflowId, kind: &str, content: &str, author: &str) -> Result<SpecDocument> {
+        validate_id("spec_document", kind).map_err(|e| Error::validation("spec_document", "kind", e.to_string()))?;
         check_content("spec_document", content)?;
         self.0.write(|tx| {
             let wf = load(tx, id)?;
@@ -182,11 +172,7 @@ impl Projects<'_> {
 
     /// The latest version of every steering document meant for `audience` (or for
     /// everyone), ordered by domain.
-    pub fn steering_context(
-        &self,
-        project: &ProjectId,
-        audience: &str,
-    ) -> Result<Vec<SteeringDocument>> {
+    pub fn steering_context(&self, project: &ProjectId, audience: &str) -> Result<Vec<SteeringDocument>> {
         self.0.read(|tx| {
             if tx.project(project.as_str())?.is_none() {
                 return Err(Error::not_found("project", project.as_str()));
@@ -194,9 +180,7 @@ impl Projects<'_> {
             let docs = tx.latest_steering_documents(project.as_str())?;
             Ok(docs
                 .into_iter()
-                .filter(|d| {
-                    d.audiences.is_empty() || d.audiences.iter().any(|a| a == audience || a == "*")
-                })
+                .filter(|d| d.audiences.is_empty() || d.audiences.iter().any(|a| a == audience || a == "*"))
                 .collect())
         })
     }

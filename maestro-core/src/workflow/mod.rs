@@ -261,11 +261,7 @@ impl Workflows<'_> {
     pub fn create(&self, new: NewWorkflow) -> Result<Workflow> {
         check_text("workflow", "feature", &new.feature, 200)?;
         if new.request.len() > 100_000 {
-            return Err(Error::validation(
-                "workflow",
-                "request",
-                "longer than 100000 bytes",
-            ));
+            return Err(Error::validation("workflow", "request", "longer than 100000 bytes"));
         }
         let model = match new.model {
             ModelRef::Builtin(name) => builtin_model(&name)?,
@@ -333,13 +329,7 @@ impl Workflows<'_> {
     /// With `expected_from`, the move happens only if the workflow is still in that
     /// phase: of several racing callers exactly one succeeds, the others get a conflict.
     /// Reaching a terminal phase completes (or fails) the workflow.
-    pub fn advance(
-        &self,
-        id: &WorkflowId,
-        to: &str,
-        actor: &str,
-        expected_from: Option<&str>,
-    ) -> Result<Workflow> {
+    pub fn advance(&self, id: &WorkflowId, to: &str, actor: &str, expected_from: Option<&str>) -> Result<Workflow> {
         self.0.write(|tx| {
             let wf = load(tx, id)?;
             if let Some(exp) = expected_from {
@@ -355,10 +345,7 @@ impl Workflows<'_> {
                 return Err(Error::conflict(
                     "workflow",
                     id.as_str(),
-                    format!(
-                        "status is {}; only active workflows change phase",
-                        wf.status
-                    ),
+                    format!("status is {}; only active workflows change phase", wf.status),
                 ));
             }
             let rule = wf
@@ -403,31 +390,47 @@ impl Workflows<'_> {
 
     /// Casts `voter`'s vote on the gate `current phase → to`. One vote per voter per
     /// round; named-voter quorums accept only their voters.
-    pub fn vote(
-        &self,
-        id: &WorkflowId,
-        to: &str,
-        voter: &str,
-        approve: bool,
-        comment: Option<&str>,
-    ) -> Result<Gate> {
+    pub fn vote(&self, id: &WorkflowId, to: &str, voter: &str, approve: bool, comment: Option<&str>) -> Result<Gate> {
         check_text("vote", "voter", voter, 200)?;
         self.0.write(|tx| {
             let wf = load(tx, id)?;
             if wf.status != WorkflowStatus::Active {
-                return Err(Error::conflict("workflow", id.as_str(), format!("status is {}; votes need an active workflow", wf.status)));
+                return Err(Error::conflict(
+                    "workflow",
+                    id.as_str(),
+                    format!("status is {}; votes need an active workflow", wf.status),
+                ));
             }
-            let rule = wf.model.rule(&wf.phase, to).ok_or_else(|| Error::illegal("workflow", id.as_str(), &wf.phase, to))?;
+            let rule = wf
+                .model
+                .rule(&wf.phase, to)
+                .ok_or_else(|| Error::illegal("workflow", id.as_str(), &wf.phase, to))?;
             let Some(approval) = &rule.approval else {
-                return Err(Error::validation("vote", "to", format!("{} → {to} has no approval gate", wf.phase)));
+                return Err(Error::validation(
+                    "vote",
+                    "to",
+                    format!("{} → {to} has no approval gate", wf.phase),
+                ));
             };
             if let Some(q) = &approval.quorum {
                 if !q.eligible(voter) {
-                    return Err(Error::validation("vote", "voter", format!("{voter:?} is not an eligible voter on {} → {to}", wf.phase)));
+                    return Err(Error::validation(
+                        "vote",
+                        "voter",
+                        format!("{voter:?} is not an eligible voter on {} → {to}", wf.phase),
+                    ));
                 }
             }
-            if tx.votes(id.as_str(), wf.epoch)?.iter().any(|v| v.to == to && v.voter == voter) {
-                return Err(Error::conflict("workflow", id.as_str(), format!("{voter} already voted on {} → {to}", wf.phase)));
+            if tx
+                .votes(id.as_str(), wf.epoch)?
+                .iter()
+                .any(|v| v.to == to && v.voter == voter)
+            {
+                return Err(Error::conflict(
+                    "workflow",
+                    id.as_str(),
+                    format!("{voter} already voted on {} → {to}", wf.phase),
+                ));
             }
             let vote = Vote {
                 id: VoteId::generate(),
@@ -444,7 +447,13 @@ impl Workflows<'_> {
             tx.insert_vote(&vote)?;
             let mut at_vote = wf.clone();
             at_vote.updated_at = vote.at;
-            history(tx, &at_vote, HistoryKind::Vote, voter, serde_json::json!({ "from": wf.phase, "to": to, "approve": approve, "comment": comment }))?;
+            history(
+                tx,
+                &at_vote,
+                HistoryKind::Vote,
+                voter,
+                serde_json::json!({ "from": wf.phase, "to": to, "approve": approve, "comment": comment }),
+            )?;
             feed::emit(tx, "created", &vote)?;
             gate_of(tx, &wf, rule)
         })
@@ -469,13 +478,7 @@ impl Workflows<'_> {
         })
     }
 
-    fn set_status(
-        &self,
-        id: &WorkflowId,
-        to: WorkflowStatus,
-        actor: &str,
-        reason: Option<&str>,
-    ) -> Result<Workflow> {
+    fn set_status(&self, id: &WorkflowId, to: WorkflowStatus, actor: &str, reason: Option<&str>) -> Result<Workflow> {
         self.0.write(|tx| {
             let wf = load(tx, id)?;
             if !wf.status.can_become(to) {
@@ -493,13 +496,7 @@ impl Workflows<'_> {
                 WorkflowStatus::Active => HistoryKind::Resumed,
                 _ => HistoryKind::Failed,
             };
-            history(
-                tx,
-                &next,
-                kind,
-                actor,
-                serde_json::json!({ "reason": reason }),
-            )?;
+            history(tx, &next, kind, actor, serde_json::json!({ "reason": reason }))?;
             Ok(next)
         })
     }

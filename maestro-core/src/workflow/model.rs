@@ -187,18 +187,13 @@ impl PhaseModel {
     /// The rule allowing `from → to`, if any. An exact `from` wins over `"*"`; a terminal
     /// `from` only moves by an exact rule.
     pub fn rule(&self, from: &str, to: &str) -> Option<&TransitionRule> {
-        let exact = self
-            .transitions
-            .iter()
-            .find(|t| t.from == from && t.to == to);
+        let exact = self.transitions.iter().find(|t| t.from == from && t.to == to);
         let from_terminal = self.phase(from).is_some_and(|p| p.terminal.is_some());
         exact.or_else(|| {
             if from_terminal || from == to {
                 None
             } else {
-                self.transitions
-                    .iter()
-                    .find(|t| t.from == "*" && t.to == to)
+                self.transitions.iter().find(|t| t.from == "*" && t.to == to)
             }
         })
     }

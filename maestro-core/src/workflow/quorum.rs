@@ -90,9 +90,7 @@ impl Quorum {
     /// Whether `voter` may vote on this gate.
     pub fn eligible(&self, voter: &str) -> bool {
         match self {
-            Quorum::Count {
-                voters: Some(v), ..
-            } => v.iter().any(|x| x == voter),
+            Quorum::Count { voters: Some(v), .. } => v.iter().any(|x| x == voter),
             _ => true,
         }
     }
@@ -190,11 +188,7 @@ mod tests {
             min: 2.0 / 3.0,
             min_votes: 1,
         };
-        assert_eq!(
-            two_thirds.evaluate(2, 1),
-            Approved,
-            "exactly 2/3 meets a 2/3 threshold"
-        );
+        assert_eq!(two_thirds.evaluate(2, 1), Approved, "exactly 2/3 meets a 2/3 threshold");
         assert_eq!(two_thirds.evaluate(1, 0), Approved);
     }
 
@@ -216,19 +210,9 @@ mod tests {
         .validate("/q")
         .unwrap_err();
         assert_eq!(e.path(), Some("/q/voters"));
-        let e = Quorum::Fraction {
-            min: 1.5,
-            min_votes: 1,
-        }
-        .validate("/q")
-        .unwrap_err();
+        let e = Quorum::Fraction { min: 1.5, min_votes: 1 }.validate("/q").unwrap_err();
         assert_eq!(e.path(), Some("/q/min"));
-        let e = Quorum::Fraction {
-            min: 0.5,
-            min_votes: 0,
-        }
-        .validate("/q")
-        .unwrap_err();
+        let e = Quorum::Fraction { min: 0.5, min_votes: 0 }.validate("/q").unwrap_err();
         assert_eq!(e.path(), Some("/q/min_votes"));
     }
 
@@ -241,10 +225,6 @@ mod tests {
         };
         assert!(q.eligible("alice"));
         assert!(!q.eligible("mallory"));
-        assert!(Quorum::Fraction {
-            min: 0.5,
-            min_votes: 1
-        }
-        .eligible("anyone"));
+        assert!(Quorum::Fraction { min: 0.5, min_votes: 1 }.eligible("anyone"));
     }
 }

@@ -39,19 +39,10 @@ mod tests {
 
     #[test]
     fn transition_table() {
-        let legal = [
-            (Active, Paused),
-            (Paused, Active),
-            (Active, Failed),
-            (Paused, Failed),
-        ];
+        let legal = [(Active, Paused), (Paused, Active), (Active, Failed), (Paused, Failed)];
         for from in WorkflowStatus::ALL {
             for to in WorkflowStatus::ALL {
-                assert_eq!(
-                    from.can_become(*to),
-                    legal.contains(&(*from, *to)),
-                    "{from} → {to}"
-                );
+                assert_eq!(from.can_become(*to), legal.contains(&(*from, *to)), "{from} → {to}");
             }
         }
     }

@@ -16,13 +16,26 @@ pub fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().unwrap();
     let file = Maestro::open(dir.path().join("state.db"), Options::durability(Durability::Normal)).unwrap();
     vec![
-        Backend { name: "sqlite-file", m: file, _dir: Some(dir) },
-        Backend { name: "sqlite-memory", m: Maestro::open_in_memory().unwrap(), _dir: None },
+        Backend {
+            name: "sqlite-file",
+            m: file,
+            _dir: Some(dir),
+        },
+        Backend {
+            name: "sqlite-memory",
+            m: Maestro::open_in_memory().unwrap(),
+            _dir: None,
+        },
     ]
 }
 
 pub fn project(m: &Maestro, name: &str) -> Project {
-    m.projects().create(NewProject { name: name.into(), ..Default::default() }).unwrap()
+    m.projects()
+        .create(NewProject {
+            name: name.into(),
+            ..Default::default()
+        })
+        .unwrap()
 }
 
 pub fn task(m: &Maestro, p: &ProjectId, title: &str, deps: &[&TaskId]) -> Task {

@@ -122,11 +122,9 @@ pub fn current(conn: &Connection) -> Result<usize> {
     if !exists {
         return Ok(0);
     }
-    let v: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
+    let v: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
+        r.get(0)
+    })?;
     Ok(v as usize)
 }
 

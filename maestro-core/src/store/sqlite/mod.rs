@@ -97,11 +97,7 @@ fn create_owner_only(path: &Path) -> Result<()> {
     }
     #[cfg(not(unix))]
     {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-        {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(e.into()),
@@ -137,9 +133,7 @@ impl SqliteStore {
         }
         create_owner_only(path)?;
         let writer = Self::connect(path, &options, false)?;
-        retry_busy(options.busy_timeout, || {
-            migrations::migrate_to(&writer, version)
-        })?;
+        retry_busy(options.busy_timeout, || migrations::migrate_to(&writer, version))?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers: Some(Mutex::new(Vec::new())),
@@ -188,9 +182,7 @@ impl SqliteStore {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
-        conn.execute_batch(&format!(
-            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
-        ))?;
+        conn.execute_batch(&format!("PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"))?;
         if read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }
@@ -274,9 +266,7 @@ impl Store for SqliteStore {
         if result == "ok" {
             Ok(())
         } else {
-            Err(Error::Incompatible(format!(
-                "integrity check failed: {result}"
-            )))
+            Err(Error::Incompatible(format!("integrity check failed: {result}")))
         }
     }
 }

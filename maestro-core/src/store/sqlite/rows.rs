@@ -8,9 +8,7 @@ use crate::queue::{QueueItem, QueueStatus};
 use crate::session::{Session, SessionStatus, SpawnSource, Strategy, TimelineEvent, TimelineType};
 use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
 use crate::time::Timestamp;
-use crate::workflow::{
-    HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus,
-};
+use crate::workflow::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus};
 use rusqlite::types::Type;
 use rusqlite::{Result, Row};
 
@@ -23,11 +21,7 @@ fn parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> 
     f(&s).map_err(|e| bad(col, e))
 }
 
-fn opt_parse<T>(
-    row: &Row,
-    col: usize,
-    f: impl FnOnce(&str) -> crate::Result<T>,
-) -> Result<Option<T>> {
+fn opt_parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<Option<T>> {
     let s: Option<String> = row.get(col)?;
     s.map(|s| f(&s).map_err(|e| bad(col, e))).transpose()
 }
@@ -90,8 +84,7 @@ pub fn history(r: &Row) -> Result<HistoryEntry> {
     })
 }
 
-pub const VOTE: &str =
-    "id, workflow_id, project_id, epoch, from_phase, to_phase, voter, approve, comment, at";
+pub const VOTE: &str = "id, workflow_id, project_id, epoch, from_phase, to_phase, voter, approve, comment, at";
 pub fn vote(r: &Row) -> Result<Vote> {
     Ok(Vote {
         id: parse(r, 0, VoteId::parse)?,
@@ -162,8 +155,7 @@ pub fn session(r: &Row) -> Result<Session> {
     })
 }
 
-pub const TIMELINE: &str =
-    "id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata";
+pub const TIMELINE: &str = "id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata";
 pub fn timeline(r: &Row) -> Result<TimelineEvent> {
     Ok(TimelineEvent {
         id: parse(r, 0, TimelineEventId::parse)?,
@@ -198,8 +190,7 @@ pub fn task(r: &Row) -> Result<Task> {
         title: r.get(4)?,
         description: r.get(5)?,
         status: parse(r, 6, TaskStatus::parse)?,
-        priority: Priority::from_rank(r.get(7)?)
-            .ok_or_else(|| bad(7, "priority rank out of range"))?,
+        priority: Priority::from_rank(r.get(7)?).ok_or_else(|| bad(7, "priority rank out of range"))?,
         labels: json(r, 8)?,
         estimate: r.get(9)?,
         depends_on,
@@ -224,8 +215,7 @@ pub fn link(r: &Row) -> Result<SessionTask> {
     })
 }
 
-pub const QUEUE: &str =
-    "id, session_id, project_id, task_id, position, status, created_at, updated_at, version";
+pub const QUEUE: &str = "id, session_id, project_id, task_id, position, status, created_at, updated_at, version";
 pub fn queue(r: &Row) -> Result<QueueItem> {
     Ok(QueueItem {
         id: parse(r, 0, QueueItemId::parse)?,
@@ -240,8 +230,7 @@ pub fn queue(r: &Row) -> Result<QueueItem> {
     })
 }
 
-pub const EVENT: &str =
-    "seq, at, kind, version, entity, entity_id, project_id, workflow_id, payload";
+pub const EVENT: &str = "seq, at, kind, version, entity, entity_id, project_id, workflow_id, payload";
 pub fn event(r: &Row) -> Result<Event> {
     let payload: String = r.get(8)?;
     Ok(Event {

@@ -34,25 +34,11 @@ impl<'c> SqlTx<'c> {
         self.events
     }
 
-    fn one<T>(
-        &self,
-        sql: &str,
-        p: impl Params,
-        map: fn(&Row) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>> {
-        Ok(self
-            .conn
-            .prepare_cached(sql)?
-            .query_row(p, map)
-            .optional()?)
+    fn one<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Option<T>> {
+        Ok(self.conn.prepare_cached(sql)?.query_row(p, map).optional()?)
     }
 
-    fn all<T>(
-        &self,
-        sql: &str,
-        p: impl Params,
-        map: fn(&Row) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
+    fn all<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(p, map)?;
         Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
@@ -86,10 +72,7 @@ impl ReadTx for SqlTx<'_> {
 
     fn projects(&self) -> Result<Vec<Project>> {
         self.all(
-            &format!(
-                "SELECT {} FROM projects ORDER BY created_at, id",
-                rows::PROJECT
-            ),
+            &format!("SELECT {} FROM projects ORDER BY created_at, id", rows::PROJECT),
             [],
             rows::project,
         )
@@ -137,17 +120,18 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64> {
-        self.scalar("SELECT COALESCE(MAX(version), 0) FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2", [workflow, kind])
+        self.scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2",
+            [workflow, kind],
+        )
     }
 
-    fn spec_document(
-        &self,
-        workflow: &str,
-        kind: &str,
-        version: i64,
-    ) -> Result<Option<SpecDocument>> {
+    fn spec_document(&self, workflow: &str, kind: &str, version: i64) -> Result<Option<SpecDocument>> {
         self.one(
-            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 AND version = ?3", rows::SPEC),
+            &format!(
+                "SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 AND version = ?3",
+                rows::SPEC
+            ),
             params![workflow, kind, version],
             rows::spec,
         )
@@ -155,14 +139,20 @@ impl ReadTx for SqlTx<'_> {
 
     fn spec_documents(&self, workflow: &str, kind: &str) -> Result<Vec<SpecDocument>> {
         self.all(
-            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 ORDER BY version", rows::SPEC),
+            &format!(
+                "SELECT {} FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2 ORDER BY version",
+                rows::SPEC
+            ),
             [workflow, kind],
             rows::spec,
         )
     }
 
     fn latest_steering_version(&self, project: &str, domain: &str) -> Result<i64> {
-        self.scalar("SELECT COALESCE(MAX(version), 0) FROM steering_documents WHERE project_id = ?1 AND domain = ?2", [project, domain])
+        self.scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM steering_documents WHERE project_id = ?1 AND domain = ?2",
+            [project, domain],
+        )
     }
 
     fn latest_steering_documents(&self, project: &str) -> Result<Vec<SteeringDocument>> {
@@ -228,12 +218,7 @@ impl ReadTx for SqlTx<'_> {
         )
     }
 
-    fn last_timeline(
-        &self,
-        session: &str,
-        task: &str,
-        kind: TimelineType,
-    ) -> Result<Option<TimelineEvent>> {
+    fn last_timeline(&self, session: &str, task: &str, kind: TimelineType) -> Result<Option<TimelineEvent>> {
         self.one(
             &format!("SELECT {} FROM timeline_events WHERE session_id = ?1 AND task_id = ?2 AND kind = ?3 ORDER BY seq DESC LIMIT 1", rows::TIMELINE),
             [session, task, kind.as_str()],
@@ -372,11 +357,7 @@ impl ReadTx for SqlTx<'_> {
         } else {
             Some(enc(&f.entities)?)
         };
-        let types = if f.types.is_empty() {
-            None
-        } else {
-            Some(enc(&f.types)?)
-        };
+        let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
         self.all(
             &format!(
                 "SELECT {} FROM events WHERE seq > ?1
@@ -393,7 +374,10 @@ impl ReadTx for SqlTx<'_> {
 
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
         self.one(
-            &format!("SELECT {} FROM events WHERE entity = ?1 AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1", rows::EVENT),
+            &format!(
+                "SELECT {} FROM events WHERE entity = ?1 AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1",
+                rows::EVENT
+            ),
             params![entity.as_str(), id, at_seq],
             rows::event,
         )
@@ -420,7 +404,10 @@ impl WriteTx for SqlTx<'_> {
 
     fn insert_workflow(&mut self, w: &Workflow) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO workflows ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", rows::WORKFLOW),
+            &format!(
+                "INSERT INTO workflows ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                rows::WORKFLOW
+            ),
             params![
                 w.id.as_str(),
                 w.project_id.as_str(),

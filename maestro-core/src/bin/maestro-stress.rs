@@ -1,0 +1,102 @@
+//! Child process for the multi-process tests: opens a database and hammers it in one of
+//! several modes, printing one line per acknowledged operation on stdout.
+//!
+//! ```text
+//! maestro-stress claim   <db> <project_id>          CLAIM <task_id> per claimed task
+//! maestro-stress advance <db> <workflow_id>         WIN <from> <to> per transition won
+//! maestro-stress append  <db> <session_id> <n>      ACK <event_id> per append
+//! maestro-stress append-forever <db> <session_id>   ACK <event_id> until killed
+//! ```
+
+use maestro_core::*;
+use std::io::Write;
+
+fn open(db: &str) -> Maestro {
+    Maestro::open(db, Options::durability(Durability::Normal)).unwrap_or_else(|e| fail(&e))
+}
+
+fn fail(e: &Error) -> ! {
+    println!("ERR {} {e}", e.kind());
+    std::process::exit(2)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    match args.get(1).map(String::as_str) {
+        Some("claim") => {
+            let m = open(&args[2]);
+            let project = ProjectId::parse(&args[3]).unwrap();
+            let s = m
+                .sessions()
+                .spawn(NewSession::new(project, format!("claimer-{}", std::process::id())))
+                .unwrap_or_else(|e| fail(&e));
+            m.sessions().register(&s.id).unwrap_or_else(|e| fail(&e));
+            while let Some(t) = m
+                .tasks()
+                .claim(&s.id, &ClaimFilter::default())
+                .unwrap_or_else(|e| fail(&e))
+            {
+                writeln!(out, "CLAIM {}", t.id).unwrap();
+                m.tasks().complete(&t.id, Some(&s.id)).unwrap_or_else(|e| fail(&e));
+            }
+        }
+        Some("advance") => {
+            let m = open(&args[2]);
+            let wf = WorkflowId::parse(&args[3]).unwrap();
+            loop {
+                let w = m.workflows().get(&wf).unwrap_or_else(|e| fail(&e));
+                if w.status != WorkflowStatus::Active {
+                    break;
+                }
+                let to = w
+                    .model
+                    .next_phases(&w.phase)
+                    .last()
+                    .map(|s| s.to_string())
+                    .expect("linear model");
+                match m.workflows().advance(&wf, &to, "racer", Some(&w.phase)) {
+                    Ok(_) => writeln!(out, "WIN {} {to}", w.phase).unwrap(),
+                    Err(e) if e.kind() == ErrorKind::Conflict => writeln!(out, "LOSE {} {to}", w.phase).unwrap(),
+                    Err(e) => fail(&e),
+                }
+            }
+        }
+        Some("append") => {
+            let m = open(&args[2]);
+            let s = SessionId::parse(&args[3]).unwrap();
+            let n: usize = args[4].parse().unwrap();
+            for i in 0..n {
+                let e = m
+                    .sessions()
+                    .append(
+                        &s,
+                        NewTimelineEvent::new(TimelineType::Milestone, format!("{} {i}", std::process::id())),
+                    )
+                    .unwrap_or_else(|e| fail(&e));
+                writeln!(out, "ACK {}", e.id).unwrap();
+            }
+        }
+        Some("append-forever") => {
+            let m = open(&args[2]);
+            let s = SessionId::parse(&args[3]).unwrap();
+            loop {
+                let e = m
+                    .sessions()
+                    .append(
+                        &s,
+                        NewTimelineEvent::new(TimelineType::Progress, "tick").with_progress(0.5),
+                    )
+                    .unwrap_or_else(|e| fail(&e));
+                writeln!(out, "ACK {}", e.id).unwrap();
+                out.flush().unwrap();
+            }
+        }
+        _ => {
+            eprintln!("usage: maestro-stress claim|advance|append|append-forever <db> <id> [n]");
+            std::process::exit(64)
+        }
+    }
+    out.flush().unwrap();
+}
