@@ -447,8 +447,8 @@ fn timeline_validates_types_and_records_task_duration() {
         assert!(ms >= 15, "{}: duration {ms}", b.name);
         assert_eq!(
             m.sessions().get(&s.id).unwrap().status,
-            SessionStatus::Idle,
-            "back to idle once the work is done"
+            SessionStatus::Working,
+            "the agent decides when it is idle"
         );
         let links = m.sessions().tasks(&s.id).unwrap();
         assert_eq!((links.len(), links[0].status), (1, LinkStatus::Completed));
@@ -686,7 +686,8 @@ fn queues_take_ready_items_in_order_one_at_a_time() {
         assert_eq!(m.sessions().get(&s.id).unwrap().status, SessionStatus::Working);
         assert_eq!(m.queues().complete(&s.id).unwrap().status, QueueStatus::Completed);
         assert_eq!(m.tasks().get(&t1.id).unwrap().status, TaskStatus::Completed);
-        assert_eq!(m.sessions().get(&s.id).unwrap().status, SessionStatus::Idle);
+        assert_eq!(m.sessions().get(&s.id).unwrap().status, SessionStatus::Working);
+        m.sessions().transition(&s.id, SessionStatus::Idle, Some(SessionStatus::Working), None).unwrap();
         let second = m.queues().next(&s.id).unwrap().unwrap();
         assert_eq!(second.task_id, t2.id, "routes is first in line and now ready");
         assert_eq!(m.queues().fail(&s.id, "tests red").unwrap().status, QueueStatus::Failed);

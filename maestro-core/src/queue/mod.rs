@@ -226,14 +226,12 @@ impl Queues<'_> {
             if t.status != task_to {
                 task::change_status(tx, &t, task_to, Some(&s), reason)?;
             }
-            let done = set_status(tx, &item, to)?;
-            session::settle(tx, session)?;
-            Ok(done)
+            set_status(tx, &item, to)
         })
     }
 
-    /// Completes the processing item and its task (task_completed carries the duration);
-    /// the session returns to idle.
+    /// Completes the processing item and its task (task_completed carries the duration).
+    /// The session stays `working` until it says otherwise (`idle` to wait, `complete` when done).
     pub fn complete(&self, session: &SessionId) -> Result<QueueItem> {
         self.finish(session, QueueStatus::Completed, None)
     }

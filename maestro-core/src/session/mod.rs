@@ -230,21 +230,9 @@ pub(crate) fn change_status(
     Ok(next)
 }
 
-/// After a session finished a piece of work: back to idle when nothing else is in hand.
-pub(crate) fn settle(tx: &mut dyn WriteTx, session: &SessionId) -> Result<()> {
-    let s = load(tx, session)?;
-    if s.status == SessionStatus::Working
-        && !tx
-            .links_of_session(session.as_str())?
-            .iter()
-            .any(|l| l.status == crate::task::LinkStatus::Working)
-    {
-        change_status(tx, &s, SessionStatus::Idle, None)?;
-    }
-    Ok(())
-}
-
-/// Before a session takes work: it must be live; an idle one becomes working.
+/// Before a session takes work: it must be live; an idle one becomes working. Finishing
+/// work never moves a session back to idle by itself: the agent says whether it waits
+/// (`idle`) or is done (`complete`, legal only from `working`).
 pub(crate) fn start_work(tx: &mut dyn WriteTx, s: &Session) -> Result<Session> {
     match s.status {
         SessionStatus::Working => Ok(s.clone()),

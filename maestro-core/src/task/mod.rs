@@ -459,11 +459,7 @@ impl Tasks<'_> {
                 Some(sid) => Some(session::load(tx, sid)?),
                 None => None,
             };
-            let next = change_status(tx, &t, to, s.as_ref(), None)?;
-            if let Some(sid) = session {
-                session::settle(tx, sid)?;
-            }
-            Ok(next)
+            change_status(tx, &t, to, s.as_ref(), None)
         })
     }
 
@@ -480,11 +476,7 @@ impl Tasks<'_> {
                 Some(sid) => Some(session::load(tx, sid)?),
                 None => None,
             };
-            let next = change_status(tx, &t, TaskStatus::Failed, s.as_ref(), Some(reason))?;
-            if let Some(sid) = session {
-                session::settle(tx, sid)?;
-            }
-            Ok(next)
+            change_status(tx, &t, TaskStatus::Failed, s.as_ref(), Some(reason))
         })
     }
 
