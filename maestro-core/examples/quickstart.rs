@@ -1,0 +1,141 @@
+//! The end-to-end demo: a temporary project runs the `spec` workflow through its phases
+//! with approvals; an orchestrator spawns two workers that take tasks from their queues
+//! in dependency order, in parallel threads; then the story is printed from stored state.
+//!
+//! Run: `cargo run --example quickstart`
+
+use maestro_core::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn main() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join(".flow/maestro/state.db");
+    let m = Arc::new(Maestro::open(&db, Options::default())?);
+    println!("Maestro quickstart: state in {}\n", db.display());
+
+    let p = m.projects().create(NewProject { name: "shop".into(), root: Some(dir.path().display().to_string()), ..Default::default() })?;
+    m.projects().put_steering(&p.id, "tech", "Rust services, PostgreSQL, React front end.", &[])?;
+    let wf = m.workflows().create(NewWorkflow {
+        id: None,
+        project_id: p.id.clone(),
+        feature: "oauth-login".into(),
+        request: "Add OAuth login".into(),
+        model: ModelRef::Builtin("spec".into()),
+    })?;
+    println!("workflow {} ({}) starts in phase {}", wf.feature, wf.model.name, wf.phase);
+
+    let approve_and_advance = |to: &str| -> Result<Workflow> {
+        let gate = m.workflows().vote(&wf.id, to, "product-owner", true, Some("approved"))?;
+        println!("  gate → {to}: {:?} ({} approval)", gate.state, gate.approvals);
+        let w = m.workflows().advance(&wf.id, to, "orchestrator", None)?;
+        println!("  phase is now {}", w.phase);
+        Ok(w)
+    };
+    m.workflows().put_spec(&wf.id, "requirements", "Users sign in with GitHub or Google.", "pm")?;
+    approve_and_advance("design")?;
+    m.workflows().put_spec(&wf.id, "design", "Authorization-code flow; sessions table in PostgreSQL.", "architect")?;
+    approve_and_advance("tasks")?;
+
+    let mk = |title: &str, label: &str, deps: &[&TaskId], priority: Priority| -> Result<Task> {
+        let mut t = NewTask::new(p.id.clone(), title);
+        t.workflow_id = Some(wf.id.clone());
+        t.labels = vec![label.into()];
+        t.priority = priority;
+        t.depends_on = deps.iter().map(|d| (*d).clone()).collect();
+        m.tasks().create(t)
+    };
+    let schema = mk("DB schema for sessions", "database", &[], Priority::High)?;
+    let provider = mk("OAuth provider config", "backend", &[], Priority::Medium)?;
+    let routes = mk("API routes /login /callback", "backend", &[&schema.id, &provider.id], Priority::High)?;
+    let ui = mk("Login button and callback page", "frontend", &[&routes.id], Priority::Medium)?;
+    let e2e = mk("End-to-end login test", "qa", &[&ui.id, &routes.id], Priority::Medium)?;
+    let layers = m.tasks().layers(&p.id)?;
+    println!("  {} tasks in {} dependency layers", m.tasks().list(&p.id)?.len(), layers.len());
+    approve_and_advance("implementation")?;
+
+    let orch = m.sessions().spawn(NewSession { role: "orchestrator".into(), workflow_id: Some(wf.id.clone()), ..NewSession::new(p.id.clone(), "orchestrator") })?;
+    m.sessions().register(&orch.id)?;
+    m.sessions().transition(&orch.id, SessionStatus::Working, None, None)?;
+    m.sessions().append(&orch.id, NewTimelineEvent::new(TimelineType::Milestone, "plan ready, spawning 2 workers"))?;
+
+    let plans = [("worker-backend", vec![schema.id.clone(), routes.id.clone(), e2e.id.clone()]), ("worker-frontend", vec![provider.id.clone(), ui.id.clone()])];
+    let mut threads = Vec::new();
+    for (name, tasks) in plans {
+        let worker = m.sessions().spawn(NewSession {
+            workflow_id: Some(wf.id.clone()),
+            strategy: Strategy::Queue,
+            parent_session_id: Some(orch.id.clone()),
+            spawn_source: SpawnSource::Session,
+            tasks,
+            ..NewSession::new(p.id.clone(), name)
+        })?;
+        let m = Arc::clone(&m);
+        threads.push(std::thread::spawn(move || -> Result<()> {
+            m.sessions().register(&worker.id)?;
+            loop {
+                match m.queues().next(&worker.id)? {
+                    Some(item) => {
+                        let task = m.tasks().get(&item.task_id)?;
+                        println!("  [{}] started  {}", worker.name, task.title);
+                        std::thread::sleep(Duration::from_millis(20));
+                        m.sessions().append(&worker.id, NewTimelineEvent::new(TimelineType::Progress, "halfway").with_progress(0.5))?;
+                        std::thread::sleep(Duration::from_millis(20));
+                        m.queues().complete(&worker.id)?;
+                        println!("  [{}] finished {}", worker.name, task.title);
+                    }
+                    None if m.queues().list(&worker.id)?.iter().any(|q| q.status == QueueStatus::Queued) => {
+                        // The next item waits on a task another worker holds.
+                        m.sessions().heartbeat(&worker.id)?;
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    None => break,
+                }
+            }
+            m.sessions().complete(&worker.id)?;
+            Ok(())
+        }));
+    }
+    for t in threads {
+        t.join().expect("worker thread panicked")?;
+    }
+    m.sessions().append(&orch.id, NewTimelineEvent::new(TimelineType::Milestone, "all workers done"))?;
+    m.sessions().complete(&orch.id)?;
+    approve_and_advance("completed")?;
+
+    print_summary(&m, &wf.id, &orch.id)
+}
+
+fn print_summary(m: &Maestro, wf: &WorkflowId, orch: &SessionId) -> Result<()> {
+    let w = m.workflows().get(wf)?;
+    println!("\n=== What happened ===");
+    println!("Workflow {} is {} in phase {}.", w.feature, w.status, w.phase);
+    println!("\nPhases:");
+    let history = m.workflows().history(wf)?;
+    let transitions: Vec<_> = history.iter().filter(|h| h.kind == HistoryKind::Transition).collect();
+    let mut entered = w.created_at;
+    for h in &transitions {
+        println!("  {:<15} → {:<15} after {:>4} ms", h.details["from"].as_str().unwrap_or("?"), h.phase, h.at.0 - entered.0);
+        entered = h.at;
+    }
+    println!("\nSessions:");
+    let tree = m.sessions().tree(orch)?;
+    let mut by_session: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in std::iter::once(&tree).chain(tree.children.iter()) {
+        let s = &node.session;
+        let timeline = m.sessions().timeline(&s.id)?;
+        println!("  {} ({}, {}): {} timeline events", s.name, s.role, s.status, timeline.len());
+        for e in timeline.iter().filter(|e| e.kind == TimelineType::TaskCompleted) {
+            let ms = e.metadata["duration_ms"].as_i64().unwrap_or(0);
+            by_session.entry(s.name.clone()).or_default().push(format!("{} ({ms} ms)", e.message));
+        }
+    }
+    println!("\nTasks completed, by worker, in order:");
+    for (name, tasks) in by_session {
+        println!("  {name}: {}", tasks.join(", "));
+    }
+    let seq = m.events().latest_seq()?;
+    println!("\nChange feed: {seq} events, each written in the same transaction as its change.");
+    Ok(())
+}
