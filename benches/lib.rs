@@ -1,1 +1,68 @@
-//! Shared fixtures for the benchmarks in this folder.
+//! Shared fixtures for the benchmarks in this folder: stores in temporary directories and
+//! the raw-rusqlite baselines they are measured against.
+
+use maestro_core::*;
+use rusqlite::Connection;
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A Maestro store on a file in its own temporary directory.
+pub struct Fixture {
+    pub m: Maestro,
+    pub project: ProjectId,
+    pub dir: TempDir,
+}
+
+/// A fresh file store at `durability` with one project.
+pub fn fixture(durability: Durability) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let m = Maestro::open(dir.path().join("state.db"), Options::durability(durability)).unwrap();
+    let project = m.projects().create(NewProject { name: "bench".into(), ..Default::default() }).unwrap().id;
+    Fixture { m, project, dir }
+}
+
+/// A live session in the fixture's project.
+pub fn session(f: &Fixture) -> SessionId {
+    let s = f.m.sessions().spawn(NewSession::new(f.project.clone(), "bench")).unwrap();
+    f.m.sessions().register(&s.id).unwrap().id
+}
+
+/// The raw baseline: a WAL database with the same timeline table and index as Maestro's,
+/// at the same durability.
+pub fn raw_timeline_db(dir: &Path, durability: Durability) -> Connection {
+    let conn = Connection::open(dir.join("raw.db")).unwrap();
+    let sync = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync};
+         CREATE TABLE timeline_events (
+             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, session_id TEXT NOT NULL, project_id TEXT NOT NULL,
+             workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL, message TEXT NOT NULL, task_id TEXT,
+             metadata TEXT NOT NULL);
+         CREATE INDEX timeline_session ON timeline_events(session_id);"
+    ))
+    .unwrap();
+    conn
+}
+
+/// One raw timeline insert, prepared and cached, in its own transaction.
+pub fn raw_insert(conn: &Connection, tx: bool, i: u64) {
+    if tx {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    }
+    conn.prepare_cached(
+        "INSERT INTO timeline_events (id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata)
+         VALUES (?1, ?2, ?3, NULL, 'milestone', ?4, ?5, NULL, '{}')",
+    )
+    .unwrap()
+    .execute(rusqlite::params![format!("evt_{i:026}"), "ses_bench", "prj_bench", i as i64, "milestone reached"])
+    .unwrap();
+    if tx {
+        conn.execute_batch("COMMIT").unwrap();
+    }
+}
+
+/// A milestone event like the one the raw baseline inserts.
+pub fn milestone() -> NewTimelineEvent {
+    NewTimelineEvent::new(TimelineType::Milestone, "milestone reached")
+}
