@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the foundation, each beside its raw-rusqlite baseline measured
 //! in the same run. Run: `cargo bench -p maestro-benches --bench core`.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use maestro_benches::*;
 use maestro_core::*;
 use std::time::{Duration, Instant};
@@ -14,7 +14,9 @@ fn append(c: &mut Criterion) {
         }
         let f = fixture(d);
         let s = session(&f);
-        g.bench_function("maestro", |b| b.iter(|| f.m.sessions().append(&s, milestone()).unwrap()));
+        g.bench_function("maestro", |b| {
+            b.iter(|| f.m.sessions().append(&s, milestone()).unwrap())
+        });
         let raw = raw_timeline_db(f.dir.path(), d);
         let mut i = 0;
         g.bench_function("raw_rusqlite", |b| {
@@ -122,8 +124,16 @@ fn events_since(c: &mut Criterion) {
         Ok(())
     })
     .unwrap();
-    assert_eq!(f.m.events().since(start, &EventFilter::default(), 10_000).unwrap().len(), 10_000);
-    g.bench_function("maestro", |b| b.iter(|| f.m.events().since(start, &EventFilter::default(), 10_000).unwrap()));
+    assert_eq!(
+        f.m.events()
+            .since(start, &EventFilter::default(), 10_000)
+            .unwrap()
+            .len(),
+        10_000
+    );
+    g.bench_function("maestro", |b| {
+        b.iter(|| f.m.events().since(start, &EventFilter::default(), 10_000).unwrap())
+    });
     let raw = rusqlite::Connection::open(f.dir.path().join("state.db")).unwrap();
     g.bench_function("raw_scan_and_parse", |b| {
         b.iter(|| {

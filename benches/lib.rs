@@ -17,13 +17,23 @@ pub struct Fixture {
 pub fn fixture(durability: Durability) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let m = Maestro::open(dir.path().join("state.db"), Options::durability(durability)).unwrap();
-    let project = m.projects().create(NewProject { name: "bench".into(), ..Default::default() }).unwrap().id;
+    let project = m
+        .projects()
+        .create(NewProject {
+            name: "bench".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
     Fixture { m, project, dir }
 }
 
 /// A live session in the fixture's project.
 pub fn session(f: &Fixture) -> SessionId {
-    let s = f.m.sessions().spawn(NewSession::new(f.project.clone(), "bench")).unwrap();
+    let s =
+        f.m.sessions()
+            .spawn(NewSession::new(f.project.clone(), "bench"))
+            .unwrap();
     f.m.sessions().register(&s.id).unwrap().id
 }
 
@@ -31,7 +41,11 @@ pub fn session(f: &Fixture) -> SessionId {
 /// at the same durability.
 pub fn raw_timeline_db(dir: &Path, durability: Durability) -> Connection {
     let conn = Connection::open(dir.join("raw.db")).unwrap();
-    let sync = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    let sync = if durability == Durability::Full {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync};
@@ -55,7 +69,13 @@ pub fn raw_insert(conn: &Connection, tx: bool, i: u64) {
          VALUES (?1, ?2, ?3, NULL, 'milestone', ?4, ?5, NULL, '{}')",
     )
     .unwrap()
-    .execute(rusqlite::params![format!("evt_{i:026}"), "ses_bench", "prj_bench", i as i64, "milestone reached"])
+    .execute(rusqlite::params![
+        format!("evt_{i:026}"),
+        "ses_bench",
+        "prj_bench",
+        i as i64,
+        "milestone reached"
+    ])
     .unwrap();
     if tx {
         conn.execute_batch("COMMIT").unwrap();

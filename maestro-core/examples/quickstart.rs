@@ -15,8 +15,13 @@ fn main() -> Result<()> {
     let m = Arc::new(Maestro::open(&db, Options::default())?);
     println!("Maestro quickstart: state in {}\n", db.display());
 
-    let p = m.projects().create(NewProject { name: "shop".into(), root: Some(dir.path().display().to_string()), ..Default::default() })?;
-    m.projects().put_steering(&p.id, "tech", "Rust services, PostgreSQL, React front end.", &[])?;
+    let p = m.projects().create(NewProject {
+        name: "shop".into(),
+        root: Some(dir.path().display().to_string()),
+        ..Default::default()
+    })?;
+    m.projects()
+        .put_steering(&p.id, "tech", "Rust services, PostgreSQL, React front end.", &[])?;
     let wf = m.workflows().create(NewWorkflow {
         id: None,
         project_id: p.id.clone(),
@@ -24,18 +29,29 @@ fn main() -> Result<()> {
         request: "Add OAuth login".into(),
         model: ModelRef::Builtin("spec".into()),
     })?;
-    println!("workflow {} ({}) starts in phase {}", wf.feature, wf.model.name, wf.phase);
+    println!(
+        "workflow {} ({}) starts in phase {}",
+        wf.feature, wf.model.name, wf.phase
+    );
 
     let approve_and_advance = |to: &str| -> Result<Workflow> {
-        let gate = m.workflows().vote(&wf.id, to, "product-owner", true, Some("approved"))?;
+        let gate = m
+            .workflows()
+            .vote(&wf.id, to, "product-owner", true, Some("approved"))?;
         println!("  gate → {to}: {:?} ({} approval)", gate.state, gate.approvals);
         let w = m.workflows().advance(&wf.id, to, "orchestrator", None)?;
         println!("  phase is now {}", w.phase);
         Ok(w)
     };
-    m.workflows().put_spec(&wf.id, "requirements", "Users sign in with GitHub or Google.", "pm")?;
+    m.workflows()
+        .put_spec(&wf.id, "requirements", "Users sign in with GitHub or Google.", "pm")?;
     approve_and_advance("design")?;
-    m.workflows().put_spec(&wf.id, "design", "Authorization-code flow; sessions table in PostgreSQL.", "architect")?;
+    m.workflows().put_spec(
+        &wf.id,
+        "design",
+        "Authorization-code flow; sessions table in PostgreSQL.",
+        "architect",
+    )?;
     approve_and_advance("tasks")?;
 
     let mk = |title: &str, label: &str, deps: &[&TaskId], priority: Priority| -> Result<Task> {
@@ -48,19 +64,46 @@ fn main() -> Result<()> {
     };
     let schema = mk("DB schema for sessions", "database", &[], Priority::High)?;
     let provider = mk("OAuth provider config", "backend", &[], Priority::Medium)?;
-    let routes = mk("API routes /login /callback", "backend", &[&schema.id, &provider.id], Priority::High)?;
-    let ui = mk("Login button and callback page", "frontend", &[&routes.id], Priority::Medium)?;
+    let routes = mk(
+        "API routes /login /callback",
+        "backend",
+        &[&schema.id, &provider.id],
+        Priority::High,
+    )?;
+    let ui = mk(
+        "Login button and callback page",
+        "frontend",
+        &[&routes.id],
+        Priority::Medium,
+    )?;
     let e2e = mk("End-to-end login test", "qa", &[&ui.id, &routes.id], Priority::Medium)?;
     let layers = m.tasks().layers(&p.id)?;
-    println!("  {} tasks in {} dependency layers", m.tasks().list(&p.id)?.len(), layers.len());
+    println!(
+        "  {} tasks in {} dependency layers",
+        m.tasks().list(&p.id)?.len(),
+        layers.len()
+    );
     approve_and_advance("implementation")?;
 
-    let orch = m.sessions().spawn(NewSession { role: "orchestrator".into(), workflow_id: Some(wf.id.clone()), ..NewSession::new(p.id.clone(), "orchestrator") })?;
+    let orch = m.sessions().spawn(NewSession {
+        role: "orchestrator".into(),
+        workflow_id: Some(wf.id.clone()),
+        ..NewSession::new(p.id.clone(), "orchestrator")
+    })?;
     m.sessions().register(&orch.id)?;
     m.sessions().transition(&orch.id, SessionStatus::Working, None, None)?;
-    m.sessions().append(&orch.id, NewTimelineEvent::new(TimelineType::Milestone, "plan ready, spawning 2 workers"))?;
+    m.sessions().append(
+        &orch.id,
+        NewTimelineEvent::new(TimelineType::Milestone, "plan ready, spawning 2 workers"),
+    )?;
 
-    let plans = [("worker-backend", vec![schema.id.clone(), routes.id.clone(), e2e.id.clone()]), ("worker-frontend", vec![provider.id.clone(), ui.id.clone()])];
+    let plans = [
+        (
+            "worker-backend",
+            vec![schema.id.clone(), routes.id.clone(), e2e.id.clone()],
+        ),
+        ("worker-frontend", vec![provider.id.clone(), ui.id.clone()]),
+    ];
     let mut threads = Vec::new();
     for (name, tasks) in plans {
         let worker = m.sessions().spawn(NewSession {
@@ -80,12 +123,20 @@ fn main() -> Result<()> {
                         let task = m.tasks().get(&item.task_id)?;
                         println!("  [{}] started  {}", worker.name, task.title);
                         std::thread::sleep(Duration::from_millis(20));
-                        m.sessions().append(&worker.id, NewTimelineEvent::new(TimelineType::Progress, "halfway").with_progress(0.5))?;
+                        m.sessions().append(
+                            &worker.id,
+                            NewTimelineEvent::new(TimelineType::Progress, "halfway").with_progress(0.5),
+                        )?;
                         std::thread::sleep(Duration::from_millis(20));
                         m.queues().complete(&worker.id)?;
                         println!("  [{}] finished {}", worker.name, task.title);
                     }
-                    None if m.queues().list(&worker.id)?.iter().any(|q| q.status == QueueStatus::Queued) => {
+                    None if m
+                        .queues()
+                        .list(&worker.id)?
+                        .iter()
+                        .any(|q| q.status == QueueStatus::Queued) =>
+                    {
                         // The next item waits on a task another worker holds.
                         m.sessions().heartbeat(&worker.id)?;
                         std::thread::sleep(Duration::from_millis(5));
@@ -100,7 +151,10 @@ fn main() -> Result<()> {
     for t in threads {
         t.join().expect("worker thread panicked")?;
     }
-    m.sessions().append(&orch.id, NewTimelineEvent::new(TimelineType::Milestone, "all workers done"))?;
+    m.sessions().append(
+        &orch.id,
+        NewTimelineEvent::new(TimelineType::Milestone, "all workers done"),
+    )?;
     m.sessions().complete(&orch.id)?;
     approve_and_advance("completed")?;
 
@@ -116,7 +170,12 @@ fn print_summary(m: &Maestro, wf: &WorkflowId, orch: &SessionId) -> Result<()> {
     let transitions: Vec<_> = history.iter().filter(|h| h.kind == HistoryKind::Transition).collect();
     let mut entered = w.created_at;
     for h in &transitions {
-        println!("  {:<15} → {:<15} after {:>4} ms", h.details["from"].as_str().unwrap_or("?"), h.phase, h.at.0 - entered.0);
+        println!(
+            "  {:<15} → {:<15} after {:>4} ms",
+            h.details["from"].as_str().unwrap_or("?"),
+            h.phase,
+            h.at.0 - entered.0
+        );
         entered = h.at;
     }
     println!("\nSessions:");
@@ -125,10 +184,19 @@ fn print_summary(m: &Maestro, wf: &WorkflowId, orch: &SessionId) -> Result<()> {
     for node in std::iter::once(&tree).chain(tree.children.iter()) {
         let s = &node.session;
         let timeline = m.sessions().timeline(&s.id)?;
-        println!("  {} ({}, {}): {} timeline events", s.name, s.role, s.status, timeline.len());
+        println!(
+            "  {} ({}, {}): {} timeline events",
+            s.name,
+            s.role,
+            s.status,
+            timeline.len()
+        );
         for e in timeline.iter().filter(|e| e.kind == TimelineType::TaskCompleted) {
             let ms = e.metadata["duration_ms"].as_i64().unwrap_or(0);
-            by_session.entry(s.name.clone()).or_default().push(format!("{} ({ms} ms)", e.message));
+            by_session
+                .entry(s.name.clone())
+                .or_default()
+                .push(format!("{} ({ms} ms)", e.message));
         }
     }
     println!("\nTasks completed, by worker, in order:");

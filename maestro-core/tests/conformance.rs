@@ -687,7 +687,9 @@ fn queues_take_ready_items_in_order_one_at_a_time() {
         assert_eq!(m.queues().complete(&s.id).unwrap().status, QueueStatus::Completed);
         assert_eq!(m.tasks().get(&t1.id).unwrap().status, TaskStatus::Completed);
         assert_eq!(m.sessions().get(&s.id).unwrap().status, SessionStatus::Working);
-        m.sessions().transition(&s.id, SessionStatus::Idle, Some(SessionStatus::Working), None).unwrap();
+        m.sessions()
+            .transition(&s.id, SessionStatus::Idle, Some(SessionStatus::Working), None)
+            .unwrap();
         let second = m.queues().next(&s.id).unwrap().unwrap();
         assert_eq!(second.task_id, t2.id, "routes is first in line and now ready");
         assert_eq!(m.queues().fail(&s.id, "tests red").unwrap().status, QueueStatus::Failed);
