@@ -21,8 +21,8 @@ pub(crate) trait FeedEntity: Serialize {
     fn workflow_id(&self) -> Option<&str>;
 }
 
-/// Writes the event for `verb` on `entity` into the current transaction.
-pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<()> {
+/// Writes the event for `verb` on `entity` into the current transaction; returns its seq.
+pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<i64> {
     let payload =
         serde_json::to_value(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
     tx.append_event(&NewEvent {

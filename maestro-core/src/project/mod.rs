@@ -133,7 +133,8 @@ impl Projects<'_> {
                 .project(id.as_str())?
                 .ok_or_else(|| Error::not_found("project", id.as_str()))?;
             tx.delete_project(id.as_str())?;
-            feed::emit(tx, "deleted", &p)
+            feed::emit(tx, "deleted", &p)?;
+            Ok(())
         })
     }
 }

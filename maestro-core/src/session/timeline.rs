@@ -193,7 +193,7 @@ pub(crate) fn append(tx: &mut dyn WriteTx, session: &super::Session, new: NewTim
         task_id: new.task_id,
         metadata,
     };
-    tx.insert_timeline(&e)?;
-    feed::emit(tx, "appended", &e)?;
+    let seq = feed::emit(tx, "appended", &e)?;
+    tx.insert_timeline(&e, seq)?;
     Ok(e)
 }

@@ -203,7 +203,8 @@ fn set_link(tx: &mut dyn WriteTx, session: &Session, task: &TaskId, status: Link
         updated_at: now,
     };
     tx.upsert_link(&link)?;
-    feed::emit(tx, "updated", &link)
+    feed::emit(tx, "updated", &link)?;
+    Ok(())
 }
 
 /// Moves a task to `to` inside `tx`. With a session, the link status follows and the

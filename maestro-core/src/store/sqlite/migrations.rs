@@ -21,7 +21,7 @@ CREATE TABLE workflows (
 );
 CREATE INDEX workflows_project ON workflows(project_id, created_at);
 CREATE TABLE workflow_history (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
     kind TEXT NOT NULL, phase TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL,
     actor TEXT NOT NULL, details TEXT NOT NULL
@@ -86,23 +86,48 @@ CREATE TABLE queue_items (
 );
 CREATE INDEX queue_items_session ON queue_items(session_id, position);
 CREATE UNIQUE INDEX queue_one_processing ON queue_items(session_id) WHERE status = 'processing';
+-- Clustered by session: one B-tree write per append, and a session's timeline is one
+-- range. `seq` is the seq of the append's feed event, so both share one commit order.
 CREATE TABLE timeline_events (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    project_id TEXT NOT NULL, workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL,
-    message TEXT NOT NULL, task_id TEXT, metadata TEXT NOT NULL
-);
-CREATE INDEX timeline_session ON timeline_events(session_id);
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    id TEXT NOT NULL, project_id TEXT NOT NULL, workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL,
+    message TEXT NOT NULL, task_id TEXT, metadata TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+-- seq is the rowid: assigned max + 1 under the write lock, so it grows in commit order.
+-- Retention may delete old events but never the newest, so a seq is never reused.
 CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL,
     version INTEGER NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
     project_id TEXT NOT NULL, workflow_id TEXT, payload TEXT NOT NULL
 );
 "#,
-    // 2: indexes for the claim / ready path and for time travel by entity.
+    // 2: the ready set as an index lookup: each task counts its dependencies that are not
+    // completed (`open_deps`), kept exact by triggers; plus indexes for claims, time travel
+    // by entity (timeline events are immutable and excluded) and liveness.
     r#"
-CREATE INDEX tasks_ready ON tasks(project_id, status, priority DESC, created_at, id);
-CREATE INDEX events_entity ON events(entity, entity_id);
+ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET open_deps = (
+    SELECT COUNT(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+    WHERE d.task_id = tasks.id AND u.status <> 'completed');
+CREATE TRIGGER tasks_open_deps_on_status AFTER UPDATE OF status ON tasks
+WHEN (OLD.status = 'completed') <> (NEW.status = 'completed')
+BEGIN
+    UPDATE tasks SET open_deps = open_deps + (CASE WHEN NEW.status = 'completed' THEN -1 ELSE 1 END)
+    WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = NEW.id);
+END;
+CREATE TRIGGER tasks_open_deps_on_insert AFTER INSERT ON task_deps
+WHEN (SELECT status FROM tasks WHERE id = NEW.depends_on) <> 'completed'
+BEGIN
+    UPDATE tasks SET open_deps = open_deps + 1 WHERE id = NEW.task_id;
+END;
+CREATE TRIGGER tasks_open_deps_on_delete AFTER DELETE ON task_deps
+WHEN (SELECT status FROM tasks WHERE id = OLD.depends_on) <> 'completed'
+BEGIN
+    UPDATE tasks SET open_deps = open_deps - 1 WHERE id = OLD.task_id;
+END;
+CREATE INDEX tasks_ready ON tasks(project_id, status, open_deps, priority DESC, created_at, id);
+CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity <> 'timeline_event';
 CREATE INDEX sessions_live ON sessions(status, last_activity);
 "#,
 ];

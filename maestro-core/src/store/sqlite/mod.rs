@@ -145,7 +145,7 @@ impl SqliteStore {
     /// A private in-memory database.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory()?;
-        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
         migrations::migrate_to(&conn, migrations::latest())?;
         Ok(SqliteStore {
             writer: Mutex::new(conn),
@@ -182,7 +182,7 @@ impl SqliteStore {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
-        conn.execute_batch(&format!("PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"))?;
+        conn.execute_batch(&format!("PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"))?;
         if read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }

@@ -265,16 +265,11 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>> {
-        let labels = if filter.labels.is_empty() {
-            None
-        } else {
-            Some(enc(&filter.labels)?)
-        };
+        let labels = if filter.labels.is_empty() { None } else { Some(enc(&filter.labels)?) };
         self.all(
             &format!(
                 "SELECT {} FROM tasks t INDEXED BY tasks_ready
-                 WHERE t.project_id = ?1 AND t.status = 'todo'
-                   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = t.id AND u.status <> 'completed')
+                 WHERE t.project_id = ?1 AND t.status = 'todo' AND t.open_deps = 0
                    AND (?2 IS NULL OR t.workflow_id = ?2)
                    AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?3))))
                  ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?4",
@@ -286,10 +281,7 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn dependencies_met(&self, task: &str) -> Result<bool> {
-        Ok(self.scalar(
-            "SELECT NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = ?1 AND u.status <> 'completed')",
-            [task],
-        )? == 1)
+        Ok(self.scalar("SELECT open_deps = 0 FROM tasks WHERE id = ?1", [task])? == 1)
     }
 
     fn link(&self, session: &str, task: &str) -> Result<Option<SessionTask>> {
@@ -373,14 +365,18 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
-        self.one(
-            &format!(
-                "SELECT {} FROM events WHERE entity = ?1 AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1",
+        // Timeline events are immutable and left out of the entity index to keep appends
+        // to two B-tree writes; their lookup scans back from `at_seq`.
+        let sql = if entity == EntityKind::TimelineEvent {
+            format!("SELECT {} FROM events WHERE seq <= ?3 AND entity = ?1 AND entity_id = ?2 ORDER BY seq DESC LIMIT 1", rows::EVENT)
+        } else {
+            format!(
+                "SELECT {} FROM events INDEXED BY events_entity
+                 WHERE entity = ?1 AND entity <> 'timeline_event' AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1",
                 rows::EVENT
-            ),
-            params![entity.as_str(), id, at_seq],
-            rows::event,
-        )
+            )
+        };
+        self.one(&sql, params![entity.as_str(), id, at_seq], rows::event)
     }
 
     fn latest_seq(&self) -> Result<i64> {
@@ -544,10 +540,10 @@ impl WriteTx for SqlTx<'_> {
         )? == 1)
     }
 
-    fn insert_timeline(&mut self, e: &TimelineEvent) -> Result<()> {
+    fn insert_timeline(&mut self, e: &TimelineEvent, seq: i64) -> Result<()> {
         self.exec(
             &format!(
-                "INSERT INTO timeline_events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO timeline_events (seq, {}) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 rows::TIMELINE
             ),
             params![
@@ -559,7 +555,8 @@ impl WriteTx for SqlTx<'_> {
                 e.at.0,
                 e.message,
                 e.task_id.as_ref().map(|t| t.as_str()),
-                enc(&e.metadata)?
+                enc(&e.metadata)?,
+                seq
             ],
         )?;
         Ok(())
@@ -665,14 +662,15 @@ impl WriteTx for SqlTx<'_> {
         )? == 1)
     }
 
-    fn append_event(&mut self, e: &NewEvent) -> Result<()> {
+    fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
         let payload = enc(&e.payload)?;
         self.exec(
             "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![e.at.0, e.kind, EVENT_VERSION, e.entity.as_str(), e.entity_id, e.project_id, e.workflow_id, payload],
         )?;
+        let seq = self.conn.last_insert_rowid();
         self.events.push(Event {
-            seq: self.conn.last_insert_rowid(),
+            seq,
             at: e.at,
             kind: e.kind.clone(),
             version: EVENT_VERSION,
@@ -682,24 +680,24 @@ impl WriteTx for SqlTx<'_> {
             workflow_id: e.workflow_id.clone(),
             payload: e.payload.clone(),
         });
-        Ok(())
+        Ok(seq)
     }
 
     fn savepoint(&mut self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
         self.savepoints += 1;
         let name = format!("sp{}", self.savepoints);
         let mark = self.events.len();
-        self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        self.exec(&format!("SAVEPOINT {name}"), [])?;
         let r = f(self);
         self.savepoints -= 1;
         match r {
             Ok(()) => {
-                self.conn.execute_batch(&format!("RELEASE {name}"))?;
+                self.exec(&format!("RELEASE {name}"), [])?;
                 Ok(())
             }
             Err(e) => {
-                self.conn
-                    .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+                self.exec(&format!("ROLLBACK TO {name}"), [])?;
+                self.exec(&format!("RELEASE {name}"), [])?;
                 self.events.truncate(mark);
                 Err(e)
             }
