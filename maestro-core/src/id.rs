@@ -36,28 +36,57 @@ pub fn validate_id(entity: &'static str, s: &str) -> Result<()> {
     Ok(())
 }
 
-/// Last (milliseconds, random) handed out, so ids made in one process within the same
-/// millisecond still sort in creation order (the random part is incremented).
-static LAST: std::sync::Mutex<(u64, u128)> = std::sync::Mutex::new((0, 0));
+/// Last (process id, milliseconds, random) handed out, so ids made in one process within
+/// the same millisecond still sort in creation order (the random part is incremented).
+/// The process id makes a forked child start afresh instead of continuing its parent's
+/// sequence.
+static LAST: std::sync::Mutex<(u32, u64, u128)> = std::sync::Mutex::new((0, 0, 0));
 
 const RANDOM_BITS: u32 = 80;
+
+thread_local! {
+    /// A splitmix64 state per thread and process, seeded from the operating system, so an
+    /// id costs no random-source system call.
+    static RNG: std::cell::Cell<(u32, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn random80() -> u128 {
+    let pid = std::process::id();
+    RNG.with(|cell| {
+        let (owner, mut state) = cell.get();
+        if owner != pid {
+            let mut seed = [0u8; 8];
+            getrandom::fill(&mut seed).expect("operating system random source unavailable");
+            state = u64::from_le_bytes(seed);
+        }
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let r = ((next() as u128) << 64 | next() as u128) & ((1u128 << RANDOM_BITS) - 1);
+        cell.set((pid, state));
+        r
+    })
+}
 
 /// Generates a new time-sortable id with the given prefix.
 pub fn generate(prefix: &str) -> String {
     let now = crate::time::now_ms().max(0) as u64;
-    let mut rnd = [0u8; 16];
-    getrandom::fill(&mut rnd[6..]).expect("operating system random source unavailable");
-    let fresh = u128::from_be_bytes(rnd);
+    let fresh = random80();
+    let pid = std::process::id();
     let (ms, r) = {
         let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
-        let next = if now > last.0 {
+        let next = if last.0 != pid || now > last.1 {
             (now, fresh)
-        } else if last.1 + 1 < (1u128 << RANDOM_BITS) {
-            (last.0, last.1 + 1)
+        } else if last.2 + 1 < (1u128 << RANDOM_BITS) {
+            (last.1, last.2 + 1)
         } else {
-            (last.0 + 1, fresh)
+            (last.1 + 1, fresh)
         };
-        *last = next;
+        *last = (pid, next.0, next.1);
         next
     };
     let mut out = String::with_capacity(prefix.len() + 27);

@@ -37,8 +37,8 @@ pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
 pub use project::{NewProject, Project, Projects};
 pub use queue::{QueueItem, QueueStatus, Queues};
 pub use session::{
-    NewSession, NewTimelineEvent, Session, SessionFilter, SessionStatus, SessionTree, Sessions, SpawnSource, Strategy,
-    TimelineEvent, TimelineType,
+    NewSession, NewTimelineEvent, Session, SessionFilter, SessionHead, SessionStatus, SessionTree, Sessions,
+    SpawnSource, Strategy, TimelineEvent, TimelineType,
 };
 pub use store::sqlite::{Durability, SqliteOptions, SqliteStore};
 pub use task::{ClaimFilter, LinkStatus, NewTask, Priority, SessionTask, Task, TaskStatus, Tasks};

@@ -83,7 +83,7 @@ pub struct Maestro {
 impl Exec for Maestro {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
         let events = self.store.write(f)?;
-        self.subscribers.publish(&events);
+        self.subscribers.publish(events);
         Ok(())
     }
 

@@ -933,20 +933,41 @@ fn readiness_follows_reopens_and_dependency_edits() {
         let s = live_session(m, &p.id, "w");
         let db = task(m, &p.id, "db", &[]);
         let api = task(m, &p.id, "api", &[&db.id]);
-        let ready = |m: &Maestro| m.tasks().ready(&p.id).unwrap().into_iter().map(|t| t.title).collect::<Vec<_>>();
+        let ready = |m: &Maestro| {
+            m.tasks()
+                .ready(&p.id)
+                .unwrap()
+                .into_iter()
+                .map(|t| t.title)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ready(m), vec!["db"], "{}", b.name);
         m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap();
         m.tasks().complete(&db.id, Some(&s.id)).unwrap();
         assert_eq!(ready(m), vec!["api"]);
         m.tasks().transition(&db.id, TaskStatus::Todo, None, None).unwrap(); // reopen
-        assert_eq!(ready(m), vec!["db"], "{}: reopening a dependency blocks its dependents again", b.name);
+        assert_eq!(
+            ready(m),
+            vec!["db"],
+            "{}: reopening a dependency blocks its dependents again",
+            b.name
+        );
         m.tasks().remove_dependency(&api.id, &db.id).unwrap();
         assert_eq!(ready(m), vec!["db", "api"]);
         let done = task(m, &p.id, "done", &[]);
-        m.tasks().transition(&done.id, TaskStatus::InProgress, None, None).unwrap();
-        m.tasks().transition(&done.id, TaskStatus::Completed, None, None).unwrap();
+        m.tasks()
+            .transition(&done.id, TaskStatus::InProgress, None, None)
+            .unwrap();
+        m.tasks()
+            .transition(&done.id, TaskStatus::Completed, None, None)
+            .unwrap();
         m.tasks().add_dependency(&api.id, &done.id).unwrap();
-        assert_eq!(ready(m), vec!["db", "api"], "{}: a completed dependency does not block", b.name);
+        assert_eq!(
+            ready(m),
+            vec!["db", "api"],
+            "{}: a completed dependency does not block",
+            b.name
+        );
         m.tasks().add_dependency(&api.id, &db.id).unwrap();
         assert_eq!(ready(m), vec!["db"]);
         let mut with_done_dep = NewTask::new(p.id.clone(), "docs");

@@ -75,8 +75,25 @@ pub struct NewEvent {
     pub project_id: String,
     /// Owning workflow, if any.
     pub workflow_id: Option<String>,
-    /// Entity state as JSON.
-    pub payload: serde_json::Value,
+    /// Entity state as JSON text (encoded once, stored as is).
+    pub payload: String,
+}
+
+impl NewEvent {
+    /// The committed event at `seq`. Parses the payload: done only for subscribers.
+    pub fn committed(self, seq: i64) -> Event {
+        Event {
+            seq,
+            at: self.at,
+            kind: self.kind,
+            version: EVENT_VERSION,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            project_id: self.project_id,
+            workflow_id: self.workflow_id,
+            payload: serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null),
+        }
+    }
 }
 
 /// Which events a reader wants. Empty fields match everything; all set fields must match.

@@ -24,7 +24,7 @@ pub(crate) trait FeedEntity: Serialize {
 /// Writes the event for `verb` on `entity` into the current transaction; returns its seq.
 pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<i64> {
     let payload =
-        serde_json::to_value(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
+        serde_json::to_string(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
     tx.append_event(&NewEvent {
         at: Timestamp::now(),
         kind: format!("{}.{verb}", E::ENTITY),

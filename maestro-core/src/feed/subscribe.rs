@@ -1,6 +1,6 @@
 //! In-process push of committed events.
 
-use super::{Event, EventFilter};
+use super::{Event, EventFilter, NewEvent};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,11 +19,15 @@ impl Subscribers {
         Subscription { rx }
     }
 
-    pub(crate) fn publish(&self, events: &[Event]) {
-        if events.is_empty() {
+    pub(crate) fn publish(&self, committed: Vec<(i64, NewEvent)>) {
+        if committed.is_empty() {
             return;
         }
         let mut list = self.list.lock().unwrap_or_else(|p| p.into_inner());
+        if list.is_empty() {
+            return;
+        }
+        let events: Vec<Event> = committed.into_iter().map(|(seq, e)| e.committed(seq)).collect();
         // A send fails only when the Subscription was dropped: forget it.
         list.retain(|(filter, tx)| {
             events

@@ -73,6 +73,31 @@ impl FeedEntity for Session {
     }
 }
 
+/// What a timeline append needs of its session: identity, ownership and status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionHead {
+    /// The session.
+    pub id: SessionId,
+    /// Owning project.
+    pub project_id: ProjectId,
+    /// Its workflow, if any.
+    pub workflow_id: Option<WorkflowId>,
+    /// Current status.
+    pub status: SessionStatus,
+}
+
+impl Session {
+    /// The session's [`SessionHead`].
+    pub fn head(&self) -> SessionHead {
+        SessionHead {
+            id: self.id.clone(),
+            project_id: self.project_id.clone(),
+            workflow_id: self.workflow_id.clone(),
+            status: self.status,
+        }
+    }
+}
+
 /// Input of [`Sessions::spawn`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -222,7 +247,7 @@ pub(crate) fn change_status(
     if let Some((kind, message)) = auto {
         let mut e = NewTimelineEvent::new(kind, message);
         e.metadata = serde_json::json!({ "status": to.as_str() });
-        timeline::append(tx, &next, e)?;
+        timeline::append(tx, &next.head(), e)?;
     }
     if to.is_terminal() {
         crate::task::release_session_work(tx, &next, to)?;
@@ -314,7 +339,7 @@ impl Sessions<'_> {
             feed::emit(tx, "created", &s)?;
             timeline::append(
                 tx,
-                &s,
+                &s.head(),
                 NewTimelineEvent::new(
                     TimelineType::SessionStarted,
                     format!("{} spawned as {}", s.name, s.role),
@@ -432,7 +457,9 @@ impl Sessions<'_> {
     pub fn append(&self, id: &SessionId, event: NewTimelineEvent) -> Result<TimelineEvent> {
         event.validate()?;
         self.0.write(|tx| {
-            let s = load(tx, id)?;
+            let s = tx
+                .session_head(id.as_str())?
+                .ok_or_else(|| Error::not_found("session", id.as_str()))?;
             if s.status.is_terminal() {
                 return Err(Error::conflict(
                     "session",
@@ -445,7 +472,7 @@ impl Sessions<'_> {
                     return Err(Error::not_found("task", t.as_str()));
                 }
             }
-            timeline::append(tx, &s, event.clone())
+            timeline::append(tx, &s, event)
         })
     }
 

@@ -171,7 +171,11 @@ impl NewTimelineEvent {
 
 /// Appends an event to a session's timeline inside `tx`. A `task_completed` event gets
 /// `duration_ms` since the session's last `task_started` for the same task.
-pub(crate) fn append(tx: &mut dyn WriteTx, session: &super::Session, new: NewTimelineEvent) -> Result<TimelineEvent> {
+pub(crate) fn append(
+    tx: &mut dyn WriteTx,
+    session: &super::SessionHead,
+    new: NewTimelineEvent,
+) -> Result<TimelineEvent> {
     let at = Timestamp::now();
     let mut metadata = new.metadata;
     if let (TimelineType::TaskCompleted, Some(task)) = (new.kind, &new.task_id) {

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
 use crate::project::Project;
 use crate::queue::QueueItem;
-use crate::session::{Session, SessionFilter, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
 use crate::task::{ClaimFilter, SessionTask, Task};
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 use std::path::Path;
@@ -21,8 +21,9 @@ pub trait Store: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
 
     /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back
-    /// everything otherwise. Returns the feed events the transaction committed.
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<Event>>;
+    /// everything otherwise. Returns the feed events the transaction committed, with
+    /// their seq.
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>>;
 
     /// Writes a consistent copy of the whole database to `dest` (a new file).
     fn backup(&self, dest: &Path) -> Result<()>;
@@ -61,6 +62,8 @@ pub trait ReadTx {
 
     /// Session by id.
     fn session(&self, id: &str) -> Result<Option<Session>>;
+    /// The identity, ownership and status of a session, without its documents.
+    fn session_head(&self, id: &str) -> Result<Option<SessionHead>>;
     /// Sessions matching the filter, oldest first.
     fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>>;
     /// Non-terminal sessions whose last heartbeat and last timeline event are older than `cutoff_ms`.

@@ -247,7 +247,7 @@ pub(crate) fn change_status(
             };
             let mut e = NewTimelineEvent::new(kind, message);
             e.task_id = Some(task.id.clone());
-            session::timeline_append(tx, s, e)?;
+            session::timeline_append(tx, &s.head(), e)?;
         }
     }
     Ok(next)

@@ -103,8 +103,10 @@ CREATE TABLE events (
 );
 "#,
     // 2: the ready set as an index lookup: each task counts its dependencies that are not
-    // completed (`open_deps`), kept exact by triggers; plus indexes for claims, time travel
-    // by entity (timeline events are immutable and excluded) and liveness.
+    // completed (`open_deps`), kept exact by triggers, and a partial index holds exactly
+    // the ready tasks in claim order. Time travel by entity is indexed except for the two
+    // kinds written on every claim and append (timeline events, which are immutable, and
+    // session-task links), which keeps those writes to fewer pages.
     r#"
 ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0;
 UPDATE tasks SET open_deps = (
@@ -126,8 +128,8 @@ WHEN (SELECT status FROM tasks WHERE id = OLD.depends_on) <> 'completed'
 BEGIN
     UPDATE tasks SET open_deps = open_deps - 1 WHERE id = OLD.task_id;
 END;
-CREATE INDEX tasks_ready ON tasks(project_id, status, open_deps, priority DESC, created_at, id);
-CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity <> 'timeline_event';
+CREATE INDEX tasks_ready ON tasks(project_id, priority DESC, created_at, id) WHERE status = 'todo' AND open_deps = 0;
+CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity NOT IN ('timeline_event', 'session_task');
 CREATE INDEX sessions_live ON sessions(status, last_activity);
 "#,
 ];

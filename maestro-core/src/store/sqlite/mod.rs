@@ -14,7 +14,7 @@ mod rows;
 mod tx;
 
 use crate::error::{Error, Result};
-use crate::feed::Event;
+use crate::feed::NewEvent;
 use crate::store::{ReadTx, Store, WriteTx};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -164,7 +164,7 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(options.busy_timeout)?;
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(256);
         if !read_only {
             retry_busy(options.busy_timeout, || {
                 let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -182,7 +182,9 @@ impl SqliteStore {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
-        conn.execute_batch(&format!("PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"))?;
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+        ))?;
         if read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }
@@ -227,7 +229,7 @@ impl Store for SqliteStore {
         r
     }
 
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<Event>> {
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>> {
         let conn = lock(&self.writer);
         Self::begin(&conn, "BEGIN IMMEDIATE")?;
         let mut tx = SqlTx::new(&conn);

@@ -5,7 +5,7 @@ use crate::feed::{EntityKind, Event};
 use crate::id::*;
 use crate::project::Project;
 use crate::queue::{QueueItem, QueueStatus};
-use crate::session::{Session, SessionStatus, SpawnSource, Strategy, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy, TimelineEvent, TimelineType};
 use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
 use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus};
@@ -152,6 +152,15 @@ pub fn session(r: &Row) -> Result<Session> {
         completed_at: opt_ts(r, 13)?,
         last_activity: ts(r, 14)?,
         version: r.get(15)?,
+    })
+}
+
+pub fn session_head(r: &Row) -> Result<SessionHead> {
+    Ok(SessionHead {
+        id: parse(r, 0, SessionId::parse)?,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        workflow_id: opt_parse(r, 2, WorkflowId::parse)?,
+        status: parse(r, 3, SessionStatus::parse)?,
     })
 }
 

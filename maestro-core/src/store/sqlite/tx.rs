@@ -5,15 +5,16 @@ use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
 use crate::project::Project;
 use crate::queue::QueueItem;
-use crate::session::{Session, SessionFilter, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{ClaimFilter, SessionTask, Task};
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
 pub(super) struct SqlTx<'c> {
     conn: &'c Connection,
-    events: Vec<Event>,
+    events: Vec<(i64, NewEvent)>,
     savepoints: usize,
 }
 
@@ -21,7 +22,51 @@ fn enc<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
 }
 
+/// A query whose WHERE clause holds only the filters that are set. Each combination is
+/// its own cached statement: a `?1 IS NULL OR ...` form would make SQLite re-prepare the
+/// statement on every call, because its plan depends on the bound value.
+struct Query {
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl Query {
+    fn new(head: String, first: impl Into<Value>) -> Self {
+        Query { sql: head, params: vec![first.into()] }
+    }
+
+    /// Appends ` AND <clause>` where the clause's `?` is the next parameter.
+    fn and(&mut self, clause: &str, value: Option<impl Into<Value>>) -> &mut Self {
+        if let Some(v) = value {
+            self.params.push(v.into());
+            self.sql.push_str(" AND ");
+            self.sql.push_str(&clause.replace('?', &format!("?{}", self.params.len())));
+        }
+        self
+    }
+
+    /// Appends the ORDER BY and a literal LIMIT: a bound LIMIT also makes SQLite
+    /// re-prepare the statement on every call.
+    fn order_limit(&mut self, order: &str, limit: usize) -> &mut Self {
+        self.sql.push_str(" ORDER BY ");
+        self.sql.push_str(order);
+        if limit < i64::MAX as usize {
+            self.sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        self
+    }
+}
+
+/// `s` as an SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 impl<'c> SqlTx<'c> {
+    fn query<T>(&self, q: &Query, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+        self.all(&q.sql, rusqlite::params_from_iter(q.params.iter()), map)
+    }
+
     pub(super) fn new(conn: &'c Connection) -> Self {
         SqlTx {
             conn,
@@ -30,7 +75,7 @@ impl<'c> SqlTx<'c> {
         }
     }
 
-    pub(super) fn into_events(self) -> Vec<Event> {
+    pub(super) fn into_events(self) -> Vec<(i64, NewEvent)> {
         self.events
     }
 
@@ -176,22 +221,22 @@ impl ReadTx for SqlTx<'_> {
         )
     }
 
-    fn sessions(&self, f: &SessionFilter) -> Result<Vec<Session>> {
-        self.all(
-            &format!(
-                "SELECT {} FROM sessions WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR workflow_id = ?2)
-                   AND (?3 IS NULL OR parent_session_id = ?3) AND (?4 IS NULL OR status = ?4)
-                 ORDER BY created_at, id",
-                rows::SESSION
-            ),
-            params![
-                f.project_id.as_ref().map(|x| x.as_str()),
-                f.workflow_id.as_ref().map(|x| x.as_str()),
-                f.parent_session_id.as_ref().map(|x| x.as_str()),
-                f.status.map(|s| s.as_str())
-            ],
-            rows::session,
+    fn session_head(&self, id: &str) -> Result<Option<SessionHead>> {
+        self.one(
+            "SELECT id, project_id, workflow_id, status FROM sessions WHERE id = ?1",
+            [id],
+            rows::session_head,
         )
+    }
+
+    fn sessions(&self, f: &SessionFilter) -> Result<Vec<Session>> {
+        let mut q = Query::new(format!("SELECT {} FROM sessions WHERE ?1 = ?1", rows::SESSION), 1);
+        q.and("project_id = ?", f.project_id.as_ref().map(|x| x.to_string()))
+            .and("workflow_id = ?", f.workflow_id.as_ref().map(|x| x.to_string()))
+            .and("parent_session_id = ?", f.parent_session_id.as_ref().map(|x| x.to_string()))
+            .and("status = ?", f.status.map(|s| s.as_str().to_owned()))
+            .order_limit("created_at, id", usize::MAX);
+        self.query(&q, rows::session)
     }
 
     fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>> {
@@ -266,18 +311,21 @@ impl ReadTx for SqlTx<'_> {
 
     fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>> {
         let labels = if filter.labels.is_empty() { None } else { Some(enc(&filter.labels)?) };
-        self.all(
-            &format!(
+        // The project goes in as a literal: with a bound parameter, SQLite re-prepares
+        // the statement on every call to re-check the partial index against the value.
+        let mut q = Query::new(
+            format!(
                 "SELECT {} FROM tasks t INDEXED BY tasks_ready
-                 WHERE t.project_id = ?1 AND t.status = 'todo' AND t.open_deps = 0
-                   AND (?2 IS NULL OR t.workflow_id = ?2)
-                   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?3))))
-                 ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?4",
-                rows::TASK
+                 WHERE t.status = 'todo' AND t.open_deps = 0 AND t.project_id = {} AND ?1 = ?1",
+                rows::TASK,
+                literal(project)
             ),
-            params![project, filter.workflow_id.as_ref().map(|w| w.as_str()), labels, limit.min(i64::MAX as usize) as i64],
-            rows::task,
-        )
+            1,
+        );
+        q.and("t.workflow_id = ?", filter.workflow_id.as_ref().map(|w| w.to_string()))
+            .and("EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))", labels)
+            .order_limit("t.priority DESC, t.created_at, t.id", limit);
+        self.query(&q, rows::task)
     }
 
     fn dependencies_met(&self, task: &str) -> Result<bool> {
@@ -344,36 +392,35 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<Event>> {
-        let entities = if f.entities.is_empty() {
-            None
-        } else {
-            Some(enc(&f.entities)?)
-        };
+        let entities = if f.entities.is_empty() { None } else { Some(enc(&f.entities)?) };
         let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
-        self.all(
-            &format!(
-                "SELECT {} FROM events WHERE seq > ?1
-                   AND (?2 IS NULL OR entity IN (SELECT value FROM json_each(?2)))
-                   AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3)))
-                   AND (?4 IS NULL OR project_id = ?4) AND (?5 IS NULL OR workflow_id = ?5) AND (?6 IS NULL OR entity_id = ?6)
-                 ORDER BY seq LIMIT ?7",
-                rows::EVENT
-            ),
-            params![after, entities, types, f.project_id, f.workflow_id, f.entity_id, limit.min(i64::MAX as usize) as i64],
-            rows::event,
-        )
+        let mut q = Query::new(format!("SELECT {} FROM events WHERE seq > ?1", rows::EVENT), after);
+        q.and("entity IN (SELECT value FROM json_each(?))", entities)
+            .and("kind IN (SELECT value FROM json_each(?))", types)
+            .and("project_id = ?", f.project_id.clone())
+            .and("workflow_id = ?", f.workflow_id.clone())
+            .and("entity_id = ?", f.entity_id.clone())
+            .order_limit("seq", limit);
+        self.query(&q, rows::event)
     }
 
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
-        // Timeline events are immutable and left out of the entity index to keep appends
-        // to two B-tree writes; their lookup scans back from `at_seq`.
-        let sql = if entity == EntityKind::TimelineEvent {
-            format!("SELECT {} FROM events WHERE seq <= ?3 AND entity = ?1 AND entity_id = ?2 ORDER BY seq DESC LIMIT 1", rows::EVENT)
+        // Timeline events and session-task links are left out of the entity index to keep
+        // appends and claims to fewer page writes; their lookup scans back from `at_seq`.
+        let sql = if matches!(entity, EntityKind::TimelineEvent | EntityKind::SessionTask) {
+            format!(
+                "SELECT {} FROM events WHERE seq <= ?3 AND entity = ?1 AND entity_id = ?2 ORDER BY seq DESC LIMIT 1",
+                rows::EVENT
+            )
         } else {
+            // The entity kind is a literal for the same reason as the project in `ready_tasks`.
             format!(
                 "SELECT {} FROM events INDEXED BY events_entity
-                 WHERE entity = ?1 AND entity <> 'timeline_event' AND entity_id = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT 1",
-                rows::EVENT
+                 WHERE entity = {} AND entity NOT IN ('timeline_event', 'session_task') AND ?1 = ?1
+                   AND entity_id = ?2 AND seq <= ?3
+                 ORDER BY seq DESC LIMIT 1",
+                rows::EVENT,
+                literal(entity.as_str())
             )
         };
         self.one(&sql, params![entity.as_str(), id, at_seq], rows::event)
@@ -663,23 +710,12 @@ impl WriteTx for SqlTx<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
-        let payload = enc(&e.payload)?;
         self.exec(
             "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![e.at.0, e.kind, EVENT_VERSION, e.entity.as_str(), e.entity_id, e.project_id, e.workflow_id, payload],
+            params![e.at.0, e.kind, EVENT_VERSION, e.entity.as_str(), e.entity_id, e.project_id, e.workflow_id, e.payload],
         )?;
         let seq = self.conn.last_insert_rowid();
-        self.events.push(Event {
-            seq,
-            at: e.at,
-            kind: e.kind.clone(),
-            version: EVENT_VERSION,
-            entity: e.entity,
-            entity_id: e.entity_id.clone(),
-            project_id: e.project_id.clone(),
-            workflow_id: e.workflow_id.clone(),
-            payload: e.payload.clone(),
-        });
+        self.events.push((seq, e.clone()));
         Ok(seq)
     }
 
