@@ -59,10 +59,11 @@ pub fn raw_timeline_db(dir: &Path, durability: Durability) -> Connection {
     conn
 }
 
-/// One raw timeline insert, prepared and cached, in its own transaction.
+/// One raw timeline insert, prepared and cached, in its own transaction (whose
+/// BEGIN and COMMIT are cached statements too, as Maestro's are).
 pub fn raw_insert(conn: &Connection, tx: bool, i: u64) {
     if tx {
-        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
     }
     conn.prepare_cached(
         "INSERT INTO timeline_events (id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata)
@@ -78,7 +79,7 @@ pub fn raw_insert(conn: &Connection, tx: bool, i: u64) {
     ])
     .unwrap();
     if tx {
-        conn.execute_batch("COMMIT").unwrap();
+        conn.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
     }
 }
 

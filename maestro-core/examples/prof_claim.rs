@@ -2,8 +2,20 @@ use maestro_core::*;
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let m = Maestro::open(dir.path().join("s.db"), Options::durability(Durability::Normal)).unwrap();
-    let p = m.projects().create(NewProject { name: "b".into(), ..Default::default() }).unwrap();
-    m.batch(|b| { for i in 0..10_000 { b.tasks().create(NewTask::new(p.id.clone(), format!("t{i}")))?; } Ok(()) }).unwrap();
+    let p = m
+        .projects()
+        .create(NewProject {
+            name: "b".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    m.batch(|b| {
+        for i in 0..10_000 {
+            b.tasks().create(NewTask::new(p.id.clone(), format!("t{i}")))?;
+        }
+        Ok(())
+    })
+    .unwrap();
     let s = m.sessions().spawn(NewSession::new(p.id.clone(), "s")).unwrap();
     m.sessions().register(&s.id).unwrap();
     let mut spent = std::time::Duration::ZERO;
@@ -22,21 +34,44 @@ fn main() {
     let t = std::time::Instant::now();
     for _ in 0..1000 {
         let mut st = raw.prepare_cached(q).unwrap();
-        let n: Vec<String> = st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let n: Vec<String> = st
+            .query_map(
+                rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                |r| r.get(0),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(n.len(), 1);
     }
     eprintln!("{:?} per ready LIMIT 1 query", t.elapsed() / 1000);
     let t = std::time::Instant::now();
-    for _ in 0..1000 { raw.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap(); }
+    for _ in 0..1000 {
+        raw.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
+    }
     eprintln!("{:?} per empty write tx", t.elapsed() / 1000);
-    eprintln!("wal bytes {}", std::fs::metadata(dir.path().join("s.db-wal")).unwrap().len());
+    eprintln!(
+        "wal bytes {}",
+        std::fs::metadata(dir.path().join("s.db-wal")).unwrap().len()
+    );
     eprintln!("db bytes {}", std::fs::metadata(dir.path().join("s.db")).unwrap().len());
-    let c: (i64, i64, i64) = raw.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let c: (i64, i64, i64) = raw
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
     eprintln!("checkpoint {c:?}");
     let t = std::time::Instant::now();
     for _ in 0..1000 {
         let mut st = raw.prepare_cached(q).unwrap();
-        let n: Vec<String> = st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let n: Vec<String> = st
+            .query_map(
+                rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                |r| r.get(0),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(n.len(), 1);
     }
     eprintln!("{:?} per ready LIMIT 1 query after checkpoint", t.elapsed() / 1000);
@@ -49,7 +84,14 @@ fn main() {
         let t = std::time::Instant::now();
         for _ in 0..1000 {
             let mut st = raw.prepare_cached(&v).unwrap();
-            let n: Vec<String> = st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+            let n: Vec<String> = st
+                .query_map(
+                    rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                    |r| r.get(0),
+                )
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
             assert_eq!(n.len(), 1);
         }
         eprintln!("{:?} {name}", t.elapsed() / 1000);
@@ -58,23 +100,54 @@ fn main() {
     for _ in 0..2 {
         let t = std::time::Instant::now();
         for _ in 0..1000 {
-            let id: String = raw.prepare_cached(qq).unwrap().query_row([p.id.as_str()], |r| r.get(0)).unwrap();
+            let id: String = raw
+                .prepare_cached(qq)
+                .unwrap()
+                .query_row([p.id.as_str()], |r| r.get(0))
+                .unwrap();
             std::hint::black_box(id);
         }
         eprintln!("{:?} python-equivalent", t.elapsed() / 1000);
     }
     for sql in [q.to_string(), qq.to_string()] {
         let mut st = raw.prepare(&sql).unwrap();
-        let _: Vec<String> = if sql.contains("?4") { st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap() } else { st.query_map([p.id.as_str()], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap() };
-        eprintln!("vm steps {} fullscan {} sort {}", st.get_status(rusqlite::StatementStatus::VmStep), st.get_status(rusqlite::StatementStatus::FullscanStep), st.get_status(rusqlite::StatementStatus::Sort));
+        let _: Vec<String> = if sql.contains("?4") {
+            st.query_map(
+                rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                |r| r.get(0),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        } else {
+            st.query_map([p.id.as_str()], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        eprintln!(
+            "vm steps {} fullscan {} sort {}",
+            st.get_status(rusqlite::StatementStatus::VmStep),
+            st.get_status(rusqlite::StatementStatus::FullscanStep),
+            st.get_status(rusqlite::StatementStatus::Sort)
+        );
     }
     let t = std::time::Instant::now();
-    for _ in 0..1000 { std::hint::black_box(raw.prepare(q).unwrap()); }
+    for _ in 0..1000 {
+        std::hint::black_box(raw.prepare(q).unwrap());
+    }
     eprintln!("{:?} per uncached prepare of the ready query", t.elapsed() / 1000);
     let mut st = raw.prepare(q).unwrap();
     let t = std::time::Instant::now();
     for _ in 0..1000 {
-        let n: Vec<String> = st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let n: Vec<String> = st
+            .query_map(
+                rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                |r| r.get(0),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         std::hint::black_box(n);
     }
     eprintln!("{:?} per execution of a held statement", t.elapsed() / 1000);
@@ -83,12 +156,29 @@ fn main() {
         let t = std::time::Instant::now();
         for _ in 0..1000 {
             let mut st = raw.prepare_cached(q).unwrap();
-            let n: Vec<String> = st.query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+            let n: Vec<String> = st
+                .query_map(
+                    rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+                    |r| r.get(0),
+                )
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
             std::hint::black_box(n);
         }
         eprintln!("{:?} per cached execution, round {round}", t.elapsed() / 1000);
     }
     std::fs::copy(dir.path().join("s.db"), "/tmp/claimed.db").unwrap();
     eprintln!("project {}", p.id);
-    for row in raw.prepare(&format!("EXPLAIN QUERY PLAN {q}")).unwrap().query_map(rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1], |r| r.get::<_, String>(3)).unwrap() { eprintln!("{}", row.unwrap()); }
+    for row in raw
+        .prepare(&format!("EXPLAIN QUERY PLAN {q}"))
+        .unwrap()
+        .query_map(
+            rusqlite::params![p.id.as_str(), None::<String>, None::<String>, 1],
+            |r| r.get::<_, String>(3),
+        )
+        .unwrap()
+    {
+        eprintln!("{}", row.unwrap());
+    }
 }

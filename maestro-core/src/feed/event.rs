@@ -56,6 +56,9 @@ pub struct Event {
     /// The workflow the entity belongs to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
+    /// The session the entity belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     /// The entity's state as JSON.
     pub payload: serde_json::Value,
 }
@@ -75,6 +78,8 @@ pub struct NewEvent {
     pub project_id: String,
     /// Owning workflow, if any.
     pub workflow_id: Option<String>,
+    /// Owning session, if any.
+    pub session_id: Option<String>,
     /// Entity state as JSON text (encoded once, stored as is).
     pub payload: String,
 }
@@ -91,6 +96,7 @@ impl NewEvent {
             entity_id: self.entity_id,
             project_id: self.project_id,
             workflow_id: self.workflow_id,
+            session_id: self.session_id,
             payload: serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null),
         }
     }
@@ -115,6 +121,9 @@ pub struct EventFilter {
     /// Only this entity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
+    /// Only entities of this session (the session itself, its timeline, links and queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
 }
 
 impl EventFilter {
@@ -128,5 +137,9 @@ impl EventFilter {
                 .as_ref()
                 .is_none_or(|w| Some(w) == e.workflow_id.as_ref())
             && self.entity_id.as_ref().is_none_or(|i| *i == e.entity_id)
+            && self
+                .session_id
+                .as_ref()
+                .is_none_or(|s| Some(s) == e.session_id.as_ref())
     }
 }

@@ -19,6 +19,10 @@ pub(crate) trait FeedEntity: Serialize {
     fn entity_id(&self) -> &str;
     fn project_id(&self) -> &str;
     fn workflow_id(&self) -> Option<&str>;
+    /// The session the entity belongs to, if any: the feed can be followed per session.
+    fn session_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Writes the event for `verb` on `entity` into the current transaction; returns its seq.
@@ -32,6 +36,7 @@ pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) 
         entity_id: entity.entity_id().to_owned(),
         project_id: entity.project_id().to_owned(),
         workflow_id: entity.workflow_id().map(str::to_owned),
+        session_id: entity.session_id().map(str::to_owned),
         payload,
     })
 }

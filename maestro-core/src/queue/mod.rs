@@ -77,6 +77,9 @@ impl FeedEntity for QueueItem {
     fn workflow_id(&self) -> Option<&str> {
         None
     }
+    fn session_id(&self) -> Option<&str> {
+        Some(self.session_id.as_str())
+    }
 }
 
 /// Operations on session queues.

@@ -71,6 +71,9 @@ impl FeedEntity for Session {
     fn workflow_id(&self) -> Option<&str> {
         self.workflow_id.as_ref().map(|w| w.as_str())
     }
+    fn session_id(&self) -> Option<&str> {
+        Some(self.id.as_str())
+    }
 }
 
 /// What a timeline append needs of its session: identity, ownership and status.

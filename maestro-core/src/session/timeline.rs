@@ -91,6 +91,9 @@ impl FeedEntity for TimelineEvent {
     fn workflow_id(&self) -> Option<&str> {
         self.workflow_id.as_deref()
     }
+    fn session_id(&self) -> Option<&str> {
+        Some(self.session_id.as_str())
+    }
 }
 
 /// Input of [`crate::Sessions::append`].
@@ -197,7 +200,6 @@ pub(crate) fn append(
         task_id: new.task_id,
         metadata,
     };
-    let seq = feed::emit(tx, "appended", &e)?;
-    tx.insert_timeline(&e, seq)?;
+    feed::emit(tx, "appended", &e)?;
     Ok(e)
 }

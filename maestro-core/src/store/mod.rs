@@ -68,7 +68,7 @@ pub trait ReadTx {
     fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>>;
     /// Non-terminal sessions whose last heartbeat and last timeline event are older than `cutoff_ms`.
     fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>>;
-    /// A session's timeline, in commit order.
+    /// A session's timeline (its `timeline_event` feed events), in commit order.
     fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>>;
     /// The latest timeline event of `kind` for `task` in `session`.
     fn last_timeline(&self, session: &str, task: &str, kind: TimelineType) -> Result<Option<TimelineEvent>>;
@@ -134,8 +134,6 @@ pub trait WriteTx: ReadTx {
     fn insert_session(&mut self, s: &Session) -> Result<()>;
     /// Compare-and-swap update of a session.
     fn update_session(&mut self, s: &Session, expected_version: i64) -> Result<bool>;
-    /// Appends a timeline event; `seq` is the seq of its feed event.
-    fn insert_timeline(&mut self, e: &TimelineEvent, seq: i64) -> Result<()>;
 
     /// Inserts a task and its dependency edges.
     fn insert_task(&mut self, t: &Task) -> Result<()>;

@@ -151,6 +151,9 @@ impl FeedEntity for SessionTask {
     fn workflow_id(&self) -> Option<&str> {
         None
     }
+    fn session_id(&self) -> Option<&str> {
+        Some(self.session_id.as_str())
+    }
 }
 
 /// Which ready tasks a claim may take. Unset fields match everything.

@@ -86,27 +86,22 @@ CREATE TABLE queue_items (
 );
 CREATE INDEX queue_items_session ON queue_items(session_id, position);
 CREATE UNIQUE INDEX queue_one_processing ON queue_items(session_id) WHERE status = 'processing';
--- Clustered by session: one B-tree write per append, and a session's timeline is one
--- range. `seq` is the seq of the append's feed event, so both share one commit order.
-CREATE TABLE timeline_events (
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-    id TEXT NOT NULL, project_id TEXT NOT NULL, workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL,
-    message TEXT NOT NULL, task_id TEXT, metadata TEXT NOT NULL,
-    PRIMARY KEY (session_id, seq)
-) WITHOUT ROWID;
 -- seq is the rowid: assigned max + 1 under the write lock, so it grows in commit order.
 -- Retention may delete old events but never the newest, so a seq is never reused.
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL,
     version INTEGER NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
-    project_id TEXT NOT NULL, workflow_id TEXT, payload TEXT NOT NULL
+    project_id TEXT NOT NULL, workflow_id TEXT, session_id TEXT, payload TEXT NOT NULL
 );
+-- A session's timeline is its `timeline_event` events: stored once, in commit order.
+CREATE INDEX events_session ON events(session_id, seq);
 "#,
     // 2: the ready set as an index lookup: each task counts its dependencies that are not
     // completed (`open_deps`), kept exact by triggers, and a partial index holds exactly
     // the ready tasks in claim order. Time travel by entity is indexed except for the two
-    // kinds written on every claim and append (timeline events, which are immutable, and
-    // session-task links), which keeps those writes to fewer pages.
+    // kinds written on every claim and append (timeline events, which are immutable and
+    // found through their session, and session-task links), which keeps those writes to
+    // fewer pages.
     r#"
 ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0;
 UPDATE tasks SET open_deps = (

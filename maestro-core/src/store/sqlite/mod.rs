@@ -80,6 +80,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, ...) from the statement
+/// cache: these run on every call, and parsing them each time is measurable.
+fn control(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 fn create_owner_only(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
@@ -146,6 +153,7 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+        conn.set_prepared_statement_cache_capacity(256);
         migrations::migrate_to(&conn, migrations::latest())?;
         Ok(SqliteStore {
             writer: Mutex::new(conn),
@@ -194,9 +202,9 @@ impl SqliteStore {
     fn begin(conn: &Connection, sql: &str) -> Result<()> {
         if !conn.is_autocommit() {
             // Left open by a panic in an earlier transaction: undo it.
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
         }
-        conn.execute_batch(sql)?;
+        control(conn, sql)?;
         Ok(())
     }
 
@@ -204,9 +212,9 @@ impl SqliteStore {
         Self::begin(conn, "BEGIN")?;
         let tx = SqlTx::new(conn);
         let r = f(&tx);
-        let end = conn.execute_batch(if r.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let end = control(conn, if r.is_ok() { "COMMIT" } else { "ROLLBACK" });
         r?;
-        end.map_err(Error::from)
+        end
     }
 }
 
@@ -234,15 +242,15 @@ impl Store for SqliteStore {
         Self::begin(&conn, "BEGIN IMMEDIATE")?;
         let mut tx = SqlTx::new(&conn);
         match f(&mut tx) {
-            Ok(()) => match conn.execute_batch("COMMIT") {
+            Ok(()) => match control(&conn, "COMMIT") {
                 Ok(()) => Ok(tx.into_events()),
                 Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e.into())
+                    let _ = control(&conn, "ROLLBACK");
+                    Err(e)
                 }
             },
             Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
+                control(&conn, "ROLLBACK")?;
                 Err(e)
             }
         }

@@ -5,7 +5,7 @@ use crate::feed::{EntityKind, Event};
 use crate::id::*;
 use crate::project::Project;
 use crate::queue::{QueueItem, QueueStatus};
-use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy, TimelineEvent};
 use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
 use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus};
@@ -164,19 +164,9 @@ pub fn session_head(r: &Row) -> Result<SessionHead> {
     })
 }
 
-pub const TIMELINE: &str = "id, session_id, project_id, workflow_id, kind, at, message, task_id, metadata";
+/// A timeline event from its feed event's payload.
 pub fn timeline(r: &Row) -> Result<TimelineEvent> {
-    Ok(TimelineEvent {
-        id: parse(r, 0, TimelineEventId::parse)?,
-        session_id: parse(r, 1, SessionId::parse)?,
-        project_id: parse(r, 2, ProjectId::parse)?,
-        workflow_id: r.get(3)?,
-        kind: parse(r, 4, TimelineType::parse)?,
-        at: ts(r, 5)?,
-        message: r.get(6)?,
-        task_id: opt_parse(r, 7, TaskId::parse)?,
-        metadata: json(r, 8)?,
-    })
+    json(r, 0)
 }
 
 /// Task columns for a table aliased `t`, the last one being its dependency list.
@@ -239,9 +229,9 @@ pub fn queue(r: &Row) -> Result<QueueItem> {
     })
 }
 
-pub const EVENT: &str = "seq, at, kind, version, entity, entity_id, project_id, workflow_id, payload";
+pub const EVENT: &str = "seq, at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload";
 pub fn event(r: &Row) -> Result<Event> {
-    let payload: String = r.get(8)?;
+    let payload: String = r.get(9)?;
     Ok(Event {
         seq: r.get(0)?,
         at: ts(r, 1)?,
@@ -251,6 +241,7 @@ pub fn event(r: &Row) -> Result<Event> {
         entity_id: r.get(5)?,
         project_id: r.get(6)?,
         workflow_id: r.get(7)?,
-        payload: serde_json::from_str(&payload).map_err(|e| bad(8, e))?,
+        session_id: r.get(8)?,
+        payload: serde_json::from_str(&payload).map_err(|e| bad(9, e))?,
     })
 }

@@ -32,7 +32,10 @@ struct Query {
 
 impl Query {
     fn new(head: String, first: impl Into<Value>) -> Self {
-        Query { sql: head, params: vec![first.into()] }
+        Query {
+            sql: head,
+            params: vec![first.into()],
+        }
     }
 
     /// Appends ` AND <clause>` where the clause's `?` is the next parameter.
@@ -40,7 +43,8 @@ impl Query {
         if let Some(v) = value {
             self.params.push(v.into());
             self.sql.push_str(" AND ");
-            self.sql.push_str(&clause.replace('?', &format!("?{}", self.params.len())));
+            self.sql
+                .push_str(&clause.replace('?', &format!("?{}", self.params.len())));
         }
         self
     }
@@ -233,7 +237,10 @@ impl ReadTx for SqlTx<'_> {
         let mut q = Query::new(format!("SELECT {} FROM sessions WHERE ?1 = ?1", rows::SESSION), 1);
         q.and("project_id = ?", f.project_id.as_ref().map(|x| x.to_string()))
             .and("workflow_id = ?", f.workflow_id.as_ref().map(|x| x.to_string()))
-            .and("parent_session_id = ?", f.parent_session_id.as_ref().map(|x| x.to_string()))
+            .and(
+                "parent_session_id = ?",
+                f.parent_session_id.as_ref().map(|x| x.to_string()),
+            )
             .and("status = ?", f.status.map(|s| s.as_str().to_owned()))
             .order_limit("created_at, id", usize::MAX);
         self.query(&q, rows::session)
@@ -243,7 +250,7 @@ impl ReadTx for SqlTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM sessions s WHERE s.status IN ('spawning', 'idle', 'working') AND s.last_activity < ?1
-                   AND COALESCE((SELECT e.at FROM timeline_events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1), 0) < ?1
+                   AND COALESCE((SELECT e.at FROM events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1), 0) < ?1
                  ORDER BY s.created_at, s.id",
                 rows::SESSION
             ),
@@ -254,10 +261,7 @@ impl ReadTx for SqlTx<'_> {
 
     fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>> {
         self.all(
-            &format!(
-                "SELECT {} FROM timeline_events WHERE session_id = ?1 ORDER BY seq",
-                rows::TIMELINE
-            ),
+            "SELECT payload FROM events WHERE session_id = ?1 AND entity = 'timeline_event' ORDER BY seq",
             [session],
             rows::timeline,
         )
@@ -265,7 +269,9 @@ impl ReadTx for SqlTx<'_> {
 
     fn last_timeline(&self, session: &str, task: &str, kind: TimelineType) -> Result<Option<TimelineEvent>> {
         self.one(
-            &format!("SELECT {} FROM timeline_events WHERE session_id = ?1 AND task_id = ?2 AND kind = ?3 ORDER BY seq DESC LIMIT 1", rows::TIMELINE),
+            "SELECT payload FROM events WHERE session_id = ?1 AND entity = 'timeline_event'
+               AND json_extract(payload, '$.task_id') = ?2 AND json_extract(payload, '$.type') = ?3
+             ORDER BY seq DESC LIMIT 1",
             [session, task, kind.as_str()],
             rows::timeline,
         )
@@ -310,7 +316,11 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>> {
-        let labels = if filter.labels.is_empty() { None } else { Some(enc(&filter.labels)?) };
+        let labels = if filter.labels.is_empty() {
+            None
+        } else {
+            Some(enc(&filter.labels)?)
+        };
         // The project goes in as a literal: with a bound parameter, SQLite re-prepares
         // the statement on every call to re-check the partial index against the value.
         let mut q = Query::new(
@@ -323,7 +333,10 @@ impl ReadTx for SqlTx<'_> {
             1,
         );
         q.and("t.workflow_id = ?", filter.workflow_id.as_ref().map(|w| w.to_string()))
-            .and("EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))", labels)
+            .and(
+                "EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.value IN (SELECT value FROM json_each(?)))",
+                labels,
+            )
             .order_limit("t.priority DESC, t.created_at, t.id", limit);
         self.query(&q, rows::task)
     }
@@ -392,7 +405,11 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<Event>> {
-        let entities = if f.entities.is_empty() { None } else { Some(enc(&f.entities)?) };
+        let entities = if f.entities.is_empty() {
+            None
+        } else {
+            Some(enc(&f.entities)?)
+        };
         let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
         let mut q = Query::new(format!("SELECT {} FROM events WHERE seq > ?1", rows::EVENT), after);
         q.and("entity IN (SELECT value FROM json_each(?))", entities)
@@ -400,6 +417,7 @@ impl ReadTx for SqlTx<'_> {
             .and("project_id = ?", f.project_id.clone())
             .and("workflow_id = ?", f.workflow_id.clone())
             .and("entity_id = ?", f.entity_id.clone())
+            .and("session_id = ?", f.session_id.clone())
             .order_limit("seq", limit);
         self.query(&q, rows::event)
     }
@@ -587,28 +605,6 @@ impl WriteTx for SqlTx<'_> {
         )? == 1)
     }
 
-    fn insert_timeline(&mut self, e: &TimelineEvent, seq: i64) -> Result<()> {
-        self.exec(
-            &format!(
-                "INSERT INTO timeline_events (seq, {}) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rows::TIMELINE
-            ),
-            params![
-                e.id.as_str(),
-                e.session_id.as_str(),
-                e.project_id.as_str(),
-                e.workflow_id,
-                e.kind.as_str(),
-                e.at.0,
-                e.message,
-                e.task_id.as_ref().map(|t| t.as_str()),
-                enc(&e.metadata)?,
-                seq
-            ],
-        )?;
-        Ok(())
-    }
-
     fn insert_task(&mut self, t: &Task) -> Result<()> {
         self.exec(
             "INSERT INTO tasks (id, project_id, workflow_id, parent_id, title, description, status, priority, labels, estimate, created_at, updated_at, version)
@@ -711,8 +707,19 @@ impl WriteTx for SqlTx<'_> {
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
         self.exec(
-            "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![e.at.0, e.kind, EVENT_VERSION, e.entity.as_str(), e.entity_id, e.project_id, e.workflow_id, e.payload],
+            "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                e.at.0,
+                e.kind,
+                EVENT_VERSION,
+                e.entity.as_str(),
+                e.entity_id,
+                e.project_id,
+                e.workflow_id,
+                e.session_id,
+                e.payload
+            ],
         )?;
         let seq = self.conn.last_insert_rowid();
         self.events.push((seq, e.clone()));
