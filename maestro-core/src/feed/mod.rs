@@ -29,7 +29,7 @@ pub(crate) trait FeedEntity: Serialize {
 pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<i64> {
     let payload =
         serde_json::to_string(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
-    tx.append_event(&NewEvent {
+    tx.append_event(NewEvent {
         at: Timestamp::now(),
         kind: format!("{}.{verb}", E::ENTITY),
         entity: E::ENTITY,

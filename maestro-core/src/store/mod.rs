@@ -152,7 +152,7 @@ pub trait WriteTx: ReadTx {
     fn update_queue_item(&mut self, q: &QueueItem, expected_version: i64) -> Result<bool>;
 
     /// Appends a feed event and returns its `seq`; the store reports it after commit.
-    fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
+    fn append_event(&mut self, e: NewEvent) -> Result<i64>;
 
     /// Runs `f` so that, if it fails, only its own writes are undone and the enclosing
     /// transaction goes on.

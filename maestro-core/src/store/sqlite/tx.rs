@@ -705,7 +705,7 @@ impl WriteTx for SqlTx<'_> {
         )? == 1)
     }
 
-    fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
+    fn append_event(&mut self, e: NewEvent) -> Result<i64> {
         self.exec(
             "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -722,7 +722,7 @@ impl WriteTx for SqlTx<'_> {
             ],
         )?;
         let seq = self.conn.last_insert_rowid();
-        self.events.push((seq, e.clone()));
+        self.events.push((seq, e));
         Ok(seq)
     }
 
