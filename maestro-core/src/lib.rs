@@ -31,6 +31,11 @@ pub mod time;
 pub mod workflow;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// The README's Rust quickstart, compiled as a doc test so it cannot go stale.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
 pub use id::{ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
