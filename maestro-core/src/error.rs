@@ -101,6 +101,10 @@ pub enum Error {
     /// The storage engine failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// The storage engine rolled the whole transaction back after an earlier failure
+    /// (full disk, I/O error); nothing of it was written.
+    #[error("transaction aborted: {0}")]
+    Aborted(String),
     /// The database file is unusable by this library (for example a newer schema).
     #[error("incompatible database: {0}")]
     Incompatible(String),
@@ -133,7 +137,7 @@ impl Error {
             Error::IllegalTransition { .. } | Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Storage(e) if is_busy(e) => ErrorKind::Busy,
-            Error::Storage(_) | Error::Incompatible(_) => ErrorKind::Storage,
+            Error::Storage(_) | Error::Incompatible(_) | Error::Aborted(_) => ErrorKind::Storage,
             Error::Git(_) => ErrorKind::Git,
             Error::Io(_) => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,

@@ -78,10 +78,13 @@ impl Options {
 pub struct Maestro {
     store: Box<dyn Store>,
     subscribers: Subscribers,
+    /// Held from commit to publish, so subscribers see events in commit order.
+    commit_order: std::sync::Mutex<()>,
 }
 
 impl Exec for Maestro {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
+        let _order = self.commit_order.lock().unwrap_or_else(|p| p.into_inner());
         let events = self.store.write(f)?;
         self.subscribers.publish(events);
         Ok(())
@@ -184,6 +187,7 @@ impl Maestro {
         Maestro {
             store,
             subscribers: Subscribers::default(),
+            commit_order: std::sync::Mutex::new(()),
         }
     }
 
@@ -234,10 +238,21 @@ impl Events<'_> {
     /// then (not yet created, or deleted).
     pub fn state_at(&self, entity: EntityKind, id: &str, seq: i64) -> Result<Option<serde_json::Value>> {
         self.ctx.read(|tx| {
-            Ok(tx
-                .event_at(entity, id, seq)?
-                .filter(|e| !e.kind.ends_with(".deleted"))
-                .map(|e| e.payload))
+            let Some(e) = tx.event_at(entity, id, seq)? else {
+                return Ok(None);
+            };
+            if e.kind.ends_with(".deleted") {
+                return Ok(None);
+            }
+            // Deleting a project deletes everything it owns with one `project.deleted` event.
+            if entity != EntityKind::Project {
+                if let Some(p) = tx.event_at(EntityKind::Project, &e.project_id, seq)? {
+                    if p.kind == "project.deleted" && p.seq > e.seq {
+                        return Ok(None);
+                    }
+                }
+            }
+            Ok(Some(e.payload))
         })
     }
 

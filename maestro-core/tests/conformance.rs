@@ -822,6 +822,13 @@ fn state_at_reproduces_earlier_states() {
             "deleted"
         );
         assert_eq!(
+            m.events().state_at(EntityKind::Task, t.id.as_str(), i64::MAX).unwrap(),
+            None,
+            "{}: deleted with its project",
+            b.name
+        );
+        assert_eq!(ev(mid)["status"], "in_progress", "the past stays readable");
+        assert_eq!(
             m.events()
                 .state_at(EntityKind::Project, p.id.as_str(), before_claim)
                 .unwrap()
@@ -974,5 +981,140 @@ fn readiness_follows_reopens_and_dependency_edits() {
         with_done_dep.depends_on = vec![done.id.clone()];
         m.tasks().create(with_done_dep).unwrap();
         assert_eq!(ready(m), vec!["db", "docs"]);
+    }
+}
+
+#[test]
+fn a_blocked_task_cannot_start_before_its_dependencies() {
+    for b in backends() {
+        let m = &b.m;
+        let p = project(m, "p");
+        let dep = task(m, &p.id, "dep", &[]);
+        let t = task(m, &p.id, "t", &[&dep.id]);
+        m.tasks().transition(&t.id, TaskStatus::Blocked, None, None).unwrap();
+        let e = m
+            .tasks()
+            .transition(&t.id, TaskStatus::InProgress, None, None)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict, "{}: {e}", b.name);
+        assert_eq!(m.tasks().get(&t.id).unwrap().status, TaskStatus::Blocked);
+    }
+}
+
+#[test]
+fn an_ending_session_never_hands_back_a_task_someone_else_claimed() {
+    for b in backends() {
+        let m = &b.m;
+        let p = project(m, "p");
+        let t = task(m, &p.id, "t", &[]);
+        let a = live_session(m, &p.id, "a");
+        let bb = live_session(m, &p.id, "b");
+        m.tasks().claim(&a.id, &ClaimFilter::default()).unwrap().unwrap();
+        m.tasks().transition(&t.id, TaskStatus::Todo, None, None).unwrap(); // released by an operator
+        assert_eq!(
+            m.sessions().tasks(&a.id).unwrap()[0].status,
+            LinkStatus::Skipped,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            m.tasks().claim(&bb.id, &ClaimFilter::default()).unwrap().unwrap().id,
+            t.id
+        );
+        m.sessions().stop(&a.id, Some("done for today")).unwrap();
+        assert_eq!(
+            m.tasks().get(&t.id).unwrap().status,
+            TaskStatus::InProgress,
+            "{}: b still holds it",
+            b.name
+        );
+        assert_eq!(m.sessions().tasks(&bb.id).unwrap()[0].status, LinkStatus::Working);
+        m.sessions().fail(&bb.id, "crashed").unwrap();
+        assert_eq!(
+            m.tasks().get(&t.id).unwrap().status,
+            TaskStatus::Todo,
+            "{}: the holder's end releases it",
+            b.name
+        );
+    }
+}
+
+#[test]
+fn task_changes_are_credited_only_to_live_sessions_of_the_same_project() {
+    for b in backends() {
+        let m = &b.m;
+        let p = project(m, "p");
+        let q = project(m, "q");
+        let t = task(m, &p.id, "t", &[]);
+        let stranger = live_session(m, &q.id, "stranger");
+        let e = m
+            .tasks()
+            .transition(&t.id, TaskStatus::Blocked, Some(&stranger.id), None)
+            .unwrap_err();
+        assert_eq!(e.path(), Some("session_id"), "{}: {e}", b.name);
+        let gone = live_session(m, &p.id, "gone");
+        m.sessions().stop(&gone.id, None).unwrap();
+        let e = m
+            .tasks()
+            .transition(&t.id, TaskStatus::Blocked, Some(&gone.id), None)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict, "{}: {e}", b.name);
+        assert_eq!(
+            m.tasks().get(&t.id).unwrap().status,
+            TaskStatus::Todo,
+            "nothing changed"
+        );
+        assert!(m.sessions().tasks(&gone.id).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn any_session_event_counts_as_activity_for_reaping() {
+    for b in backends() {
+        let m = &b.m;
+        let p = project(m, "p");
+        task(m, &p.id, "t", &[]);
+        let s = live_session(m, &p.id, "busy");
+        std::thread::sleep(Duration::from_millis(60));
+        m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap().unwrap(); // no heartbeat, but active
+        assert!(
+            m.sessions().reap_stale(Duration::from_millis(50)).unwrap().is_empty(),
+            "{}",
+            b.name
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(m.sessions().reap_stale(Duration::from_millis(50)).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn subscribers_see_commit_order_across_threads() {
+    for b in backends() {
+        let m = std::sync::Arc::new(b.m);
+        let p = project(&m, "p");
+        let s = live_session(&m, &p.id, "w");
+        let sub = m.events().subscribe(EventFilter::default()).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (m, s) = (m.clone(), s.id.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        m.sessions()
+                            .append(&s, NewTimelineEvent::new(TimelineType::Milestone, "x"))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let seqs: Vec<i64> = sub.drain().into_iter().map(|e| e.seq).collect();
+        assert_eq!(seqs.len(), 800, "{}", b.name);
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+            "{}: pushed out of commit order",
+            b.name
+        );
     }
 }

@@ -90,3 +90,27 @@ fn database_files_are_owner_only() {
         assert_eq!(mode, 0o600, "{f} has mode {mode:o}");
     }
 }
+
+#[test]
+fn open_dependency_counts_stay_exact_when_a_dependency_row_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("deps.db");
+    let m = Maestro::open(&db, Options::default()).unwrap();
+    let p = common::project(&m, "p");
+    let a = common::task(&m, &p.id, "a", &[]);
+    let b = common::task(&m, &p.id, "b", &[&a.id]);
+    assert_eq!(m.tasks().ready(&p.id).unwrap().len(), 1);
+    // No API deletes a single task yet; a future one must keep the count exact.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn.execute("DELETE FROM tasks WHERE id = ?1", [a.id.as_str()])
+        .unwrap();
+    let open: i64 = conn
+        .query_row("SELECT open_deps FROM tasks WHERE id = ?1", [b.id.as_str()], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(open, 0);
+    let ready: Vec<_> = m.tasks().ready(&p.id).unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!(ready, vec![b.id]);
+}

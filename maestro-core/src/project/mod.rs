@@ -125,8 +125,10 @@ impl Projects<'_> {
         self.0.read(|tx| tx.projects())
     }
 
-    /// Deletes the project and, by cascade, everything it owns. The feed keeps a
-    /// `project.deleted` event carrying the project's last state.
+    /// Deletes the project and, by cascade, everything it owns. The feed gets one
+    /// `project.deleted` event carrying the project's last state; it stands for the
+    /// deletion of everything in the project (`state_at` returns `None` for all of it
+    /// from then on).
     pub fn delete(&self, id: &ProjectId) -> Result<()> {
         self.0.write(|tx| {
             let p = tx

@@ -127,7 +127,7 @@ pub(crate) fn enqueue_in(tx: &mut dyn WriteTx, s: &Session, task_id: &TaskId) ->
         .any(|q| q.task_id == *task_id && matches!(q.status, QueueStatus::Queued | QueueStatus::Processing))
     {
         return Err(Error::conflict(
-            "queue_item",
+            "task",
             task_id.as_str(),
             format!("task already waiting in the queue of {}", s.id),
         ));
@@ -159,6 +159,28 @@ pub(crate) fn release_in(tx: &mut dyn WriteTx, s: &Session) -> Result<()> {
         };
     }
     Ok(())
+}
+
+/// Ends the session's processing `item` as `to`, moving its task to the matching status
+/// with the session credited.
+fn finish_in(
+    tx: &mut dyn WriteTx,
+    session: &SessionId,
+    item: &QueueItem,
+    to: QueueStatus,
+    reason: Option<&str>,
+) -> Result<QueueItem> {
+    let s = session::load(tx, session)?;
+    let t = task::load(tx, &item.task_id)?;
+    let task_to = match to {
+        QueueStatus::Completed => TaskStatus::Completed,
+        QueueStatus::Failed => TaskStatus::Failed,
+        _ => TaskStatus::Todo,
+    };
+    if t.status != task_to {
+        task::change_status(tx, &t, task_to, Some(&s), reason)?;
+    }
+    set_status(tx, item, to)
 }
 
 fn processing(tx: &dyn crate::store::ReadTx, session: &SessionId) -> Result<Option<QueueItem>> {
@@ -217,19 +239,9 @@ impl Queues<'_> {
 
     fn finish(&self, session: &SessionId, to: QueueStatus, reason: Option<&str>) -> Result<QueueItem> {
         self.0.write(|tx| {
-            let s = session::load(tx, session)?;
             let item = processing(tx, session)?
                 .ok_or_else(|| Error::conflict("session", session.as_str(), "no queue item is processing"))?;
-            let t = task::load(tx, &item.task_id)?;
-            let task_to = match to {
-                QueueStatus::Completed => TaskStatus::Completed,
-                QueueStatus::Failed => TaskStatus::Failed,
-                _ => TaskStatus::Todo,
-            };
-            if t.status != task_to {
-                task::change_status(tx, &t, task_to, Some(&s), reason)?;
-            }
-            set_status(tx, &item, to)
+            finish_in(tx, session, &item, to, reason)
         })
     }
 
@@ -246,23 +258,16 @@ impl Queues<'_> {
 
     /// Skips an item: a queued one is dropped; a processing one gives its task back to `todo`.
     pub fn skip(&self, session: &SessionId, item: &QueueItemId) -> Result<QueueItem> {
-        let is_processing = self.0.read(|tx| {
-            let q = tx
-                .queue_item(item.as_str())?
-                .ok_or_else(|| Error::not_found("queue_item", item.as_str()))?;
-            if q.session_id != *session {
-                return Err(Error::not_found("queue_item", item.as_str()));
-            }
-            Ok(q.status == QueueStatus::Processing)
-        })?;
-        if is_processing {
-            return self.finish(session, QueueStatus::Skipped, Some("skipped"));
-        }
         self.0.write(|tx| {
             let q = tx
                 .queue_item(item.as_str())?
+                .filter(|q| q.session_id == *session)
                 .ok_or_else(|| Error::not_found("queue_item", item.as_str()))?;
-            set_status(tx, &q, QueueStatus::Skipped)
+            if q.status == QueueStatus::Processing {
+                finish_in(tx, session, &q, QueueStatus::Skipped, Some("skipped"))
+            } else {
+                set_status(tx, &q, QueueStatus::Skipped)
+            }
         })
     }
 }

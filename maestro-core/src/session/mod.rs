@@ -495,18 +495,26 @@ impl Sessions<'_> {
         })
     }
 
-    /// Fails every live session whose last heartbeat and last timeline event are older
-    /// than `timeout` (sessions stuck in spawning included), releasing their claimed
-    /// tasks back to `todo` and their queue items. Returns the reaped sessions. Each
-    /// session is reaped in its own transaction, so a concurrent heartbeat wins cleanly.
+    /// Fails every live session whose last heartbeat and last feed event (timeline
+    /// append, claim, queue change) are older than `timeout` (sessions stuck in spawning
+    /// included), releasing their claimed tasks back to `todo` and their queue items.
+    /// Returns the reaped sessions. Each session is re-checked and reaped in its own
+    /// transaction, so a concurrent heartbeat or append wins cleanly.
     pub fn reap_stale(&self, timeout: Duration) -> Result<Vec<Session>> {
-        let cutoff = Timestamp::now().0 - timeout.as_millis() as i64;
-        let stale = self.0.read(|tx| tx.stale_sessions(cutoff))?;
+        let cutoff = Timestamp::now().0 - timeout.as_millis().min(i64::MAX as u128) as i64;
+        let live: Vec<SessionStatus> = SessionStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_terminal())
+            .collect();
+        let stale = self.0.read(|tx| tx.stale_sessions(cutoff, &live))?;
         let mut reaped = Vec::new();
         for s in stale {
             let r = self.0.write(|tx| {
+                // Re-check inside the write: the session may have shown life since the scan.
                 let now = load(tx, &s.id)?;
-                if now.version != s.version || now.status.is_terminal() {
+                let last_event = tx.last_session_event_at(s.id.as_str())?.map_or(0, |t| t.0);
+                if now.status.is_terminal() || now.last_activity.0 >= cutoff || last_event >= cutoff {
                     return Ok(None);
                 }
                 let reason = format!("no activity for {} ms", timeout.as_millis());

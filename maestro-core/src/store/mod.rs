@@ -8,8 +8,9 @@ use crate::error::Result;
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
 use crate::project::Project;
 use crate::queue::QueueItem;
-use crate::session::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
 use crate::task::{ClaimFilter, SessionTask, Task};
+use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 use std::path::Path;
 
@@ -66,8 +67,12 @@ pub trait ReadTx {
     fn session_head(&self, id: &str) -> Result<Option<SessionHead>>;
     /// Sessions matching the filter, oldest first.
     fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>>;
-    /// Non-terminal sessions whose last heartbeat and last timeline event are older than `cutoff_ms`.
-    fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>>;
+    /// Sessions in one of `statuses` whose last heartbeat and last feed event are both
+    /// older than `cutoff_ms`, oldest first.
+    fn stale_sessions(&self, cutoff_ms: i64, statuses: &[SessionStatus]) -> Result<Vec<Session>>;
+    /// When the latest feed event of a session (timeline, link, queue or the session
+    /// itself) was written.
+    fn last_session_event_at(&self, session: &str) -> Result<Option<Timestamp>>;
     /// A session's timeline (its `timeline_event` feed events), in commit order.
     fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>>;
     /// The latest timeline event of `kind` for `task` in `session`.

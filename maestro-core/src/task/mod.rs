@@ -191,16 +191,20 @@ fn save(tx: &mut dyn WriteTx, prev: &Task, mut next: Task) -> Result<Task> {
     Ok(next)
 }
 
-fn set_link(tx: &mut dyn WriteTx, session: &Session, task: &TaskId, status: LinkStatus) -> Result<()> {
+fn set_link(
+    tx: &mut dyn WriteTx,
+    session: &SessionId,
+    project: &ProjectId,
+    task: &TaskId,
+    status: LinkStatus,
+) -> Result<()> {
     let now = Timestamp::now();
-    let created_at = tx
-        .link(session.id.as_str(), task.as_str())?
-        .map_or(now, |l| l.created_at);
+    let created_at = tx.link(session.as_str(), task.as_str())?.map_or(now, |l| l.created_at);
     let link = SessionTask {
-        id: format!("{}:{task}", session.id),
-        session_id: session.id.clone(),
+        id: format!("{session}:{task}"),
+        session_id: session.clone(),
         task_id: task.clone(),
-        project_id: session.project_id.clone(),
+        project_id: project.clone(),
         status,
         created_at,
         updated_at: now,
@@ -208,6 +212,30 @@ fn set_link(tx: &mut dyn WriteTx, session: &Session, task: &TaskId, status: Link
     tx.upsert_link(&link)?;
     feed::emit(tx, "updated", &link)?;
     Ok(())
+}
+
+/// The session credited with a change to `task`: it must exist, belong to the task's
+/// project and still be live.
+fn crediting_session(tx: &dyn ReadTx, id: &SessionId, task: &Task) -> Result<Session> {
+    let s = session::load(tx, id)?;
+    if s.project_id != task.project_id {
+        return Err(Error::validation(
+            "task",
+            "session_id",
+            format!(
+                "session {id} belongs to project {}, task {} to {}",
+                s.project_id, task.id, task.project_id
+            ),
+        ));
+    }
+    if s.status.is_terminal() {
+        return Err(Error::conflict(
+            "session",
+            id.as_str(),
+            format!("status is {}; ended sessions take no work", s.status),
+        ));
+    }
+    Ok(s)
 }
 
 /// Moves a task to `to` inside `tx`. With a session, the link status follows and the
@@ -223,7 +251,8 @@ pub(crate) fn change_status(
     if !task.status.can_become(to) {
         return Err(Error::illegal("task", task.id.as_str(), task.status, to));
     }
-    if to == TaskStatus::InProgress && task.status == TaskStatus::Todo && !tx.dependencies_met(task.id.as_str())? {
+    let starting = to == TaskStatus::InProgress && matches!(task.status, TaskStatus::Todo | TaskStatus::Blocked);
+    if starting && !tx.dependencies_met(task.id.as_str())? {
         return Err(Error::conflict(
             "task",
             task.id.as_str(),
@@ -233,6 +262,19 @@ pub(crate) fn change_status(
     let mut next = task.clone();
     next.status = to;
     let next = save(tx, task, next)?;
+    if matches!(
+        to,
+        TaskStatus::Todo | TaskStatus::Cancelled | TaskStatus::Completed | TaskStatus::Failed
+    ) {
+        // Nobody works on the task any more: other sessions' live links end here, so an
+        // ending session can never hand back a task someone else has claimed since.
+        for l in tx.links_of_task(task.id.as_str())? {
+            let live = matches!(l.status, LinkStatus::Working | LinkStatus::Blocked);
+            if live && by.is_none_or(|s| s.id != l.session_id) {
+                set_link(tx, &l.session_id, &l.project_id, &task.id, LinkStatus::Skipped)?;
+            }
+        }
+    }
     if let Some(s) = by {
         let effect = match to {
             TaskStatus::InProgress => Some((LinkStatus::Working, TimelineType::TaskStarted)),
@@ -243,7 +285,7 @@ pub(crate) fn change_status(
             TaskStatus::InReview => None,
         };
         if let Some((link, kind)) = effect {
-            set_link(tx, s, &task.id, link)?;
+            set_link(tx, &s.id, &s.project_id, &task.id, link)?;
             let message = match note {
                 Some(n) => format!("{}: {n}", next.title),
                 None => next.title.clone(),
@@ -270,12 +312,16 @@ pub(crate) fn release_session_work(tx: &mut dyn WriteTx, s: &Session, ended_as: 
             continue;
         }
         let task = load(tx, &l.task_id)?;
-        if matches!(task.status, TaskStatus::InProgress | TaskStatus::Blocked) {
+        let held_elsewhere = tx
+            .links_of_task(task.id.as_str())?
+            .iter()
+            .any(|o| o.session_id != s.id && matches!(o.status, LinkStatus::Working | LinkStatus::Blocked));
+        if matches!(task.status, TaskStatus::InProgress | TaskStatus::Blocked) && !held_elsewhere {
             let mut next = task.clone();
             next.status = TaskStatus::Todo;
             save(tx, &task, next)?;
         }
-        set_link(tx, s, &l.task_id, link_status)?;
+        set_link(tx, &s.id, &s.project_id, &l.task_id, link_status)?;
     }
     crate::queue::release_in(tx, s)
 }
@@ -457,10 +503,10 @@ impl Tasks<'_> {
             }
             let s = match session {
                 Some(sid) if to == TaskStatus::InProgress => {
-                    let s = session::load(tx, sid)?;
+                    let s = crediting_session(tx, sid, &t)?;
                     Some(session::start_work(tx, &s)?)
                 }
-                Some(sid) => Some(session::load(tx, sid)?),
+                Some(sid) => Some(crediting_session(tx, sid, &t)?),
                 None => None,
             };
             change_status(tx, &t, to, s.as_ref(), None)
@@ -477,7 +523,7 @@ impl Tasks<'_> {
         self.0.write(|tx| {
             let t = load(tx, id)?;
             let s = match session {
-                Some(sid) => Some(session::load(tx, sid)?),
+                Some(sid) => Some(crediting_session(tx, sid, &t)?),
                 None => None,
             };
             change_status(tx, &t, TaskStatus::Failed, s.as_ref(), Some(reason))

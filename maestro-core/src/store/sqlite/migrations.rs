@@ -123,6 +123,13 @@ WHEN (SELECT status FROM tasks WHERE id = OLD.depends_on) <> 'completed'
 BEGIN
     UPDATE tasks SET open_deps = open_deps - 1 WHERE id = OLD.task_id;
 END;
+-- When a task row goes, its dependents stop waiting on it (the edge cascades after the row
+-- is gone, when the trigger above can no longer see its status).
+CREATE TRIGGER tasks_open_deps_on_task_delete BEFORE DELETE ON tasks
+WHEN OLD.status <> 'completed'
+BEGIN
+    UPDATE tasks SET open_deps = open_deps - 1 WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = OLD.id);
+END;
 CREATE INDEX tasks_ready ON tasks(project_id, priority DESC, created_at, id) WHERE status = 'todo' AND open_deps = 0;
 CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity NOT IN ('timeline_event', 'session_task');
 CREATE INDEX sessions_live ON sessions(status, last_activity);

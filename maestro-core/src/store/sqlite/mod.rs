@@ -242,6 +242,12 @@ impl Store for SqliteStore {
         Self::begin(&conn, "BEGIN IMMEDIATE")?;
         let mut tx = SqlTx::new(&conn);
         match f(&mut tx) {
+            Ok(()) if tx.aborted() => {
+                let _ = control(&conn, "ROLLBACK");
+                Err(Error::Aborted(
+                    "SQLite rolled the transaction back after an earlier error; nothing was written".into(),
+                ))
+            }
             Ok(()) => match control(&conn, "COMMIT") {
                 Ok(()) => Ok(tx.into_events()),
                 Err(e) => {
@@ -250,7 +256,11 @@ impl Store for SqliteStore {
                 }
             },
             Err(e) => {
-                control(&conn, "ROLLBACK")?;
+                if !conn.is_autocommit() {
+                    // The original error is what the caller needs; a failing rollback
+                    // is undone again by the next `begin`.
+                    let _ = control(&conn, "ROLLBACK");
+                }
                 Err(e)
             }
         }

@@ -5,9 +5,10 @@ use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
 use crate::project::Project;
 use crate::queue::QueueItem;
-use crate::session::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
+use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{ClaimFilter, SessionTask, Task};
+use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
@@ -16,6 +17,9 @@ pub(super) struct SqlTx<'c> {
     conn: &'c Connection,
     events: Vec<(i64, NewEvent)>,
     savepoints: usize,
+    /// Set when SQLite rolled the whole transaction back on its own (full disk, I/O
+    /// error): nothing more may run, or it would run outside any transaction.
+    aborted: bool,
 }
 
 fn enc<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -76,6 +80,7 @@ impl<'c> SqlTx<'c> {
             conn,
             events: Vec::new(),
             savepoints: 0,
+            aborted: false,
         }
     }
 
@@ -83,21 +88,39 @@ impl<'c> SqlTx<'c> {
         self.events
     }
 
+    /// Whether SQLite rolled the transaction back on its own.
+    pub(super) fn aborted(&self) -> bool {
+        self.aborted || self.conn.is_autocommit()
+    }
+
+    fn live(&self) -> Result<()> {
+        if self.aborted {
+            return Err(Error::Aborted(
+                "SQLite rolled the transaction back after an earlier error".into(),
+            ));
+        }
+        Ok(())
+    }
+
     fn one<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Option<T>> {
+        self.live()?;
         Ok(self.conn.prepare_cached(sql)?.query_row(p, map).optional()?)
     }
 
     fn all<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+        self.live()?;
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(p, map)?;
         Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
     }
 
     fn scalar(&self, sql: &str, p: impl Params) -> Result<i64> {
+        self.live()?;
         Ok(self.conn.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
     }
 
     fn exec(&self, sql: &str, p: impl Params) -> Result<usize> {
+        self.live()?;
         Ok(self.conn.prepare_cached(sql)?.execute(p)?)
     }
 }
@@ -246,17 +269,27 @@ impl ReadTx for SqlTx<'_> {
         self.query(&q, rows::session)
     }
 
-    fn stale_sessions(&self, cutoff_ms: i64) -> Result<Vec<Session>> {
+    fn stale_sessions(&self, cutoff_ms: i64, statuses: &[SessionStatus]) -> Result<Vec<Session>> {
         self.all(
             &format!(
-                "SELECT {} FROM sessions s WHERE s.status IN ('spawning', 'idle', 'working') AND s.last_activity < ?1
+                "SELECT {} FROM sessions s WHERE s.status IN (SELECT value FROM json_each(?2)) AND s.last_activity < ?1
                    AND COALESCE((SELECT e.at FROM events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1), 0) < ?1
                  ORDER BY s.created_at, s.id",
                 rows::SESSION
             ),
-            [cutoff_ms],
+            params![cutoff_ms, enc(&statuses)?],
             rows::session,
         )
+    }
+
+    fn last_session_event_at(&self, session: &str) -> Result<Option<Timestamp>> {
+        Ok(self
+            .one(
+                "SELECT at FROM events WHERE session_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [session],
+                |r| r.get(0),
+            )?
+            .map(Timestamp))
     }
 
     fn timeline(&self, session: &str) -> Result<Vec<TimelineEvent>> {
@@ -739,9 +772,13 @@ impl WriteTx for SqlTx<'_> {
                 Ok(())
             }
             Err(e) => {
-                self.exec(&format!("ROLLBACK TO {name}"), [])?;
-                self.exec(&format!("RELEASE {name}"), [])?;
                 self.events.truncate(mark);
+                let undone = self.conn.is_autocommit()
+                    || self.exec(&format!("ROLLBACK TO {name}"), []).is_err()
+                    || self.exec(&format!("RELEASE {name}"), []).is_err();
+                if undone && self.conn.is_autocommit() {
+                    self.aborted = true;
+                }
                 Err(e)
             }
         }
