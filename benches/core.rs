@@ -99,6 +99,52 @@ fn claim(c: &mut Criterion) {
             spent
         })
     });
+    // The baseline: the same rows written by hand on the same schema (pick the first ready
+    // task, mark it in progress, upsert the session link, insert the three feed rows) in
+    // one transaction, with none of Maestro's checks or JSON encoding.
+    let raw = rusqlite::Connection::open(f.dir.path().join("state.db")).unwrap();
+    raw.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        .unwrap();
+    let pick = format!(
+        "SELECT id FROM tasks INDEXED BY tasks_ready WHERE status = 'todo' AND open_deps = 0 AND project_id = '{}'
+         ORDER BY priority DESC, created_at, id LIMIT 1",
+        f.project
+    );
+    g.bench_function("raw_rusqlite_same_writes", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for i in 0..iters as i64 {
+                let start = Instant::now();
+                raw.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
+                let id: String = raw.prepare_cached(&pick).unwrap().query_row([], |r| r.get(0)).unwrap();
+                raw.prepare_cached("UPDATE tasks SET status = 'in_progress', updated_at = ?2, version = version + 1 WHERE id = ?1")
+                    .unwrap()
+                    .execute(rusqlite::params![id, i])
+                    .unwrap();
+                raw.prepare_cached(
+                    "INSERT INTO session_tasks (session_id, task_id, project_id, status, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'working', ?4, ?4)
+                     ON CONFLICT (session_id, task_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                )
+                .unwrap()
+                .execute(rusqlite::params![s.as_str(), id, f.project.as_str(), i])
+                .unwrap();
+                for (entity, kind, sid) in [("task", "task.updated", None), ("session_task", "session_task.updated", Some(s.as_str())), ("timeline_event", "timeline_event.appended", Some(s.as_str()))] {
+                    raw.prepare_cached(
+                        "INSERT INTO events (at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload)
+                         VALUES (?1, ?2, 1, ?3, ?4, ?5, NULL, ?6, '{}')",
+                    )
+                    .unwrap()
+                    .execute(rusqlite::params![i, kind, entity, id, f.project.as_str(), sid])
+                    .unwrap();
+                }
+                raw.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
+                spent += start.elapsed();
+                raw.execute("UPDATE tasks SET status = 'todo' WHERE id = ?1", [id]).unwrap();
+            }
+            spent
+        })
+    });
     g.finish();
 }
 

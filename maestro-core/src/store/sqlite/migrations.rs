@@ -160,18 +160,17 @@ pub fn current(conn: &Connection) -> Result<usize> {
 /// Applies every migration up to `target` that the database lacks. A database newer than
 /// this library is refused rather than touched.
 pub fn migrate_to(conn: &Connection, target: usize) -> Result<()> {
+    // Up to date: no write lock needed, so opening never waits for another writer.
+    if current(conn)? >= target.min(MIGRATIONS.len()) {
+        return check_not_newer(conn);
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().take(target) {
         let version = i + 1;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let step = (|| -> Result<()> {
             conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+            check_not_newer(conn)?;
             let have = current(conn)?;
-            if have > MIGRATIONS.len() {
-                return Err(Error::Incompatible(format!(
-                    "database schema version {have} is newer than this library's {}",
-                    MIGRATIONS.len()
-                )));
-            }
             if have >= version {
                 return Ok(());
             }
@@ -190,6 +189,10 @@ pub fn migrate_to(conn: &Connection, target: usize) -> Result<()> {
             }
         }
     }
+    check_not_newer(conn)
+}
+
+fn check_not_newer(conn: &Connection) -> Result<()> {
     let have = current(conn)?;
     if have > MIGRATIONS.len() {
         return Err(Error::Incompatible(format!(
