@@ -146,13 +146,7 @@ fn quorum_gates_count_votes_and_reject_duplicates_and_strangers() {
         let model = PhaseModel::from_json(model).unwrap();
         let wf = m
             .workflows()
-            .create(NewWorkflow {
-                id: None,
-                project_id: p.id.clone(),
-                feature: "f".into(),
-                request: String::new(),
-                model: ModelRef::Custom(model),
-            })
+            .create(NewWorkflow::new(p.id.clone(), "f", ModelRef::Custom(model)))
             .unwrap();
         assert_eq!(
             m.workflows()
@@ -212,13 +206,11 @@ fn pause_resume_fail_work_in_every_model() {
         for model in BUILTIN_MODELS_FOR_TEST {
             let wf = m
                 .workflows()
-                .create(NewWorkflow {
-                    id: None,
-                    project_id: p.id.clone(),
-                    feature: (*model).into(),
-                    request: String::new(),
-                    model: ModelRef::Builtin((*model).into()),
-                })
+                .create(NewWorkflow::new(
+                    p.id.clone(),
+                    (*model),
+                    ModelRef::Builtin((*model).into()),
+                ))
                 .unwrap();
             let next = wf.model.next_phases(&wf.phase)[0].to_owned();
             m.workflows().pause(&wf.id, "ops").unwrap();
@@ -257,13 +249,7 @@ fn stale_expected_phase_is_a_conflict() {
         let p = project(m, "p");
         let wf = m
             .workflows()
-            .create(NewWorkflow {
-                id: None,
-                project_id: p.id.clone(),
-                feature: "f".into(),
-                request: String::new(),
-                model: ModelRef::Builtin("flow".into()),
-            })
+            .create(NewWorkflow::new(p.id.clone(), "f", ModelRef::Builtin("flow".into())))
             .unwrap();
         m.workflows()
             .advance(&wf.id, "planning", "a", Some("initializing"))
@@ -287,13 +273,7 @@ fn spec_and_steering_documents_are_versioned() {
         let p = project(m, "p");
         let wf = m
             .workflows()
-            .create(NewWorkflow {
-                id: None,
-                project_id: p.id.clone(),
-                feature: "f".into(),
-                request: String::new(),
-                model: ModelRef::Builtin("spec".into()),
-            })
+            .create(NewWorkflow::new(p.id.clone(), "f", ModelRef::Builtin("spec".into())))
             .unwrap();
         m.workflows().put_spec(&wf.id, "requirements", "v1 text", "pm").unwrap();
         let v2 = m.workflows().put_spec(&wf.id, "requirements", "v2 text", "pm").unwrap();

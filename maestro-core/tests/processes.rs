@@ -104,13 +104,7 @@ fn eight_processes_racing_to_advance_get_exactly_one_winner_per_transition() {
     let model = PhaseModel::from_json(&model.to_string()).unwrap();
     let wf = m
         .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "race".into(),
-            request: String::new(),
-            model: ModelRef::Custom(model),
-        })
+        .create(NewWorkflow::new(p.id.clone(), "race", ModelRef::Custom(model)))
         .unwrap();
     let children: Vec<_> = (0..8)
         .map(|_| spawn(&["advance", db.to_str().unwrap(), wf.id.as_str()]))

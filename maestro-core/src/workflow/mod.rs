@@ -97,6 +97,19 @@ pub struct NewWorkflow {
     pub model: ModelRef,
 }
 
+impl NewWorkflow {
+    /// A workflow of `feature` under `model`, with an empty request and a generated id.
+    pub fn new(project_id: ProjectId, feature: impl Into<String>, model: ModelRef) -> Self {
+        NewWorkflow {
+            id: None,
+            project_id,
+            feature: feature.into(),
+            request: String::new(),
+            model,
+        }
+    }
+}
+
 str_enum!(
     /// What a history row records.
     HistoryKind, "workflow" {
