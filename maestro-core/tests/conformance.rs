@@ -208,7 +208,7 @@ fn pause_resume_fail_work_in_every_model() {
                 .workflows()
                 .create(NewWorkflow::new(
                     p.id.clone(),
-                    (*model),
+                    *model,
                     ModelRef::Builtin((*model).into()),
                 ))
                 .unwrap();
