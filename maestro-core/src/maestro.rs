@@ -177,7 +177,8 @@ impl Maestro {
         )?)))
     }
 
-    /// A private in-memory database, gone when the handle drops.
+    /// A private in-memory database, gone when the handle drops. Reads and writes share
+    /// one connection here, so unlike a file database its readers wait for writers.
     pub fn open_in_memory() -> Result<Self> {
         Ok(Self::with_store(Box::new(SqliteStore::open_in_memory()?)))
     }

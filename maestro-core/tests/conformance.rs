@@ -479,11 +479,11 @@ fn reap_stale_fails_silent_sessions_and_releases_their_work() {
         let stuck = m.sessions().spawn(NewSession::new(p.id.clone(), "stuck")).unwrap();
         let w = live_session(m, &p.id, "silent");
         m.tasks().claim(&w.id, &ClaimFilter::default()).unwrap().unwrap();
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(700));
         let alive = live_session(m, &p.id, "alive");
         let reaped: Vec<_> = m
             .sessions()
-            .reap_stale(Duration::from_millis(50))
+            .reap_stale(Duration::from_millis(600))
             .unwrap()
             .into_iter()
             .map(|s| s.id)
@@ -1055,15 +1055,15 @@ fn any_session_event_counts_as_activity_for_reaping() {
         let p = project(m, "p");
         task(m, &p.id, "t", &[]);
         let s = live_session(m, &p.id, "busy");
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(700));
         m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap().unwrap(); // no heartbeat, but active
         assert!(
-            m.sessions().reap_stale(Duration::from_millis(50)).unwrap().is_empty(),
+            m.sessions().reap_stale(Duration::from_millis(600)).unwrap().is_empty(),
             "{}",
             b.name
         );
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(m.sessions().reap_stale(Duration::from_millis(50)).unwrap().len(), 1);
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(m.sessions().reap_stale(Duration::from_millis(600)).unwrap().len(), 1);
     }
 }
 

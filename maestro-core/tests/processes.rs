@@ -75,10 +75,6 @@ fn eight_processes_claim_each_of_400_tasks_exactly_once() {
         .unwrap()
         .iter()
         .all(|t| t.status == TaskStatus::Completed));
-    assert!(
-        per_child.iter().filter(|n| **n > 0).count() >= 2,
-        "work should spread over processes: {per_child:?}"
-    );
 }
 
 #[test]
