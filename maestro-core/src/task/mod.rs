@@ -262,17 +262,15 @@ pub(crate) fn change_status(
     let mut next = task.clone();
     next.status = to;
     let next = save(tx, task, next)?;
-    if matches!(
-        to,
-        TaskStatus::Todo | TaskStatus::Cancelled | TaskStatus::Completed | TaskStatus::Failed
-    ) {
-        // Nobody works on the task any more: other sessions' live links end here, so an
-        // ending session can never hand back a task someone else has claimed since.
-        for l in tx.links_of_task(task.id.as_str())? {
-            let live = matches!(l.status, LinkStatus::Working | LinkStatus::Blocked);
-            if live && by.is_none_or(|s| s.id != l.session_id) {
-                set_link(tx, &l.session_id, &l.project_id, &task.id, LinkStatus::Skipped)?;
-            }
+    // Keep at most one live link per task, consistent with its status (see
+    // `LinkStatus::after_other_move`): an ending session can then never hand back a task
+    // someone else has claimed since.
+    for l in tx.links_of_task(task.id.as_str())? {
+        if by.is_some_and(|s| s.id == l.session_id) {
+            continue;
+        }
+        if let Some(status) = l.status.after_other_move(to, by.is_some()) {
+            set_link(tx, &l.session_id, &l.project_id, &task.id, status)?;
         }
     }
     if let Some(s) = by {

@@ -97,6 +97,29 @@ str_enum!(
     }
 );
 
+impl LinkStatus {
+    /// Whether the session still holds the task (working on it or blocked on it).
+    pub fn is_live(self) -> bool {
+        matches!(self, LinkStatus::Working | LinkStatus::Blocked)
+    }
+
+    /// What becomes of this link, held by a session other than the one credited, when
+    /// its task moves to `to`. A credited session takes the task over, so every other
+    /// holder lets go; an uncredited block or unblock carries the holder along; review
+    /// leaves the holder in place. Keeps at most one live link per task.
+    pub fn after_other_move(self, to: TaskStatus, credited: bool) -> Option<LinkStatus> {
+        if !self.is_live() {
+            return None;
+        }
+        match to {
+            TaskStatus::InReview => None,
+            TaskStatus::Blocked if !credited => (self == LinkStatus::Working).then_some(LinkStatus::Blocked),
+            TaskStatus::InProgress if !credited => (self == LinkStatus::Blocked).then_some(LinkStatus::Working),
+            _ => Some(LinkStatus::Skipped),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::TaskStatus::{self, *};
@@ -128,6 +151,31 @@ mod tests {
             for to in TaskStatus::ALL {
                 assert_eq!(from.can_become(*to), legal.contains(&(*from, *to)), "{from} → {to}");
             }
+        }
+    }
+
+    #[test]
+    fn other_holders_follow_their_task() {
+        use LinkStatus as L;
+        assert_eq!(L::Working.after_other_move(Blocked, false), Some(L::Blocked));
+        assert_eq!(L::Blocked.after_other_move(InProgress, false), Some(L::Working));
+        assert_eq!(L::Working.after_other_move(InProgress, false), None);
+        assert_eq!(L::Working.after_other_move(InReview, true), None);
+        for to in [Todo, Completed, Failed, Cancelled] {
+            assert_eq!(L::Working.after_other_move(to, false), Some(L::Skipped), "{to}");
+            assert_eq!(L::Blocked.after_other_move(to, true), Some(L::Skipped), "{to}");
+        }
+        for to in [InProgress, Blocked] {
+            assert_eq!(
+                L::Working.after_other_move(to, true),
+                Some(L::Skipped),
+                "credited {to} takes over"
+            );
+        }
+        for done in [L::Completed, L::Failed, L::Skipped] {
+            assert!(TaskStatus::ALL
+                .iter()
+                .all(|to| done.after_other_move(*to, false).is_none()));
         }
     }
 
