@@ -176,6 +176,8 @@ typed_id!(/// Id of a [`crate::QueueItem`].
     QueueItemId, "qit", "queue_item");
 typed_id!(/// Id of a [`crate::Vote`] on an approval gate.
     VoteId, "vot", "vote");
+typed_id!(/// Id of a [`crate::Checkpoint`].
+    CheckpointId, "chk", "checkpoint");
 typed_id!(/// Id of a [`crate::TimelineEvent`].
     TimelineEventId, "evt", "timeline_event");
 

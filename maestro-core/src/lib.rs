@@ -17,6 +17,7 @@
 
 mod macros;
 
+pub mod checkpoint;
 pub mod error;
 pub mod feed;
 pub mod id;
@@ -30,6 +31,9 @@ pub mod task;
 pub mod time;
 pub mod workflow;
 
+pub use checkpoint::{
+    Checkpoint, CheckpointDiff, CheckpointType, Checkpoints, NewCheckpoint, RollbackMode, RollbackOutcome, StateSnapshot,
+};
 pub use error::{Error, ErrorKind, Result};
 
 /// The README's Rust quickstart, compiled as a doc test so it cannot go stale.
@@ -37,7 +41,7 @@ pub use error::{Error, ErrorKind, Result};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
-pub use id::{ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
+pub use id::{CheckpointId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
 pub use project::{NewProject, Project, Projects};
 pub use queue::{QueueItem, QueueStatus, Queues};

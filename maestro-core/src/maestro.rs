@@ -1,6 +1,7 @@
 //! The handle: opens a store, hands out one namespace per area, runs batches and
 //! pushes committed events to in-process subscribers.
 
+use crate::checkpoint::Checkpoints;
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
 use crate::project::Projects;
@@ -143,6 +144,10 @@ macro_rules! namespaces {
             /// Per-session queues.
             pub fn queues(&self) -> Queues<'_> {
                 Queues(Ctx(self))
+            }
+            /// Git-backed checkpoints and rollback.
+            pub fn checkpoints(&self) -> Checkpoints<'_> {
+                Checkpoints(Ctx(self))
             }
             /// The change feed.
             pub fn events(&self) -> Events<'_> {

@@ -27,6 +27,8 @@ str_enum!(
         SessionTask => "session_task",
         /// A [`crate::QueueItem`].
         QueueItem => "queue_item",
+        /// A [`crate::Checkpoint`].
+        Checkpoint => "checkpoint",
     }
 );
 

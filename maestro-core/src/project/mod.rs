@@ -52,6 +52,10 @@ pub struct NewProject {
     pub root: Option<String>,
 }
 
+pub(crate) fn load(tx: &dyn crate::store::ReadTx, id: &ProjectId) -> Result<Project> {
+    tx.project(id.as_str())?.ok_or_else(|| Error::not_found("project", id.as_str()))
+}
+
 /// Operations on projects.
 #[derive(Clone, Copy)]
 pub struct Projects<'a>(pub(crate) Ctx<'a>);

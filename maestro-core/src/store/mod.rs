@@ -4,6 +4,7 @@
 
 pub mod sqlite;
 
+use crate::checkpoint::Checkpoint;
 use crate::error::Result;
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
 use crate::project::Project;
@@ -105,6 +106,11 @@ pub trait ReadTx {
     /// Highest position used in a session's queue, 0 when empty.
     fn max_queue_position(&self, session: &str) -> Result<i64>;
 
+    /// Checkpoint by id.
+    fn checkpoint(&self, id: &str) -> Result<Option<Checkpoint>>;
+    /// A workflow's checkpoints, oldest first.
+    fn checkpoints(&self, workflow: &str) -> Result<Vec<Checkpoint>>;
+
     /// Events with `seq > after` matching `filter`, ascending, at most `limit`.
     fn events_since(&self, after: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>>;
     /// The latest event about an entity with `seq <= at_seq`.
@@ -155,6 +161,11 @@ pub trait WriteTx: ReadTx {
     fn insert_queue_item(&mut self, q: &QueueItem) -> Result<()>;
     /// Compare-and-swap update of a queue item.
     fn update_queue_item(&mut self, q: &QueueItem, expected_version: i64) -> Result<bool>;
+
+    /// Inserts a checkpoint.
+    fn insert_checkpoint(&mut self, c: &Checkpoint) -> Result<()>;
+    /// Compare-and-swap update of a checkpoint's rollback counts and validity.
+    fn update_checkpoint(&mut self, c: &Checkpoint, expected_version: i64) -> Result<bool>;
 
     /// Appends a feed event and returns its `seq`; the store reports it after commit.
     fn append_event(&mut self, e: NewEvent) -> Result<i64>;

@@ -296,6 +296,26 @@ pub(crate) fn change_status(
     Ok(next)
 }
 
+/// Puts a task back to `to` for a checkpoint restore: not a transition, so the table
+/// does not apply, but links follow as for an uncredited move and the feed records a
+/// `task.restored` event.
+pub(crate) fn restore_status(tx: &mut dyn WriteTx, task: &Task, to: TaskStatus) -> Result<Task> {
+    let mut next = task.clone();
+    next.status = to;
+    next.version = task.version + 1;
+    next.updated_at = Timestamp::now();
+    if !tx.update_task(&next, task.version)? {
+        return Err(Error::conflict("task", task.id.as_str(), format!("changed since version {}", task.version)));
+    }
+    feed::emit(tx, "restored", &next)?;
+    for l in tx.links_of_task(task.id.as_str())? {
+        if let Some(status) = l.status.after_other_move(to, false) {
+            set_link(tx, &l.session_id, &l.project_id, &task.id, status)?;
+        }
+    }
+    Ok(next)
+}
+
 /// Gives back everything a session that just ended held: in-progress tasks it was
 /// working on return to `todo`, its processing queue item fails and its queued items
 /// are skipped.

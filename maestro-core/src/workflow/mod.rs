@@ -125,6 +125,8 @@ str_enum!(
         Resumed => "resumed",
         /// The workflow failed.
         Failed => "failed",
+        /// The work was rolled back to a checkpoint.
+        Rollback => "rollback",
     }
 );
 
@@ -207,12 +209,12 @@ pub struct Gate {
 #[derive(Clone, Copy)]
 pub struct Workflows<'a>(pub(crate) Ctx<'a>);
 
-fn load(tx: &dyn crate::store::ReadTx, id: &WorkflowId) -> Result<Workflow> {
+pub(crate) fn load(tx: &dyn crate::store::ReadTx, id: &WorkflowId) -> Result<Workflow> {
     tx.workflow(id.as_str())?
         .ok_or_else(|| Error::not_found("workflow", id.as_str()))
 }
 
-fn history(
+pub(crate) fn history(
     tx: &mut dyn WriteTx,
     wf: &Workflow,
     kind: HistoryKind,

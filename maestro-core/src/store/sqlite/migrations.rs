@@ -134,6 +134,17 @@ CREATE INDEX tasks_ready ON tasks(project_id, priority DESC, created_at, id) WHE
 CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity NOT IN ('timeline_event', 'session_task');
 CREATE INDEX sessions_live ON sessions(status, last_activity);
 "#,
+    // 3: checkpoints.
+    r#"
+CREATE TABLE checkpoints (
+    id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, session_id TEXT, at INTEGER NOT NULL, commit_sha TEXT,
+    commit_message TEXT NOT NULL, description TEXT NOT NULL, phase TEXT NOT NULL, kind TEXT NOT NULL,
+    state_snapshot TEXT NOT NULL, tags TEXT NOT NULL, rollback_used INTEGER NOT NULL,
+    rollback_count INTEGER NOT NULL, valid INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE INDEX checkpoints_workflow ON checkpoints(workflow_id, at);
+"#,
 ];
 
 /// The schema version this library writes.

@@ -1,6 +1,7 @@
 //! Mapping between rows and domain types. Column lists live next to their readers so
 //! a SELECT and its mapping cannot drift apart.
 
+use crate::checkpoint::{Checkpoint, CheckpointType};
 use crate::feed::{EntityKind, Event};
 use crate::id::*;
 use crate::project::Project;
@@ -226,6 +227,28 @@ pub fn queue(r: &Row) -> Result<QueueItem> {
         created_at: ts(r, 6)?,
         updated_at: ts(r, 7)?,
         version: r.get(8)?,
+    })
+}
+
+pub const CHECKPOINT: &str = "id, workflow_id, project_id, session_id, at, commit_sha, commit_message, description, phase, kind, state_snapshot, tags, rollback_used, rollback_count, valid, version";
+pub fn checkpoint(r: &Row) -> Result<Checkpoint> {
+    Ok(Checkpoint {
+        id: parse(r, 0, CheckpointId::parse)?,
+        workflow_id: parse(r, 1, WorkflowId::parse)?,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        session_id: opt_parse(r, 3, SessionId::parse)?,
+        at: ts(r, 4)?,
+        commit_sha: r.get(5)?,
+        commit_message: r.get(6)?,
+        description: r.get(7)?,
+        phase: r.get(8)?,
+        kind: parse(r, 9, CheckpointType::parse)?,
+        state_snapshot: json(r, 10)?,
+        tags: json(r, 11)?,
+        rollback_used: r.get(12)?,
+        rollback_count: r.get(13)?,
+        valid: r.get(14)?,
+        version: r.get(15)?,
     })
 }
 

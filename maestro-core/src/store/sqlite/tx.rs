@@ -1,6 +1,7 @@
 //! [`ReadTx`] and [`WriteTx`] over one SQLite connection inside an open transaction.
 
 use super::rows;
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
 use crate::project::Project;
@@ -477,6 +478,18 @@ impl ReadTx for SqlTx<'_> {
         self.one(&sql, params![entity.as_str(), id, at_seq], rows::event)
     }
 
+    fn checkpoint(&self, id: &str) -> Result<Option<Checkpoint>> {
+        self.one(&format!("SELECT {} FROM checkpoints WHERE id = ?1", rows::CHECKPOINT), [id], rows::checkpoint)
+    }
+
+    fn checkpoints(&self, workflow: &str) -> Result<Vec<Checkpoint>> {
+        self.all(
+            &format!("SELECT {} FROM checkpoints WHERE workflow_id = ?1 ORDER BY at, id", rows::CHECKPOINT),
+            [workflow],
+            rows::checkpoint,
+        )
+    }
+
     fn latest_seq(&self) -> Result<i64> {
         self.scalar("SELECT COALESCE(MAX(seq), 0) FROM events", [])
     }
@@ -735,6 +748,38 @@ impl WriteTx for SqlTx<'_> {
         Ok(self.exec(
             "UPDATE queue_items SET status = ?2, position = ?3, updated_at = ?4, version = ?5 WHERE id = ?1 AND version = ?6",
             params![q.id.as_str(), q.status.as_str(), q.position, q.updated_at.0, q.version, expected_version],
+        )? == 1)
+    }
+
+    fn insert_checkpoint(&mut self, c: &Checkpoint) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO checkpoints ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", rows::CHECKPOINT),
+            params![
+                c.id.as_str(),
+                c.workflow_id.as_str(),
+                c.project_id.as_str(),
+                c.session_id.as_ref().map(|s| s.as_str()),
+                c.at.0,
+                c.commit_sha,
+                c.commit_message,
+                c.description,
+                c.phase,
+                c.kind.as_str(),
+                enc(&c.state_snapshot)?,
+                enc(&c.tags)?,
+                c.rollback_used,
+                c.rollback_count,
+                c.valid,
+                c.version
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_checkpoint(&mut self, c: &Checkpoint, expected_version: i64) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE checkpoints SET rollback_used = ?2, rollback_count = ?3, valid = ?4, version = ?5 WHERE id = ?1 AND version = ?6",
+            params![c.id.as_str(), c.rollback_used, c.rollback_count, c.valid, c.version, expected_version],
         )? == 1)
     }
 

@@ -1,0 +1,181 @@
+//! The git side of checkpoints, through libgit2: it never runs hooks or external
+//! programs (so `core.fsmonitor` and hooks are inert), and keeps owner validation on.
+//! Every operation holds an exclusive lock file in the git directory, so processes
+//! checkpointing one repository serialise; a live `index.lock` (another git process)
+//! is reported, never deleted.
+
+use crate::error::{Error, Result};
+use git2::{IndexAddOption, ObjectType, Oid, Repository, RepositoryState, ResetType, Signature, StatusOptions};
+use std::fs::File;
+use std::path::Path;
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        Error::Git(e.message().to_owned())
+    }
+}
+
+/// An open repository with the checkpoint lock held.
+pub(crate) struct Repo {
+    repo: Repository,
+    _lock: File,
+}
+
+/// How a rollback resets the work tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reset {
+    Mixed,
+    Hard,
+}
+
+fn signature(repo: &Repository) -> Result<Signature<'static>> {
+    match repo.signature() {
+        Ok(s) => Ok(s),
+        Err(_) => Ok(Signature::now("maestro", "maestro@localhost")?),
+    }
+}
+
+impl Repo {
+    /// Opens the repository whose work tree is `root`, or `None` when `root` is not
+    /// inside a git work tree. Blocks until no other process holds the checkpoint lock.
+    pub(crate) fn open(root: &Path) -> Result<Option<Repo>> {
+        let repo = match Repository::open(root) {
+            Ok(r) => r,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if repo.is_bare() {
+            return Ok(None);
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(repo.path().join("maestro-checkpoint.lock"))?;
+        lock.lock()?;
+        Ok(Some(Repo { repo, _lock: lock }))
+    }
+
+    fn index_lock_held(&self) -> bool {
+        self.repo.path().join("index.lock").exists()
+    }
+
+    /// Whether the work tree differs from HEAD (tracked changes or untracked files that
+    /// are not ignored).
+    pub(crate) fn is_dirty(&self) -> Result<bool> {
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+        Ok(!self.repo.statuses(Some(&mut opts))?.is_empty())
+    }
+
+    fn head_commit(&self) -> Result<Option<git2::Commit<'_>>> {
+        match self.repo.head() {
+            Ok(h) => Ok(Some(h.peel_to_commit()?)),
+            Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Commits every change (tracked and untracked, honouring `.gitignore`) on the
+    /// current branch, or returns HEAD when the tree is clean.
+    pub(crate) fn commit_all(&self, message: &str) -> Result<String> {
+        if !self.is_dirty()? {
+            if let Some(head) = self.head_commit()? {
+                return Ok(head.id().to_string());
+            }
+        }
+        if self.index_lock_held() {
+            return Err(Error::Git("index.lock exists: another git process is working in this repository".into()));
+        }
+        let mut index = self.repo.index()?;
+        index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
+        index.update_all(["*"], None)?;
+        index.write()?;
+        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let sig = signature(&self.repo)?;
+        let parents: Vec<git2::Commit<'_>> = self.head_commit()?.into_iter().collect();
+        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        Ok(self.repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)?.to_string())
+    }
+
+    /// Points `refs/tags/maestro/checkpoint/<id>` at `sha`, so the commit survives gc.
+    pub(crate) fn tag(&self, id: &str, sha: &str) -> Result<()> {
+        self.repo.reference(&format!("refs/tags/maestro/checkpoint/{id}"), Oid::from_str(sha)?, true, "maestro checkpoint")?;
+        Ok(())
+    }
+
+    /// Whether `sha` still names a commit in the repository.
+    pub(crate) fn has_commit(&self, sha: &str) -> bool {
+        Oid::from_str(sha).ok().and_then(|o| self.repo.find_commit(o).ok()).is_some()
+    }
+
+    /// Refuses states in which a reset could lose or tangle work.
+    pub(crate) fn check_can_reset(&self) -> Result<()> {
+        if self.repo.head_detached()? {
+            return Err(Error::Git("HEAD is detached: check out a branch before rolling back".into()));
+        }
+        if self.repo.state() != RepositoryState::Clean {
+            return Err(Error::Git(format!("the repository is in the middle of {:?}: finish or abort it first", self.repo.state())));
+        }
+        if self.index_lock_held() {
+            return Err(Error::Git("index.lock exists: another git process is working in this repository".into()));
+        }
+        Ok(())
+    }
+
+    /// Saves the staged and the work-tree state (untracked files included) as commits
+    /// under `refs/maestro/safety/<name>`, like `git stash -u` but without touching the
+    /// work tree or the index; returns the ref, or `None` when there was nothing to save.
+    /// The ref's commit holds the work tree; its second parent holds the index.
+    pub(crate) fn save_safety(&self, name: &str) -> Result<Option<String>> {
+        if !self.is_dirty()? {
+            return Ok(None);
+        }
+        let sig = signature(&self.repo)?;
+        let head = self.head_commit()?;
+        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
+        // The index as staged now, and the whole work tree, built in a private copy of
+        // the index so the real one is left exactly as it was.
+        let staged_tree = self.repo.find_tree(self.repo.index()?.write_tree()?)?;
+        let staged = self.repo.find_commit(self.repo.commit(None, &sig, &sig, "maestro safety: index", &staged_tree, &parents)?)?;
+        let scratch = Repository::open(self.repo.path())?;
+        let mut index = scratch.index()?;
+        index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
+        index.update_all(["*"], None)?;
+        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let mut all_parents = parents.clone();
+        all_parents.push(&staged);
+        let work = self.repo.commit(None, &sig, &sig, "maestro safety: work tree before rollback", &tree, &all_parents)?;
+        let refname = format!("refs/maestro/safety/{name}");
+        self.repo.reference(&refname, work, false, "maestro safety before rollback")?;
+        Ok(Some(refname))
+    }
+
+    /// Resets the current branch to `sha`.
+    pub(crate) fn reset(&self, sha: &str, mode: Reset) -> Result<()> {
+        let target = self.repo.find_object(Oid::from_str(sha)?, Some(ObjectType::Commit))?;
+        match mode {
+            Reset::Mixed => self.repo.reset(&target, ResetType::Mixed, None)?,
+            Reset::Hard => {
+                let mut co = git2::build::CheckoutBuilder::new();
+                co.force();
+                self.repo.reset(&target, ResetType::Hard, Some(&mut co))?
+            }
+        }
+        Ok(())
+    }
+
+    /// Paths that differ between the trees of two commits, sorted.
+    pub(crate) fn changed_files(&self, a: &str, b: &str) -> Result<Vec<String>> {
+        let ta = self.repo.find_commit(Oid::from_str(a)?)?.tree()?;
+        let tb = self.repo.find_commit(Oid::from_str(b)?)?.tree()?;
+        let diff = self.repo.diff_tree_to_tree(Some(&ta), Some(&tb), None)?;
+        let mut files: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()).map(|p| p.to_string_lossy().into_owned()))
+            .collect();
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+}

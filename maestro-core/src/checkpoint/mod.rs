@@ -1,0 +1,355 @@
+//! Checkpoints: a workflow's state snapshot tied to a git commit, and a rollback that
+//! never loses work (every uncommitted change is saved under `refs/maestro/safety/…`
+//! before any reset). Without the `git` feature, or for a project whose root is not a
+//! git work tree, checkpoints are state-only.
+
+#[cfg(feature = "git")]
+mod git;
+mod snapshot;
+
+pub use snapshot::{QueueState, SessionState, StateSnapshot, TaskState};
+
+use crate::error::{Error, Result};
+use crate::feed::{self, EntityKind, FeedEntity};
+use crate::id::{CheckpointId, ProjectId, SessionId, WorkflowId};
+use crate::macros::str_enum;
+use crate::maestro::Ctx;
+use crate::project::check_text;
+use crate::session::{self, NewTimelineEvent, TimelineType};
+use crate::store::{ReadTx, WriteTx};
+use crate::time::Timestamp;
+use crate::workflow::{self, HistoryKind};
+use serde::{Deserialize, Serialize};
+
+str_enum!(
+    /// Why a checkpoint was taken (seed 000).
+    CheckpointType, "checkpoint" {
+        /// A phase finished.
+        PhaseComplete => "phase_complete",
+        /// A group of tasks finished.
+        TaskGroupComplete => "task_group_complete",
+        /// A known-good state.
+        SafeState => "safe_state",
+        /// Before something risky.
+        PreRiskyOperation => "pre_risky_operation",
+        /// After recovering from an error.
+        ErrorRecovery => "error_recovery",
+        /// Taken by hand.
+        Manual => "manual",
+    }
+);
+
+str_enum!(
+    /// How a rollback treats the work tree.
+    RollbackMode, "checkpoint" {
+        /// Move the branch and the index; leave the work tree's files as they are.
+        Mixed => "mixed",
+        /// Move the branch, the index and the work tree.
+        Hard => "hard",
+    }
+);
+
+/// A checkpoint of a workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Unique id.
+    pub id: CheckpointId,
+    /// The workflow.
+    pub workflow_id: WorkflowId,
+    /// Owning project.
+    pub project_id: ProjectId,
+    /// The session that took it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
+    /// When.
+    pub at: Timestamp,
+    /// The commit it points at; `None` for a state-only checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_sha: Option<String>,
+    /// The commit message used (or that would have been).
+    pub commit_message: String,
+    /// Free description.
+    pub description: String,
+    /// The workflow's phase when taken.
+    pub phase: String,
+    /// Why it was taken.
+    #[serde(rename = "type")]
+    pub kind: CheckpointType,
+    /// The workflow's state when taken.
+    pub state_snapshot: StateSnapshot,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// Whether a rollback to it ever happened.
+    pub rollback_used: bool,
+    /// How many rollbacks to it happened.
+    pub rollback_count: i64,
+    /// False once `verify` found its commit gone.
+    pub valid: bool,
+    /// Compare-and-swap token.
+    pub version: i64,
+}
+
+impl FeedEntity for Checkpoint {
+    const ENTITY: EntityKind = EntityKind::Checkpoint;
+    fn entity_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn project_id(&self) -> &str {
+        self.project_id.as_str()
+    }
+    fn workflow_id(&self) -> Option<&str> {
+        Some(self.workflow_id.as_str())
+    }
+}
+
+/// Input of [`Checkpoints::create`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckpoint {
+    /// The workflow.
+    pub workflow_id: WorkflowId,
+    /// The session taking it.
+    #[serde(default)]
+    pub session_id: Option<SessionId>,
+    /// Commit message.
+    pub message: String,
+    /// Why.
+    #[serde(rename = "type")]
+    pub kind: CheckpointType,
+    /// Free description.
+    #[serde(default)]
+    pub description: String,
+    /// Free tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl NewCheckpoint {
+    /// A checkpoint of `workflow` with a message and a type.
+    pub fn new(workflow_id: WorkflowId, message: impl Into<String>, kind: CheckpointType) -> Self {
+        NewCheckpoint { workflow_id, session_id: None, message: message.into(), kind, description: String::new(), tags: Vec::new() }
+    }
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollbackOutcome {
+    /// The checkpoint, with its rollback counted.
+    pub checkpoint: Checkpoint,
+    /// The ref holding the work that was uncommitted before the reset, if there was any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_ref: Option<String>,
+    /// How many tasks `restore_state` changed.
+    pub restored_tasks: usize,
+}
+
+/// The files that differ between two checkpoints' commits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointDiff {
+    /// The first checkpoint.
+    pub from: CheckpointId,
+    /// The second checkpoint.
+    pub to: CheckpointId,
+    /// Changed paths, sorted.
+    pub files: Vec<String>,
+}
+
+/// Operations on checkpoints.
+#[derive(Clone, Copy)]
+pub struct Checkpoints<'a>(pub(crate) Ctx<'a>);
+
+fn load(tx: &dyn ReadTx, id: &CheckpointId) -> Result<Checkpoint> {
+    tx.checkpoint(id.as_str())?.ok_or_else(|| Error::not_found("checkpoint", id.as_str()))
+}
+
+fn save(tx: &mut dyn WriteTx, prev: &Checkpoint, mut next: Checkpoint) -> Result<Checkpoint> {
+    next.version = prev.version + 1;
+    if !tx.update_checkpoint(&next, prev.version)? {
+        return Err(Error::conflict("checkpoint", next.id.as_str(), format!("changed since version {}", prev.version)));
+    }
+    feed::emit(tx, "updated", &next)?;
+    Ok(next)
+}
+
+/// The work tree of the project, when it has one and git is compiled in.
+fn project_root(ctx: Ctx<'_>, project: &ProjectId) -> Result<Option<std::path::PathBuf>> {
+    Ok(ctx.read(|tx| crate::project::load(tx, project))?.root.map(std::path::PathBuf::from))
+}
+
+#[cfg(feature = "git")]
+fn with_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
+    match root {
+        Some(r) => match git::Repo::open(r)? {
+            Some(repo) => f(&repo).map(Some),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "git"))]
+fn with_repo<T>(_root: Option<&std::path::Path>, _f: impl FnOnce(&()) -> Result<T>) -> Result<Option<T>> {
+    Ok(None)
+}
+
+impl Checkpoints<'_> {
+    /// Takes a checkpoint: commits every change in the project's work tree (tracked and
+    /// untracked, honouring `.gitignore`) on the current branch, or references HEAD when
+    /// the tree is clean; tags the commit `maestro/checkpoint/<id>` so it survives gc;
+    /// and stores the workflow's state snapshot. State-only without a repository.
+    pub fn create(&self, new: NewCheckpoint) -> Result<Checkpoint> {
+        check_text("checkpoint", "message", &new.message, 10_000)?;
+        for (i, t) in new.tags.iter().enumerate() {
+            check_text("checkpoint", &format!("tags/{i}"), t, 100)?;
+        }
+        let wf = self.0.read(|tx| workflow::load(tx, &new.workflow_id))?;
+        let id = CheckpointId::generate();
+        let root = project_root(self.0, &wf.project_id)?;
+        let sha = with_repo(root.as_deref(), |repo| {
+            let sha = repo.commit_all(&new.message)?;
+            repo.tag(id.as_str(), &sha)?;
+            Ok(sha)
+        })?;
+        self.0.write(|tx| {
+            let wf = workflow::load(tx, &new.workflow_id)?;
+            if let Some(s) = &new.session_id {
+                if session::load(tx, s)?.project_id != wf.project_id {
+                    return Err(Error::validation("checkpoint", "session_id", format!("session {s} is not in project {}", wf.project_id)));
+                }
+            }
+            let cp = Checkpoint {
+                id: id.clone(),
+                workflow_id: wf.id.clone(),
+                project_id: wf.project_id.clone(),
+                session_id: new.session_id.clone(),
+                at: Timestamp::now(),
+                commit_sha: sha.clone(),
+                commit_message: new.message.clone(),
+                description: new.description.clone(),
+                phase: wf.phase.clone(),
+                kind: new.kind,
+                state_snapshot: snapshot::capture(tx, &wf)?,
+                tags: new.tags.clone(),
+                rollback_used: false,
+                rollback_count: 0,
+                valid: true,
+                version: 1,
+            };
+            tx.insert_checkpoint(&cp)?;
+            feed::emit(tx, "created", &cp)?;
+            Ok(cp)
+        })
+    }
+
+    /// The checkpoint with this id.
+    pub fn get(&self, id: &CheckpointId) -> Result<Checkpoint> {
+        self.0.read(|tx| load(tx, id))
+    }
+
+    /// A workflow's checkpoints, oldest first.
+    pub fn list(&self, workflow: &WorkflowId) -> Result<Vec<Checkpoint>> {
+        self.0.read(|tx| {
+            workflow::load(tx, workflow)?;
+            tx.checkpoints(workflow.as_str())
+        })
+    }
+
+    /// Marks invalid every checkpoint of the workflow whose commit no longer exists
+    /// (after a history rewrite and gc); returns the ones newly marked.
+    pub fn verify(&self, workflow: &WorkflowId) -> Result<Vec<Checkpoint>> {
+        let all = self.list(workflow)?;
+        let Some(first) = all.first() else { return Ok(Vec::new()) };
+        let root = project_root(self.0, &first.project_id)?;
+        let gone: Vec<CheckpointId> = with_repo(root.as_deref(), |repo| {
+            Ok(all
+                .iter()
+                .filter(|c| c.valid && c.commit_sha.as_deref().is_some_and(|sha| !repo.has_commit(sha)))
+                .map(|c| c.id.clone())
+                .collect())
+        })?
+        .unwrap_or_default();
+        let mut marked = Vec::new();
+        for id in gone {
+            marked.push(self.0.write(|tx| {
+                let cp = load(tx, &id)?;
+                let mut next = cp.clone();
+                next.valid = false;
+                save(tx, &cp, next)
+            })?);
+        }
+        Ok(marked)
+    }
+
+    /// The files that differ between two checkpoints' commits.
+    pub fn diff(&self, a: &CheckpointId, b: &CheckpointId) -> Result<CheckpointDiff> {
+        let (ca, cb) = self.0.read(|tx| Ok((load(tx, a)?, load(tx, b)?)))?;
+        let (Some(sa), Some(sb)) = (ca.commit_sha.as_deref(), cb.commit_sha.as_deref()) else {
+            return Err(Error::validation("checkpoint", "id", "both checkpoints need a commit to diff"));
+        };
+        let root = project_root(self.0, &ca.project_id)?;
+        let files = with_repo(root.as_deref(), |repo| repo.changed_files(sa, sb))?
+            .ok_or_else(|| Error::Git("the project has no git repository".into()))?;
+        Ok(CheckpointDiff { from: a.clone(), to: b.clone(), files })
+    }
+
+    /// Rolls the work tree back to the checkpoint's commit. Before any reset, every
+    /// uncommitted change — modified, staged and untracked files — is saved to a commit
+    /// under `refs/maestro/safety/…`, returned in the outcome. A detached HEAD, a merge
+    /// or rebase in progress, or a live `index.lock` refuse the rollback before anything
+    /// changes. Then the rollback is counted, logged in the workflow history and (when
+    /// the checkpoint has a live session) its timeline; with `restore_state`, task
+    /// statuses and queue positions go back to the snapshot through the change feed.
+    pub fn rollback(&self, id: &CheckpointId, mode: RollbackMode, restore_state: bool) -> Result<RollbackOutcome> {
+        let cp = self.get(id)?;
+        if !cp.valid {
+            return Err(Error::conflict("checkpoint", id.as_str(), "invalid: its commit no longer exists"));
+        }
+        let root = project_root(self.0, &cp.project_id)?;
+        let safety_ref = match &cp.commit_sha {
+            Some(sha) => rollback_git(root.as_deref(), id, sha, mode)?,
+            None => None,
+        };
+        self.0.write(|tx| {
+            let cp = load(tx, id)?;
+            let mut next = cp.clone();
+            next.rollback_used = true;
+            next.rollback_count += 1;
+            let next = save(tx, &cp, next)?;
+            let wf = workflow::load(tx, &cp.workflow_id)?;
+            let details = serde_json::json!({
+                "checkpoint": id.as_str(), "commit": cp.commit_sha, "mode": mode.as_str(),
+                "restore_state": restore_state, "safety_ref": safety_ref,
+            });
+            workflow::history(tx, &wf, HistoryKind::Rollback, "maestro", details.clone())?;
+            if let Some(sid) = &cp.session_id {
+                let s = session::load(tx, sid)?;
+                if !s.status.is_terminal() {
+                    let mut e = NewTimelineEvent::new(TimelineType::Milestone, format!("rolled back to checkpoint {id}"));
+                    e.metadata = details;
+                    session::timeline_append(tx, &s.head(), e)?;
+                }
+            }
+            let restored_tasks = if restore_state { snapshot::restore(tx, &cp.state_snapshot)? } else { 0 };
+            Ok(RollbackOutcome { checkpoint: next, safety_ref: safety_ref.clone(), restored_tasks })
+        })
+    }
+}
+
+#[cfg(feature = "git")]
+fn rollback_git(root: Option<&std::path::Path>, id: &CheckpointId, sha: &str, mode: RollbackMode) -> Result<Option<String>> {
+    with_repo(root, |repo| {
+        repo.check_can_reset()?;
+        if !repo.has_commit(sha) {
+            return Err(Error::conflict("checkpoint", id.as_str(), format!("commit {sha} no longer exists")));
+        }
+        let saved = repo.save_safety(&format!("{id}_{}", Timestamp::now().0))?;
+        repo.reset(sha, if mode == RollbackMode::Hard { git::Reset::Hard } else { git::Reset::Mixed })?;
+        Ok(saved)
+    })
+    .map(Option::flatten)
+}
+
+#[cfg(not(feature = "git"))]
+fn rollback_git(_root: Option<&std::path::Path>, _id: &CheckpointId, _sha: &str, _mode: RollbackMode) -> Result<Option<String>> {
+    Ok(None)
+}

@@ -1,0 +1,148 @@
+//! The workflow state a checkpoint keeps, and putting it back.
+
+use crate::error::{Error, Result};
+use crate::feed;
+use crate::id::{QueueItemId, SessionId, TaskId};
+use crate::queue::{QueueItem, QueueStatus};
+use crate::session::{SessionFilter, SessionStatus};
+use crate::store::{ReadTx, WriteTx};
+use crate::task::{self, TaskStatus};
+use crate::time::Timestamp;
+use crate::workflow::{Workflow, WorkflowStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A task's status at the checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskState {
+    /// The task.
+    pub id: TaskId,
+    /// Its status then.
+    pub status: TaskStatus,
+}
+
+/// A queue item's place and status at the checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueState {
+    /// The item.
+    pub id: QueueItemId,
+    /// Its session.
+    pub session_id: SessionId,
+    /// Its task.
+    pub task_id: TaskId,
+    /// Its FIFO position then.
+    pub position: i64,
+    /// Its status then.
+    pub status: QueueStatus,
+}
+
+/// A session's status at the checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    /// The session.
+    pub id: SessionId,
+    /// Its status then.
+    pub status: SessionStatus,
+}
+
+/// The workflow's state when a checkpoint was taken: its phase and status, and the
+/// tasks, sessions and queue items that belong to the workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateSnapshot {
+    /// Phase then.
+    pub phase: String,
+    /// Workflow status then.
+    pub workflow_status: WorkflowStatus,
+    /// The workflow's tasks, oldest first.
+    pub tasks: Vec<TaskState>,
+    /// The workflow's sessions, oldest first.
+    pub sessions: Vec<SessionState>,
+    /// The queues of those sessions, in FIFO order.
+    pub queue: Vec<QueueState>,
+    /// `tasks.<status>` and `sessions.<status>` counts.
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// Reads the snapshot of `wf` inside the current transaction.
+pub(crate) fn capture(tx: &dyn ReadTx, wf: &Workflow) -> Result<StateSnapshot> {
+    let tasks: Vec<TaskState> = tx
+        .tasks(wf.project_id.as_str())?
+        .into_iter()
+        .filter(|t| t.workflow_id.as_ref() == Some(&wf.id))
+        .map(|t| TaskState { id: t.id, status: t.status })
+        .collect();
+    let filter = SessionFilter { workflow_id: Some(wf.id.clone()), ..Default::default() };
+    let sessions: Vec<SessionState> =
+        tx.sessions(&filter)?.into_iter().map(|s| SessionState { id: s.id, status: s.status }).collect();
+    let mut queue = Vec::new();
+    for s in &sessions {
+        queue.extend(tx.queue(s.id.as_str())?.into_iter().map(|q| QueueState {
+            id: q.id,
+            session_id: q.session_id,
+            task_id: q.task_id,
+            position: q.position,
+            status: q.status,
+        }));
+    }
+    let mut counts = BTreeMap::new();
+    for t in &tasks {
+        *counts.entry(format!("tasks.{}", t.status)).or_insert(0) += 1;
+    }
+    for s in &sessions {
+        *counts.entry(format!("sessions.{}", s.status)).or_insert(0) += 1;
+    }
+    Ok(StateSnapshot { phase: wf.phase.clone(), workflow_status: wf.status, tasks, sessions, queue, counts })
+}
+
+fn save_item(tx: &mut dyn WriteTx, prev: &QueueItem, status: QueueStatus, position: i64) -> Result<()> {
+    let mut next = prev.clone();
+    next.status = status;
+    next.position = position;
+    next.version = prev.version + 1;
+    next.updated_at = Timestamp::now();
+    if !tx.update_queue_item(&next, prev.version)? {
+        return Err(Error::conflict("queue_item", prev.id.as_str(), format!("changed since version {}", prev.version)));
+    }
+    feed::emit(tx, "restored", &next)?;
+    Ok(())
+}
+
+/// Puts task statuses and queue positions back as they were in `snap`, through the
+/// change feed (`task.restored`, `queue_item.restored`). Restoring is not a transition:
+/// it may move a task where the transition table would not. Queue items created after
+/// the checkpoint that are still waiting or processing are skipped. Returns how many
+/// tasks changed.
+pub(crate) fn restore(tx: &mut dyn WriteTx, snap: &StateSnapshot) -> Result<usize> {
+    let mut changed = 0;
+    for ts in &snap.tasks {
+        let Some(t) = tx.task(ts.id.as_str())? else { continue };
+        if t.status != ts.status {
+            task::restore_status(tx, &t, ts.status)?;
+            changed += 1;
+        }
+    }
+    // Free every "processing" slot first, so the one-processing-item-per-session rule
+    // holds at each step.
+    let then: BTreeMap<&str, &QueueState> = snap.queue.iter().map(|q| (q.id.as_str(), q)).collect();
+    for s in &snap.sessions {
+        for item in tx.queue(s.id.as_str())? {
+            match then.get(item.id.as_str()) {
+                Some(q) if q.status != QueueStatus::Processing && (q.status != item.status || q.position != item.position) => {
+                    save_item(tx, &item, q.status, q.position)?
+                }
+                None if matches!(item.status, QueueStatus::Queued | QueueStatus::Processing) => {
+                    save_item(tx, &item, QueueStatus::Skipped, item.position)?
+                }
+                _ => {}
+            }
+        }
+    }
+    for q in snap.queue.iter().filter(|q| q.status == QueueStatus::Processing) {
+        if let Some(item) = tx.queue_item(q.id.as_str())? {
+            if item.status != q.status || item.position != q.position {
+                save_item(tx, &item, q.status, q.position)?;
+            }
+        }
+    }
+    Ok(changed)
+}
