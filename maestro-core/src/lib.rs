@@ -32,7 +32,8 @@ pub mod time;
 pub mod workflow;
 
 pub use checkpoint::{
-    Checkpoint, CheckpointDiff, CheckpointType, Checkpoints, NewCheckpoint, RollbackMode, RollbackOutcome, StateSnapshot,
+    Checkpoint, CheckpointDiff, CheckpointType, Checkpoints, NewCheckpoint, RollbackMode, RollbackOutcome,
+    StateSnapshot,
 };
 pub use error::{Error, ErrorKind, Result};
 

@@ -6,6 +6,7 @@
 //! maestro-stress advance <db> <workflow_id>         WIN <from> <to> per transition won
 //! maestro-stress append  <db> <session_id> <n>      ACK <event_id> per append
 //! maestro-stress append-forever <db> <session_id>   ACK <event_id> until killed
+//! maestro-stress checkpoint <db> <workflow_id> <n> <root>  CHECKPOINT <id> <sha> per checkpoint
 //! ```
 
 use maestro_core::*;
@@ -91,6 +92,25 @@ fn main() {
                     .unwrap_or_else(|e| fail(&e));
                 writeln!(out, "ACK {}", e.id).unwrap();
                 out.flush().unwrap();
+            }
+        }
+        Some("checkpoint") => {
+            // Writes a file of its own in the work tree, then checkpoints, n times.
+            let m = open(&args[2]);
+            let wf = WorkflowId::parse(&args[3]).unwrap();
+            let n: usize = args[4].parse().unwrap();
+            let root = std::path::PathBuf::from(&args[5]);
+            for i in 0..n {
+                std::fs::write(root.join(format!("p{}_{i}.txt", std::process::id())), format!("{i}\n")).unwrap();
+                let cp = m
+                    .checkpoints()
+                    .create(NewCheckpoint::new(
+                        wf.clone(),
+                        format!("checkpoint {i}"),
+                        CheckpointType::SafeState,
+                    ))
+                    .unwrap_or_else(|e| fail(&e));
+                writeln!(out, "CHECKPOINT {} {}", cp.id, cp.commit_sha.unwrap_or_default()).unwrap();
             }
         }
         _ => {

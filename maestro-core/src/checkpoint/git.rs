@@ -64,7 +64,9 @@ impl Repo {
     /// are not ignored).
     pub(crate) fn is_dirty(&self) -> Result<bool> {
         let mut opts = StatusOptions::new();
-        opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
         Ok(!self.repo.statuses(Some(&mut opts))?.is_empty())
     }
 
@@ -85,7 +87,9 @@ impl Repo {
             }
         }
         if self.index_lock_held() {
-            return Err(Error::Git("index.lock exists: another git process is working in this repository".into()));
+            return Err(Error::Git(
+                "index.lock exists: another git process is working in this repository".into(),
+            ));
         }
         let mut index = self.repo.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
@@ -95,30 +99,48 @@ impl Repo {
         let sig = signature(&self.repo)?;
         let parents: Vec<git2::Commit<'_>> = self.head_commit()?.into_iter().collect();
         let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        Ok(self.repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)?.to_string())
+        Ok(self
+            .repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)?
+            .to_string())
     }
 
     /// Points `refs/tags/maestro/checkpoint/<id>` at `sha`, so the commit survives gc.
     pub(crate) fn tag(&self, id: &str, sha: &str) -> Result<()> {
-        self.repo.reference(&format!("refs/tags/maestro/checkpoint/{id}"), Oid::from_str(sha)?, true, "maestro checkpoint")?;
+        self.repo.reference(
+            &format!("refs/tags/maestro/checkpoint/{id}"),
+            Oid::from_str(sha)?,
+            true,
+            "maestro checkpoint",
+        )?;
         Ok(())
     }
 
     /// Whether `sha` still names a commit in the repository.
     pub(crate) fn has_commit(&self, sha: &str) -> bool {
-        Oid::from_str(sha).ok().and_then(|o| self.repo.find_commit(o).ok()).is_some()
+        Oid::from_str(sha)
+            .ok()
+            .and_then(|o| self.repo.find_commit(o).ok())
+            .is_some()
     }
 
     /// Refuses states in which a reset could lose or tangle work.
     pub(crate) fn check_can_reset(&self) -> Result<()> {
         if self.repo.head_detached()? {
-            return Err(Error::Git("HEAD is detached: check out a branch before rolling back".into()));
+            return Err(Error::Git(
+                "HEAD is detached: check out a branch before rolling back".into(),
+            ));
         }
         if self.repo.state() != RepositoryState::Clean {
-            return Err(Error::Git(format!("the repository is in the middle of {:?}: finish or abort it first", self.repo.state())));
+            return Err(Error::Git(format!(
+                "the repository is in the middle of {:?}: finish or abort it first",
+                self.repo.state()
+            )));
         }
         if self.index_lock_held() {
-            return Err(Error::Git("index.lock exists: another git process is working in this repository".into()));
+            return Err(Error::Git(
+                "index.lock exists: another git process is working in this repository".into(),
+            ));
         }
         Ok(())
     }
@@ -137,7 +159,14 @@ impl Repo {
         // The index as staged now, and the whole work tree, built in a private copy of
         // the index so the real one is left exactly as it was.
         let staged_tree = self.repo.find_tree(self.repo.index()?.write_tree()?)?;
-        let staged = self.repo.find_commit(self.repo.commit(None, &sig, &sig, "maestro safety: index", &staged_tree, &parents)?)?;
+        let staged = self.repo.find_commit(self.repo.commit(
+            None,
+            &sig,
+            &sig,
+            "maestro safety: index",
+            &staged_tree,
+            &parents,
+        )?)?;
         let scratch = Repository::open(self.repo.path())?;
         let mut index = scratch.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
@@ -145,9 +174,17 @@ impl Repo {
         let tree = self.repo.find_tree(index.write_tree()?)?;
         let mut all_parents = parents.clone();
         all_parents.push(&staged);
-        let work = self.repo.commit(None, &sig, &sig, "maestro safety: work tree before rollback", &tree, &all_parents)?;
+        let work = self.repo.commit(
+            None,
+            &sig,
+            &sig,
+            "maestro safety: work tree before rollback",
+            &tree,
+            &all_parents,
+        )?;
         let refname = format!("refs/maestro/safety/{name}");
-        self.repo.reference(&refname, work, false, "maestro safety before rollback")?;
+        self.repo
+            .reference(&refname, work, false, "maestro safety before rollback")?;
         Ok(Some(refname))
     }
 
@@ -172,7 +209,12 @@ impl Repo {
         let diff = self.repo.diff_tree_to_tree(Some(&ta), Some(&tb), None)?;
         let mut files: Vec<String> = diff
             .deltas()
-            .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()).map(|p| p.to_string_lossy().into_owned()))
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
             .collect();
         files.sort();
         files.dedup();

@@ -5,6 +5,9 @@
 
 #[cfg(feature = "git")]
 mod git;
+#[cfg(not(feature = "git"))]
+#[path = "nogit.rs"]
+mod git;
 mod snapshot;
 
 pub use snapshot::{QueueState, SessionState, StateSnapshot, TaskState};
@@ -127,7 +130,14 @@ pub struct NewCheckpoint {
 impl NewCheckpoint {
     /// A checkpoint of `workflow` with a message and a type.
     pub fn new(workflow_id: WorkflowId, message: impl Into<String>, kind: CheckpointType) -> Self {
-        NewCheckpoint { workflow_id, session_id: None, message: message.into(), kind, description: String::new(), tags: Vec::new() }
+        NewCheckpoint {
+            workflow_id,
+            session_id: None,
+            message: message.into(),
+            kind,
+            description: String::new(),
+            tags: Vec::new(),
+        }
     }
 }
 
@@ -159,13 +169,18 @@ pub struct CheckpointDiff {
 pub struct Checkpoints<'a>(pub(crate) Ctx<'a>);
 
 fn load(tx: &dyn ReadTx, id: &CheckpointId) -> Result<Checkpoint> {
-    tx.checkpoint(id.as_str())?.ok_or_else(|| Error::not_found("checkpoint", id.as_str()))
+    tx.checkpoint(id.as_str())?
+        .ok_or_else(|| Error::not_found("checkpoint", id.as_str()))
 }
 
 fn save(tx: &mut dyn WriteTx, prev: &Checkpoint, mut next: Checkpoint) -> Result<Checkpoint> {
     next.version = prev.version + 1;
     if !tx.update_checkpoint(&next, prev.version)? {
-        return Err(Error::conflict("checkpoint", next.id.as_str(), format!("changed since version {}", prev.version)));
+        return Err(Error::conflict(
+            "checkpoint",
+            next.id.as_str(),
+            format!("changed since version {}", prev.version),
+        ));
     }
     feed::emit(tx, "updated", &next)?;
     Ok(next)
@@ -173,10 +188,12 @@ fn save(tx: &mut dyn WriteTx, prev: &Checkpoint, mut next: Checkpoint) -> Result
 
 /// The work tree of the project, when it has one and git is compiled in.
 fn project_root(ctx: Ctx<'_>, project: &ProjectId) -> Result<Option<std::path::PathBuf>> {
-    Ok(ctx.read(|tx| crate::project::load(tx, project))?.root.map(std::path::PathBuf::from))
+    Ok(ctx
+        .read(|tx| crate::project::load(tx, project))?
+        .root
+        .map(std::path::PathBuf::from))
 }
 
-#[cfg(feature = "git")]
 fn with_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
     match root {
         Some(r) => match git::Repo::open(r)? {
@@ -185,11 +202,6 @@ fn with_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Re
         },
         None => Ok(None),
     }
-}
-
-#[cfg(not(feature = "git"))]
-fn with_repo<T>(_root: Option<&std::path::Path>, _f: impl FnOnce(&()) -> Result<T>) -> Result<Option<T>> {
-    Ok(None)
 }
 
 impl Checkpoints<'_> {
@@ -214,7 +226,11 @@ impl Checkpoints<'_> {
             let wf = workflow::load(tx, &new.workflow_id)?;
             if let Some(s) = &new.session_id {
                 if session::load(tx, s)?.project_id != wf.project_id {
-                    return Err(Error::validation("checkpoint", "session_id", format!("session {s} is not in project {}", wf.project_id)));
+                    return Err(Error::validation(
+                        "checkpoint",
+                        "session_id",
+                        format!("session {s} is not in project {}", wf.project_id),
+                    ));
                 }
             }
             let cp = Checkpoint {
@@ -258,7 +274,9 @@ impl Checkpoints<'_> {
     /// (after a history rewrite and gc); returns the ones newly marked.
     pub fn verify(&self, workflow: &WorkflowId) -> Result<Vec<Checkpoint>> {
         let all = self.list(workflow)?;
-        let Some(first) = all.first() else { return Ok(Vec::new()) };
+        let Some(first) = all.first() else {
+            return Ok(Vec::new());
+        };
         let root = project_root(self.0, &first.project_id)?;
         let gone: Vec<CheckpointId> = with_repo(root.as_deref(), |repo| {
             Ok(all
@@ -284,12 +302,20 @@ impl Checkpoints<'_> {
     pub fn diff(&self, a: &CheckpointId, b: &CheckpointId) -> Result<CheckpointDiff> {
         let (ca, cb) = self.0.read(|tx| Ok((load(tx, a)?, load(tx, b)?)))?;
         let (Some(sa), Some(sb)) = (ca.commit_sha.as_deref(), cb.commit_sha.as_deref()) else {
-            return Err(Error::validation("checkpoint", "id", "both checkpoints need a commit to diff"));
+            return Err(Error::validation(
+                "checkpoint",
+                "id",
+                "both checkpoints need a commit to diff",
+            ));
         };
         let root = project_root(self.0, &ca.project_id)?;
         let files = with_repo(root.as_deref(), |repo| repo.changed_files(sa, sb))?
             .ok_or_else(|| Error::Git("the project has no git repository".into()))?;
-        Ok(CheckpointDiff { from: a.clone(), to: b.clone(), files })
+        Ok(CheckpointDiff {
+            from: a.clone(),
+            to: b.clone(),
+            files,
+        })
     }
 
     /// Rolls the work tree back to the checkpoint's commit. Before any reset, every
@@ -302,7 +328,11 @@ impl Checkpoints<'_> {
     pub fn rollback(&self, id: &CheckpointId, mode: RollbackMode, restore_state: bool) -> Result<RollbackOutcome> {
         let cp = self.get(id)?;
         if !cp.valid {
-            return Err(Error::conflict("checkpoint", id.as_str(), "invalid: its commit no longer exists"));
+            return Err(Error::conflict(
+                "checkpoint",
+                id.as_str(),
+                "invalid: its commit no longer exists",
+            ));
         }
         let root = project_root(self.0, &cp.project_id)?;
         let safety_ref = match &cp.commit_sha {
@@ -324,32 +354,51 @@ impl Checkpoints<'_> {
             if let Some(sid) = &cp.session_id {
                 let s = session::load(tx, sid)?;
                 if !s.status.is_terminal() {
-                    let mut e = NewTimelineEvent::new(TimelineType::Milestone, format!("rolled back to checkpoint {id}"));
+                    let mut e =
+                        NewTimelineEvent::new(TimelineType::Milestone, format!("rolled back to checkpoint {id}"));
                     e.metadata = details;
                     session::timeline_append(tx, &s.head(), e)?;
                 }
             }
-            let restored_tasks = if restore_state { snapshot::restore(tx, &cp.state_snapshot)? } else { 0 };
-            Ok(RollbackOutcome { checkpoint: next, safety_ref: safety_ref.clone(), restored_tasks })
+            let restored_tasks = if restore_state {
+                snapshot::restore(tx, &cp.state_snapshot)?
+            } else {
+                0
+            };
+            Ok(RollbackOutcome {
+                checkpoint: next,
+                safety_ref: safety_ref.clone(),
+                restored_tasks,
+            })
         })
     }
 }
 
-#[cfg(feature = "git")]
-fn rollback_git(root: Option<&std::path::Path>, id: &CheckpointId, sha: &str, mode: RollbackMode) -> Result<Option<String>> {
+fn rollback_git(
+    root: Option<&std::path::Path>,
+    id: &CheckpointId,
+    sha: &str,
+    mode: RollbackMode,
+) -> Result<Option<String>> {
     with_repo(root, |repo| {
         repo.check_can_reset()?;
         if !repo.has_commit(sha) {
-            return Err(Error::conflict("checkpoint", id.as_str(), format!("commit {sha} no longer exists")));
+            return Err(Error::conflict(
+                "checkpoint",
+                id.as_str(),
+                format!("commit {sha} no longer exists"),
+            ));
         }
         let saved = repo.save_safety(&format!("{id}_{}", Timestamp::now().0))?;
-        repo.reset(sha, if mode == RollbackMode::Hard { git::Reset::Hard } else { git::Reset::Mixed })?;
+        repo.reset(
+            sha,
+            if mode == RollbackMode::Hard {
+                git::Reset::Hard
+            } else {
+                git::Reset::Mixed
+            },
+        )?;
         Ok(saved)
     })
     .map(Option::flatten)
-}
-
-#[cfg(not(feature = "git"))]
-fn rollback_git(_root: Option<&std::path::Path>, _id: &CheckpointId, _sha: &str, _mode: RollbackMode) -> Result<Option<String>> {
-    Ok(None)
 }

@@ -69,11 +69,23 @@ pub(crate) fn capture(tx: &dyn ReadTx, wf: &Workflow) -> Result<StateSnapshot> {
         .tasks(wf.project_id.as_str())?
         .into_iter()
         .filter(|t| t.workflow_id.as_ref() == Some(&wf.id))
-        .map(|t| TaskState { id: t.id, status: t.status })
+        .map(|t| TaskState {
+            id: t.id,
+            status: t.status,
+        })
         .collect();
-    let filter = SessionFilter { workflow_id: Some(wf.id.clone()), ..Default::default() };
-    let sessions: Vec<SessionState> =
-        tx.sessions(&filter)?.into_iter().map(|s| SessionState { id: s.id, status: s.status }).collect();
+    let filter = SessionFilter {
+        workflow_id: Some(wf.id.clone()),
+        ..Default::default()
+    };
+    let sessions: Vec<SessionState> = tx
+        .sessions(&filter)?
+        .into_iter()
+        .map(|s| SessionState {
+            id: s.id,
+            status: s.status,
+        })
+        .collect();
     let mut queue = Vec::new();
     for s in &sessions {
         queue.extend(tx.queue(s.id.as_str())?.into_iter().map(|q| QueueState {
@@ -91,7 +103,14 @@ pub(crate) fn capture(tx: &dyn ReadTx, wf: &Workflow) -> Result<StateSnapshot> {
     for s in &sessions {
         *counts.entry(format!("sessions.{}", s.status)).or_insert(0) += 1;
     }
-    Ok(StateSnapshot { phase: wf.phase.clone(), workflow_status: wf.status, tasks, sessions, queue, counts })
+    Ok(StateSnapshot {
+        phase: wf.phase.clone(),
+        workflow_status: wf.status,
+        tasks,
+        sessions,
+        queue,
+        counts,
+    })
 }
 
 fn save_item(tx: &mut dyn WriteTx, prev: &QueueItem, status: QueueStatus, position: i64) -> Result<()> {
@@ -101,7 +120,11 @@ fn save_item(tx: &mut dyn WriteTx, prev: &QueueItem, status: QueueStatus, positi
     next.version = prev.version + 1;
     next.updated_at = Timestamp::now();
     if !tx.update_queue_item(&next, prev.version)? {
-        return Err(Error::conflict("queue_item", prev.id.as_str(), format!("changed since version {}", prev.version)));
+        return Err(Error::conflict(
+            "queue_item",
+            prev.id.as_str(),
+            format!("changed since version {}", prev.version),
+        ));
     }
     feed::emit(tx, "restored", &next)?;
     Ok(())
@@ -127,7 +150,10 @@ pub(crate) fn restore(tx: &mut dyn WriteTx, snap: &StateSnapshot) -> Result<usiz
     for s in &snap.sessions {
         for item in tx.queue(s.id.as_str())? {
             match then.get(item.id.as_str()) {
-                Some(q) if q.status != QueueStatus::Processing && (q.status != item.status || q.position != item.position) => {
+                Some(q)
+                    if q.status != QueueStatus::Processing
+                        && (q.status != item.status || q.position != item.position) =>
+                {
                     save_item(tx, &item, q.status, q.position)?
                 }
                 None if matches!(item.status, QueueStatus::Queued | QueueStatus::Processing) => {

@@ -53,7 +53,8 @@ pub struct NewProject {
 }
 
 pub(crate) fn load(tx: &dyn crate::store::ReadTx, id: &ProjectId) -> Result<Project> {
-    tx.project(id.as_str())?.ok_or_else(|| Error::not_found("project", id.as_str()))
+    tx.project(id.as_str())?
+        .ok_or_else(|| Error::not_found("project", id.as_str()))
 }
 
 /// Operations on projects.

@@ -305,7 +305,11 @@ pub(crate) fn restore_status(tx: &mut dyn WriteTx, task: &Task, to: TaskStatus) 
     next.version = task.version + 1;
     next.updated_at = Timestamp::now();
     if !tx.update_task(&next, task.version)? {
-        return Err(Error::conflict("task", task.id.as_str(), format!("changed since version {}", task.version)));
+        return Err(Error::conflict(
+            "task",
+            task.id.as_str(),
+            format!("changed since version {}", task.version),
+        ));
     }
     feed::emit(tx, "restored", &next)?;
     for l in tx.links_of_task(task.id.as_str())? {

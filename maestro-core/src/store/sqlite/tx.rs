@@ -479,12 +479,19 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn checkpoint(&self, id: &str) -> Result<Option<Checkpoint>> {
-        self.one(&format!("SELECT {} FROM checkpoints WHERE id = ?1", rows::CHECKPOINT), [id], rows::checkpoint)
+        self.one(
+            &format!("SELECT {} FROM checkpoints WHERE id = ?1", rows::CHECKPOINT),
+            [id],
+            rows::checkpoint,
+        )
     }
 
     fn checkpoints(&self, workflow: &str) -> Result<Vec<Checkpoint>> {
         self.all(
-            &format!("SELECT {} FROM checkpoints WHERE workflow_id = ?1 ORDER BY at, id", rows::CHECKPOINT),
+            &format!(
+                "SELECT {} FROM checkpoints WHERE workflow_id = ?1 ORDER BY at, id",
+                rows::CHECKPOINT
+            ),
             [workflow],
             rows::checkpoint,
         )

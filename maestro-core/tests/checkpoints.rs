@@ -1,0 +1,415 @@
+//! Git checkpoints on real repositories in temporary directories, with the `git` command
+//! line as the independent witness.
+#![cfg(feature = "git")]
+
+mod common;
+
+use common::*;
+use maestro_core::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn git_ok(dir: &Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// A repository with one commit (`a.txt`, `old.txt`, a `.gitignore` for `*.log`), a
+/// store, a project rooted in it and a workflow.
+struct Fixture {
+    dir: tempfile::TempDir,
+    m: Maestro,
+    wf: Workflow,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir(&root).unwrap();
+        git(&root, &["init", "-q", "-b", "main"]);
+        git(&root, &["config", "user.name", "Test"]);
+        git(&root, &["config", "user.email", "test@example.invalid"]);
+        std::fs::write(root.join("a.txt"), "a1\n").unwrap();
+        std::fs::write(root.join("old.txt"), "old\n").unwrap();
+        std::fs::write(root.join(".gitignore"), "*.log\n").unwrap();
+        git(&root, &["add", "-A"]);
+        git(&root, &["commit", "-q", "-m", "initial"]);
+        let m = Maestro::open(dir.path().join("state.db"), Options::default()).unwrap();
+        let p = m
+            .projects()
+            .create(NewProject {
+                name: "repo".into(),
+                root: Some(root.display().to_string()),
+                ..Default::default()
+            })
+            .unwrap();
+        let wf = m
+            .workflows()
+            .create(NewWorkflow::new(p.id, "f", ModelRef::Builtin("flow".into())))
+            .unwrap();
+        Fixture { dir, m, wf }
+    }
+
+    fn root(&self) -> std::path::PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    fn checkpoint(&self, message: &str) -> Checkpoint {
+        self.m
+            .checkpoints()
+            .create(NewCheckpoint::new(self.wf.id.clone(), message, CheckpointType::Manual))
+            .unwrap()
+    }
+}
+
+#[test]
+fn create_commits_exactly_the_changes_or_references_a_clean_head() {
+    let f = Fixture::new();
+    let root = f.root();
+    std::fs::write(root.join("a.txt"), "a2\n").unwrap();
+    std::fs::write(root.join("b.txt"), "new\n").unwrap();
+    std::fs::write(root.join("debug.log"), "ignored\n").unwrap();
+    let cp = f.checkpoint("work in progress");
+    let head = git(&root, &["rev-parse", "HEAD"]).trim().to_owned();
+    assert_eq!(cp.commit_sha.as_deref(), Some(head.as_str()));
+    assert_eq!(
+        git(&root, &["show", "--name-only", "--pretty=format:", "HEAD"]).trim(),
+        "a.txt\nb.txt"
+    );
+    assert!(
+        !git(&root, &["ls-tree", "-r", "--name-only", "HEAD"]).contains("debug.log"),
+        "ignored files stay out"
+    );
+    assert_eq!(git(&root, &["log", "-1", "--pretty=%s"]).trim(), "work in progress");
+    assert_eq!(
+        git(
+            &root,
+            &["rev-parse", &format!("refs/tags/maestro/checkpoint/{}", cp.id)]
+        )
+        .trim(),
+        head
+    );
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "the tree is clean after the checkpoint"
+    );
+
+    let clean = f.checkpoint("nothing new");
+    assert_eq!(
+        clean.commit_sha.as_deref(),
+        Some(head.as_str()),
+        "a clean tree references HEAD"
+    );
+    assert_eq!(
+        git(&root, &["rev-list", "--count", "HEAD"]).trim(),
+        "2",
+        "no empty commit"
+    );
+    assert_eq!(clean.phase, "initializing");
+    assert_eq!(f.m.checkpoints().list(&f.wf.id).unwrap().len(), 2);
+    assert_eq!(
+        f.m.checkpoints().diff(&cp.id, &clean.id).unwrap().files,
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn hard_rollback_saves_every_byte_of_uncommitted_work_first() {
+    let f = Fixture::new();
+    let root = f.root();
+    let cp = f.checkpoint("baseline");
+    // Move on: a commit that deletes old.txt and adds c.txt.
+    std::fs::remove_file(root.join("old.txt")).unwrap();
+    std::fs::write(root.join("c.txt"), "c\n").unwrap();
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "later"]);
+    let later = git(&root, &["rev-parse", "HEAD"]).trim().to_owned();
+    // Uncommitted work of every kind.
+    std::fs::write(root.join("a.txt"), "modified, unstaged\n").unwrap();
+    std::fs::write(root.join("s.txt"), "staged version\n").unwrap();
+    git(&root, &["add", "s.txt"]);
+    std::fs::write(root.join("s.txt"), "worktree version\n").unwrap();
+    std::fs::write(root.join("u.txt"), "untracked\n").unwrap();
+    std::fs::write(root.join("old.txt"), "untracked, collides with the target\n").unwrap();
+
+    let out = f.m.checkpoints().rollback(&cp.id, RollbackMode::Hard, false).unwrap();
+    let safety = out.safety_ref.expect("there was work to save");
+    assert!(safety.starts_with("refs/maestro/safety/"));
+    assert_eq!(
+        git(&root, &["rev-parse", "HEAD"]).trim(),
+        cp.commit_sha.as_deref().unwrap()
+    );
+    assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "a1\n");
+    assert_eq!(std::fs::read_to_string(root.join("old.txt")).unwrap(), "old\n");
+    let show = |spec: &str| git(&root, &["show", &format!("{safety}{spec}")]);
+    assert_eq!(show(":a.txt"), "modified, unstaged\n");
+    assert_eq!(show(":s.txt"), "worktree version\n");
+    assert_eq!(show("^2:s.txt"), "staged version\n", "the index is the second parent");
+    assert_eq!(show(":u.txt"), "untracked\n");
+    assert_eq!(show(":old.txt"), "untracked, collides with the target\n");
+    assert_eq!(show(":c.txt"), "c\n");
+    assert_eq!(
+        git(&root, &["rev-parse", &format!("{safety}^1")]).trim(),
+        later,
+        "saved on top of the pre-rollback HEAD"
+    );
+    assert_eq!((out.checkpoint.rollback_used, out.checkpoint.rollback_count), (true, 1));
+}
+
+#[test]
+fn rollback_with_restore_state_puts_tasks_back_and_is_logged() {
+    let f = Fixture::new();
+    let p = f.wf.project_id.clone();
+    let mut nt = NewTask::new(p.clone(), "t1");
+    nt.workflow_id = Some(f.wf.id.clone());
+    let t1 = f.m.tasks().create(nt).unwrap();
+    let mut ns = NewSession::new(p.clone(), "w");
+    ns.workflow_id = Some(f.wf.id.clone());
+    let s = f.m.sessions().spawn(ns).unwrap();
+    f.m.sessions().register(&s.id).unwrap();
+    let mut new = NewCheckpoint::new(f.wf.id.clone(), "before work", CheckpointType::PreRiskyOperation);
+    new.session_id = Some(s.id.clone());
+    let cp = f.m.checkpoints().create(new).unwrap();
+    assert_eq!(cp.state_snapshot.tasks[0].status, TaskStatus::Todo);
+    assert_eq!(cp.state_snapshot.counts["tasks.todo"], 1);
+    f.m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap().unwrap();
+    f.m.tasks().complete(&t1.id, Some(&s.id)).unwrap();
+    let before = f.m.events().latest_seq().unwrap();
+
+    let out = f.m.checkpoints().rollback(&cp.id, RollbackMode::Mixed, true).unwrap();
+    assert_eq!(out.restored_tasks, 1);
+    assert_eq!(f.m.tasks().get(&t1.id).unwrap().status, TaskStatus::Todo);
+    assert_eq!(f.m.tasks().ready(&p).unwrap().len(), 1, "ready again after the restore");
+    let again = f.m.checkpoints().rollback(&cp.id, RollbackMode::Mixed, true).unwrap();
+    assert_eq!((again.checkpoint.rollback_count, again.restored_tasks), (2, 0));
+    let kinds: Vec<_> =
+        f.m.events()
+            .since(before, &EventFilter::default(), 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+    assert!(kinds.contains(&"task.restored".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"checkpoint.updated".to_owned()));
+    let history = f.m.workflows().history(&f.wf.id).unwrap();
+    assert_eq!(history.iter().filter(|h| h.kind == HistoryKind::Rollback).count(), 2);
+    let tl = f.m.sessions().timeline(&s.id).unwrap();
+    assert!(tl
+        .iter()
+        .any(|e| e.kind == TimelineType::Milestone && e.message == format!("rolled back to checkpoint {}", cp.id)));
+}
+
+#[test]
+fn rollback_refuses_detached_head_and_live_index_lock_and_changes_nothing() {
+    let f = Fixture::new();
+    let root = f.root();
+    let cp = f.checkpoint("baseline");
+    std::fs::write(root.join("a.txt"), "later\n").unwrap();
+    git(&root, &["commit", "-q", "-am", "later"]);
+    std::fs::write(root.join("a.txt"), "dirty\n").unwrap();
+    let head = git(&root, &["rev-parse", "HEAD"]);
+
+    std::fs::write(root.join(".git/index.lock"), "").unwrap();
+    let e =
+        f.m.checkpoints()
+            .rollback(&cp.id, RollbackMode::Hard, false)
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Git, "{e}");
+    assert!(e.to_string().contains("index.lock"), "{e}");
+    assert!(
+        root.join(".git/index.lock").exists(),
+        "a live index.lock is never deleted"
+    );
+    std::fs::remove_file(root.join(".git/index.lock")).unwrap();
+
+    let sha = git(&root, &["rev-parse", "HEAD"]);
+    std::fs::write(root.join(".git/MERGE_HEAD"), &sha).unwrap();
+    let e =
+        f.m.checkpoints()
+            .rollback(&cp.id, RollbackMode::Hard, false)
+            .unwrap_err();
+    assert!(e.to_string().contains("Merge"), "a merge in progress refuses: {e}");
+    std::fs::remove_file(root.join(".git/MERGE_HEAD")).unwrap();
+
+    git(&root, &["checkout", "-q", "--detach"]);
+    let e =
+        f.m.checkpoints()
+            .rollback(&cp.id, RollbackMode::Hard, false)
+            .unwrap_err();
+    assert!(e.to_string().contains("detached"), "{e}");
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]), head);
+    assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "dirty\n");
+    assert_eq!(
+        git(&root, &["for-each-ref", "refs/maestro/"]),
+        "",
+        "no safety ref was written"
+    );
+    assert_eq!(f.m.checkpoints().get(&cp.id).unwrap().rollback_count, 0);
+}
+
+#[test]
+fn hooks_and_fsmonitor_never_run() {
+    let f = Fixture::new();
+    let root = f.root();
+    let marker = f.dir.path().join("marker");
+    let script = f.dir.path().join("evil.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for hook in [
+        "pre-commit",
+        "post-commit",
+        "commit-msg",
+        "post-checkout",
+        "reference-transaction",
+        "post-rewrite",
+    ] {
+        std::fs::copy(&script, root.join(".git/hooks").join(hook)).unwrap();
+    }
+    git(&root, &["config", "core.fsmonitor", script.to_str().unwrap()]);
+    std::fs::write(root.join("a.txt"), "change\n").unwrap();
+    let cp = f.checkpoint("with hooks armed");
+    std::fs::write(root.join("a.txt"), "more\n").unwrap();
+    f.m.checkpoints().rollback(&cp.id, RollbackMode::Hard, false).unwrap();
+    assert!(!marker.exists(), "a hook or fsmonitor ran");
+    // The witness: the git command line itself does run the hook.
+    std::fs::write(root.join("a.txt"), "by git\n").unwrap();
+    git(&root, &["commit", "-q", "-am", "by the cli"]);
+    assert!(marker.exists(), "the armed hook is real");
+}
+
+#[test]
+fn verify_marks_checkpoints_whose_commit_was_collected() {
+    let f = Fixture::new();
+    let root = f.root();
+    let kept = f.checkpoint("kept");
+    std::fs::write(root.join("a.txt"), "doomed\n").unwrap();
+    let lost = f.checkpoint("lost");
+    // A history rewrite that also drops our tag.
+    git(&root, &["tag", "-d", &format!("maestro/checkpoint/{}", lost.id)]);
+    git(&root, &["reset", "-q", "--hard", "HEAD~1"]);
+    git(&root, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&root, &["gc", "-q", "--prune=now"]);
+    assert!(
+        !git_ok(&root, &["cat-file", "-e", lost.commit_sha.as_deref().unwrap()]),
+        "the commit is gone"
+    );
+    let marked: Vec<_> =
+        f.m.checkpoints()
+            .verify(&f.wf.id)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+    assert_eq!(marked, vec![lost.id.clone()]);
+    assert!(!f.m.checkpoints().get(&lost.id).unwrap().valid);
+    assert!(
+        f.m.checkpoints().get(&kept.id).unwrap().valid,
+        "the tagged one survived gc"
+    );
+    assert_eq!(
+        f.m.checkpoints()
+            .rollback(&lost.id, RollbackMode::Hard, false)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Conflict
+    );
+    assert!(
+        f.m.checkpoints().verify(&f.wf.id).unwrap().is_empty(),
+        "marking happens once"
+    );
+}
+
+#[test]
+fn a_project_without_a_repository_gets_state_only_checkpoints() {
+    let m = Maestro::open_in_memory().unwrap();
+    let p = project(&m, "plain");
+    let wf = m
+        .workflows()
+        .create(NewWorkflow::new(p.id, "f", ModelRef::Builtin("flow".into())))
+        .unwrap();
+    let cp = m
+        .checkpoints()
+        .create(NewCheckpoint::new(wf.id.clone(), "state", CheckpointType::SafeState))
+        .unwrap();
+    assert_eq!(cp.commit_sha, None);
+    let out = m.checkpoints().rollback(&cp.id, RollbackMode::Hard, true).unwrap();
+    assert_eq!((out.safety_ref, out.checkpoint.rollback_count), (None, 1));
+}
+
+#[test]
+fn four_processes_checkpointing_one_repository_serialise() {
+    let f = Fixture::new();
+    let root = f.root();
+    let db = f.dir.path().join("state.db");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_maestro-stress"))
+                .args([
+                    "checkpoint",
+                    db.to_str().unwrap(),
+                    f.wf.id.as_str(),
+                    "10",
+                    root.to_str().unwrap(),
+                ])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && !text.contains("ERR"), "child failed: {text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("CHECKPOINT ")).count(), 10);
+    }
+    let tags = git(&root, &["tag", "--list", "maestro/checkpoint/*"]);
+    assert_eq!(tags.lines().count(), 40);
+    for tag in tags.lines() {
+        assert!(
+            git_ok(&root, &["merge-base", "--is-ancestor", tag, "HEAD"]),
+            "{tag} is not reachable from HEAD"
+        );
+    }
+    let fsck = Command::new("git")
+        .current_dir(&root)
+        .args(["fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "git fsck: {}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    assert_eq!(f.m.checkpoints().list(&f.wf.id).unwrap().len(), 40);
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "every file ended up in a checkpoint"
+    );
+}
