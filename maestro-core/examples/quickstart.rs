@@ -1,6 +1,8 @@
-//! The end-to-end demo: a temporary project runs the `spec` workflow through its phases
-//! with approvals; an orchestrator spawns two workers that take tasks from their queues
-//! in dependency order, in parallel threads; then the story is printed from stored state.
+//! The end-to-end demo: a temporary git repository and project run the `spec` workflow
+//! through its phases with approvals; an orchestrator spawns two workers that take tasks
+//! from their queues in dependency order, in parallel threads, writing files; a
+//! checkpoint is taken, a bad change is rolled back (the bad change itself kept under a
+//! safety ref); then the story is printed from stored state.
 //!
 //! Run: `cargo run --example quickstart`
 
@@ -11,6 +13,14 @@ use std::time::Duration;
 
 fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
+    let repo = dir.path().to_path_buf();
+    git(&repo, &["init", "-q", "-b", "main"])?;
+    git(&repo, &["config", "user.name", "Maestro Quickstart"])?;
+    git(&repo, &["config", "user.email", "quickstart@example.invalid"])?;
+    std::fs::write(repo.join(".gitignore"), ".flow/\n")?;
+    std::fs::write(repo.join("README.md"), "# shop\n")?;
+    git(&repo, &["add", "-A"])?;
+    git(&repo, &["commit", "-q", "-m", "initial"])?;
     let db = dir.path().join(".flow/maestro/state.db");
     let m = Arc::new(Maestro::open(&db, Options::default())?);
     println!("Maestro quickstart: state in {}\n", db.display());
@@ -115,6 +125,7 @@ fn main() -> Result<()> {
             ..NewSession::new(p.id.clone(), name)
         })?;
         let m = Arc::clone(&m);
+        let root = repo.clone();
         threads.push(std::thread::spawn(move || -> Result<()> {
             m.sessions().register(&worker.id)?;
             loop {
@@ -128,6 +139,9 @@ fn main() -> Result<()> {
                             NewTimelineEvent::new(TimelineType::Progress, "halfway").with_progress(0.5),
                         )?;
                         std::thread::sleep(Duration::from_millis(20));
+                        let file = format!("src/{}.txt", task.labels[0]);
+                        std::fs::create_dir_all(root.join("src"))?;
+                        std::fs::write(root.join(&file), format!("{}\n", task.title))?;
                         m.queues().complete(&worker.id)?;
                         println!("  [{}] finished {}", worker.name, task.title);
                     }
@@ -155,10 +169,33 @@ fn main() -> Result<()> {
         &orch.id,
         NewTimelineEvent::new(TimelineType::Milestone, "all workers done"),
     )?;
+
+    let mut new = NewCheckpoint::new(wf.id.clone(), "implementation done", CheckpointType::TaskGroupComplete);
+    new.session_id = Some(orch.id.clone());
+    let cp = m.checkpoints().create(new)?;
+    let sha = cp.commit_sha.clone().unwrap_or_default();
+    println!("  checkpoint {} → commit {}", cp.id, &sha[..sha.len().min(10)]);
+    std::fs::write(repo.join("src/backend.txt"), "a risky refactor that broke everything\n")?;
+    std::fs::write(repo.join("scratch.txt"), "notes the refactor left behind\n")?;
+    let out = m.checkpoints().rollback(&cp.id, RollbackMode::Hard, false)?;
+    println!(
+        "  rolled back to {}: src/backend.txt is {:?} again; the refactor is kept in {}",
+        cp.id,
+        std::fs::read_to_string(repo.join("src/backend.txt"))?.trim(),
+        out.safety_ref.as_deref().unwrap_or("(nothing to save)")
+    );
     m.sessions().complete(&orch.id)?;
     approve_and_advance("completed")?;
 
     print_summary(&m, &wf.id, &orch.id)
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> Result<()> {
+    let status = std::process::Command::new("git").current_dir(dir).args(args).status()?;
+    if !status.success() {
+        return Err(Error::Git(format!("git {} failed ({status})", args.join(" "))));
+    }
+    Ok(())
 }
 
 fn print_summary(m: &Maestro, wf: &WorkflowId, orch: &SessionId) -> Result<()> {
@@ -202,6 +239,18 @@ fn print_summary(m: &Maestro, wf: &WorkflowId, orch: &SessionId) -> Result<()> {
     println!("\nTasks completed, by worker, in order:");
     for (name, tasks) in by_session {
         println!("  {name}: {}", tasks.join(", "));
+    }
+    println!("\nCheckpoints:");
+    for c in m.checkpoints().list(wf)? {
+        let sha = c.commit_sha.unwrap_or_default();
+        println!(
+            "  {} {:<22} commit {} in phase {}, rolled back {} time(s)",
+            c.id,
+            c.commit_message,
+            &sha[..sha.len().min(10)],
+            c.phase,
+            c.rollback_count
+        );
     }
     let seq = m.events().latest_seq()?;
     println!("\nChange feed: {seq} events, each written in the same transaction as its change.");

@@ -81,11 +81,6 @@ impl Repo {
     /// Commits every change (tracked and untracked, honouring `.gitignore`) on the
     /// current branch, or returns HEAD when the tree is clean.
     pub(crate) fn commit_all(&self, message: &str) -> Result<String> {
-        if !self.is_dirty()? {
-            if let Some(head) = self.head_commit()? {
-                return Ok(head.id().to_string());
-            }
-        }
         if self.index_lock_held() {
             return Err(Error::Git(
                 "index.lock exists: another git process is working in this repository".into(),
@@ -94,14 +89,22 @@ impl Repo {
         let mut index = self.repo.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
         index.update_all(["*"], None)?;
+        let tree_id = index.write_tree()?;
+        let head = self.head_commit()?;
+        // Staging everything and comparing trees is one pass over the work tree; a
+        // separate status scan first would be a second.
+        if let Some(h) = &head {
+            if h.tree_id() == tree_id {
+                return Ok(h.id().to_string());
+            }
+        }
         index.write()?;
-        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let tree = self.repo.find_tree(tree_id)?;
         let sig = signature(&self.repo)?;
-        let parents: Vec<git2::Commit<'_>> = self.head_commit()?.into_iter().collect();
-        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
         Ok(self
             .repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)?
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?
             .to_string())
     }
 
