@@ -413,3 +413,29 @@ fn four_processes_checkpointing_one_repository_serialise() {
         "every file ended up in a checkpoint"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_repository_owned_by_someone_else_is_refused_not_skipped() {
+    let f = Fixture::new();
+    let root = f.root();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    // Only root can hand the repository to another owner; elsewhere the guard cannot be set up.
+    if uid.trim() != "0" {
+        eprintln!("skipped: needs root to chown the repository");
+        return;
+    }
+    let chown = Command::new("chown")
+        .args(["-R", "54321:54321", root.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    std::fs::write(root.join("a.txt"), "change\n").ok();
+    let e =
+        f.m.checkpoints()
+            .create(NewCheckpoint::new(f.wf.id.clone(), "x", CheckpointType::Manual))
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Git, "{e}");
+    assert!(e.to_string().contains("not owned by current user"), "{e}");
+    assert!(f.m.checkpoints().list(&f.wf.id).unwrap().is_empty(), "nothing recorded");
+}
