@@ -439,3 +439,108 @@ fn a_repository_owned_by_someone_else_is_refused_not_skipped() {
     assert!(e.to_string().contains("not owned by current user"), "{e}");
     assert!(f.m.checkpoints().list(&f.wf.id).unwrap().is_empty(), "nothing recorded");
 }
+
+#[test]
+fn a_clean_rollback_still_keeps_the_commits_it_moves_away_from() {
+    let f = Fixture::new();
+    let root = f.root();
+    let cp = f.checkpoint("baseline");
+    std::fs::write(root.join("a.txt"), "committed later by hand\n").unwrap();
+    git(&root, &["commit", "-q", "-am", "later"]);
+    let later = git(&root, &["rev-parse", "HEAD"]).trim().to_owned();
+    let out = f.m.checkpoints().rollback(&cp.id, RollbackMode::Hard, false).unwrap();
+    let safety = out.safety_ref.expect("a safety ref even for a clean tree");
+    assert_eq!(git(&root, &["rev-parse", &format!("{safety}^1")]).trim(), later);
+    assert_eq!(
+        git(&root, &["show", &format!("{safety}:a.txt")]),
+        "committed later by hand\n"
+    );
+}
+
+#[test]
+fn ignored_files_a_hard_reset_overwrites_are_saved_first() {
+    let f = Fixture::new();
+    let root = f.root();
+    std::fs::write(root.join("keep.log"), "tracked once\n").unwrap();
+    git(&root, &["add", "-f", "keep.log"]);
+    git(&root, &["commit", "-q", "-m", "track a log"]);
+    let cp = f.checkpoint("with the log tracked");
+    git(&root, &["rm", "-q", "--cached", "keep.log"]);
+    git(&root, &["commit", "-q", "-m", "stop tracking it"]);
+    std::fs::write(root.join("keep.log"), "precious local notes\n").unwrap();
+    let out = f.m.checkpoints().rollback(&cp.id, RollbackMode::Hard, false).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("keep.log")).unwrap(),
+        "tracked once\n"
+    );
+    let safety = out.safety_ref.unwrap();
+    assert_eq!(
+        git(&root, &["show", &format!("{safety}:keep.log")]),
+        "precious local notes\n"
+    );
+}
+
+#[test]
+fn a_commit_checkpoint_without_its_repository_refuses_to_roll_back() {
+    let f = Fixture::new();
+    let root = f.root();
+    let cp = f.checkpoint("baseline");
+    std::fs::rename(root.join(".git"), f.dir.path().join("moved.git")).unwrap();
+    let e =
+        f.m.checkpoints()
+            .rollback(&cp.id, RollbackMode::Hard, true)
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Git, "{e}");
+    assert!(e.to_string().contains("no git work tree"), "{e}");
+    assert_eq!(
+        f.m.checkpoints().get(&cp.id).unwrap().rollback_count,
+        0,
+        "nothing was counted"
+    );
+}
+
+#[test]
+fn create_validates_before_committing_and_refuses_a_merge_in_progress() {
+    let f = Fixture::new();
+    let root = f.root();
+    let head = git(&root, &["rev-parse", "HEAD"]);
+    std::fs::write(root.join("a.txt"), "work\n").unwrap();
+    let other = live_session(&f.m, &project(&f.m, "other").id, "stranger");
+    let mut bad = NewCheckpoint::new(f.wf.id.clone(), "x", CheckpointType::Manual);
+    bad.session_id = Some(other.id);
+    assert_eq!(f.m.checkpoints().create(bad).unwrap_err().path(), Some("session_id"));
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]), head, "nothing was committed");
+    std::fs::write(root.join(".git/MERGE_HEAD"), &head).unwrap();
+    let e =
+        f.m.checkpoints()
+            .create(NewCheckpoint::new(f.wf.id.clone(), "x", CheckpointType::Manual))
+            .unwrap_err();
+    assert!(e.to_string().contains("Merge"), "{e}");
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]), head);
+    assert!(f.m.checkpoints().list(&f.wf.id).unwrap().is_empty());
+}
+
+#[test]
+fn restore_gives_a_task_back_to_todo_when_its_holder_has_ended() {
+    let f = Fixture::new();
+    let p = f.wf.project_id.clone();
+    let mut nt = NewTask::new(p.clone(), "t");
+    nt.workflow_id = Some(f.wf.id.clone());
+    let t = f.m.tasks().create(nt).unwrap();
+    let mut ns = NewSession::new(p.clone(), "w");
+    ns.workflow_id = Some(f.wf.id.clone());
+    let s = f.m.sessions().spawn(ns).unwrap();
+    f.m.sessions().register(&s.id).unwrap();
+    f.m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap().unwrap();
+    let cp = f.checkpoint("mid-task");
+    assert_eq!(cp.state_snapshot.tasks[0].status, TaskStatus::InProgress);
+    f.m.tasks().complete(&t.id, Some(&s.id)).unwrap();
+    f.m.sessions().complete(&s.id).unwrap();
+    f.m.checkpoints().rollback(&cp.id, RollbackMode::Mixed, true).unwrap();
+    assert_eq!(
+        f.m.tasks().get(&t.id).unwrap().status,
+        TaskStatus::Todo,
+        "no live holder: claimable again"
+    );
+    assert_eq!(f.m.tasks().ready(&p).unwrap().len(), 1);
+}

@@ -5,7 +5,7 @@
 //! is reported, never deleted.
 
 use crate::error::{Error, Result};
-use git2::{IndexAddOption, ObjectType, Oid, Repository, RepositoryState, ResetType, Signature, StatusOptions};
+use git2::{IndexAddOption, ObjectType, Oid, Repository, RepositoryState, ResetType, Signature};
 use std::fs::File;
 use std::path::Path;
 
@@ -60,16 +60,6 @@ impl Repo {
         self.repo.path().join("index.lock").exists()
     }
 
-    /// Whether the work tree differs from HEAD (tracked changes or untracked files that
-    /// are not ignored).
-    pub(crate) fn is_dirty(&self) -> Result<bool> {
-        let mut opts = StatusOptions::new();
-        opts.include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
-        Ok(!self.repo.statuses(Some(&mut opts))?.is_empty())
-    }
-
     fn head_commit(&self) -> Result<Option<git2::Commit<'_>>> {
         match self.repo.head() {
             Ok(h) => Ok(Some(h.peel_to_commit()?)),
@@ -81,11 +71,7 @@ impl Repo {
     /// Commits every change (tracked and untracked, honouring `.gitignore`) on the
     /// current branch, or returns HEAD when the tree is clean.
     pub(crate) fn commit_all(&self, message: &str) -> Result<String> {
-        if self.index_lock_held() {
-            return Err(Error::Git(
-                "index.lock exists: another git process is working in this repository".into(),
-            ));
-        }
+        self.check_can_commit()?;
         let mut index = self.repo.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
         index.update_all(["*"], None)?;
@@ -119,12 +105,34 @@ impl Repo {
         Ok(())
     }
 
-    /// Whether `sha` still names a commit in the repository.
-    pub(crate) fn has_commit(&self, sha: &str) -> bool {
-        Oid::from_str(sha)
-            .ok()
-            .and_then(|o| self.repo.find_commit(o).ok())
-            .is_some()
+    /// Whether `sha` still names a commit in the repository. Only "not found" counts as
+    /// gone: any other failure is an error, never a verdict.
+    pub(crate) fn has_commit(&self, sha: &str) -> Result<bool> {
+        match self.repo.find_commit(Oid::from_str(sha)?) {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refuses states in which committing everything would record something wrong
+    /// (a merge or rebase in progress, conflicts) or race another git process.
+    pub(crate) fn check_can_commit(&self) -> Result<()> {
+        if self.repo.state() != RepositoryState::Clean {
+            return Err(Error::Git(format!(
+                "the repository is in the middle of {:?}: finish or abort it first",
+                self.repo.state()
+            )));
+        }
+        if self.index_lock_held() {
+            return Err(Error::Git(
+                "index.lock exists: another git process is working in this repository".into(),
+            ));
+        }
+        if self.repo.index()?.has_conflicts() {
+            return Err(Error::Git("the index has conflicts: resolve them first".into()));
+        }
+        Ok(())
     }
 
     /// Refuses states in which a reset could lose or tangle work.
@@ -148,19 +156,16 @@ impl Repo {
         Ok(())
     }
 
-    /// Saves the staged and the work-tree state (untracked files included) as commits
-    /// under `refs/maestro/safety/<name>`, like `git stash -u` but without touching the
-    /// work tree or the index; returns the ref, or `None` when there was nothing to save.
-    /// The ref's commit holds the work tree; its second parent holds the index.
-    pub(crate) fn save_safety(&self, name: &str) -> Result<Option<String>> {
-        if !self.is_dirty()? {
-            return Ok(None);
-        }
+    /// Saves the staged and the work-tree state (untracked files included, and ignored
+    /// files a hard reset to `target` would overwrite) as commits under
+    /// `refs/maestro/safety/<name>`, like `git stash -u` but without touching the work
+    /// tree or the index. The ref's commit holds the work tree; its first parent is the
+    /// pre-rollback HEAD (so commits made since the checkpoint stay reachable too) and
+    /// its second parent holds the index. Always written, even for a clean tree.
+    pub(crate) fn save_safety(&self, name: &str, target: &str) -> Result<String> {
         let sig = signature(&self.repo)?;
         let head = self.head_commit()?;
         let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
-        // The index as staged now, and the whole work tree, built in a private copy of
-        // the index so the real one is left exactly as it was.
         let staged_tree = self.repo.find_tree(self.repo.index()?.write_tree()?)?;
         let staged = self.repo.find_commit(self.repo.commit(
             None,
@@ -170,10 +175,33 @@ impl Repo {
             &staged_tree,
             &parents,
         )?)?;
+        // The whole work tree, built in a private copy of the index so the real one is
+        // left exactly as it was.
         let scratch = Repository::open(self.repo.path())?;
         let mut index = scratch.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
         index.update_all(["*"], None)?;
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| Error::Git("bare repository".into()))?
+            .to_owned();
+        let target_tree = self.repo.find_commit(Oid::from_str(target)?)?.tree()?;
+        let mut ignored = Vec::new();
+        target_tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(ObjectType::Blob) {
+                if let Ok(name) = entry.name() {
+                    ignored.push(format!("{dir}{name}"));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        for path in ignored {
+            let p = Path::new(&path);
+            if workdir.join(p).is_file() && self.repo.is_path_ignored(p)? {
+                index.add_path(p)?;
+            }
+        }
         let tree = self.repo.find_tree(index.write_tree()?)?;
         let mut all_parents = parents.clone();
         all_parents.push(&staged);
@@ -188,7 +216,7 @@ impl Repo {
         let refname = format!("refs/maestro/safety/{name}");
         self.repo
             .reference(&refname, work, false, "maestro safety before rollback")?;
-        Ok(Some(refname))
+        Ok(refname)
     }
 
     /// Resets the current branch to `sha`.

@@ -214,7 +214,20 @@ impl Checkpoints<'_> {
         for (i, t) in new.tags.iter().enumerate() {
             check_text("checkpoint", &format!("tags/{i}"), t, 100)?;
         }
-        let wf = self.0.read(|tx| workflow::load(tx, &new.workflow_id))?;
+        // Everything that can be checked is checked before the work tree is committed.
+        let wf = self.0.read(|tx| {
+            let wf = workflow::load(tx, &new.workflow_id)?;
+            if let Some(s) = &new.session_id {
+                if session::load(tx, s)?.project_id != wf.project_id {
+                    return Err(Error::validation(
+                        "checkpoint",
+                        "session_id",
+                        format!("session {s} is not in project {}", wf.project_id),
+                    ));
+                }
+            }
+            Ok(wf)
+        })?;
         let id = CheckpointId::generate();
         let root = project_root(self.0, &wf.project_id)?;
         let sha = with_repo(root.as_deref(), |repo| {
@@ -281,9 +294,13 @@ impl Checkpoints<'_> {
         let gone: Vec<CheckpointId> = with_repo(root.as_deref(), |repo| {
             Ok(all
                 .iter()
-                .filter(|c| c.valid && c.commit_sha.as_deref().is_some_and(|sha| !repo.has_commit(sha)))
-                .map(|c| c.id.clone())
-                .collect())
+                .filter(|c| c.valid && c.commit_sha.is_some())
+                .filter_map(|c| match repo.has_commit(c.commit_sha.as_deref().unwrap_or_default()) {
+                    Ok(true) => None,
+                    Ok(false) => Some(Ok(c.id.clone())),
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<Vec<_>>>()?)
         })?
         .unwrap_or_default();
         let mut marked = Vec::new();
@@ -326,7 +343,15 @@ impl Checkpoints<'_> {
     /// the checkpoint has a live session) its timeline; with `restore_state`, task
     /// statuses and queue positions go back to the snapshot through the change feed.
     pub fn rollback(&self, id: &CheckpointId, mode: RollbackMode, restore_state: bool) -> Result<RollbackOutcome> {
-        let cp = self.get(id)?;
+        // Everything that can be checked is checked before git is touched.
+        let cp = self.0.read(|tx| {
+            let cp = load(tx, id)?;
+            workflow::load(tx, &cp.workflow_id)?;
+            if let Some(s) = &cp.session_id {
+                session::load(tx, s)?;
+            }
+            Ok(cp)
+        })?;
         if !cp.valid {
             return Err(Error::conflict(
                 "checkpoint",
@@ -336,10 +361,10 @@ impl Checkpoints<'_> {
         }
         let root = project_root(self.0, &cp.project_id)?;
         let safety_ref = match &cp.commit_sha {
-            Some(sha) => rollback_git(root.as_deref(), id, sha, mode)?,
+            Some(sha) => Some(rollback_git(root.as_deref(), id, sha, mode)?),
             None => None,
         };
-        self.0.write(|tx| {
+        let recorded = self.0.write(|tx| {
             let cp = load(tx, id)?;
             let mut next = cp.clone();
             next.rollback_used = true;
@@ -370,35 +395,33 @@ impl Checkpoints<'_> {
                 safety_ref: safety_ref.clone(),
                 restored_tasks,
             })
+        });
+        // The reset happened: whatever failed afterwards, say where the saved work is.
+        recorded.map_err(|e| match &safety_ref {
+            Some(r) => Error::Git(format!(
+                "the work tree was rolled back to checkpoint {id} but recording it failed ({e}); the work from before the rollback is in {r}"
+            )),
+            None => e,
         })
     }
 }
 
-fn rollback_git(
-    root: Option<&std::path::Path>,
-    id: &CheckpointId,
-    sha: &str,
-    mode: RollbackMode,
-) -> Result<Option<String>> {
+/// Saves the uncommitted work, then resets; returns the safety ref. A checkpoint with a
+/// commit needs its repository: without one nothing is rolled back.
+fn rollback_git(root: Option<&std::path::Path>, id: &CheckpointId, sha: &str, mode: RollbackMode) -> Result<String> {
     with_repo(root, |repo| {
         repo.check_can_reset()?;
-        if !repo.has_commit(sha) {
-            return Err(Error::conflict(
-                "checkpoint",
-                id.as_str(),
-                format!("commit {sha} no longer exists"),
-            ));
+        if !repo.has_commit(sha)? {
+            return Err(Error::conflict("checkpoint", id.as_str(), format!("commit {sha} no longer exists")));
         }
-        let saved = repo.save_safety(&format!("{id}_{}", Timestamp::now().0))?;
-        repo.reset(
-            sha,
-            if mode == RollbackMode::Hard {
-                git::Reset::Hard
-            } else {
-                git::Reset::Mixed
-            },
-        )?;
+        let saved = repo.save_safety(&format!("{id}_{}", Timestamp::now().0), sha)?;
+        repo.reset(sha, if mode == RollbackMode::Hard { git::Reset::Hard } else { git::Reset::Mixed })?;
         Ok(saved)
+    })?
+    .ok_or_else(|| {
+        Error::Git(format!(
+            "checkpoint {id} points at commit {sha}, but its project has no git work tree at {} (or git support is not built in)",
+            root.map_or("(no root)".into(), |r| r.display().to_string())
+        ))
     })
-    .map(Option::flatten)
 }

@@ -22,13 +22,13 @@ impl Repo {
     pub(crate) fn tag(&self, _id: &str, _sha: &str) -> Result<()> {
         match *self {}
     }
-    pub(crate) fn has_commit(&self, _sha: &str) -> bool {
+    pub(crate) fn has_commit(&self, _sha: &str) -> Result<bool> {
         match *self {}
     }
     pub(crate) fn check_can_reset(&self) -> Result<()> {
         match *self {}
     }
-    pub(crate) fn save_safety(&self, _name: &str) -> Result<Option<String>> {
+    pub(crate) fn save_safety(&self, _name: &str, _target: &str) -> Result<String> {
         match *self {}
     }
     pub(crate) fn reset(&self, _sha: &str, _mode: Reset) -> Result<()> {
