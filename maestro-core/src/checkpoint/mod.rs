@@ -292,15 +292,14 @@ impl Checkpoints<'_> {
         };
         let root = project_root(self.0, &first.project_id)?;
         let gone: Vec<CheckpointId> = with_repo(root.as_deref(), |repo| {
-            Ok(all
-                .iter()
+            all.iter()
                 .filter(|c| c.valid && c.commit_sha.is_some())
                 .filter_map(|c| match repo.has_commit(c.commit_sha.as_deref().unwrap_or_default()) {
                     Ok(true) => None,
                     Ok(false) => Some(Ok(c.id.clone())),
                     Err(e) => Some(Err(e)),
                 })
-                .collect::<Result<Vec<_>>>()?)
+                .collect::<Result<Vec<_>>>()
         })?
         .unwrap_or_default();
         let mut marked = Vec::new();
