@@ -115,9 +115,9 @@ impl Repo {
         }
     }
 
-    /// Refuses states in which committing everything would record something wrong
-    /// (a merge or rebase in progress, conflicts) or race another git process.
-    pub(crate) fn check_can_commit(&self) -> Result<()> {
+    /// Refuses a merge or rebase in progress and a live `index.lock` (another git
+    /// process at work): committing or resetting then would tangle or race.
+    fn check_settled(&self) -> Result<()> {
         if self.repo.state() != RepositoryState::Clean {
             return Err(Error::Git(format!(
                 "the repository is in the middle of {:?}: finish or abort it first",
@@ -129,6 +129,12 @@ impl Repo {
                 "index.lock exists: another git process is working in this repository".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Refuses states in which committing everything would record something wrong.
+    pub(crate) fn check_can_commit(&self) -> Result<()> {
+        self.check_settled()?;
         if self.repo.index()?.has_conflicts() {
             return Err(Error::Git("the index has conflicts: resolve them first".into()));
         }
@@ -142,18 +148,7 @@ impl Repo {
                 "HEAD is detached: check out a branch before rolling back".into(),
             ));
         }
-        if self.repo.state() != RepositoryState::Clean {
-            return Err(Error::Git(format!(
-                "the repository is in the middle of {:?}: finish or abort it first",
-                self.repo.state()
-            )));
-        }
-        if self.index_lock_held() {
-            return Err(Error::Git(
-                "index.lock exists: another git process is working in this repository".into(),
-            ));
-        }
-        Ok(())
+        self.check_settled()
     }
 
     /// Saves the staged and the work-tree state (untracked files included, and ignored

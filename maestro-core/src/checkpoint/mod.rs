@@ -237,15 +237,6 @@ impl Checkpoints<'_> {
         })?;
         self.0.write(|tx| {
             let wf = workflow::load(tx, &new.workflow_id)?;
-            if let Some(s) = &new.session_id {
-                if session::load(tx, s)?.project_id != wf.project_id {
-                    return Err(Error::validation(
-                        "checkpoint",
-                        "session_id",
-                        format!("session {s} is not in project {}", wf.project_id),
-                    ));
-                }
-            }
             let cp = Checkpoint {
                 id: id.clone(),
                 workflow_id: wf.id.clone(),
