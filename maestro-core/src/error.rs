@@ -175,6 +175,12 @@ impl Error {
         }
     }
 
+    /// The [`Error::Conflict`] of a lost compare-and-swap: the entity is no longer at
+    /// the version the caller read.
+    pub fn stale(entity: &'static str, id: impl Into<String>, read_version: i64) -> Self {
+        Error::conflict(entity, id, format!("changed since version {read_version}"))
+    }
+
     /// Shorthand for a [`Error::IllegalTransition`].
     pub fn illegal(
         entity: &'static str,

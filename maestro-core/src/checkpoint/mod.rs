@@ -176,11 +176,7 @@ fn load(tx: &dyn ReadTx, id: &CheckpointId) -> Result<Checkpoint> {
 fn save(tx: &mut dyn WriteTx, prev: &Checkpoint, mut next: Checkpoint) -> Result<Checkpoint> {
     next.version = prev.version + 1;
     if !tx.update_checkpoint(&next, prev.version)? {
-        return Err(Error::conflict(
-            "checkpoint",
-            next.id.as_str(),
-            format!("changed since version {}", prev.version),
-        ));
+        return Err(Error::stale("checkpoint", next.id.as_str(), prev.version));
     }
     feed::emit(tx, "updated", &next)?;
     Ok(next)

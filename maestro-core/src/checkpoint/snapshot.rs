@@ -1,13 +1,11 @@
 //! The workflow state a checkpoint keeps, and putting it back.
 
-use crate::error::{Error, Result};
-use crate::feed;
+use crate::error::Result;
 use crate::id::{QueueItemId, SessionId, TaskId};
-use crate::queue::{QueueItem, QueueStatus};
+use crate::queue::{self, QueueItem, QueueStatus};
 use crate::session::{SessionFilter, SessionStatus};
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{self, TaskStatus};
-use crate::time::Timestamp;
 use crate::workflow::{Workflow, WorkflowStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -117,16 +115,7 @@ fn save_item(tx: &mut dyn WriteTx, prev: &QueueItem, status: QueueStatus, positi
     let mut next = prev.clone();
     next.status = status;
     next.position = position;
-    next.version = prev.version + 1;
-    next.updated_at = Timestamp::now();
-    if !tx.update_queue_item(&next, prev.version)? {
-        return Err(Error::conflict(
-            "queue_item",
-            prev.id.as_str(),
-            format!("changed since version {}", prev.version),
-        ));
-    }
-    feed::emit(tx, "restored", &next)?;
+    queue::save_as(tx, prev, next, "restored")?;
     Ok(())
 }
 

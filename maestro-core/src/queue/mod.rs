@@ -92,16 +92,18 @@ fn set_status(tx: &mut dyn WriteTx, item: &QueueItem, to: QueueStatus) -> Result
     }
     let mut next = item.clone();
     next.status = to;
-    next.version = item.version + 1;
+    save_as(tx, item, next, "updated")
+}
+
+/// Writes `next` over `prev` with a compare-and-swap on `prev.version`, and its feed
+/// event `queue_item.<verb>`. No transition check: callers decide what is legal.
+pub(crate) fn save_as(tx: &mut dyn WriteTx, prev: &QueueItem, mut next: QueueItem, verb: &str) -> Result<QueueItem> {
+    next.version = prev.version + 1;
     next.updated_at = Timestamp::now();
-    if !tx.update_queue_item(&next, item.version)? {
-        return Err(Error::conflict(
-            "queue_item",
-            item.id.as_str(),
-            format!("changed since version {}", item.version),
-        ));
+    if !tx.update_queue_item(&next, prev.version)? {
+        return Err(Error::stale("queue_item", prev.id.as_str(), prev.version));
     }
-    feed::emit(tx, "updated", &next)?;
+    feed::emit(tx, verb, &next)?;
     Ok(next)
 }
 

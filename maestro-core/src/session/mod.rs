@@ -207,11 +207,7 @@ fn save(tx: &mut dyn WriteTx, prev: &Session, mut next: Session) -> Result<Sessi
     next.version = prev.version + 1;
     next.updated_at = Timestamp::now();
     if !tx.update_session(&next, prev.version)? {
-        return Err(Error::conflict(
-            "session",
-            next.id.as_str(),
-            format!("changed since version {}", prev.version),
-        ));
+        return Err(Error::stale("session", next.id.as_str(), prev.version));
     }
     feed::emit(tx, "updated", &next)?;
     Ok(next)

@@ -177,17 +177,19 @@ pub(crate) fn load(tx: &dyn ReadTx, id: &TaskId) -> Result<Task> {
         .ok_or_else(|| Error::not_found("task", id.as_str()))
 }
 
-fn save(tx: &mut dyn WriteTx, prev: &Task, mut next: Task) -> Result<Task> {
+fn save(tx: &mut dyn WriteTx, prev: &Task, next: Task) -> Result<Task> {
+    save_as(tx, prev, next, "updated")
+}
+
+/// Writes `next` over `prev` with a compare-and-swap on `prev.version`, and its feed
+/// event `task.<verb>`.
+fn save_as(tx: &mut dyn WriteTx, prev: &Task, mut next: Task, verb: &str) -> Result<Task> {
     next.version = prev.version + 1;
     next.updated_at = Timestamp::now();
     if !tx.update_task(&next, prev.version)? {
-        return Err(Error::conflict(
-            "task",
-            next.id.as_str(),
-            format!("changed since version {}", prev.version),
-        ));
+        return Err(Error::stale("task", next.id.as_str(), prev.version));
     }
-    feed::emit(tx, "updated", &next)?;
+    feed::emit(tx, verb, &next)?;
     Ok(next)
 }
 
@@ -302,16 +304,7 @@ pub(crate) fn change_status(
 pub(crate) fn restore_status(tx: &mut dyn WriteTx, task: &Task, to: TaskStatus) -> Result<Task> {
     let mut next = task.clone();
     next.status = to;
-    next.version = task.version + 1;
-    next.updated_at = Timestamp::now();
-    if !tx.update_task(&next, task.version)? {
-        return Err(Error::conflict(
-            "task",
-            task.id.as_str(),
-            format!("changed since version {}", task.version),
-        ));
-    }
-    feed::emit(tx, "restored", &next)?;
+    let next = save_as(tx, task, next, "restored")?;
     for l in tx.links_of_task(task.id.as_str())? {
         if let Some(status) = l.status.after_other_move(to, false) {
             set_link(tx, &l.session_id, &l.project_id, &task.id, status)?;
@@ -330,15 +323,12 @@ pub(crate) fn release_session_work(tx: &mut dyn WriteTx, s: &Session, ended_as: 
         LinkStatus::Skipped
     };
     for l in tx.links_of_session(s.id.as_str())? {
-        if l.status != LinkStatus::Working && l.status != LinkStatus::Blocked {
+        if !l.status.is_live() {
             continue;
         }
         let task = load(tx, &l.task_id)?;
-        let held_elsewhere = tx
-            .links_of_task(task.id.as_str())?
-            .iter()
-            .any(|o| o.session_id != s.id && matches!(o.status, LinkStatus::Working | LinkStatus::Blocked));
-        if matches!(task.status, TaskStatus::InProgress | TaskStatus::Blocked) && !held_elsewhere {
+        // The link is the task's only live one (see `LinkStatus::after_other_move`).
+        if matches!(task.status, TaskStatus::InProgress | TaskStatus::Blocked) {
             let mut next = task.clone();
             next.status = TaskStatus::Todo;
             save(tx, &task, next)?;

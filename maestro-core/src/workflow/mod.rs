@@ -238,11 +238,7 @@ fn save(tx: &mut dyn WriteTx, prev: &Workflow, mut next: Workflow) -> Result<Wor
     next.version = prev.version + 1;
     next.updated_at = Timestamp::now();
     if !tx.update_workflow(&next, prev.version)? {
-        return Err(Error::conflict(
-            "workflow",
-            next.id.as_str(),
-            format!("changed since version {}", prev.version),
-        ));
+        return Err(Error::stale("workflow", next.id.as_str(), prev.version));
     }
     feed::emit(tx, "updated", &next)?;
     Ok(next)
