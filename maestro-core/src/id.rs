@@ -180,6 +180,8 @@ typed_id!(/// Id of a [`crate::Checkpoint`].
     CheckpointId, "chk", "checkpoint");
 typed_id!(/// Id of a [`crate::TimelineEvent`].
     TimelineEventId, "evt", "timeline_event");
+typed_id!(/// Id of a [`crate::Decision`].
+    DecisionId, "dec", "decision");
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@
 mod macros;
 
 pub mod checkpoint;
+pub mod decision;
 pub mod error;
 pub mod feed;
 pub mod id;
@@ -35,6 +36,10 @@ pub use checkpoint::{
     Checkpoint, CheckpointDiff, CheckpointType, Checkpoints, NewCheckpoint, RollbackMode, RollbackOutcome,
     StateSnapshot,
 };
+pub use decision::{
+    Alternative, CategoryDef, Confidence, Decision, DecisionCategory, DecisionContext, DecisionFilter, Decisions,
+    Impact, NewDecision, NewOutcome, Outcome, OutcomeStatus, Reversibility, RiskLevel, Scope, Subject,
+};
 pub use error::{Error, ErrorKind, Result};
 
 /// The README's Rust quickstart, compiled as a doc test so it cannot go stale.
@@ -42,7 +47,7 @@ pub use error::{Error, ErrorKind, Result};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
-pub use id::{CheckpointId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
+pub use id::{CheckpointId, DecisionId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
 pub use project::{NewProject, Project, Projects};
 pub use queue::{QueueItem, QueueStatus, Queues};

@@ -2,6 +2,7 @@
 //! pushes committed events to in-process subscribers.
 
 use crate::checkpoint::Checkpoints;
+use crate::decision::Decisions;
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
 use crate::project::Projects;
@@ -148,6 +149,10 @@ macro_rules! namespaces {
             /// Git-backed checkpoints and rollback.
             pub fn checkpoints(&self) -> Checkpoints<'_> {
                 Checkpoints(Ctx(self))
+            }
+            /// The decision log: decisions, outcomes, search and replay.
+            pub fn decisions(&self) -> Decisions<'_> {
+                Decisions(Ctx(self))
             }
             /// The change feed.
             pub fn events(&self) -> Events<'_> {

@@ -29,6 +29,10 @@ str_enum!(
         QueueItem => "queue_item",
         /// A [`crate::Checkpoint`].
         Checkpoint => "checkpoint",
+        /// A [`crate::Decision`] (recorded, or its outcome recorded).
+        Decision => "decision",
+        /// A decision category registered for a project.
+        DecisionCategory => "decision_category",
     }
 );
 

@@ -5,6 +5,7 @@
 pub mod sqlite;
 
 use crate::checkpoint::Checkpoint;
+use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::Result;
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
 use crate::project::Project;
@@ -111,6 +112,21 @@ pub trait ReadTx {
     /// A workflow's checkpoints, oldest first.
     fn checkpoints(&self, workflow: &str) -> Result<Vec<Checkpoint>>;
 
+    /// Decision by id, with its outcome history.
+    fn decision(&self, id: &str) -> Result<Option<Decision>>;
+    /// Decisions matching `filter` in recording order, at most `limit`.
+    fn decisions(&self, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
+    /// Decisions matching the full-text `query` (FTS5 syntax, built by the domain) and
+    /// `filter`, best first, at most `limit`.
+    fn search_decisions(&self, query: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
+    /// A category registered for a project.
+    fn decision_category(&self, project: &str, name: &str) -> Result<Option<CategoryDef>>;
+    /// The categories registered for a project, by name.
+    fn decision_categories(&self, project: &str) -> Result<Vec<CategoryDef>>;
+    /// The feed events of a workflow's replay: its own events, its decisions', its
+    /// checkpoints' and its sessions' timeline events, in commit order.
+    fn workflow_replay(&self, workflow: &str) -> Result<Vec<Event>>;
+
     /// Events with `seq > after` matching `filter`, ascending, at most `limit`.
     fn events_since(&self, after: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>>;
     /// The latest event about an entity with `seq <= at_seq`.
@@ -166,6 +182,13 @@ pub trait WriteTx: ReadTx {
     fn insert_checkpoint(&mut self, c: &Checkpoint) -> Result<()>;
     /// Compare-and-swap update of a checkpoint's rollback counts and validity.
     fn update_checkpoint(&mut self, c: &Checkpoint, expected_version: i64) -> Result<bool>;
+
+    /// Inserts a decision whose JSON is `body`, ordered at `seq` (its recording event).
+    fn insert_decision(&mut self, d: &Decision, seq: i64, body: &str) -> Result<()>;
+    /// Replaces a decision's outcome history (and current outcome) with `d`'s, whose JSON is `body`.
+    fn update_decision_outcomes(&mut self, d: &Decision, body: &str) -> Result<()>;
+    /// Inserts a registered decision category.
+    fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()>;
 
     /// Appends a feed event and returns its `seq`; the store reports it after commit.
     fn append_event(&mut self, e: NewEvent) -> Result<i64>;

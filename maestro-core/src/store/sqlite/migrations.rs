@@ -145,6 +145,33 @@ CREATE TABLE checkpoints (
 );
 CREATE INDEX checkpoints_workflow ON checkpoints(workflow_id, at);
 "#,
+    // 4: the decision log. A decision's rowid is the feed seq of its `decision.recorded`
+    // event, so rowid order is commit order. The full-text index is contentless (the text
+    // lives once, in `body`) and kept in step by triggers, also on cascading deletes.
+    r#"
+CREATE TABLE decisions (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, category TEXT NOT NULL,
+    subject_category TEXT, technology TEXT, pattern TEXT, outcome TEXT, body TEXT NOT NULL
+);
+CREATE INDEX decisions_workflow ON decisions(workflow_id, seq);
+CREATE INDEX decisions_category ON decisions(category, seq);
+CREATE INDEX decisions_subject ON decisions(subject_category, technology, pattern) WHERE subject_category IS NOT NULL;
+CREATE INDEX decisions_outcome ON decisions(outcome, seq) WHERE outcome IS NOT NULL;
+CREATE VIRTUAL TABLE decisions_fts USING fts5(decision, rationale, content = '', contentless_delete = 1);
+CREATE TRIGGER decisions_fts_insert AFTER INSERT ON decisions BEGIN
+    INSERT INTO decisions_fts (rowid, decision, rationale)
+    VALUES (NEW.seq, NEW.body ->> '$.decision', NEW.body ->> '$.rationale');
+END;
+CREATE TRIGGER decisions_fts_delete AFTER DELETE ON decisions BEGIN
+    DELETE FROM decisions_fts WHERE rowid = OLD.seq;
+END;
+CREATE TABLE decision_categories (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, name TEXT NOT NULL,
+    description TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (project_id, name)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this library writes.

@@ -2,6 +2,7 @@
 //! a SELECT and its mapping cannot drift apart.
 
 use crate::checkpoint::{Checkpoint, CheckpointType};
+use crate::decision::{CategoryDef, Decision};
 use crate::feed::{EntityKind, Event};
 use crate::id::*;
 use crate::project::Project;
@@ -266,5 +267,20 @@ pub fn event(r: &Row) -> Result<Event> {
         workflow_id: r.get(7)?,
         session_id: r.get(8)?,
         payload: serde_json::from_str(&payload).map_err(|e| bad(9, e))?,
+    })
+}
+
+pub const DECISION: &str = "d.body";
+pub fn decision(r: &Row) -> Result<Decision> {
+    json(r, 0)
+}
+
+pub const CATEGORY: &str = "project_id, name, description, created_at";
+pub fn category(r: &Row) -> Result<CategoryDef> {
+    Ok(CategoryDef {
+        project_id: parse(r, 0, ProjectId::parse)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        created_at: ts(r, 3)?,
     })
 }

@@ -2,6 +2,7 @@
 
 use super::rows;
 use crate::checkpoint::Checkpoint;
+use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
 use crate::project::Project;
@@ -500,6 +501,81 @@ impl ReadTx for SqlTx<'_> {
     fn latest_seq(&self) -> Result<i64> {
         self.scalar("SELECT COALESCE(MAX(seq), 0) FROM events", [])
     }
+
+    fn decision(&self, id: &str) -> Result<Option<Decision>> {
+        self.one(
+            &format!("SELECT {} FROM decisions d WHERE d.id = ?1", rows::DECISION),
+            [id],
+            rows::decision,
+        )
+    }
+
+    fn decisions(&self, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+        let mut q = decision_query(format!("SELECT {} FROM decisions d WHERE 1 = ?1", rows::DECISION), 1, f);
+        q.order_limit("d.seq", limit);
+        self.query(&q, rows::decision)
+    }
+
+    fn search_decisions(&self, query: &str, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+        let head = format!(
+            "SELECT {} FROM decisions_fts JOIN decisions d ON d.seq = decisions_fts.rowid WHERE decisions_fts MATCH ?1",
+            rows::DECISION
+        );
+        let mut q = decision_query(head, query.to_owned(), f);
+        q.order_limit("decisions_fts.rank, d.seq", limit);
+        self.query(&q, rows::decision)
+    }
+
+    fn decision_category(&self, project: &str, name: &str) -> Result<Option<CategoryDef>> {
+        self.one(
+            &format!("SELECT {} FROM decision_categories WHERE project_id = ?1 AND name = ?2", rows::CATEGORY),
+            [project, name],
+            rows::category,
+        )
+    }
+
+    fn decision_categories(&self, project: &str) -> Result<Vec<CategoryDef>> {
+        self.all(
+            &format!("SELECT {} FROM decision_categories WHERE project_id = ?1 ORDER BY name", rows::CATEGORY),
+            [project],
+            rows::category,
+        )
+    }
+
+    fn workflow_replay(&self, workflow: &str) -> Result<Vec<Event>> {
+        // Entity kinds are literals so the partial `events_entity` index applies.
+        let sql = format!(
+            "SELECT {cols} FROM events INDEXED BY events_entity
+               WHERE entity = 'workflow' AND entity NOT IN ('timeline_event', 'session_task') AND entity_id = ?1
+             UNION ALL
+             SELECT {cols} FROM events INDEXED BY events_entity
+               WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
+                 AND entity_id IN (SELECT id FROM decisions WHERE workflow_id = ?1)
+             UNION ALL
+             SELECT {cols} FROM events INDEXED BY events_entity
+               WHERE entity = 'checkpoint' AND entity NOT IN ('timeline_event', 'session_task')
+                 AND entity_id IN (SELECT id FROM checkpoints WHERE workflow_id = ?1)
+             UNION ALL
+             SELECT {cols} FROM events
+               WHERE session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1) AND entity = 'timeline_event'
+             ORDER BY seq",
+            cols = rows::EVENT
+        );
+        self.all(&sql, [workflow], rows::event)
+    }
+}
+
+/// The decision query `head` (whose `?1` is `first`) narrowed by every set filter field.
+fn decision_query(head: String, first: impl Into<Value>, f: &DecisionFilter) -> Query {
+    let mut q = Query::new(head, first);
+    q.and("d.project_id = ?", f.project_id.as_ref().map(|p| p.as_str().to_owned()))
+        .and("d.workflow_id = ?", f.workflow_id.as_ref().map(|w| w.as_str().to_owned()))
+        .and("d.category = ?", f.category.clone())
+        .and("d.subject_category = ?", f.subject_category.clone())
+        .and("d.technology = ?", f.technology.clone())
+        .and("d.pattern = ?", f.pattern.clone())
+        .and("d.outcome = ?", f.outcome.map(|o| o.as_str().to_owned()));
+    q
 }
 
 impl WriteTx for SqlTx<'_> {
@@ -788,6 +864,46 @@ impl WriteTx for SqlTx<'_> {
             "UPDATE checkpoints SET rollback_used = ?2, rollback_count = ?3, valid = ?4, version = ?5 WHERE id = ?1 AND version = ?6",
             params![c.id.as_str(), c.rollback_used, c.rollback_count, c.valid, c.version, expected_version],
         )? == 1)
+    }
+
+    fn insert_decision(&mut self, d: &Decision, seq: i64, body: &str) -> Result<()> {
+        let subject = d.subject.clone().unwrap_or_default();
+        self.exec(
+            "INSERT INTO decisions (seq, id, workflow_id, project_id, category, subject_category, technology, pattern, outcome, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                seq,
+                d.id.as_str(),
+                d.workflow_id.as_str(),
+                d.project_id.as_str(),
+                d.category,
+                subject.category,
+                subject.technology,
+                subject.pattern,
+                d.outcome().map(|o| o.status.as_str()),
+                body
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_decision_outcomes(&mut self, d: &Decision, body: &str) -> Result<()> {
+        let n = self.exec(
+            "UPDATE decisions SET outcome = ?2, body = ?3 WHERE id = ?1",
+            params![d.id.as_str(), d.outcome().map(|o| o.status.as_str()), body],
+        )?;
+        if n != 1 {
+            return Err(Error::not_found("decision", d.id.as_str()));
+        }
+        Ok(())
+    }
+
+    fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO decision_categories ({}) VALUES (?1, ?2, ?3, ?4)", rows::CATEGORY),
+            params![c.project_id.as_str(), c.name, c.description, c.created_at.0],
+        )?;
+        Ok(())
     }
 
     fn append_event(&mut self, e: NewEvent) -> Result<i64> {
