@@ -87,3 +87,81 @@ pub fn raw_insert(conn: &Connection, tx: bool, i: u64) {
 pub fn milestone() -> NewTimelineEvent {
     NewTimelineEvent::new(TimelineType::Milestone, "milestone reached")
 }
+
+/// A workflow on the `flow` model in the fixture's project.
+pub fn workflow(f: &Fixture) -> WorkflowId {
+    f.m.workflows()
+        .create(NewWorkflow::new(f.project.clone(), "bench", ModelRef::Builtin("flow".into())))
+        .unwrap()
+        .id
+}
+
+const WORDS: &[&str] = &[
+    "cache", "latency", "replication", "postgres", "queue", "retry", "schema", "index", "shard", "token",
+    "session", "budget", "monolith", "service", "contract", "rollout", "canary", "backoff", "throughput", "audit",
+    "tenant", "migration", "snapshot", "consensus", "quorum", "payload", "stream", "batch", "window", "lease",
+    "vector", "embedding", "gateway", "proxy", "circuit", "breaker", "bulkhead", "saga", "outbox", "idempotent",
+];
+
+/// About 1 KB of decision, its words drawn from a fixed vocabulary by `i`.
+pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
+    let word = |k: u64| WORDS[((i.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) % WORDS.len() as u64) as usize];
+    let text = |from: u64, n: u64| (from..from + n).map(word).collect::<Vec<_>>().join(" ");
+    let mut d = NewDecision::new(
+        wf.clone(),
+        "tech_stack",
+        format!("Decision {i}: adopt {} for the {} path", text(0, 3), text(3, 2)),
+        format!("We measured {} and found that {}. {}", text(5, 12), text(17, 14), text(31, 16)),
+    );
+    d.alternatives_considered = vec![
+        Alternative {
+            option: format!("keep the {}", text(47, 2)),
+            reason_rejected: format!("it fails under {}", text(49, 10)),
+        },
+        Alternative {
+            option: format!("build our own {}", text(59, 2)),
+            reason_rejected: format!("too slow to ship: {}", text(61, 10)),
+        },
+    ];
+    d.context = Some(DecisionContext {
+        sources: vec![format!("docs/adr/{i:05}.md"), "https://example.invalid/benchmarks".into()],
+        confidence: Confidence::High,
+    });
+    d.impact = Some(Impact {
+        scope: Scope::Codebase,
+        risk_level: RiskLevel::Medium,
+        reversibility: Reversibility::Moderate,
+    });
+    d.subject = Some(Subject {
+        category: Some("database".into()),
+        technology: Some(word(80).into()),
+        pattern: None,
+    });
+    d
+}
+
+/// The raw baseline for JSON documents: a WAL database with one table of JSON rows.
+pub fn raw_json_db(dir: &Path, durability: Durability) -> Connection {
+    let conn = Connection::open(dir.join("raw-json.db")).unwrap();
+    let sync = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; CREATE TABLE docs (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+    ))
+    .unwrap();
+    conn
+}
+
+/// One raw JSON insert (cached statements), in its own transaction when `tx`.
+pub fn raw_json_insert(conn: &Connection, tx: bool, body: &str) {
+    if tx {
+        conn.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
+    }
+    conn.prepare_cached("INSERT INTO docs (body) VALUES (?1)")
+        .unwrap()
+        .execute([body])
+        .unwrap();
+    if tx {
+        conn.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
+    }
+}

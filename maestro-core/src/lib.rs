@@ -26,6 +26,7 @@ mod maestro;
 pub mod ops;
 pub mod project;
 pub mod queue;
+pub mod schema;
 pub mod session;
 pub mod store;
 pub mod task;
@@ -57,6 +58,7 @@ pub use session::{
 };
 pub use store::sqlite::{Durability, SqliteOptions, SqliteStore};
 pub use task::{ClaimFilter, LinkStatus, NewTask, Priority, SessionTask, Task, TaskStatus, Tasks};
+pub use schema::Schema;
 pub use time::Timestamp;
 pub use workflow::{
     builtin_model, Gate, GateState, HistoryEntry, HistoryKind, ModelRef, NewWorkflow, PhaseModel, Quorum, SpecDocument,

@@ -160,9 +160,8 @@ pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decisi
         related: new.related,
         outcomes: Vec::new(),
     };
-    let body = feed::encode(&d)?;
-    let seq = feed::emit_encoded(tx, "recorded", &d, body.clone())?;
-    tx.insert_decision(&d, seq, &body)?;
+    let seq = feed::emit(tx, "recorded", &d)?;
+    tx.insert_decision(&d, seq)?;
     Ok(d)
 }
 
@@ -216,10 +215,15 @@ impl Decisions<'_> {
     /// Decisions whose decision or rationale text contains every word of `text`, best
     /// match first (FTS5 rank), restricted by `filter`, at most `limit`. Punctuation and
     /// FTS operators in `text` are treated as word separators, never as query syntax.
+    /// The full-text index is filled lazily: the first search after new decisions were
+    /// recorded indexes them first, in a short write transaction.
     pub fn search(&self, text: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
         let Some(q) = fts_query(text) else {
             return Err(Error::validation("decision", "query", "the search text has no words"));
         };
+        if self.0.read(|tx| tx.decisions_unindexed())? {
+            self.0.write(|tx| tx.index_decisions())?;
+        }
         self.0.read(|tx| tx.search_decisions(&q, filter, limit.min(MAX_RESULTS)))
     }
 
@@ -238,9 +242,8 @@ impl Decisions<'_> {
                 notes: outcome.notes,
                 at: Timestamp::now(),
             });
-            let body = feed::encode(&d)?;
-            tx.update_decision_outcomes(&d, &body)?;
-            feed::emit_encoded(tx, "outcome_recorded", &d, body)?;
+            let seq = feed::emit(tx, "outcome_recorded", &d)?;
+            tx.update_decision_outcome(&d, seq)?;
             Ok(d)
         })
     }

@@ -25,18 +25,10 @@ pub(crate) trait FeedEntity: Serialize {
     }
 }
 
-/// `entity` as JSON text.
-pub(crate) fn encode<E: FeedEntity>(entity: &E) -> Result<String> {
-    serde_json::to_string(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))
-}
-
 /// Writes the event for `verb` on `entity` into the current transaction; returns its seq.
 pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<i64> {
-    emit_encoded(tx, verb, entity, encode(entity)?)
-}
-
-/// [`emit`] with the entity already encoded as `payload`.
-pub(crate) fn emit_encoded<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E, payload: String) -> Result<i64> {
+    let payload =
+        serde_json::to_string(entity).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", E::ENTITY)))?;
     tx.append_event(NewEvent {
         at: Timestamp::now(),
         kind: format!("{}.{verb}", E::ENTITY),

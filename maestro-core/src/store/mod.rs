@@ -119,6 +119,8 @@ pub trait ReadTx {
     /// Decisions matching the full-text `query` (FTS5 syntax, built by the domain) and
     /// `filter`, best first, at most `limit`.
     fn search_decisions(&self, query: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
+    /// Whether some decision is not yet in the full-text index.
+    fn decisions_unindexed(&self) -> Result<bool>;
     /// A category registered for a project.
     fn decision_category(&self, project: &str, name: &str) -> Result<Option<CategoryDef>>;
     /// The categories registered for a project, by name.
@@ -183,10 +185,12 @@ pub trait WriteTx: ReadTx {
     /// Compare-and-swap update of a checkpoint's rollback counts and validity.
     fn update_checkpoint(&mut self, c: &Checkpoint, expected_version: i64) -> Result<bool>;
 
-    /// Inserts a decision whose JSON is `body`, ordered at `seq` (its recording event).
-    fn insert_decision(&mut self, d: &Decision, seq: i64, body: &str) -> Result<()>;
-    /// Replaces a decision's outcome history (and current outcome) with `d`'s, whose JSON is `body`.
-    fn update_decision_outcomes(&mut self, d: &Decision, body: &str) -> Result<()>;
+    /// Inserts a decision whose document is the payload of its recording event `seq`.
+    fn insert_decision(&mut self, d: &Decision, seq: i64) -> Result<()>;
+    /// Points decision `d.id` at its newer state `d`, the payload of event `latest_seq`.
+    fn update_decision_outcome(&mut self, d: &Decision, latest_seq: i64) -> Result<()>;
+    /// Adds every decision not yet in the full-text index to it; returns how many.
+    fn index_decisions(&mut self) -> Result<usize>;
     /// Inserts a registered decision category.
     fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()>;
 

@@ -145,26 +145,31 @@ CREATE TABLE checkpoints (
 );
 CREATE INDEX checkpoints_workflow ON checkpoints(workflow_id, at);
 "#,
-    // 4: the decision log. A decision's rowid is the feed seq of its `decision.recorded`
-    // event, so rowid order is commit order. The full-text index is contentless (the text
-    // lives once, in `body`) and kept in step by triggers, also on cascading deletes.
+    // 4: the decision log. A decision's document lives once, as the payload of its latest
+    // feed event (`decision.recorded`, then each `decision.outcome_recorded`), like timeline
+    // events: retention must never delete an event a `decisions.latest_seq` points at. The
+    // `decisions` row holds only what queries filter on; its rowid is the seq of the
+    // recording event, so rowid order is commit order and the id is found through the
+    // feed's entity index. The full-text index is contentless and filled lazily (by the
+    // first search after new decisions, up to `indexed_upto`), which keeps recording to a
+    // few page writes. Session-less events no longer enter the session index.
     r#"
+DROP INDEX events_session;
+CREATE INDEX events_session ON events(session_id, seq) WHERE session_id IS NOT NULL;
 CREATE TABLE decisions (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-    workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+    seq INTEGER PRIMARY KEY, workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
     project_id TEXT NOT NULL, category TEXT NOT NULL,
-    subject_category TEXT, technology TEXT, pattern TEXT, outcome TEXT, body TEXT NOT NULL
+    subject_category TEXT, technology TEXT, pattern TEXT, outcome TEXT, latest_seq INTEGER NOT NULL
 );
 CREATE INDEX decisions_workflow ON decisions(workflow_id, seq);
-CREATE INDEX decisions_category ON decisions(category, seq);
-CREATE INDEX decisions_subject ON decisions(subject_category, technology, pattern) WHERE subject_category IS NOT NULL;
+CREATE INDEX decisions_category ON decisions(category, subject_category, technology, pattern);
 CREATE INDEX decisions_outcome ON decisions(outcome, seq) WHERE outcome IS NOT NULL;
 CREATE VIRTUAL TABLE decisions_fts USING fts5(decision, rationale, content = '', contentless_delete = 1);
-CREATE TRIGGER decisions_fts_insert AFTER INSERT ON decisions BEGIN
-    INSERT INTO decisions_fts (rowid, decision, rationale)
-    VALUES (NEW.seq, NEW.body ->> '$.decision', NEW.body ->> '$.rationale');
-END;
-CREATE TRIGGER decisions_fts_delete AFTER DELETE ON decisions BEGIN
+CREATE TABLE decisions_fts_state (one INTEGER PRIMARY KEY CHECK (one = 1), indexed_upto INTEGER NOT NULL);
+INSERT INTO decisions_fts_state VALUES (1, 0);
+CREATE TRIGGER decisions_fts_delete AFTER DELETE ON decisions
+WHEN OLD.seq <= (SELECT indexed_upto FROM decisions_fts_state)
+BEGIN
     DELETE FROM decisions_fts WHERE rowid = OLD.seq;
 END;
 CREATE TABLE decision_categories (

@@ -270,7 +270,7 @@ pub fn event(r: &Row) -> Result<Event> {
     })
 }
 
-pub const DECISION: &str = "d.body";
+pub const DECISION: &str = "e.payload";
 pub fn decision(r: &Row) -> Result<Decision> {
     json(r, 0)
 }

@@ -504,26 +504,44 @@ impl ReadTx for SqlTx<'_> {
 
     fn decision(&self, id: &str) -> Result<Option<Decision>> {
         self.one(
-            &format!("SELECT {} FROM decisions d WHERE d.id = ?1", rows::DECISION),
+            &format!(
+                "SELECT {} FROM decisions d JOIN events e ON e.seq = d.latest_seq
+                 WHERE d.seq = (SELECT MIN(seq) FROM events INDEXED BY events_entity
+                                WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
+                                  AND entity_id = ?1)",
+                rows::DECISION
+            ),
             [id],
             rows::decision,
         )
     }
 
     fn decisions(&self, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
-        let mut q = decision_query(format!("SELECT {} FROM decisions d WHERE 1 = ?1", rows::DECISION), 1, f);
+        let head = format!(
+            "SELECT {} FROM decisions d JOIN events e ON e.seq = d.latest_seq WHERE 1 = ?1",
+            rows::DECISION
+        );
+        let mut q = decision_query(head, 1, f);
         q.order_limit("d.seq", limit);
         self.query(&q, rows::decision)
     }
 
     fn search_decisions(&self, query: &str, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
         let head = format!(
-            "SELECT {} FROM decisions_fts JOIN decisions d ON d.seq = decisions_fts.rowid WHERE decisions_fts MATCH ?1",
+            "SELECT {} FROM decisions_fts JOIN decisions d ON d.seq = decisions_fts.rowid
+             JOIN events e ON e.seq = d.latest_seq WHERE decisions_fts MATCH ?1",
             rows::DECISION
         );
         let mut q = decision_query(head, query.to_owned(), f);
         q.order_limit("decisions_fts.rank, d.seq", limit);
         self.query(&q, rows::decision)
+    }
+
+    fn decisions_unindexed(&self) -> Result<bool> {
+        Ok(self.scalar(
+            "SELECT EXISTS (SELECT 1 FROM decisions WHERE seq > (SELECT indexed_upto FROM decisions_fts_state))",
+            [],
+        )? == 1)
     }
 
     fn decision_category(&self, project: &str, name: &str) -> Result<Option<CategoryDef>> {
@@ -550,14 +568,14 @@ impl ReadTx for SqlTx<'_> {
              UNION ALL
              SELECT {cols} FROM events INDEXED BY events_entity
                WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
-                 AND entity_id IN (SELECT id FROM decisions WHERE workflow_id = ?1)
+                 AND entity_id IN (SELECT r.entity_id FROM decisions d JOIN events r ON r.seq = d.seq WHERE d.workflow_id = ?1)
              UNION ALL
              SELECT {cols} FROM events INDEXED BY events_entity
                WHERE entity = 'checkpoint' AND entity NOT IN ('timeline_event', 'session_task')
                  AND entity_id IN (SELECT id FROM checkpoints WHERE workflow_id = ?1)
              UNION ALL
              SELECT {cols} FROM events
-               WHERE session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1) AND entity = 'timeline_event'
+               WHERE session_id IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1) AND entity = 'timeline_event'
              ORDER BY seq",
             cols = rows::EVENT
         );
@@ -866,14 +884,13 @@ impl WriteTx for SqlTx<'_> {
         )? == 1)
     }
 
-    fn insert_decision(&mut self, d: &Decision, seq: i64, body: &str) -> Result<()> {
+    fn insert_decision(&mut self, d: &Decision, seq: i64) -> Result<()> {
         let subject = d.subject.clone().unwrap_or_default();
         self.exec(
-            "INSERT INTO decisions (seq, id, workflow_id, project_id, category, subject_category, technology, pattern, outcome, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO decisions (seq, workflow_id, project_id, category, subject_category, technology, pattern, outcome, latest_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?1)",
             params![
                 seq,
-                d.id.as_str(),
                 d.workflow_id.as_str(),
                 d.project_id.as_str(),
                 d.category,
@@ -881,21 +898,38 @@ impl WriteTx for SqlTx<'_> {
                 subject.technology,
                 subject.pattern,
                 d.outcome().map(|o| o.status.as_str()),
-                body
             ],
         )?;
         Ok(())
     }
 
-    fn update_decision_outcomes(&mut self, d: &Decision, body: &str) -> Result<()> {
+    fn update_decision_outcome(&mut self, d: &Decision, latest_seq: i64) -> Result<()> {
         let n = self.exec(
-            "UPDATE decisions SET outcome = ?2, body = ?3 WHERE id = ?1",
-            params![d.id.as_str(), d.outcome().map(|o| o.status.as_str()), body],
+            "UPDATE decisions SET outcome = ?2, latest_seq = ?3
+             WHERE seq = (SELECT MIN(seq) FROM events INDEXED BY events_entity
+                          WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
+                            AND entity_id = ?1)",
+            params![d.id.as_str(), d.outcome().map(|o| o.status.as_str()), latest_seq],
         )?;
         if n != 1 {
             return Err(Error::not_found("decision", d.id.as_str()));
         }
         Ok(())
+    }
+
+    fn index_decisions(&mut self) -> Result<usize> {
+        let n = self.exec(
+            "INSERT INTO decisions_fts (rowid, decision, rationale)
+             SELECT d.seq, e.payload ->> '$.decision', e.payload ->> '$.rationale'
+             FROM decisions d JOIN events e ON e.seq = d.seq
+             WHERE d.seq > (SELECT indexed_upto FROM decisions_fts_state)",
+            [],
+        )?;
+        self.exec(
+            "UPDATE decisions_fts_state SET indexed_upto = MAX(indexed_upto, (SELECT COALESCE(MAX(seq), 0) FROM decisions))",
+            [],
+        )?;
+        Ok(n)
     }
 
     fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()> {
