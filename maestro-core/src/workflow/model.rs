@@ -81,12 +81,10 @@ fn check_name(path: String, name: &str) -> Result<()> {
 }
 
 impl PhaseModel {
-    /// Parses and validates a model given as JSON.
+    /// Parses and validates a model given as untrusted JSON: size and nesting limits,
+    /// then `schemas/phase-model.schema.json`, then the model's own invariants.
     pub fn from_json(json: &str) -> Result<Self> {
-        let model: PhaseModel = serde_json::from_str(json).map_err(|e| Error::Json {
-            path: "phase_model".into(),
-            source: e,
-        })?;
+        let model: PhaseModel = crate::schema::Schema::PhaseModel.parse_json_into(json)?;
         model.validate()?;
         Ok(model)
     }

@@ -22,28 +22,19 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tx::SqlTx;
 
-/// What an acknowledged write survives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// Power loss: the WAL is synced on every commit (`synchronous = FULL`).
-    #[default]
-    Full,
-    /// A process crash (`synchronous = NORMAL`); a power loss may drop the last commits.
-    Normal,
-}
+crate::macros::str_enum!(
+    /// What an acknowledged write survives.
+    Durability, "options" {
+        /// Power loss: the WAL is synced on every commit (`synchronous = FULL`). The default.
+        Full => "full",
+        /// A process crash (`synchronous = NORMAL`); a power loss may drop the last commits.
+        Normal => "normal",
+    }
+);
 
-impl Durability {
-    /// Parses `"full"` or `"normal"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "full" => Ok(Durability::Full),
-            "normal" => Ok(Durability::Normal),
-            other => Err(Error::validation(
-                "options",
-                "durability",
-                format!("{other:?} is not one of full, normal"),
-            )),
-        }
+impl Default for Durability {
+    fn default() -> Self {
+        Durability::Full
     }
 }
 
