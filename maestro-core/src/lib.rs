@@ -20,12 +20,14 @@ mod macros;
 pub mod checkpoint;
 pub mod decision;
 pub mod error;
+pub mod exchange;
 pub mod feed;
 pub mod id;
 mod maestro;
 pub mod ops;
 pub mod project;
 pub mod queue;
+pub mod report;
 pub mod schema;
 pub mod session;
 pub mod store;
@@ -42,6 +44,8 @@ pub use decision::{
     Impact, NewDecision, NewOutcome, Outcome, OutcomeStatus, Reversibility, RiskLevel, Scope, Subject,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use exchange::ImportSummary;
+pub use report::Reports;
 
 /// The README's Rust quickstart, compiled as a doc test so it cannot go stale.
 #[doc = include_str!("../../README.md")]

@@ -3,6 +3,8 @@
 
 use crate::checkpoint::Checkpoints;
 use crate::decision::Decisions;
+use crate::exchange::{self, ImportSummary};
+use crate::report::Reports;
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
 use crate::project::Projects;
@@ -154,6 +156,10 @@ macro_rules! namespaces {
             pub fn decisions(&self) -> Decisions<'_> {
                 Decisions(Ctx(self))
             }
+            /// Markdown reports rendered from stored state.
+            pub fn reports(&self) -> Reports<'_> {
+                Reports(Ctx(self))
+            }
             /// The change feed.
             pub fn events(&self) -> Events<'_> {
                 Events {
@@ -214,6 +220,21 @@ impl Maestro {
     /// Writes a consistent copy of the database to `dest` with SQLite's backup API.
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
         self.store.backup(dest.as_ref())
+    }
+
+    /// Exports every project to `dir` (which must not exist or be empty) as stable,
+    /// pretty JSON plus the markdown reports, read in one consistent snapshot while
+    /// writers go on, and written all at once. Returns the number of files. Every file
+    /// stays inside `dir`. See [`crate::exchange`] for the layout.
+    pub fn export(&self, dir: impl AsRef<Path>) -> Result<usize> {
+        exchange::export(Ctx(self), dir.as_ref())
+    }
+
+    /// Imports an export: validates every file against its schema and the references
+    /// between them first, then applies everything in one transaction — all or nothing.
+    /// Ids that already exist in this store are a conflict.
+    pub fn import(&self, dir: impl AsRef<Path>) -> Result<ImportSummary> {
+        exchange::import(Ctx(self), dir.as_ref())
     }
 
     /// Runs the store's integrity check.

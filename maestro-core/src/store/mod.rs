@@ -52,6 +52,12 @@ pub trait ReadTx {
     fn history(&self, workflow: &str) -> Result<Vec<HistoryEntry>>;
     /// Votes cast on a workflow's gates during `epoch`, in commit order.
     fn votes(&self, workflow: &str, epoch: i64) -> Result<Vec<Vote>>;
+    /// Every vote ever cast on a workflow's gates, in commit order.
+    fn all_votes(&self, workflow: &str) -> Result<Vec<Vote>>;
+    /// Every version of every spec document of a workflow, by kind then version.
+    fn all_spec_documents(&self, workflow: &str) -> Result<Vec<SpecDocument>>;
+    /// Every version of every steering document of a project, by domain then version.
+    fn all_steering_documents(&self, project: &str) -> Result<Vec<SteeringDocument>>;
     /// Highest version of a spec document, 0 when there is none.
     fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64>;
     /// One version of a spec document.

@@ -193,6 +193,33 @@ impl ReadTx for SqlTx<'_> {
         )
     }
 
+    fn all_votes(&self, workflow: &str) -> Result<Vec<Vote>> {
+        self.all(
+            &format!("SELECT {} FROM votes WHERE workflow_id = ?1 ORDER BY at, id", rows::VOTE),
+            [workflow],
+            rows::vote,
+        )
+    }
+
+    fn all_spec_documents(&self, workflow: &str) -> Result<Vec<SpecDocument>> {
+        self.all(
+            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 ORDER BY kind, version", rows::SPEC),
+            [workflow],
+            rows::spec,
+        )
+    }
+
+    fn all_steering_documents(&self, project: &str) -> Result<Vec<SteeringDocument>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM steering_documents WHERE project_id = ?1 ORDER BY domain, version",
+                rows::STEERING
+            ),
+            [project],
+            rows::steering,
+        )
+    }
+
     fn latest_spec_version(&self, workflow: &str, kind: &str) -> Result<i64> {
         self.scalar(
             "SELECT COALESCE(MAX(version), 0) FROM spec_documents WHERE workflow_id = ?1 AND kind = ?2",

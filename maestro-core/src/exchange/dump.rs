@@ -1,0 +1,108 @@
+//! Everything the store holds about a project, read in one snapshot: the common input
+//! of export and of the reports.
+
+use crate::checkpoint::Checkpoint;
+use crate::decision::{CategoryDef, Decision, DecisionFilter};
+use crate::error::Result;
+use crate::project::Project;
+use crate::queue::QueueItem;
+use crate::session::{Session, SessionFilter, TimelineEvent};
+use crate::store::ReadTx;
+use crate::task::{SessionTask, Task};
+use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
+
+/// A project and everything it owns.
+pub(crate) struct ProjectDump {
+    pub project: Project,
+    pub steering: Vec<SteeringDocument>,
+    pub categories: Vec<CategoryDef>,
+    pub workflows: Vec<WorkflowDump>,
+    pub sessions: Vec<SessionDump>,
+    pub tasks: Vec<Task>,
+}
+
+/// A workflow and what belongs to it.
+pub(crate) struct WorkflowDump {
+    pub workflow: Workflow,
+    pub history: Vec<HistoryEntry>,
+    pub votes: Vec<Vote>,
+    pub specs: Vec<SpecDocument>,
+    pub decisions: Vec<Decision>,
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// A session with its timeline, task links and queue.
+pub(crate) struct SessionDump {
+    pub session: Session,
+    pub timeline: Vec<TimelineEvent>,
+    pub links: Vec<SessionTask>,
+    pub queue: Vec<QueueItem>,
+}
+
+impl ProjectDump {
+    /// Reads `project` and everything it owns from `tx`.
+    pub fn read(tx: &dyn ReadTx, project: Project) -> Result<Self> {
+        let pid = project.id.as_str().to_owned();
+        let mut workflows = Vec::new();
+        for workflow in tx.workflows(&pid)? {
+            let id = workflow.id.as_str().to_owned();
+            let filter = DecisionFilter {
+                workflow_id: Some(workflow.id.clone()),
+                ..Default::default()
+            };
+            workflows.push(WorkflowDump {
+                history: tx.history(&id)?,
+                votes: tx.all_votes(&id)?,
+                specs: tx.all_spec_documents(&id)?,
+                decisions: tx.decisions(&filter, usize::MAX)?,
+                checkpoints: tx.checkpoints(&id)?,
+                workflow,
+            });
+        }
+        let mut sessions = Vec::new();
+        let filter = SessionFilter {
+            project_id: Some(project.id.clone()),
+            ..Default::default()
+        };
+        for session in tx.sessions(&filter)? {
+            let id = session.id.as_str().to_owned();
+            sessions.push(SessionDump {
+                timeline: tx.timeline(&id)?,
+                links: tx.links_of_session(&id)?,
+                queue: tx.queue(&id)?,
+                session,
+            });
+        }
+        let mut tasks = tx.tasks(&pid)?;
+        for t in &mut tasks {
+            t.depends_on.sort();
+        }
+        Ok(ProjectDump {
+            steering: tx.all_steering_documents(&pid)?,
+            categories: tx.decision_categories(&pid)?,
+            workflows,
+            sessions,
+            tasks,
+            project,
+        })
+    }
+
+    /// Every project in the store, oldest first.
+    pub fn read_all(tx: &dyn ReadTx) -> Result<Vec<Self>> {
+        tx.projects()?.into_iter().map(|p| Self::read(tx, p)).collect()
+    }
+
+    /// The sessions that worked on `workflow`.
+    pub fn sessions_of<'a>(&'a self, workflow: &'a Workflow) -> impl Iterator<Item = &'a SessionDump> + 'a {
+        self.sessions
+            .iter()
+            .filter(move |s| s.session.workflow_id.as_ref() == Some(&workflow.id))
+    }
+
+    /// The tasks of `workflow`.
+    pub fn tasks_of<'a>(&'a self, workflow: &'a Workflow) -> impl Iterator<Item = &'a Task> + 'a {
+        self.tasks
+            .iter()
+            .filter(move |t| t.workflow_id.as_ref() == Some(&workflow.id))
+    }
+}

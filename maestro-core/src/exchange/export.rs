@@ -1,0 +1,121 @@
+//! `export(dir)`: every project as stable, pretty JSON plus the markdown reports, read in
+//! one snapshot and written all at once (into a staging directory renamed into place).
+
+use super::dump::ProjectDump;
+use super::files::{pretty, ProjectFile, SessionFile, TaskFile, WorkflowFile};
+use super::paths::entity_path;
+use crate::error::{Error, Result};
+use crate::report;
+use crate::schema::SCHEMA_VERSION;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The export of `dumps`: relative path → content.
+pub(crate) fn render(dumps: &[ProjectDump]) -> Result<BTreeMap<PathBuf, String>> {
+    let root = Path::new("");
+    let mut out = BTreeMap::new();
+    for d in dumps {
+        let p = &d.project;
+        out.insert(
+            entity_path(root, "projects", p.id.as_str(), ".json")?,
+            pretty(&ProjectFile {
+                schema_version: SCHEMA_VERSION,
+                project: p.clone(),
+                steering_documents: d.steering.clone(),
+                decision_categories: d.categories.clone(),
+            })?,
+        );
+        for w in &d.workflows {
+            let id = w.workflow.id.as_str();
+            let mut history = Vec::with_capacity(w.history.len());
+            for h in &w.history {
+                let mut v = serde_json::to_value(h).map_err(|e| Error::Internal(e.to_string()))?;
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("seq");
+                }
+                history.push(v);
+            }
+            let file = WorkflowFile {
+                schema_version: SCHEMA_VERSION,
+                workflow: w.workflow.clone(),
+                history,
+                votes: w.votes.clone(),
+                spec_documents: w.specs.clone(),
+            };
+            out.insert(entity_path(root, "workflows", id, "/metadata.json")?, pretty(&file)?);
+            out.insert(entity_path(root, "workflows", id, "/decisions.json")?, pretty(&w.decisions)?);
+            out.insert(entity_path(root, "workflows", id, "/checkpoints.json")?, pretty(&w.checkpoints)?);
+            out.insert(
+                entity_path(root, "workflows", id, "/execution-log.md")?,
+                report::execution_log(d, w),
+            );
+            out.insert(
+                entity_path(root, "workflows", id, "/final-report.md")?,
+                report::final_report(d, w),
+            );
+        }
+        for s in &d.sessions {
+            let file = SessionFile {
+                schema_version: SCHEMA_VERSION,
+                session: s.session.clone(),
+                timeline: s.timeline.clone(),
+                tasks: s.links.clone(),
+                queue: s.queue.clone(),
+            };
+            out.insert(entity_path(root, "sessions", s.session.id.as_str(), ".json")?, pretty(&file)?);
+        }
+        for t in &d.tasks {
+            let file = TaskFile {
+                schema_version: SCHEMA_VERSION,
+                task: t.clone(),
+            };
+            out.insert(entity_path(root, "tasks", t.id.as_str(), ".json")?, pretty(&file)?);
+        }
+    }
+    out.insert(PathBuf::from("DECISIONS.md"), report::decisions_md(dumps));
+    Ok(out)
+}
+
+/// Writes `files` as the directory `dir`, which must not exist or be empty. The files
+/// are written into a sibling staging directory first and renamed into place, so `dir`
+/// ends up complete or untouched.
+pub(crate) fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<usize> {
+    if dir.exists() {
+        let empty = dir.is_dir() && std::fs::read_dir(dir)?.next().is_none();
+        if !empty {
+            return Err(Error::validation(
+                "export",
+                "dir",
+                format!("{} exists and is not an empty directory", dir.display()),
+            ));
+        }
+    }
+    let name = dir
+        .file_name()
+        .ok_or_else(|| Error::validation("export", "dir", format!("{} has no final component", dir.display())))?;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let mut staging_name = name.to_owned();
+    staging_name.push(format!(".partial-{}-{}", std::process::id(), crate::time::now_ms()));
+    let staging = parent.join(staging_name);
+    let result = (|| -> Result<()> {
+        std::fs::create_dir(&staging)?;
+        for (rel, content) in files {
+            debug_assert!(rel.is_relative() && !rel.components().any(|c| matches!(c, std::path::Component::ParentDir)));
+            let path = staging.join(rel);
+            if let Some(p) = path.parent() {
+                std::fs::create_dir_all(p)?;
+            }
+            std::fs::write(&path, content)?;
+        }
+        if dir.exists() {
+            std::fs::remove_dir(dir)?;
+        }
+        std::fs::rename(&staging, dir)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result.map(|()| files.len())
+}

@@ -1,0 +1,372 @@
+//! `import(dir)`: reads and validates every file of an export first, then applies it all
+//! in one write transaction. Nothing is written unless everything is valid and fits.
+
+use super::files::{ProjectFile, SessionFile, TaskFile, WorkflowFile};
+use crate::checkpoint::Checkpoint;
+use crate::decision::Decision;
+use crate::error::{Error, Result};
+use crate::feed;
+use crate::schema::Schema;
+use crate::store::WriteTx;
+use crate::task::Task;
+use crate::time::Timestamp;
+use crate::workflow::HistoryEntry;
+use serde::de::DeserializeOwned;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// How much an import brought in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSummary {
+    /// Files read.
+    pub files: usize,
+    /// Projects created.
+    pub projects: usize,
+    /// Workflows created.
+    pub workflows: usize,
+    /// Sessions created.
+    pub sessions: usize,
+    /// Tasks created.
+    pub tasks: usize,
+    /// Decisions created.
+    pub decisions: usize,
+    /// Checkpoints created.
+    pub checkpoints: usize,
+}
+
+/// A validated export, ready to apply.
+pub(crate) struct Loaded {
+    files: usize,
+    projects: Vec<ProjectFile>,
+    workflows: Vec<(WorkflowFile, Vec<Decision>, Vec<Checkpoint>)>,
+    sessions: Vec<SessionFile>,
+    tasks: Vec<Task>,
+}
+
+fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
+    Error::validation("import", format!("{file}#{pointer}"), message)
+}
+
+/// Reads `dir/rel` and validates it against `schema`. Errors name the file and the JSON
+/// pointer inside it.
+fn load_value(dir: &Path, rel: &str, schema: Schema) -> Result<serde_json::Value> {
+    let bytes = std::fs::read(dir.join(rel))?;
+    let text = String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))?;
+    schema.parse_json(&text).map_err(|e| in_file(rel, e))
+}
+
+/// [`load_value`], converted.
+fn load<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<T> {
+    let value = load_value(dir, rel, schema)?;
+    schema.convert(value).map_err(|e| in_file(rel, e))
+}
+
+fn in_file(rel: &str, e: Error) -> Error {
+    match e {
+        Error::Validation { path, message, entity } => bad(rel, &path, format!("{entity}: {message}")),
+        e => e,
+    }
+}
+
+/// Every `<folder>/<stem><suffix>` entry, sorted, as (stem, relative path).
+fn entries(dir: &Path, folder: &str, suffix: &str, want_dir: bool) -> Result<Vec<(String, String)>> {
+    let path = dir.join(folder);
+    if !path.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&path)? {
+        let e = e?;
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            return Err(bad(folder, "", format!("{:?} is not a UTF-8 file name", e.file_name())));
+        };
+        if e.file_type()?.is_dir() != want_dir {
+            continue;
+        }
+        if let Some(stem) = name.strip_suffix(suffix) {
+            out.push((stem.to_owned(), format!("{folder}/{name}")));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn check_id(rel: &str, want: &str, got: &str) -> Result<()> {
+    if want != got {
+        return Err(bad(rel, "/id", format!("the file is named for {want} but holds {got}")));
+    }
+    Ok(())
+}
+
+/// Reads and validates every file of the export at `dir`, and checks that the documents
+/// refer to each other consistently.
+pub(crate) fn read(dir: &Path) -> Result<Loaded> {
+    if !dir.is_dir() {
+        return Err(Error::validation("import", "dir", format!("{} is not a directory", dir.display())));
+    }
+    let mut files = 0;
+    let mut projects = Vec::new();
+    for (stem, rel) in entries(dir, "projects", ".json", false)? {
+        let p: ProjectFile = load(dir, &rel, Schema::Project)?;
+        check_id(&rel, &stem, p.project.id.as_str())?;
+        projects.push(p);
+        files += 1;
+    }
+    let project_ids: HashSet<&str> = projects.iter().map(|p| p.project.id.as_str()).collect();
+    let owned = |rel: &str, project: &str| -> Result<()> {
+        if project_ids.contains(project) {
+            Ok(())
+        } else {
+            Err(bad(rel, "/project_id", format!("project {project} is not part of the import")))
+        }
+    };
+    let mut workflows = Vec::new();
+    for (stem, folder) in entries(dir, "workflows", "", true)? {
+        let rel = format!("{folder}/metadata.json");
+        let w: WorkflowFile = load(dir, &rel, Schema::Workflow)?;
+        check_id(&rel, &stem, w.workflow.id.as_str())?;
+        owned(&rel, w.workflow.project_id.as_str())?;
+        let decisions = load_list::<Decision>(dir, &format!("{folder}/decisions.json"), Schema::Decision)?;
+        let checkpoints = load_list::<Checkpoint>(dir, &format!("{folder}/checkpoints.json"), Schema::Checkpoint)?;
+        for (i, d) in decisions.iter().enumerate() {
+            if d.workflow_id != w.workflow.id {
+                return Err(bad(&format!("{folder}/decisions.json"), &format!("/{i}/workflow_id"), "belongs to another workflow"));
+            }
+        }
+        for (i, c) in checkpoints.iter().enumerate() {
+            if c.workflow_id != w.workflow.id {
+                return Err(bad(&format!("{folder}/checkpoints.json"), &format!("/{i}/workflow_id"), "belongs to another workflow"));
+            }
+        }
+        files += 3;
+        workflows.push((w, decisions, checkpoints));
+    }
+    let mut tasks = Vec::new();
+    for (stem, rel) in entries(dir, "tasks", ".json", false)? {
+        let t: TaskFile = load(dir, &rel, Schema::Task)?;
+        check_id(&rel, &stem, t.task.id.as_str())?;
+        owned(&rel, t.task.project_id.as_str())?;
+        tasks.push(t.task);
+        files += 1;
+    }
+    let task_ids: HashSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    for t in &tasks {
+        let rel = format!("tasks/{}.json", t.id);
+        for (i, d) in t.depends_on.iter().enumerate() {
+            if !task_ids.contains(d.as_str()) {
+                return Err(bad(&rel, &format!("/depends_on/{i}"), format!("task {d} is not part of the import")));
+            }
+        }
+        if let Some(p) = t.parent_id.as_ref().filter(|p| !task_ids.contains(p.as_str())) {
+            return Err(bad(&rel, "/parent_id", format!("task {p} is not part of the import")));
+        }
+    }
+    let mut sessions = Vec::new();
+    for (stem, rel) in entries(dir, "sessions", ".json", false)? {
+        let v = load_value(dir, &rel, Schema::Session)?;
+        for (field, schema) in [("timeline", Schema::TimelineEvent), ("queue", Schema::QueueItem)] {
+            for (i, item) in v[field].as_array().into_iter().flatten().enumerate() {
+                schema
+                    .validate(item)
+                    .map_err(|e| in_file(&rel, prefix(e, &format!("/{field}/{i}"))))?;
+            }
+        }
+        let s: SessionFile = Schema::Session.convert(v).map_err(|e| in_file(&rel, e))?;
+        check_id(&rel, &stem, s.session.id.as_str())?;
+        owned(&rel, s.session.project_id.as_str())?;
+        sessions.push(s);
+        files += 1;
+    }
+    Ok(Loaded {
+        files,
+        projects,
+        workflows,
+        sessions,
+        tasks,
+    })
+}
+
+fn prefix(e: Error, pointer: &str) -> Error {
+    match e {
+        Error::Validation { entity, path, message } => Error::Validation {
+            entity,
+            path: format!("{pointer}{path}"),
+            message,
+        },
+        e => e,
+    }
+}
+
+/// A JSON array file whose items each follow `schema`.
+fn load_list<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
+    let bytes = std::fs::read(dir.join(rel))?;
+    let text = String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))?;
+    let value = crate::schema::limits::parse("import", &text).map_err(|e| in_file(rel, e))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(bad(rel, "", "expected a JSON array"));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        schema
+            .validate(&item)
+            .map_err(|e| in_file(rel, prefix(e, &format!("/{i}"))))?;
+        out.push(schema.convert(item).map_err(|e| in_file(rel, prefix(e, &format!("/{i}"))))?);
+    }
+    Ok(out)
+}
+
+/// Merges lists into one, ordered by time, keeping each list's own order (clocks of
+/// different processes may disagree, so one list's order is never re-sorted).
+fn merge_by_time<T>(lists: Vec<Vec<T>>, at: impl Fn(&T) -> Timestamp) -> Vec<T> {
+    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<T>>> =
+        lists.into_iter().map(|l| l.into_iter().peekable()).collect();
+    let mut out = Vec::new();
+    loop {
+        let next = iters
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, it)| it.peek().map(|x| (at(x), i)))
+            .min();
+        match next {
+            Some((_, i)) => out.extend(iters[i].next()),
+            None => return out,
+        }
+    }
+}
+
+/// Parents before children, otherwise in the given order.
+fn parents_first<T>(items: Vec<T>, id: impl Fn(&T) -> &str, parent: impl Fn(&T) -> Option<&str>) -> Vec<T> {
+    let mut placed: HashSet<String> = HashSet::new();
+    let mut pending = items;
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let before = pending.len();
+        let (ready, rest): (Vec<T>, Vec<T>) = pending
+            .into_iter()
+            .partition(|t| parent(t).is_none_or(|p| placed.contains(p)));
+        for t in &ready {
+            placed.insert(id(t).to_owned());
+        }
+        out.extend(ready);
+        pending = rest;
+        if pending.len() == before {
+            // A parent outside the import (or a cycle): leave the rest to the foreign key check.
+            out.append(&mut pending);
+        }
+    }
+    out
+}
+
+fn absent(exists: bool, entity: &'static str, id: &str) -> Result<()> {
+    if exists {
+        return Err(Error::conflict(entity, id, "already exists in this store; import needs new ids"));
+    }
+    Ok(())
+}
+
+/// Applies a validated export inside `tx`.
+pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary> {
+    let mut sum = ImportSummary {
+        files: data.files,
+        ..Default::default()
+    };
+    for p in &data.projects {
+        absent(tx.project(p.project.id.as_str())?.is_some(), "project", p.project.id.as_str())?;
+        if tx.project_by_name(&p.project.name)?.is_some() {
+            return Err(Error::conflict("project", p.project.id.as_str(), format!("a project named {:?} exists", p.project.name)));
+        }
+        tx.insert_project(&p.project)?;
+        feed::emit(tx, "imported", &p.project)?;
+        for s in &p.steering_documents {
+            tx.insert_steering_document(s)?;
+            feed::emit(tx, "imported", s)?;
+        }
+        for c in &p.decision_categories {
+            tx.insert_decision_category(c)?;
+            feed::emit(tx, "imported", c)?;
+        }
+        sum.projects += 1;
+    }
+    let mut decisions = Vec::new();
+    let mut checkpoints = Vec::new();
+    for (w, ds, cs) in data.workflows {
+        let wf = &w.workflow;
+        absent(tx.workflow(wf.id.as_str())?.is_some(), "workflow", wf.id.as_str())?;
+        tx.insert_workflow(wf)?;
+        feed::emit(tx, "imported", wf)?;
+        for (i, h) in w.history.into_iter().enumerate() {
+            let mut h = h;
+            h["seq"] = serde_json::Value::from(0);
+            let entry: HistoryEntry = serde_json::from_value(h).map_err(|e| {
+                bad(&format!("workflows/{}/metadata.json", wf.id), &format!("/history/{i}"), e.to_string())
+            })?;
+            tx.insert_history(&entry)?;
+        }
+        for v in &w.votes {
+            tx.insert_vote(v)?;
+            feed::emit(tx, "imported", v)?;
+        }
+        for s in &w.spec_documents {
+            tx.insert_spec_document(s)?;
+            feed::emit(tx, "imported", s)?;
+        }
+        sum.workflows += 1;
+        decisions.push(ds);
+        checkpoints.extend(cs);
+    }
+    let tasks = parents_first(data.tasks, |t| t.id.as_str(), |t| t.parent_id.as_ref().map(|p| p.as_str()));
+    for t in &tasks {
+        absent(tx.task(t.id.as_str())?.is_some(), "task", t.id.as_str())?;
+        let mut bare = t.clone();
+        bare.depends_on.clear();
+        tx.insert_task(&bare)?;
+    }
+    for t in &tasks {
+        for d in &t.depends_on {
+            tx.insert_dependency(t.id.as_str(), d.as_str())?;
+        }
+        feed::emit(tx, "imported", t)?;
+        sum.tasks += 1;
+    }
+    let sessions = parents_first(
+        data.sessions,
+        |s| s.session.id.as_str(),
+        |s| s.session.parent_session_id.as_ref().map(|p| p.as_str()),
+    );
+    let mut timelines = Vec::new();
+    for s in sessions {
+        absent(tx.session(s.session.id.as_str())?.is_some(), "session", s.session.id.as_str())?;
+        tx.insert_session(&s.session)?;
+        feed::emit(tx, "imported", &s.session)?;
+        for l in &s.tasks {
+            tx.upsert_link(l)?;
+            feed::emit(tx, "imported", l)?;
+        }
+        for q in &s.queue {
+            tx.insert_queue_item(q)?;
+            feed::emit(tx, "imported", q)?;
+        }
+        timelines.push(s.timeline);
+        sum.sessions += 1;
+    }
+    for e in merge_by_time(timelines, |e| e.at) {
+        // Timeline events live in the feed: the imported one keeps its verb so readers
+        // of the timeline see it like any other.
+        feed::emit(tx, "appended", &e)?;
+    }
+    checkpoints.sort_by_key(|c| (c.at, c.id.clone()));
+    for c in &checkpoints {
+        absent(tx.checkpoint(c.id.as_str())?.is_some(), "checkpoint", c.id.as_str())?;
+        tx.insert_checkpoint(c)?;
+        feed::emit(tx, "imported", c)?;
+        sum.checkpoints += 1;
+    }
+    for d in merge_by_time(decisions, |d| d.at) {
+        absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
+        let seq = feed::emit(tx, "imported", &d)?;
+        tx.insert_decision(&d, seq)?;
+        sum.decisions += 1;
+    }
+    Ok(sum)
+}

@@ -1,0 +1,269 @@
+//! Export and import: byte-identical round trips, all-or-nothing imports, hostile ids that
+//! never escape the export directory, and a consistent export of a live database.
+
+mod common;
+
+#[path = "common/scripted.rs"]
+mod scripted;
+
+use maestro_core::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(p.strip_prefix(root).unwrap().to_owned(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn file_db(dir: &Path, name: &str) -> Maestro {
+    Maestro::open(dir.join(name), Options::durability(Durability::Normal)).unwrap()
+}
+
+#[test]
+fn export_import_export_is_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let wf = scripted::checkout(&a);
+    let n = a.export(tmp.path().join("one")).unwrap();
+    let one = tree(&tmp.path().join("one"));
+    assert_eq!(n, one.len());
+    for want in [
+        "DECISIONS.md".to_string(),
+        format!("workflows/{wf}/metadata.json"),
+        format!("workflows/{wf}/decisions.json"),
+        format!("workflows/{wf}/checkpoints.json"),
+        format!("workflows/{wf}/execution-log.md"),
+        format!("workflows/{wf}/final-report.md"),
+    ] {
+        assert!(one.contains_key(Path::new(&want)), "missing {want}");
+    }
+    assert_eq!(one.keys().filter(|p| p.starts_with("sessions")).count(), 3);
+    assert_eq!(one.keys().filter(|p| p.starts_with("tasks")).count(), 4);
+
+    let b = file_db(tmp.path(), "b.db");
+    let sum = b.import(tmp.path().join("one")).unwrap();
+    assert_eq!((sum.projects, sum.workflows, sum.sessions, sum.tasks, sum.decisions, sum.checkpoints), (1, 1, 3, 4, 2, 1));
+    b.export(tmp.path().join("two")).unwrap();
+    let two = tree(&tmp.path().join("two"));
+    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
+    for (path, bytes) in &one {
+        assert!(bytes == &two[path], "{} differs after the round trip", path.display());
+    }
+
+    // The imported store works like the original: same ready set, same decision queries.
+    let p = b.projects().get_by_name("shop").unwrap();
+    let ready = |m: &Maestro| m.tasks().ready(&p.id).unwrap().into_iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ready(&a), ready(&b));
+    let hits = b.decisions().search("PostgreSQL", &DecisionFilter::default(), 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].outcome().unwrap().status, OutcomeStatus::Successful);
+    assert_eq!(
+        b.sessions().timeline(&b.sessions().list(&SessionFilter::default()).unwrap()[1].id).unwrap(),
+        a.sessions().timeline(&a.sessions().list(&SessionFilter::default()).unwrap()[1].id).unwrap()
+    );
+}
+
+#[test]
+fn a_bad_file_anywhere_leaves_the_store_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let wf = scripted::checkout(&a);
+    a.export(tmp.path().join("good")).unwrap();
+    let good = tree(&tmp.path().join("good"));
+    let task = good.keys().filter(|p| p.starts_with("tasks")).nth(2).unwrap().clone();
+    let session = good.keys().filter(|p| p.starts_with("sessions")).nth(1).unwrap().clone();
+    let text = |p: &Path| String::from_utf8(good[p].clone()).unwrap();
+
+    let cases: Vec<(PathBuf, String, String)> = vec![
+        (task.clone(), text(&task).replacen("\"priority\": \"", "\"priority\": \"urgent-", 1), format!("{}#/priority", task.display())),
+        (task.clone(), "{ not json".into(), format!("{}#", task.display())),
+        (session.clone(), text(&session).replacen("\"type\": \"", "\"type\": \"x", 1), format!("{}#/timeline/0/type", session.display())),
+        (
+            PathBuf::from(format!("workflows/{wf}/decisions.json")),
+            text(Path::new(&format!("workflows/{wf}/decisions.json"))).replacen("\"risk_level\": \"medium\"", "\"risk_level\": \"extreme\"", 1),
+            format!("workflows/{wf}/decisions.json#/0/impact/risk_level"),
+        ),
+        (
+            task.clone(),
+            text(&task).replacen("\"id\": \"tsk_", "\"id\": \"tsk_other", 1),
+            format!("{}#/id", task.display()),
+        ),
+    ];
+    for (i, (file, content, path)) in cases.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("bad{i}"));
+        for (p, bytes) in &good {
+            std::fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(p), bytes).unwrap();
+        }
+        std::fs::write(dir.join(&file), content).unwrap();
+        let b = file_db(tmp.path(), &format!("b{i}.db"));
+        let e = b.import(&dir).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+        assert_eq!(e.path(), Some(path.as_str()), "{e}");
+        assert!(b.projects().list().unwrap().is_empty(), "case {i}: nothing imported");
+        assert_eq!(b.events().latest_seq().unwrap(), 0, "case {i}: nothing written");
+    }
+
+    // A conflict met halfway through the transaction (the tasks exist already) rolls
+    // back the projects and workflows written before it.
+    let c = file_db(tmp.path(), "c.db");
+    c.import(tmp.path().join("good")).unwrap();
+    let d = file_db(tmp.path(), "d.db");
+    let dir = tmp.path().join("renamed");
+    for (p, bytes) in &good {
+        std::fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        std::fs::write(dir.join(p), text.replace("\"name\": \"shop\"", "\"name\": \"shop2\"")).unwrap();
+    }
+    d.import(tmp.path().join("good")).unwrap();
+    let before = d.events().latest_seq().unwrap();
+    let e = d.import(&dir).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert_eq!(d.events().latest_seq().unwrap(), before);
+    assert_eq!(d.projects().list().unwrap().len(), 1);
+}
+
+#[test]
+fn hostile_ids_never_leave_the_export_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = file_db(tmp.path(), "a.db");
+    let p = m.projects().create(NewProject { name: "scratch".into(), ..Default::default() }).unwrap();
+    let long = "a".repeat(300);
+    for id in ["../../evil", "/etc/passwd", "a\0b", long.as_str(), "..", "a/b"] {
+        let mut t = NewTask::new(p.id.clone(), "x");
+        t.id = Some(id.into());
+        let e = m.tasks().create(t).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{id:?}");
+    }
+
+    // An import file naming a hostile id is refused by validation, before any write.
+    scripted::checkout(&m);
+    let out = tmp.path().join("sandbox/export");
+    m.export(&out).unwrap();
+    let good = tree(&out);
+    let task = good.keys().find(|p| p.starts_with("tasks")).unwrap().clone();
+    let text = String::from_utf8(good[&task].clone()).unwrap();
+    let id = task.file_stem().unwrap().to_str().unwrap().to_owned();
+    for hostile in ["../../evil", "/tmp/x", "a\\u0000b", &"b".repeat(65)] {
+        let dir = tmp.path().join("sandbox/hostile");
+        let _ = std::fs::remove_dir_all(&dir);
+        for (p, bytes) in &good {
+            std::fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(p), bytes).unwrap();
+        }
+        std::fs::write(dir.join(&task), text.replace(&id, hostile)).unwrap();
+        let fresh = file_db(tmp.path(), "fresh.db");
+        let e = fresh.import(&dir).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{hostile}: {e}");
+        assert!(e.path().unwrap().starts_with(task.to_str().unwrap()), "{e}");
+        assert!(fresh.projects().list().unwrap().is_empty());
+    }
+
+    // A tampered database whose id would escape: the export fails and writes nothing.
+    drop(m);
+    let raw = rusqlite_open(&tmp.path().join("a.db"));
+    raw.execute("UPDATE tasks SET id = '../../../escaped' WHERE rowid = (SELECT MIN(rowid) FROM tasks)", [])
+        .unwrap();
+    drop(raw);
+    let m = file_db(tmp.path(), "a.db");
+    let target = tmp.path().join("sandbox/tampered");
+    assert!(m.export(&target).is_err());
+    assert!(!target.exists(), "a failed export leaves no directory");
+    let escaped: Vec<_> = walk_names(tmp.path()).into_iter().filter(|n| n.contains("escaped")).collect();
+    assert!(escaped.is_empty(), "{escaped:?}");
+}
+
+fn rusqlite_open(path: &Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    c
+}
+
+fn walk_names(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        out.push(p.display().to_string());
+        if p.is_dir() {
+            out.extend(walk_names(&p));
+        }
+    }
+    out
+}
+
+#[test]
+fn export_refuses_a_non_empty_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = file_db(tmp.path(), "a.db");
+    scripted::checkout(&m);
+    std::fs::create_dir(tmp.path().join("full")).unwrap();
+    std::fs::write(tmp.path().join("full/keep.txt"), "mine").unwrap();
+    let e = m.export(tmp.path().join("full")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert_eq!(std::fs::read_to_string(tmp.path().join("full/keep.txt")).unwrap(), "mine");
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    assert!(m.export(tmp.path().join("empty")).unwrap() > 10);
+}
+
+#[test]
+fn exporting_a_live_database_sees_one_consistent_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = std::sync::Arc::new(file_db(tmp.path(), "a.db"));
+    let p = m.projects().create(NewProject { name: "live".into(), ..Default::default() }).unwrap();
+    let s = m.sessions().spawn(NewSession::new(p.id.clone(), "writer")).unwrap();
+    m.sessions().register(&s.id).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (m, stop, p, s) = (m.clone(), stop.clone(), p.id.clone(), s.id.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // A task and the timeline event naming it, always together.
+                m.batch(|b| {
+                    let t = b.tasks().create(NewTask::new(p.clone(), format!("t{n}")))?;
+                    let mut e = NewTimelineEvent::new(TimelineType::Milestone, format!("made {}", t.id));
+                    e.metadata = serde_json::json!({ "task": t.id.to_string() });
+                    b.sessions().append(&s, e)?;
+                    Ok(())
+                })
+                .unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for round in 0..5 {
+        let dir = tmp.path().join(format!("snap{round}"));
+        m.export(&dir).unwrap();
+        let files = tree(&dir);
+        let tasks: std::collections::BTreeSet<String> = files
+            .keys()
+            .filter(|k| k.starts_with("tasks"))
+            .map(|k| k.file_stem().unwrap().to_str().unwrap().to_owned())
+            .collect();
+        let session: serde_json::Value =
+            serde_json::from_slice(&files[&PathBuf::from(format!("sessions/{}.json", s.id))]).unwrap();
+        let named: std::collections::BTreeSet<String> = session["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["metadata"]["task"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(tasks, named, "round {round}: tasks and the events naming them were written together");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(writer.join().unwrap() > 0);
+}
