@@ -58,7 +58,9 @@ fn validate(c: &mut Criterion) {
     let wf = workflow(&f);
     let d = serde_json::to_value(f.m.decisions().record(decision(&wf, 7)).unwrap()).unwrap();
     Schema::Decision.validate(&d).unwrap();
-    c.bench_function("validate_decision_schema", |b| b.iter(|| Schema::Decision.validate(&d).unwrap()));
+    c.bench_function("validate_decision_schema", |b| {
+        b.iter(|| Schema::Decision.validate(&d).unwrap())
+    });
 }
 
 fn search(c: &mut Criterion) {

@@ -91,16 +91,56 @@ pub fn milestone() -> NewTimelineEvent {
 /// A workflow on the `flow` model in the fixture's project.
 pub fn workflow(f: &Fixture) -> WorkflowId {
     f.m.workflows()
-        .create(NewWorkflow::new(f.project.clone(), "bench", ModelRef::Builtin("flow".into())))
+        .create(NewWorkflow::new(
+            f.project.clone(),
+            "bench",
+            ModelRef::Builtin("flow".into()),
+        ))
         .unwrap()
         .id
 }
 
 const WORDS: &[&str] = &[
-    "cache", "latency", "replication", "postgres", "queue", "retry", "schema", "index", "shard", "token",
-    "session", "budget", "monolith", "service", "contract", "rollout", "canary", "backoff", "throughput", "audit",
-    "tenant", "migration", "snapshot", "consensus", "quorum", "payload", "stream", "batch", "window", "lease",
-    "vector", "embedding", "gateway", "proxy", "circuit", "breaker", "bulkhead", "saga", "outbox", "idempotent",
+    "cache",
+    "latency",
+    "replication",
+    "postgres",
+    "queue",
+    "retry",
+    "schema",
+    "index",
+    "shard",
+    "token",
+    "session",
+    "budget",
+    "monolith",
+    "service",
+    "contract",
+    "rollout",
+    "canary",
+    "backoff",
+    "throughput",
+    "audit",
+    "tenant",
+    "migration",
+    "snapshot",
+    "consensus",
+    "quorum",
+    "payload",
+    "stream",
+    "batch",
+    "window",
+    "lease",
+    "vector",
+    "embedding",
+    "gateway",
+    "proxy",
+    "circuit",
+    "breaker",
+    "bulkhead",
+    "saga",
+    "outbox",
+    "idempotent",
 ];
 
 /// About 1 KB of decision, its words drawn from a fixed vocabulary by `i`.
@@ -111,7 +151,12 @@ pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
         wf.clone(),
         "tech_stack",
         format!("Decision {i}: adopt {} for the {} path", text(0, 3), text(3, 2)),
-        format!("We measured {} and found that {}. {}", text(5, 12), text(17, 14), text(31, 16)),
+        format!(
+            "We measured {} and found that {}. {}",
+            text(5, 12),
+            text(17, 14),
+            text(31, 16)
+        ),
     );
     d.alternatives_considered = vec![
         Alternative {
@@ -124,7 +169,10 @@ pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
         },
     ];
     d.context = Some(DecisionContext {
-        sources: vec![format!("docs/adr/{i:05}.md"), "https://example.invalid/benchmarks".into()],
+        sources: vec![
+            format!("docs/adr/{i:05}.md"),
+            "https://example.invalid/benchmarks".into(),
+        ],
         confidence: Confidence::High,
     });
     d.impact = Some(Impact {
@@ -143,7 +191,11 @@ pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
 /// The raw baseline for JSON documents: a WAL database with one table of JSON rows.
 pub fn raw_json_db(dir: &Path, durability: Durability) -> Connection {
     let conn = Connection::open(dir.join("raw-json.db")).unwrap();
-    let sync = if durability == Durability::Full { "FULL" } else { "NORMAL" };
+    let sync = if durability == Durability::Full {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync}; CREATE TABLE docs (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);"

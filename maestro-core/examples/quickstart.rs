@@ -62,6 +62,23 @@ fn main() -> Result<()> {
         "Authorization-code flow; sessions table in PostgreSQL.",
         "architect",
     )?;
+    let mut choice = NewDecision::new(
+        wf.id.clone(),
+        "tech_stack",
+        "Keep OAuth sessions in PostgreSQL",
+        "One store for users and sessions; revocation is a row delete",
+    );
+    choice.alternatives_considered = vec![Alternative {
+        option: "Redis".into(),
+        reason_rejected: "another service to run for a few thousand rows".into(),
+    }];
+    choice.subject = Some(Subject {
+        category: Some("session_store".into()),
+        technology: Some("postgresql".into()),
+        pattern: None,
+    });
+    let choice = m.decisions().record(choice)?;
+    println!("  decision recorded in phase {}: {}", choice.phase, choice.decision);
     approve_and_advance("tasks")?;
 
     let mk = |title: &str, label: &str, deps: &[&TaskId], priority: Priority| -> Result<Task> {
@@ -184,10 +201,32 @@ fn main() -> Result<()> {
         std::fs::read_to_string(repo.join("src/backend.txt"))?.trim(),
         out.safety_ref.as_deref().unwrap_or("(nothing to save)")
     );
+    let mut undo = NewDecision::new(
+        wf.id.clone(),
+        "checkpoint",
+        "Roll back the risky refactor",
+        "It broke the backend; the checkpoint is known good and the refactor stays in a safety ref",
+    );
+    undo.session_id = Some(orch.id.clone());
+    m.decisions().record(undo)?;
     m.sessions().complete(&orch.id)?;
+    m.decisions().record_outcome(
+        &choice.id,
+        NewOutcome {
+            would_choose_again: Some(true),
+            ..NewOutcome::new(OutcomeStatus::Successful)
+        },
+    )?;
     approve_and_advance("completed")?;
 
-    print_summary(&m, &wf.id, &orch.id)
+    print_summary(&m, &wf.id, &orch.id)?;
+    let files = m.export(dir.path().join("export"))?;
+    println!(
+        "Exported {files} files (JSON and markdown) to {}\n",
+        dir.path().join("export").display()
+    );
+    println!("{}", m.reports().final_report(&wf.id)?);
+    Ok(())
 }
 
 fn git(dir: &std::path::Path, args: &[&str]) -> Result<()> {

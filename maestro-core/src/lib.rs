@@ -52,17 +52,19 @@ pub use report::Reports;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
-pub use id::{CheckpointId, DecisionId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId};
+pub use id::{
+    CheckpointId, DecisionId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId,
+};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
 pub use project::{NewProject, Project, Projects};
 pub use queue::{QueueItem, QueueStatus, Queues};
+pub use schema::Schema;
 pub use session::{
     NewSession, NewTimelineEvent, Session, SessionFilter, SessionHead, SessionStatus, SessionTree, Sessions,
     SpawnSource, Strategy, TimelineEvent, TimelineType,
 };
 pub use store::sqlite::{Durability, SqliteOptions, SqliteStore};
 pub use task::{ClaimFilter, LinkStatus, NewTask, Priority, SessionTask, Task, TaskStatus, Tasks};
-pub use schema::Schema;
 pub use time::Timestamp;
 pub use workflow::{
     builtin_model, Gate, GateState, HistoryEntry, HistoryKind, ModelRef, NewWorkflow, PhaseModel, Quorum, SpecDocument,

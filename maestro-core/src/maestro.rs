@@ -3,12 +3,12 @@
 
 use crate::checkpoint::Checkpoints;
 use crate::decision::Decisions;
-use crate::exchange::{self, ImportSummary};
-use crate::report::Reports;
 use crate::error::{Error, Result};
+use crate::exchange::{self, ImportSummary};
 use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
 use crate::project::Projects;
 use crate::queue::Queues;
+use crate::report::Reports;
 use crate::session::Sessions;
 use crate::store::sqlite::{Durability, SqliteOptions, SqliteStore};
 use crate::store::{ReadTx, Store, WriteTx};

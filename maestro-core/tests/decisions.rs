@@ -8,7 +8,11 @@ use maestro_core::*;
 
 fn flow(m: &Maestro, p: &ProjectId) -> Workflow {
     m.workflows()
-        .create(NewWorkflow::new(p.clone(), "checkout", ModelRef::Builtin("flow".into())))
+        .create(NewWorkflow::new(
+            p.clone(),
+            "checkout",
+            ModelRef::Builtin("flow".into()),
+        ))
         .unwrap()
 }
 
@@ -38,8 +42,16 @@ fn a_decision_records_every_field_and_the_workflow_phase() {
         m.workflows().advance(&wf.id, "planning", "orch", None).unwrap();
         let s = session_in(m, &p.id, &wf.id, "architect");
         let t = task(m, &p.id, "schema", &[]);
-        let parent = m.decisions().record(tech(&wf.id, "Use SQLite", "embedded", "sqlite")).unwrap();
-        let mut n = tech(&wf.id, "Use PostgreSQL for orders", "concurrent writers from many hosts", "postgresql");
+        let parent = m
+            .decisions()
+            .record(tech(&wf.id, "Use SQLite", "embedded", "sqlite"))
+            .unwrap();
+        let mut n = tech(
+            &wf.id,
+            "Use PostgreSQL for orders",
+            "concurrent writers from many hosts",
+            "postgresql",
+        );
         n.session_id = Some(s.id.clone());
         n.task_id = Some(t.id.clone());
         n.alternatives_considered = vec![Alternative {
@@ -68,7 +80,14 @@ fn a_decision_records_every_field_and_the_workflow_phase() {
 
         let ev = m
             .events()
-            .since(0, &EventFilter { entity_id: Some(d.id.to_string()), ..Default::default() }, 10)
+            .since(
+                0,
+                &EventFilter {
+                    entity_id: Some(d.id.to_string()),
+                    ..Default::default()
+                },
+                10,
+            )
             .unwrap();
         assert_eq!(ev.len(), 1);
         assert_eq!(ev[0].kind, "decision.recorded");
@@ -86,13 +105,19 @@ fn bad_decisions_are_refused_with_the_field_and_nothing_is_written() {
     let other = project(m, "other");
     let wf = flow(m, &p.id);
     let owf = flow(m, &other.id);
-    let od = m.decisions().record(NewDecision::new(owf.id.clone(), "architecture", "x", "y")).unwrap();
+    let od = m
+        .decisions()
+        .record(NewDecision::new(owf.id.clone(), "architecture", "x", "y"))
+        .unwrap();
     let before = m.events().latest_seq().unwrap();
 
     let cases: Vec<(NewDecision, &str)> = vec![
         (NewDecision::new(wf.id.clone(), "astrology", "d", "r"), "/category"),
         (NewDecision::new(wf.id.clone(), "architecture", "  ", "r"), "/decision"),
-        (NewDecision::new(wf.id.clone(), "architecture", "d", "r".repeat(decision::MAX_TEXT + 1)), "/rationale"),
+        (
+            NewDecision::new(wf.id.clone(), "architecture", "d", "r".repeat(decision::MAX_TEXT + 1)),
+            "/rationale",
+        ),
         (
             NewDecision {
                 parent_decision_id: Some(DecisionId::parse("dec_missing").unwrap()),
@@ -116,7 +141,10 @@ fn bad_decisions_are_refused_with_the_field_and_nothing_is_written() {
         ),
         (
             NewDecision {
-                alternatives_considered: vec![Alternative { option: "a".into(), reason_rejected: "".into() }],
+                alternatives_considered: vec![Alternative {
+                    option: "a".into(),
+                    reason_rejected: "".into(),
+                }],
                 ..NewDecision::new(wf.id.clone(), "architecture", "d", "r")
             },
             "/alternatives_considered/0/reason_rejected",
@@ -129,10 +157,19 @@ fn bad_decisions_are_refused_with_the_field_and_nothing_is_written() {
     }
     let e = m
         .decisions()
-        .record(NewDecision::new(WorkflowId::parse("wf_nope").unwrap(), "architecture", "d", "r"))
+        .record(NewDecision::new(
+            WorkflowId::parse("wf_nope").unwrap(),
+            "architecture",
+            "d",
+            "r",
+        ))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-    assert_eq!(m.events().latest_seq().unwrap(), before, "a refused decision wrote nothing");
+    assert_eq!(
+        m.events().latest_seq().unwrap(),
+        before,
+        "a refused decision wrote nothing"
+    );
     assert_eq!(m.decisions().list(&DecisionFilter::default(), 100).unwrap().len(), 1);
 }
 
@@ -142,9 +179,17 @@ fn outcomes_are_amended_with_their_history_and_queried_by_current_status() {
         let m = &b.m;
         let p = project(m, "shop");
         let wf = flow(m, &p.id);
-        let a = m.decisions().record(tech(&wf.id, "Use Redis", "fast", "redis")).unwrap();
-        let c = m.decisions().record(tech(&wf.id, "Use Kafka", "durable", "kafka")).unwrap();
-        m.decisions().record_outcome(&a.id, NewOutcome::new(OutcomeStatus::Successful)).unwrap();
+        let a = m
+            .decisions()
+            .record(tech(&wf.id, "Use Redis", "fast", "redis"))
+            .unwrap();
+        let c = m
+            .decisions()
+            .record(tech(&wf.id, "Use Kafka", "durable", "kafka"))
+            .unwrap();
+        m.decisions()
+            .record_outcome(&a.id, NewOutcome::new(OutcomeStatus::Successful))
+            .unwrap();
         let amended = m
             .decisions()
             .record_outcome(
@@ -157,37 +202,69 @@ fn outcomes_are_amended_with_their_history_and_queried_by_current_status() {
                 },
             )
             .unwrap();
-        m.decisions().record_outcome(&c.id, NewOutcome::new(OutcomeStatus::Successful)).unwrap();
+        m.decisions()
+            .record_outcome(&c.id, NewOutcome::new(OutcomeStatus::Successful))
+            .unwrap();
         assert_eq!(amended.outcomes.len(), 2, "{}", b.name);
         assert_eq!(amended.outcomes[0].status, OutcomeStatus::Successful);
         assert_eq!(amended.outcomes[0].revision, 1);
         assert_eq!(amended.outcome().unwrap().revision, 2);
-        assert_eq!(amended.outcome().unwrap().issues, vec!["evictions lost sessions".to_string()]);
+        assert_eq!(
+            amended.outcome().unwrap().issues,
+            vec!["evictions lost sessions".to_string()]
+        );
         assert_eq!(m.decisions().get(&a.id).unwrap(), amended);
 
         let by = |o| {
             m.decisions()
-                .list(&DecisionFilter { outcome: Some(o), ..Default::default() }, 100)
+                .list(
+                    &DecisionFilter {
+                        outcome: Some(o),
+                        ..Default::default()
+                    },
+                    100,
+                )
                 .unwrap()
                 .into_iter()
                 .map(|d| d.id)
                 .collect::<Vec<_>>()
         };
         assert_eq!(by(OutcomeStatus::Failed), vec![a.id.clone()], "{}", b.name);
-        assert_eq!(by(OutcomeStatus::Successful), vec![c.id.clone()], "the amended one left 'successful'");
+        assert_eq!(
+            by(OutcomeStatus::Successful),
+            vec![c.id.clone()],
+            "the amended one left 'successful'"
+        );
         let e = m
             .decisions()
-            .record_outcome(&DecisionId::parse("dec_nope").unwrap(), NewOutcome::new(OutcomeStatus::Partial))
+            .record_outcome(
+                &DecisionId::parse("dec_nope").unwrap(),
+                NewOutcome::new(OutcomeStatus::Partial),
+            )
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         let kinds: Vec<String> = m
             .events()
-            .since(0, &EventFilter { entity_id: Some(a.id.to_string()), ..Default::default() }, 10)
+            .since(
+                0,
+                &EventFilter {
+                    entity_id: Some(a.id.to_string()),
+                    ..Default::default()
+                },
+                10,
+            )
             .unwrap()
             .into_iter()
             .map(|e| e.kind)
             .collect();
-        assert_eq!(kinds, ["decision.recorded", "decision.outcome_recorded", "decision.outcome_recorded"]);
+        assert_eq!(
+            kinds,
+            [
+                "decision.recorded",
+                "decision.outcome_recorded",
+                "decision.outcome_recorded"
+            ]
+        );
     }
 }
 
@@ -202,9 +279,19 @@ fn queries_by_workflow_category_and_subject_keep_recording_order() {
         for i in 0..6 {
             let wf = if i % 2 == 0 { &w1 } else { &w2 };
             let d = if i % 3 == 0 {
-                m.decisions().record(tech(&wf.id, &format!("db {i}"), "r", if i == 0 { "postgresql" } else { "sqlite" }))
+                m.decisions().record(tech(
+                    &wf.id,
+                    &format!("db {i}"),
+                    "r",
+                    if i == 0 { "postgresql" } else { "sqlite" },
+                ))
             } else {
-                m.decisions().record(NewDecision::new(wf.id.clone(), "architecture", format!("arch {i}"), "r"))
+                m.decisions().record(NewDecision::new(
+                    wf.id.clone(),
+                    "architecture",
+                    format!("arch {i}"),
+                    "r",
+                ))
             }
             .unwrap();
             if i % 2 == 0 {
@@ -212,18 +299,32 @@ fn queries_by_workflow_category_and_subject_keep_recording_order() {
             }
         }
         let ids = |f: DecisionFilter| -> Vec<String> {
-            m.decisions().list(&f, 100).unwrap().into_iter().map(|d| d.decision).collect()
+            m.decisions()
+                .list(&f, 100)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.decision)
+                .collect()
         };
         let got: Vec<DecisionId> = m
             .decisions()
-            .list(&DecisionFilter { workflow_id: Some(w1.id.clone()), ..Default::default() }, 100)
+            .list(
+                &DecisionFilter {
+                    workflow_id: Some(w1.id.clone()),
+                    ..Default::default()
+                },
+                100,
+            )
             .unwrap()
             .into_iter()
             .map(|d| d.id)
             .collect();
         assert_eq!(got, ids1, "{}", b.name);
         assert_eq!(
-            ids(DecisionFilter { category: Some("tech_stack".into()), ..Default::default() }),
+            ids(DecisionFilter {
+                category: Some("tech_stack".into()),
+                ..Default::default()
+            }),
             ["db 0", "db 3"]
         );
         assert_eq!(
@@ -252,7 +353,11 @@ fn full_text_search_ranks_matches_and_treats_operators_as_text() {
         let m = &b.m;
         let p = project(m, "shop");
         let wf = flow(m, &p.id);
-        let mk = |d: &str, r: &str| m.decisions().record(NewDecision::new(wf.id.clone(), "architecture", d, r)).unwrap();
+        let mk = |d: &str, r: &str| {
+            m.decisions()
+                .record(NewDecision::new(wf.id.clone(), "architecture", d, r))
+                .unwrap()
+        };
         let a = mk("Split the monolith into services", "deploy cadence differs per team");
         let c = mk("Keep a modular monolith", "one team; services add operational cost");
         mk("Cache product pages", "latency budget");
@@ -273,20 +378,40 @@ fn full_text_search_ranks_matches_and_treats_operators_as_text() {
         let mut star = hits("\"monolith*");
         star.sort();
         assert_eq!(star, want, "quotes and stars are separators");
-        assert!(hits("monolith AND zebra").is_empty(), "AND is a word that must match, not an operator");
+        assert!(
+            hits("monolith AND zebra").is_empty(),
+            "AND is a word that must match, not an operator"
+        );
         assert!(hits("NEAR(").is_empty(), "operators are words, never syntax");
         assert!(hits("zebra").is_empty());
         let e = m.decisions().search("  ", &DecisionFilter::default(), 10).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Validation);
         let other = flow(m, &p.id);
-        m.decisions().record(NewDecision::new(other.id.clone(), "architecture", "monolith again", "r")).unwrap();
+        m.decisions()
+            .record(NewDecision::new(
+                other.id.clone(),
+                "architecture",
+                "monolith again",
+                "r",
+            ))
+            .unwrap();
         let scoped = m
             .decisions()
-            .search("monolith", &DecisionFilter { workflow_id: Some(other.id.clone()), ..Default::default() }, 10)
+            .search(
+                "monolith",
+                &DecisionFilter {
+                    workflow_id: Some(other.id.clone()),
+                    ..Default::default()
+                },
+                10,
+            )
             .unwrap();
         assert_eq!(scoped.len(), 1);
         m.projects().delete(&p.id).unwrap();
-        assert!(hits("monolith").is_empty(), "deleting the project removes its decisions from the index");
+        assert!(
+            hits("monolith").is_empty(),
+            "deleting the project removes its decisions from the index"
+        );
     }
 }
 
@@ -298,15 +423,38 @@ fn categories_are_registered_per_project() {
     let q = project(m, "other");
     let wf = flow(m, &p.id);
     let owf = flow(m, &q.id);
-    let c = m.decisions().register_category(&p.id, "security", "threat model choices").unwrap();
+    let c = m
+        .decisions()
+        .register_category(&p.id, "security", "threat model choices")
+        .unwrap();
     assert_eq!(c.name, "security");
-    assert!(m.decisions().record(NewDecision::new(wf.id.clone(), "security", "mTLS", "zero trust")).is_ok());
-    let e = m.decisions().record(NewDecision::new(owf.id.clone(), "security", "mTLS", "r")).unwrap_err();
+    assert!(m
+        .decisions()
+        .record(NewDecision::new(wf.id.clone(), "security", "mTLS", "zero trust"))
+        .is_ok());
+    let e = m
+        .decisions()
+        .record(NewDecision::new(owf.id.clone(), "security", "mTLS", "r"))
+        .unwrap_err();
     assert_eq!(e.path(), Some("/category"), "registered for another project only");
-    for (name, kind) in [("security", ErrorKind::Conflict), ("tech_stack", ErrorKind::Conflict), ("Bad Name", ErrorKind::Validation)] {
-        assert_eq!(m.decisions().register_category(&p.id, name, "d").unwrap_err().kind(), kind, "{name}");
+    for (name, kind) in [
+        ("security", ErrorKind::Conflict),
+        ("tech_stack", ErrorKind::Conflict),
+        ("Bad Name", ErrorKind::Validation),
+    ] {
+        assert_eq!(
+            m.decisions().register_category(&p.id, name, "d").unwrap_err().kind(),
+            kind,
+            "{name}"
+        );
     }
-    let names: Vec<String> = m.decisions().categories(&p.id).unwrap().into_iter().map(|c| c.name).collect();
+    let names: Vec<String> = m
+        .decisions()
+        .categories(&p.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(names.len(), DecisionCategory::ALL.len() + 1);
     assert_eq!(names.last().unwrap(), "security");
 }
@@ -326,19 +474,46 @@ fn replay_interleaves_decisions_phases_checkpoints_and_timelines_in_commit_order
 
         m.workflows().advance(&wf.id, "planning", "orch", None).unwrap();
         want.push("workflow.updated".into());
-        m.sessions().append(&s1.id, NewTimelineEvent::new(TimelineType::Milestone, "reading the spec")).unwrap();
+        m.sessions()
+            .append(
+                &s1.id,
+                NewTimelineEvent::new(TimelineType::Milestone, "reading the spec"),
+            )
+            .unwrap();
         want.push("timeline_event.appended:planner".into());
-        m.sessions().append(&stranger.id, NewTimelineEvent::new(TimelineType::Milestone, "elsewhere")).unwrap();
-        m.decisions().record(NewDecision::new(noise.id.clone(), "architecture", "not ours", "r")).unwrap();
-        let d = m.decisions().record(tech(&wf.id, "Postgres", "r", "postgresql")).unwrap();
+        m.sessions()
+            .append(
+                &stranger.id,
+                NewTimelineEvent::new(TimelineType::Milestone, "elsewhere"),
+            )
+            .unwrap();
+        m.decisions()
+            .record(NewDecision::new(noise.id.clone(), "architecture", "not ours", "r"))
+            .unwrap();
+        let d = m
+            .decisions()
+            .record(tech(&wf.id, "Postgres", "r", "postgresql"))
+            .unwrap();
         want.push("decision.recorded".into());
-        m.sessions().append(&s2.id, NewTimelineEvent::new(TimelineType::Milestone, "writing code")).unwrap();
+        m.sessions()
+            .append(&s2.id, NewTimelineEvent::new(TimelineType::Milestone, "writing code"))
+            .unwrap();
         want.push("timeline_event.appended:coder".into());
-        m.checkpoints().create(NewCheckpoint::new(wf.id.clone(), "after planning", CheckpointType::PhaseComplete)).unwrap();
+        m.checkpoints()
+            .create(NewCheckpoint::new(
+                wf.id.clone(),
+                "after planning",
+                CheckpointType::PhaseComplete,
+            ))
+            .unwrap();
         want.push("checkpoint.created".into());
-        m.sessions().append(&s1.id, NewTimelineEvent::new(TimelineType::Milestone, "done planning")).unwrap();
+        m.sessions()
+            .append(&s1.id, NewTimelineEvent::new(TimelineType::Milestone, "done planning"))
+            .unwrap();
         want.push("timeline_event.appended:planner".into());
-        m.decisions().record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful)).unwrap();
+        m.decisions()
+            .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
+            .unwrap();
         want.push("decision.outcome_recorded".into());
         m.workflows().advance(&wf.id, "generating_tasks", "orch", None).unwrap();
         want.push("workflow.updated".into());
@@ -351,7 +526,11 @@ fn replay_interleaves_decisions_phases_checkpoints_and_timelines_in_commit_order
             .filter(|e| !(e.entity == EntityKind::TimelineEvent && e.payload["type"] != "milestone"))
             .map(|e| match e.entity {
                 EntityKind::TimelineEvent => {
-                    let who = if e.session_id.as_deref() == Some(s1.id.as_str()) { "planner" } else { "coder" };
+                    let who = if e.session_id.as_deref() == Some(s1.id.as_str()) {
+                        "planner"
+                    } else {
+                        "coder"
+                    };
                     format!("{}:{who}", e.kind)
                 }
                 _ => e.kind.clone(),
@@ -359,9 +538,14 @@ fn replay_interleaves_decisions_phases_checkpoints_and_timelines_in_commit_order
             .collect();
         assert_eq!(got, want, "{}", b.name);
         assert!(replay.windows(2).all(|w| w[0].seq < w[1].seq), "commit order");
-        assert!(replay.iter().all(|e| e.session_id.as_deref() != Some(stranger.id.as_str())));
+        assert!(replay
+            .iter()
+            .all(|e| e.session_id.as_deref() != Some(stranger.id.as_str())));
         assert_eq!(replay[0].kind, "workflow.created");
-        let e = m.decisions().replay(&WorkflowId::parse("wf_nope").unwrap()).unwrap_err();
+        let e = m
+            .decisions()
+            .replay(&WorkflowId::parse("wf_nope").unwrap())
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 }

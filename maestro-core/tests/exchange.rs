@@ -54,7 +54,17 @@ fn export_import_export_is_byte_identical() {
 
     let b = file_db(tmp.path(), "b.db");
     let sum = b.import(tmp.path().join("one")).unwrap();
-    assert_eq!((sum.projects, sum.workflows, sum.sessions, sum.tasks, sum.decisions, sum.checkpoints), (1, 1, 3, 4, 2, 1));
+    assert_eq!(
+        (
+            sum.projects,
+            sum.workflows,
+            sum.sessions,
+            sum.tasks,
+            sum.decisions,
+            sum.checkpoints
+        ),
+        (1, 1, 3, 4, 2, 1)
+    );
     b.export(tmp.path().join("two")).unwrap();
     let two = tree(&tmp.path().join("two"));
     assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
@@ -64,14 +74,28 @@ fn export_import_export_is_byte_identical() {
 
     // The imported store works like the original: same ready set, same decision queries.
     let p = b.projects().get_by_name("shop").unwrap();
-    let ready = |m: &Maestro| m.tasks().ready(&p.id).unwrap().into_iter().map(|t| t.id).collect::<Vec<_>>();
+    let ready = |m: &Maestro| {
+        m.tasks()
+            .ready(&p.id)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ready(&a), ready(&b));
-    let hits = b.decisions().search("PostgreSQL", &DecisionFilter::default(), 10).unwrap();
+    let hits = b
+        .decisions()
+        .search("PostgreSQL", &DecisionFilter::default(), 10)
+        .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].outcome().unwrap().status, OutcomeStatus::Successful);
     assert_eq!(
-        b.sessions().timeline(&b.sessions().list(&SessionFilter::default()).unwrap()[1].id).unwrap(),
-        a.sessions().timeline(&a.sessions().list(&SessionFilter::default()).unwrap()[1].id).unwrap()
+        b.sessions()
+            .timeline(&b.sessions().list(&SessionFilter::default()).unwrap()[1].id)
+            .unwrap(),
+        a.sessions()
+            .timeline(&a.sessions().list(&SessionFilter::default()).unwrap()[1].id)
+            .unwrap()
     );
 }
 
@@ -83,16 +107,33 @@ fn a_bad_file_anywhere_leaves_the_store_unchanged() {
     a.export(tmp.path().join("good")).unwrap();
     let good = tree(&tmp.path().join("good"));
     let task = good.keys().filter(|p| p.starts_with("tasks")).nth(2).unwrap().clone();
-    let session = good.keys().filter(|p| p.starts_with("sessions")).nth(1).unwrap().clone();
+    let session = good
+        .keys()
+        .filter(|p| p.starts_with("sessions"))
+        .nth(1)
+        .unwrap()
+        .clone();
     let text = |p: &Path| String::from_utf8(good[p].clone()).unwrap();
 
     let cases: Vec<(PathBuf, String, String)> = vec![
-        (task.clone(), text(&task).replacen("\"priority\": \"", "\"priority\": \"urgent-", 1), format!("{}#/priority", task.display())),
+        (
+            task.clone(),
+            text(&task).replacen("\"priority\": \"", "\"priority\": \"urgent-", 1),
+            format!("{}#/priority", task.display()),
+        ),
         (task.clone(), "{ not json".into(), format!("{}#", task.display())),
-        (session.clone(), text(&session).replacen("\"type\": \"", "\"type\": \"x", 1), format!("{}#/timeline/0/type", session.display())),
+        (
+            session.clone(),
+            text(&session).replacen("\"type\": \"", "\"type\": \"x", 1),
+            format!("{}#/timeline/0/type", session.display()),
+        ),
         (
             PathBuf::from(format!("workflows/{wf}/decisions.json")),
-            text(Path::new(&format!("workflows/{wf}/decisions.json"))).replacen("\"risk_level\": \"medium\"", "\"risk_level\": \"extreme\"", 1),
+            text(Path::new(&format!("workflows/{wf}/decisions.json"))).replacen(
+                "\"risk_level\": \"medium\"",
+                "\"risk_level\": \"extreme\"",
+                1,
+            ),
             format!("workflows/{wf}/decisions.json#/0/impact/risk_level"),
         ),
         (
@@ -139,7 +180,13 @@ fn a_bad_file_anywhere_leaves_the_store_unchanged() {
 fn hostile_ids_never_leave_the_export_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let m = file_db(tmp.path(), "a.db");
-    let p = m.projects().create(NewProject { name: "scratch".into(), ..Default::default() }).unwrap();
+    let p = m
+        .projects()
+        .create(NewProject {
+            name: "scratch".into(),
+            ..Default::default()
+        })
+        .unwrap();
     let long = "a".repeat(300);
     for id in ["../../evil", "/etc/passwd", "a\0b", long.as_str(), "..", "a/b"] {
         let mut t = NewTask::new(p.id.clone(), "x");
@@ -174,14 +221,20 @@ fn hostile_ids_never_leave_the_export_directory() {
     // A tampered database whose id would escape: the export fails and writes nothing.
     drop(m);
     let raw = rusqlite_open(&tmp.path().join("a.db"));
-    raw.execute("UPDATE tasks SET id = '../../../escaped' WHERE rowid = (SELECT MIN(rowid) FROM tasks)", [])
-        .unwrap();
+    raw.execute(
+        "UPDATE tasks SET id = '../../../escaped' WHERE rowid = (SELECT MIN(rowid) FROM tasks)",
+        [],
+    )
+    .unwrap();
     drop(raw);
     let m = file_db(tmp.path(), "a.db");
     let target = tmp.path().join("sandbox/tampered");
     assert!(m.export(&target).is_err());
     assert!(!target.exists(), "a failed export leaves no directory");
-    let escaped: Vec<_> = walk_names(tmp.path()).into_iter().filter(|n| n.contains("escaped")).collect();
+    let escaped: Vec<_> = walk_names(tmp.path())
+        .into_iter()
+        .filter(|n| n.contains("escaped"))
+        .collect();
     assert!(escaped.is_empty(), "{escaped:?}");
 }
 
@@ -212,7 +265,10 @@ fn export_refuses_a_non_empty_directory() {
     std::fs::write(tmp.path().join("full/keep.txt"), "mine").unwrap();
     let e = m.export(tmp.path().join("full")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
-    assert_eq!(std::fs::read_to_string(tmp.path().join("full/keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("full/keep.txt")).unwrap(),
+        "mine"
+    );
     std::fs::create_dir(tmp.path().join("empty")).unwrap();
     assert!(m.export(tmp.path().join("empty")).unwrap() > 10);
 }
@@ -221,7 +277,13 @@ fn export_refuses_a_non_empty_directory() {
 fn exporting_a_live_database_sees_one_consistent_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let m = std::sync::Arc::new(file_db(tmp.path(), "a.db"));
-    let p = m.projects().create(NewProject { name: "live".into(), ..Default::default() }).unwrap();
+    let p = m
+        .projects()
+        .create(NewProject {
+            name: "live".into(),
+            ..Default::default()
+        })
+        .unwrap();
     let s = m.sessions().spawn(NewSession::new(p.id.clone(), "writer")).unwrap();
     m.sessions().register(&s.id).unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -262,7 +324,10 @@ fn exporting_a_live_database_sees_one_consistent_snapshot() {
             .iter()
             .filter_map(|e| e["metadata"]["task"].as_str().map(str::to_owned))
             .collect();
-        assert_eq!(tasks, named, "round {round}: tasks and the events naming them were written together");
+        assert_eq!(
+            tasks, named,
+            "round {round}: tasks and the events naming them were written together"
+        );
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(writer.join().unwrap() > 0);

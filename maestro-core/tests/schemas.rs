@@ -55,7 +55,10 @@ fn enums_in(v: &Value, path: &str, out: &mut Vec<(String, Vec<String>)>) {
             if let Some(Value::Array(values)) = m.get("enum") {
                 out.push((
                     path.to_owned(),
-                    values.iter().map(|v| v.as_str().unwrap_or("<not a string>").to_owned()).collect(),
+                    values
+                        .iter()
+                        .map(|v| v.as_str().unwrap_or("<not a string>").to_owned())
+                        .collect(),
                 ));
             }
             for (k, child) in m {
@@ -137,10 +140,14 @@ fn every_example_validates() {
         let v = schema.parse_json(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         if schema == Schema::Session {
             for item in v["timeline"].as_array().into_iter().flatten() {
-                Schema::TimelineEvent.validate(item).unwrap_or_else(|e| panic!("{file}: {e}"));
+                Schema::TimelineEvent
+                    .validate(item)
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
             }
             for item in v["queue"].as_array().into_iter().flatten() {
-                Schema::QueueItem.validate(item).unwrap_or_else(|e| panic!("{file}: {e}"));
+                Schema::QueueItem
+                    .validate(item)
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
             }
         }
         n += 1;
@@ -148,7 +155,9 @@ fn every_example_validates() {
     assert!(n >= Schema::ALL.len(), "at least one example per schema, found {n}");
     for name in ["spec", "flow", "pipeline"] {
         let model = serde_json::to_value(builtin_model(name).unwrap()).unwrap();
-        Schema::PhaseModel.validate(&model).unwrap_or_else(|e| panic!("built-in {name}: {e}"));
+        Schema::PhaseModel
+            .validate(&model)
+            .unwrap_or_else(|e| panic!("built-in {name}: {e}"));
     }
 }
 
@@ -170,7 +179,10 @@ fn the_invalid_corpus_is_rejected_at_the_expected_paths() {
             assert_eq!(err.kind(), ErrorKind::Validation, "{file}: {what}");
             assert_eq!(err.path(), Some(want), "{file}: {what}: {err}");
             assert!(err.to_string().contains("(violates /"), "names the constraint: {err}");
-            assert!(err.to_string().len() < 2_000, "a huge value is not echoed back: {file}: {what}");
+            assert!(
+                err.to_string().len() < 2_000,
+                "a huge value is not echoed back: {file}: {what}"
+            );
             total += 1;
         }
     }
@@ -203,7 +215,11 @@ fn what_the_store_writes_validates_against_the_schemas() {
     let p = project(m, "shop");
     let wf = m
         .workflows()
-        .create(NewWorkflow::new(p.id.clone(), "checkout", ModelRef::Builtin("spec".into())))
+        .create(NewWorkflow::new(
+            p.id.clone(),
+            "checkout",
+            ModelRef::Builtin("spec".into()),
+        ))
         .unwrap();
     let mut ns = NewSession::new(p.id.clone(), "coder");
     ns.workflow_id = Some(wf.id.clone());
@@ -213,17 +229,43 @@ fn what_the_store_writes_validates_against_the_schemas() {
     m.queues().enqueue(&s.id, &t.id).unwrap();
     m.queues().next(&s.id).unwrap();
     let mut nd = NewDecision::new(wf.id.clone(), "tech_stack", "Postgres", "JSONB");
-    nd.subject = Some(Subject { category: Some("database".into()), technology: Some("postgresql".into()), pattern: None });
-    nd.impact = Some(Impact { scope: Scope::Codebase, risk_level: RiskLevel::Low, reversibility: Reversibility::Moderate });
+    nd.subject = Some(Subject {
+        category: Some("database".into()),
+        technology: Some("postgresql".into()),
+        pattern: None,
+    });
+    nd.impact = Some(Impact {
+        scope: Scope::Codebase,
+        risk_level: RiskLevel::Low,
+        reversibility: Reversibility::Moderate,
+    });
     let d = m.decisions().record(nd).unwrap();
-    let d = m.decisions().record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful)).unwrap();
-    let c = m.checkpoints().create(NewCheckpoint::new(wf.id.clone(), "cp", CheckpointType::Manual)).unwrap();
+    let d = m
+        .decisions()
+        .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
+        .unwrap();
+    let c = m
+        .checkpoints()
+        .create(NewCheckpoint::new(wf.id.clone(), "cp", CheckpointType::Manual))
+        .unwrap();
 
     let check = |schema: Schema, v: Value| schema.validate(&v).unwrap_or_else(|e| panic!("{schema}: {e}\n{v:#}"));
-    check(Schema::Project, serde_json::to_value(m.projects().get(&p.id).unwrap()).unwrap());
-    check(Schema::Workflow, serde_json::to_value(m.workflows().get(&wf.id).unwrap()).unwrap());
-    check(Schema::Session, serde_json::to_value(m.sessions().get(&s.id).unwrap()).unwrap());
-    check(Schema::Task, serde_json::to_value(m.tasks().get(&t.id).unwrap()).unwrap());
+    check(
+        Schema::Project,
+        serde_json::to_value(m.projects().get(&p.id).unwrap()).unwrap(),
+    );
+    check(
+        Schema::Workflow,
+        serde_json::to_value(m.workflows().get(&wf.id).unwrap()).unwrap(),
+    );
+    check(
+        Schema::Session,
+        serde_json::to_value(m.sessions().get(&s.id).unwrap()).unwrap(),
+    );
+    check(
+        Schema::Task,
+        serde_json::to_value(m.tasks().get(&t.id).unwrap()).unwrap(),
+    );
     for q in m.queues().list(&s.id).unwrap() {
         check(Schema::QueueItem, serde_json::to_value(q).unwrap());
     }
@@ -231,7 +273,10 @@ fn what_the_store_writes_validates_against_the_schemas() {
         check(Schema::TimelineEvent, serde_json::to_value(e).unwrap());
     }
     check(Schema::Decision, serde_json::to_value(&d).unwrap());
-    check(Schema::DecisionOutcome, serde_json::to_value(d.outcome().unwrap()).unwrap());
+    check(
+        Schema::DecisionOutcome,
+        serde_json::to_value(d.outcome().unwrap()).unwrap(),
+    );
     check(Schema::Checkpoint, serde_json::to_value(c).unwrap());
     for e in m.events().since(0, &EventFilter::default(), 1000).unwrap() {
         check(Schema::Event, serde_json::to_value(e).unwrap());

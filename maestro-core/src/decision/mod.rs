@@ -56,7 +56,12 @@ fn check_fields(d: &NewDecision) -> Result<()> {
     check_text("decision", "/rationale", &d.rationale, MAX_TEXT)?;
     check_items("/alternatives_considered", d.alternatives_considered.len())?;
     for (i, a) in d.alternatives_considered.iter().enumerate() {
-        check_text("decision", &format!("/alternatives_considered/{i}/option"), &a.option, MAX_NAME)?;
+        check_text(
+            "decision",
+            &format!("/alternatives_considered/{i}/option"),
+            &a.option,
+            MAX_NAME,
+        )?;
         check_text(
             "decision",
             &format!("/alternatives_considered/{i}/reason_rejected"),
@@ -72,7 +77,11 @@ fn check_fields(d: &NewDecision) -> Result<()> {
     }
     if let Some(s) = &d.subject {
         if s.is_empty() {
-            return Err(Error::validation("decision", "/subject", "set at least one of category, technology, pattern"));
+            return Err(Error::validation(
+                "decision",
+                "/subject",
+                "set at least one of category, technology, pattern",
+            ));
         }
         check_optional("/subject/category", &s.category)?;
         check_optional("/subject/technology", &s.technology)?;
@@ -91,7 +100,11 @@ fn check_category(tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Resul
         "/category",
         format!(
             "{category:?} is neither built in ({}) nor registered for project {project}",
-            DecisionCategory::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            DecisionCategory::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
@@ -126,11 +139,20 @@ pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decisi
             ));
         }
     }
-    let lineage = new.parent_decision_id.iter().map(|p| ("/parent_decision_id".to_owned(), p));
-    let related = new.related.iter().enumerate().map(|(i, r)| (format!("/related/{i}"), r));
+    let lineage = new
+        .parent_decision_id
+        .iter()
+        .map(|p| ("/parent_decision_id".to_owned(), p));
+    let related = new
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (format!("/related/{i}"), r));
     for (path, id) in lineage.chain(related) {
         let other = load(tx, id).map_err(|e| match e {
-            Error::NotFound { .. } => Error::validation("decision", path.clone(), format!("decision {id} does not exist")),
+            Error::NotFound { .. } => {
+                Error::validation("decision", path.clone(), format!("decision {id} does not exist"))
+            }
             e => e,
         })?;
         if other.project_id != wf.project_id {
@@ -224,7 +246,8 @@ impl Decisions<'_> {
         if self.0.read(|tx| tx.decisions_unindexed())? {
             self.0.write(|tx| tx.index_decisions())?;
         }
-        self.0.read(|tx| tx.search_decisions(&q, filter, limit.min(MAX_RESULTS)))
+        self.0
+            .read(|tx| tx.search_decisions(&q, filter, limit.min(MAX_RESULTS)))
     }
 
     /// Records how a decision turned out, or amends the previous record: each call adds
@@ -252,7 +275,11 @@ impl Decisions<'_> {
     /// built-in or an existing name is a conflict.
     pub fn register_category(&self, project: &ProjectId, name: &str, description: &str) -> Result<CategoryDef> {
         validate_id("decision_category", name).map_err(|_| {
-            Error::validation("decision_category", "/name", format!("{name:?} is not a valid category ([a-z0-9_]{{1,64}})"))
+            Error::validation(
+                "decision_category",
+                "/name",
+                format!("{name:?} is not a valid category ([a-z0-9_]{{1,64}})"),
+            )
         })?;
         check_text("decision_category", "/description", description, MAX_NAME)?;
         self.0.write(|tx| {

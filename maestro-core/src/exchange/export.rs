@@ -43,8 +43,14 @@ pub(crate) fn render(dumps: &[ProjectDump]) -> Result<BTreeMap<PathBuf, String>>
                 spec_documents: w.specs.clone(),
             };
             out.insert(entity_path(root, "workflows", id, "/metadata.json")?, pretty(&file)?);
-            out.insert(entity_path(root, "workflows", id, "/decisions.json")?, pretty(&w.decisions)?);
-            out.insert(entity_path(root, "workflows", id, "/checkpoints.json")?, pretty(&w.checkpoints)?);
+            out.insert(
+                entity_path(root, "workflows", id, "/decisions.json")?,
+                pretty(&w.decisions)?,
+            );
+            out.insert(
+                entity_path(root, "workflows", id, "/checkpoints.json")?,
+                pretty(&w.checkpoints)?,
+            );
             out.insert(
                 entity_path(root, "workflows", id, "/execution-log.md")?,
                 report::execution_log(d, w),
@@ -62,7 +68,10 @@ pub(crate) fn render(dumps: &[ProjectDump]) -> Result<BTreeMap<PathBuf, String>>
                 tasks: s.links.clone(),
                 queue: s.queue.clone(),
             };
-            out.insert(entity_path(root, "sessions", s.session.id.as_str(), ".json")?, pretty(&file)?);
+            out.insert(
+                entity_path(root, "sessions", s.session.id.as_str(), ".json")?,
+                pretty(&file)?,
+            );
         }
         for t in &d.tasks {
             let file = TaskFile {
@@ -93,7 +102,10 @@ pub(crate) fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<usi
     let name = dir
         .file_name()
         .ok_or_else(|| Error::validation("export", "dir", format!("{} has no final component", dir.display())))?;
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let mut staging_name = name.to_owned();
     staging_name.push(format!(".partial-{}-{}", std::process::id(), crate::time::now_ms()));

@@ -103,7 +103,11 @@ fn check_id(rel: &str, want: &str, got: &str) -> Result<()> {
 /// refer to each other consistently.
 pub(crate) fn read(dir: &Path) -> Result<Loaded> {
     if !dir.is_dir() {
-        return Err(Error::validation("import", "dir", format!("{} is not a directory", dir.display())));
+        return Err(Error::validation(
+            "import",
+            "dir",
+            format!("{} is not a directory", dir.display()),
+        ));
     }
     let mut files = 0;
     let mut projects = Vec::new();
@@ -118,7 +122,11 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         if project_ids.contains(project) {
             Ok(())
         } else {
-            Err(bad(rel, "/project_id", format!("project {project} is not part of the import")))
+            Err(bad(
+                rel,
+                "/project_id",
+                format!("project {project} is not part of the import"),
+            ))
         }
     };
     let mut workflows = Vec::new();
@@ -131,12 +139,20 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let checkpoints = load_list::<Checkpoint>(dir, &format!("{folder}/checkpoints.json"), Schema::Checkpoint)?;
         for (i, d) in decisions.iter().enumerate() {
             if d.workflow_id != w.workflow.id {
-                return Err(bad(&format!("{folder}/decisions.json"), &format!("/{i}/workflow_id"), "belongs to another workflow"));
+                return Err(bad(
+                    &format!("{folder}/decisions.json"),
+                    &format!("/{i}/workflow_id"),
+                    "belongs to another workflow",
+                ));
             }
         }
         for (i, c) in checkpoints.iter().enumerate() {
             if c.workflow_id != w.workflow.id {
-                return Err(bad(&format!("{folder}/checkpoints.json"), &format!("/{i}/workflow_id"), "belongs to another workflow"));
+                return Err(bad(
+                    &format!("{folder}/checkpoints.json"),
+                    &format!("/{i}/workflow_id"),
+                    "belongs to another workflow",
+                ));
             }
         }
         files += 3;
@@ -155,7 +171,11 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let rel = format!("tasks/{}.json", t.id);
         for (i, d) in t.depends_on.iter().enumerate() {
             if !task_ids.contains(d.as_str()) {
-                return Err(bad(&rel, &format!("/depends_on/{i}"), format!("task {d} is not part of the import")));
+                return Err(bad(
+                    &rel,
+                    &format!("/depends_on/{i}"),
+                    format!("task {d} is not part of the import"),
+                ));
             }
         }
         if let Some(p) = t.parent_id.as_ref().filter(|p| !task_ids.contains(p.as_str())) {
@@ -211,7 +231,11 @@ fn load_list<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Resu
         schema
             .validate(&item)
             .map_err(|e| in_file(rel, prefix(e, &format!("/{i}"))))?;
-        out.push(schema.convert(item).map_err(|e| in_file(rel, prefix(e, &format!("/{i}"))))?);
+        out.push(
+            schema
+                .convert(item)
+                .map_err(|e| in_file(rel, prefix(e, &format!("/{i}"))))?,
+        );
     }
     Ok(out)
 }
@@ -260,7 +284,11 @@ fn parents_first<T>(items: Vec<T>, id: impl Fn(&T) -> &str, parent: impl Fn(&T) 
 
 fn absent(exists: bool, entity: &'static str, id: &str) -> Result<()> {
     if exists {
-        return Err(Error::conflict(entity, id, "already exists in this store; import needs new ids"));
+        return Err(Error::conflict(
+            entity,
+            id,
+            "already exists in this store; import needs new ids",
+        ));
     }
     Ok(())
 }
@@ -272,9 +300,17 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         ..Default::default()
     };
     for p in &data.projects {
-        absent(tx.project(p.project.id.as_str())?.is_some(), "project", p.project.id.as_str())?;
+        absent(
+            tx.project(p.project.id.as_str())?.is_some(),
+            "project",
+            p.project.id.as_str(),
+        )?;
         if tx.project_by_name(&p.project.name)?.is_some() {
-            return Err(Error::conflict("project", p.project.id.as_str(), format!("a project named {:?} exists", p.project.name)));
+            return Err(Error::conflict(
+                "project",
+                p.project.id.as_str(),
+                format!("a project named {:?} exists", p.project.name),
+            ));
         }
         tx.insert_project(&p.project)?;
         feed::emit(tx, "imported", &p.project)?;
@@ -299,7 +335,11 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
             let mut h = h;
             h["seq"] = serde_json::Value::from(0);
             let entry: HistoryEntry = serde_json::from_value(h).map_err(|e| {
-                bad(&format!("workflows/{}/metadata.json", wf.id), &format!("/history/{i}"), e.to_string())
+                bad(
+                    &format!("workflows/{}/metadata.json", wf.id),
+                    &format!("/history/{i}"),
+                    e.to_string(),
+                )
             })?;
             tx.insert_history(&entry)?;
         }
@@ -315,7 +355,11 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         decisions.push(ds);
         checkpoints.extend(cs);
     }
-    let tasks = parents_first(data.tasks, |t| t.id.as_str(), |t| t.parent_id.as_ref().map(|p| p.as_str()));
+    let tasks = parents_first(
+        data.tasks,
+        |t| t.id.as_str(),
+        |t| t.parent_id.as_ref().map(|p| p.as_str()),
+    );
     for t in &tasks {
         absent(tx.task(t.id.as_str())?.is_some(), "task", t.id.as_str())?;
         let mut bare = t.clone();
@@ -336,7 +380,11 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
     );
     let mut timelines = Vec::new();
     for s in sessions {
-        absent(tx.session(s.session.id.as_str())?.is_some(), "session", s.session.id.as_str())?;
+        absent(
+            tx.session(s.session.id.as_str())?.is_some(),
+            "session",
+            s.session.id.as_str(),
+        )?;
         tx.insert_session(&s.session)?;
         feed::emit(tx, "imported", &s.session)?;
         for l in &s.tasks {

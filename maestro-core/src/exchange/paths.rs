@@ -35,11 +35,25 @@ mod tests {
     fn hostile_ids_never_name_a_path_outside_the_directory() {
         let dir = Path::new("/tmp/export");
         let long = "a".repeat(65);
-        for id in ["../x", "..", "/etc/passwd", "a/b", "a\0b", "", "A", "a.b", "a\\b", long.as_str(), "é"] {
+        for id in [
+            "../x",
+            "..",
+            "/etc/passwd",
+            "a/b",
+            "a\0b",
+            "",
+            "A",
+            "a.b",
+            "a\\b",
+            long.as_str(),
+            "é",
+        ] {
             assert!(entity_path(dir, "tasks", id, ".json").is_err(), "{id:?}");
         }
         let p = entity_path(dir, "workflows", "wf_1", "/metadata.json").unwrap();
         assert_eq!(p, Path::new("/tmp/export/workflows/wf_1/metadata.json"));
-        assert!(entity_path(dir, "tasks", &"a".repeat(64), ".json").unwrap().starts_with(dir));
+        assert!(entity_path(dir, "tasks", &"a".repeat(64), ".json")
+            .unwrap()
+            .starts_with(dir));
     }
 }

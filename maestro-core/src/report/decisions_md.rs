@@ -29,13 +29,23 @@ fn record(out: &mut String, n: usize, d: &Decision, feature: &str) {
     let _ = writeln!(out, "### ADR-{n}: {}\n", inline(&d.decision));
     let _ = writeln!(out, "- **Status:** {}", status(d));
     let _ = writeln!(out, "- **Date:** {}", ts(d.at));
-    let _ = writeln!(out, "- **Workflow:** {} (`{}`), phase `{}`", inline(feature), d.workflow_id, d.phase);
+    let _ = writeln!(
+        out,
+        "- **Workflow:** {} (`{}`), phase `{}`",
+        inline(feature),
+        d.workflow_id,
+        d.phase
+    );
     let _ = writeln!(out, "- **Category:** {}", d.category);
     if let Some(s) = &d.subject {
-        let parts: Vec<String> = [("category", &s.category), ("technology", &s.technology), ("pattern", &s.pattern)]
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", inline(v))))
-            .collect();
+        let parts: Vec<String> = [
+            ("category", &s.category),
+            ("technology", &s.technology),
+            ("pattern", &s.pattern),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", inline(v))))
+        .collect();
         let _ = writeln!(out, "- **Subject:** {}", parts.join(", "));
     }
     if let Some(p) = &d.parent_decision_id {
@@ -56,7 +66,12 @@ fn record(out: &mut String, n: usize, d: &Decision, feature: &str) {
     if !d.alternatives_considered.is_empty() {
         let _ = writeln!(out, "#### Alternatives considered\n");
         for a in &d.alternatives_considered {
-            let _ = writeln!(out, "- **{}**: rejected because {}", inline(&a.option), inline(&a.reason_rejected));
+            let _ = writeln!(
+                out,
+                "- **{}**: rejected because {}",
+                inline(&a.option),
+                inline(&a.reason_rejected)
+            );
         }
         out.push('\n');
     }
@@ -91,7 +106,8 @@ fn record(out: &mut String, n: usize, d: &Decision, feature: &str) {
 
 /// Renders the decisions of every project in `dumps`.
 pub(crate) fn decisions_md(dumps: &[ProjectDump]) -> String {
-    let mut out = String::from("# Decisions\n\nThe decision log, one record per decision, in the order they were made.\n\n");
+    let mut out =
+        String::from("# Decisions\n\nThe decision log, one record per decision, in the order they were made.\n\n");
     for d in dumps {
         let _ = writeln!(out, "## Project {}\n", inline(&d.project.name));
         let mut all: Vec<(&Decision, &str)> = d

@@ -62,7 +62,11 @@ pub(crate) fn execution_log(d: &ProjectDump, w: &WorkflowDump) -> String {
             if let Some(ms) = e.metadata.get("duration_ms").and_then(|v| v.as_i64()) {
                 let _ = write!(text, " ({})", super::format::duration(ms));
             }
-            lines.push(Line { at: e.at, rank: 1, text });
+            lines.push(Line {
+                at: e.at,
+                rank: 1,
+                text,
+            });
         }
         if let Some(end) = s.session.completed_at {
             lines.push(Line {
@@ -91,13 +95,20 @@ pub(crate) fn execution_log(d: &ProjectDump, w: &WorkflowDump) -> String {
                     "**outcome** of “{}”: {}{}",
                     short(&dec.decision, 80),
                     o.status,
-                    if o.revision > 1 { format!(" (amended, revision {})", o.revision) } else { String::new() }
+                    if o.revision > 1 {
+                        format!(" (amended, revision {})", o.revision)
+                    } else {
+                        String::new()
+                    }
                 ),
             });
         }
     }
     for c in &w.checkpoints {
-        let commit = c.commit_sha.as_deref().map(|s| format!(" at commit `{}`", &s[..s.len().min(10)]));
+        let commit = c
+            .commit_sha
+            .as_deref()
+            .map(|s| format!(" at commit `{}`", &s[..s.len().min(10)]));
         lines.push(Line {
             at: c.at,
             rank: 3,

@@ -59,7 +59,11 @@ fn task_rows(out: &mut String, title: &str, tasks: &[&Task], actual: &HashMap<St
 }
 
 fn gantt(out: &mut String, d: &ProjectDump, w: &WorkflowDump) {
-    let _ = writeln!(out, "```mermaid\ngantt\n    title {}\n    dateFormat x\n    axisFormat %H:%M:%S", mermaid_label(&w.workflow.feature));
+    let _ = writeln!(
+        out,
+        "```mermaid\ngantt\n    title {}\n    dateFormat x\n    axisFormat %H:%M:%S",
+        mermaid_label(&w.workflow.feature)
+    );
     let titles: HashMap<&str, &str> = d.tasks.iter().map(|t| (t.id.as_str(), t.title.as_str())).collect();
     for s in d.sessions_of(&w.workflow) {
         let end_of_session = s
@@ -72,13 +76,19 @@ fn gantt(out: &mut String, d: &ProjectDump, w: &WorkflowDump) {
             out,
             "    session {} :{}, {}, {}",
             mermaid_label(&s.session.role),
-            if s.session.completed_at.is_some() { "done" } else { "active" },
+            if s.session.completed_at.is_some() {
+                "done"
+            } else {
+                "active"
+            },
             s.session.created_at.millis(),
             end_of_session.millis().max(s.session.created_at.millis() + 1)
         );
         let mut open: Vec<(&str, Timestamp)> = Vec::new();
         for e in &s.timeline {
-            let Some(t) = e.task_id.as_ref().map(|t| t.as_str()) else { continue };
+            let Some(t) = e.task_id.as_ref().map(|t| t.as_str()) else {
+                continue;
+            };
             let tag = match e.kind {
                 TimelineType::TaskStarted => {
                     open.push((t, e.at));
@@ -118,11 +128,20 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
     let wf = &w.workflow;
     let tasks: Vec<&Task> = d.tasks_of(wf).collect();
     let by = |s: TaskStatus| tasks.iter().copied().filter(|t| t.status == s).collect::<Vec<_>>();
-    let (done, failed, skipped) = (by(TaskStatus::Completed), by(TaskStatus::Failed), by(TaskStatus::Cancelled));
+    let (done, failed, skipped) = (
+        by(TaskStatus::Completed),
+        by(TaskStatus::Failed),
+        by(TaskStatus::Cancelled),
+    );
     let open: Vec<&Task> = tasks
         .iter()
         .copied()
-        .filter(|t| !matches!(t.status, TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled))
+        .filter(|t| {
+            !matches!(
+                t.status,
+                TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+            )
+        })
         .collect();
     let rollbacks = w.history.iter().filter(|h| h.kind == HistoryKind::Rollback).count();
     let mut out = String::new();
@@ -137,7 +156,12 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
     }
     let _ = writeln!(out, "| Started | {} |", ts(wf.created_at));
     if let Some(end) = wf.ended_at {
-        let _ = writeln!(out, "| Ended | {} ({}) |", ts(end), duration(end.millis() - wf.created_at.millis()));
+        let _ = writeln!(
+            out,
+            "| Ended | {} ({}) |",
+            ts(end),
+            duration(end.millis() - wf.created_at.millis())
+        );
     }
     let _ = writeln!(
         out,
@@ -149,7 +173,11 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
     );
     let _ = writeln!(out, "| Sessions | {} |", d.sessions_of(wf).count());
     let _ = writeln!(out, "| Decisions | {} |", w.decisions.len());
-    let _ = writeln!(out, "| Checkpoints | {} ({rollbacks} rollbacks) |\n", w.checkpoints.len());
+    let _ = writeln!(
+        out,
+        "| Checkpoints | {} ({rollbacks} rollbacks) |\n",
+        w.checkpoints.len()
+    );
 
     let _ = writeln!(out, "## Phases\n\n| Phase | Entered | Duration |\n|---|---|---|");
     for (phase, from, to) in phases(w) {
@@ -172,10 +200,22 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
         let _ = writeln!(out, "None recorded.\n");
     }
     for (i, dec) in w.decisions.iter().enumerate() {
-        let _ = writeln!(out, "{}. **{}** [{}] in `{}`", i + 1, short(&dec.decision, 160), dec.category, dec.phase);
+        let _ = writeln!(
+            out,
+            "{}. **{}** [{}] in `{}`",
+            i + 1,
+            short(&dec.decision, 160),
+            dec.category,
+            dec.phase
+        );
         let _ = writeln!(out, "   - Why: {}", short(&dec.rationale, 400));
         for a in &dec.alternatives_considered {
-            let _ = writeln!(out, "   - Rejected {}: {}", short(&a.option, 80), short(&a.reason_rejected, 200));
+            let _ = writeln!(
+                out,
+                "   - Rejected {}: {}",
+                short(&a.option, 80),
+                short(&a.reason_rejected, 200)
+            );
         }
         match dec.outcome() {
             Some(o) => {
@@ -187,7 +227,10 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
                 let issues = if o.issues.is_empty() {
                     String::new()
                 } else {
-                    format!("; issues: {}", o.issues.iter().map(|s| short(s, 120)).collect::<Vec<_>>().join("; "))
+                    format!(
+                        "; issues: {}",
+                        o.issues.iter().map(|s| short(s, 120)).collect::<Vec<_>>().join("; ")
+                    )
                 };
                 let _ = writeln!(out, "   - Outcome: **{}**{again}{issues}", o.status);
             }
@@ -204,9 +247,15 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
     if w.checkpoints.is_empty() {
         let _ = writeln!(out, "None.\n");
     } else {
-        let _ = writeln!(out, "| When | Type | Phase | Commit | Message | Rollbacks |\n|---|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| When | Type | Phase | Commit | Message | Rollbacks |\n|---|---|---|---|---|---|"
+        );
         for c in &w.checkpoints {
-            let commit = c.commit_sha.as_deref().map_or("state only".to_owned(), |s| format!("`{}`", &s[..s.len().min(10)]));
+            let commit = c
+                .commit_sha
+                .as_deref()
+                .map_or("state only".to_owned(), |s| format!("`{}`", &s[..s.len().min(10)]));
             let _ = writeln!(
                 out,
                 "| {} | {} | `{}` | {commit} | {} | {} |",

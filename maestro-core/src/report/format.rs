@@ -42,7 +42,13 @@ pub(crate) fn short(s: &str, max: usize) -> String {
 pub(crate) fn mermaid_label(s: &str) -> String {
     short(s, 60)
         .chars()
-        .map(|c| if matches!(c, ':' | '#' | ';' | '\\' | '|') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, ':' | '#' | ';' | '\\' | '|') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim()
         .to_owned()

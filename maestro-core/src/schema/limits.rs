@@ -19,12 +19,14 @@ pub fn parse(entity: &'static str, text: &str) -> Result<Value> {
         return Err(Error::validation(
             entity,
             "",
-            format!("document is {} bytes, more than the limit of {MAX_DOCUMENT_BYTES}", text.len()),
+            format!(
+                "document is {} bytes, more than the limit of {MAX_DOCUMENT_BYTES}",
+                text.len()
+            ),
         ));
     }
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        Error::validation(entity, "", format!("not valid JSON: {e}"))
-    })?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| Error::validation(entity, "", format!("not valid JSON: {e}")))?;
     check(entity, &v)?;
     Ok(v)
 }
@@ -114,6 +116,9 @@ mod tests {
         let e = check("doc", &Value::Object(m)).unwrap_err();
         assert!(e.to_string().contains("longer than the limit"), "{e}");
         let text = format!("\"{}\"", "y".repeat(MAX_DOCUMENT_BYTES));
-        assert!(parse("doc", &text).unwrap_err().to_string().contains("more than the limit"));
+        assert!(parse("doc", &text)
+            .unwrap_err()
+            .to_string()
+            .contains("more than the limit"));
     }
 }

@@ -93,10 +93,7 @@ const MAX_SHOWN: usize = 200;
 
 impl Schema {
     fn index(self) -> usize {
-        Schema::ALL
-            .iter()
-            .position(|s| *s == self)
-            .unwrap_or_default()
+        Schema::ALL.iter().position(|s| *s == self).unwrap_or_default()
     }
 
     /// The schema's JSON text, as committed in `schemas/`.

@@ -32,6 +32,7 @@ crate::macros::str_enum!(
     }
 );
 
+#[allow(clippy::derivable_impls)] // the enum is declared by `str_enum!`, which derives no Default
 impl Default for Durability {
     fn default() -> Self {
         Durability::Full

@@ -195,7 +195,10 @@ impl ReadTx for SqlTx<'_> {
 
     fn all_votes(&self, workflow: &str) -> Result<Vec<Vote>> {
         self.all(
-            &format!("SELECT {} FROM votes WHERE workflow_id = ?1 ORDER BY at, id", rows::VOTE),
+            &format!(
+                "SELECT {} FROM votes WHERE workflow_id = ?1 ORDER BY at, id",
+                rows::VOTE
+            ),
             [workflow],
             rows::vote,
         )
@@ -203,7 +206,10 @@ impl ReadTx for SqlTx<'_> {
 
     fn all_spec_documents(&self, workflow: &str) -> Result<Vec<SpecDocument>> {
         self.all(
-            &format!("SELECT {} FROM spec_documents WHERE workflow_id = ?1 ORDER BY kind, version", rows::SPEC),
+            &format!(
+                "SELECT {} FROM spec_documents WHERE workflow_id = ?1 ORDER BY kind, version",
+                rows::SPEC
+            ),
             [workflow],
             rows::spec,
         )
@@ -573,7 +579,10 @@ impl ReadTx for SqlTx<'_> {
 
     fn decision_category(&self, project: &str, name: &str) -> Result<Option<CategoryDef>> {
         self.one(
-            &format!("SELECT {} FROM decision_categories WHERE project_id = ?1 AND name = ?2", rows::CATEGORY),
+            &format!(
+                "SELECT {} FROM decision_categories WHERE project_id = ?1 AND name = ?2",
+                rows::CATEGORY
+            ),
             [project, name],
             rows::category,
         )
@@ -581,7 +590,10 @@ impl ReadTx for SqlTx<'_> {
 
     fn decision_categories(&self, project: &str) -> Result<Vec<CategoryDef>> {
         self.all(
-            &format!("SELECT {} FROM decision_categories WHERE project_id = ?1 ORDER BY name", rows::CATEGORY),
+            &format!(
+                "SELECT {} FROM decision_categories WHERE project_id = ?1 ORDER BY name",
+                rows::CATEGORY
+            ),
             [project],
             rows::category,
         )
@@ -614,7 +626,10 @@ impl ReadTx for SqlTx<'_> {
 fn decision_query(head: String, first: impl Into<Value>, f: &DecisionFilter) -> Query {
     let mut q = Query::new(head, first);
     q.and("d.project_id = ?", f.project_id.as_ref().map(|p| p.as_str().to_owned()))
-        .and("d.workflow_id = ?", f.workflow_id.as_ref().map(|w| w.as_str().to_owned()))
+        .and(
+            "d.workflow_id = ?",
+            f.workflow_id.as_ref().map(|w| w.as_str().to_owned()),
+        )
         .and("d.category = ?", f.category.clone())
         .and("d.subject_category = ?", f.subject_category.clone())
         .and("d.technology = ?", f.technology.clone())
@@ -961,7 +976,10 @@ impl WriteTx for SqlTx<'_> {
 
     fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO decision_categories ({}) VALUES (?1, ?2, ?3, ?4)", rows::CATEGORY),
+            &format!(
+                "INSERT INTO decision_categories ({}) VALUES (?1, ?2, ?3, ?4)",
+                rows::CATEGORY
+            ),
             params![c.project_id.as_str(), c.name, c.description, c.created_at.0],
         )?;
         Ok(())
