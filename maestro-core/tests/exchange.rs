@@ -332,3 +332,72 @@ fn exporting_a_live_database_sees_one_consistent_snapshot() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(writer.join().unwrap() > 0);
 }
+
+#[test]
+fn a_deleted_project_imported_again_is_whole_and_replays_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = file_db(tmp.path(), "a.db");
+    let wf = scripted::checkout(&m);
+    let before = m.decisions().replay(&wf).unwrap().len();
+    m.export(tmp.path().join("backup")).unwrap();
+    let p = m.projects().get_by_name("shop").unwrap();
+    let decisions = m
+        .decisions()
+        .list(
+            &DecisionFilter {
+                workflow_id: Some(wf.clone()),
+                ..Default::default()
+            },
+            10,
+        )
+        .unwrap();
+    m.projects().delete(&p.id).unwrap();
+    assert_eq!(
+        m.decisions().get(&decisions[0].id).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    m.import(tmp.path().join("backup")).unwrap();
+    assert_eq!(m.decisions().get(&decisions[0].id).unwrap(), decisions[0]);
+    let amended = m
+        .decisions()
+        .record_outcome(&decisions[0].id, NewOutcome::new(OutcomeStatus::Reverted))
+        .unwrap();
+    assert_eq!(amended.outcomes.len(), 2);
+    let replay = m.decisions().replay(&wf).unwrap();
+    assert!(
+        replay.len() < before,
+        "only the imported copy's events: {} vs {before}",
+        replay.len()
+    );
+    assert_eq!(replay.iter().filter(|e| e.kind == "workflow.created").count(), 0);
+    assert_eq!(replay.iter().filter(|e| e.kind == "workflow.imported").count(), 1);
+}
+
+#[test]
+fn an_import_file_cannot_attach_rows_to_another_entity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = file_db(tmp.path(), "a.db");
+    scripted::checkout(&m);
+    m.export(tmp.path().join("good")).unwrap();
+    let good = tree(&tmp.path().join("good"));
+    let sessions: Vec<PathBuf> = good.keys().filter(|p| p.starts_with("sessions")).cloned().collect();
+    let (victim, carrier) = (&sessions[0], &sessions[1]);
+    let victim_id = victim.file_stem().unwrap().to_str().unwrap();
+    let carrier_id = carrier.file_stem().unwrap().to_str().unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&good[carrier]).unwrap();
+    doc["timeline"][0]["session_id"] = victim_id.into();
+    let dir = tmp.path().join("crafted");
+    for (p, bytes) in &good {
+        std::fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(p), bytes).unwrap();
+    }
+    std::fs::write(dir.join(carrier), serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let fresh = file_db(tmp.path(), "fresh.db");
+    let e = fresh.import(&dir).unwrap_err();
+    assert_eq!(
+        e.path(),
+        Some(format!("sessions/{carrier_id}.json#/timeline/0/session_id").as_str()),
+        "{e}"
+    );
+    assert_eq!(fresh.events().latest_seq().unwrap(), 0);
+}

@@ -107,11 +107,14 @@ pub(crate) fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<usi
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
+    static STAGINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = STAGINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut staging_name = name.to_owned();
-    staging_name.push(format!(".partial-{}-{}", std::process::id(), crate::time::now_ms()));
+    staging_name.push(format!(".partial-{}-{}-{n}", std::process::id(), crate::time::now_ms()));
     let staging = parent.join(staging_name);
+    // Only a directory this call created is ever cleaned up.
+    std::fs::create_dir(&staging)?;
     let result = (|| -> Result<()> {
-        std::fs::create_dir(&staging)?;
         for (rel, content) in files {
             debug_assert!(rel.is_relative() && !rel.components().any(|c| matches!(c, std::path::Component::ParentDir)));
             let path = staging.join(rel);

@@ -50,9 +50,21 @@ fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
 /// Reads `dir/rel` and validates it against `schema`. Errors name the file and the JSON
 /// pointer inside it.
 fn load_value(dir: &Path, rel: &str, schema: Schema) -> Result<serde_json::Value> {
-    let bytes = std::fs::read(dir.join(rel))?;
-    let text = String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))?;
-    schema.parse_json(&text).map_err(|e| in_file(rel, e))
+    schema.parse_json(&read_text(dir, rel)?).map_err(|e| in_file(rel, e))
+}
+
+/// The text of `dir/rel`: a regular file (never a symlink), within the size limit, UTF-8.
+fn read_text(dir: &Path, rel: &str) -> Result<String> {
+    let path = dir.join(rel);
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(bad(rel, "", "not a regular file (symlinks are refused)"));
+    }
+    if meta.len() > crate::schema::limits::MAX_DOCUMENT_BYTES as u64 {
+        return Err(bad(rel, "", format!("{} bytes is more than the limit", meta.len())));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))
 }
 
 /// [`load_value`], converted.
@@ -81,7 +93,11 @@ fn entries(dir: &Path, folder: &str, suffix: &str, want_dir: bool) -> Result<Vec
         let Some(name) = name.to_str() else {
             return Err(bad(folder, "", format!("{:?} is not a UTF-8 file name", e.file_name())));
         };
-        if e.file_type()?.is_dir() != want_dir {
+        let kind = e.file_type()?;
+        if kind.is_symlink() {
+            return Err(bad(&format!("{folder}/{name}"), "", "symlinks are refused"));
+        }
+        if kind.is_dir() != want_dir {
             continue;
         }
         if let Some(stem) = name.strip_suffix(suffix) {
@@ -90,6 +106,28 @@ fn entries(dir: &Path, folder: &str, suffix: &str, want_dir: bool) -> Result<Vec
     }
     out.sort();
     Ok(out)
+}
+
+/// Every item of the list `field` names `owner` in `key`: a file can only bring in what
+/// belongs to its own entity, never rows attached to another one.
+fn same<'a, T: PartialEq + std::fmt::Display + 'a>(
+    rel: &str,
+    field: &str,
+    key: &str,
+    items: impl Iterator<Item = &'a T>,
+    owner: &T,
+) -> Result<()> {
+    for (i, v) in items.enumerate() {
+        if v != owner {
+            let at = if field.is_empty() {
+                format!("/{i}/{key}")
+            } else {
+                format!("/{field}/{i}/{key}")
+            };
+            return Err(bad(rel, &at, format!("names {v}, not {owner}")));
+        }
+    }
+    Ok(())
 }
 
 fn check_id(rel: &str, want: &str, got: &str) -> Result<()> {
@@ -114,6 +152,21 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
     for (stem, rel) in entries(dir, "projects", ".json", false)? {
         let p: ProjectFile = load(dir, &rel, Schema::Project)?;
         check_id(&rel, &stem, p.project.id.as_str())?;
+        let pid = &p.project.id;
+        same(
+            &rel,
+            "steering_documents",
+            "project_id",
+            p.steering_documents.iter().map(|d| &d.project_id),
+            pid,
+        )?;
+        same(
+            &rel,
+            "decision_categories",
+            "project_id",
+            p.decision_categories.iter().map(|c| &c.project_id),
+            pid,
+        )?;
         projects.push(p);
         files += 1;
     }
@@ -135,8 +188,41 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let w: WorkflowFile = load(dir, &rel, Schema::Workflow)?;
         check_id(&rel, &stem, w.workflow.id.as_str())?;
         owned(&rel, w.workflow.project_id.as_str())?;
+        let (wid, pid) = (&w.workflow.id, &w.workflow.project_id);
+        let history_owner: Vec<String> = w
+            .history
+            .iter()
+            .map(|h| h["workflow_id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        same(&rel, "history", "workflow_id", history_owner.iter(), &wid.to_string())?;
+        same(
+            &rel,
+            "votes",
+            "workflow_id",
+            w.votes.iter().map(|v| &v.workflow_id),
+            wid,
+        )?;
+        same(&rel, "votes", "project_id", w.votes.iter().map(|v| &v.project_id), pid)?;
+        same(
+            &rel,
+            "spec_documents",
+            "workflow_id",
+            w.spec_documents.iter().map(|d| &d.workflow_id),
+            wid,
+        )?;
+        same(
+            &rel,
+            "spec_documents",
+            "project_id",
+            w.spec_documents.iter().map(|d| &d.project_id),
+            pid,
+        )?;
         let decisions = load_list::<Decision>(dir, &format!("{folder}/decisions.json"), Schema::Decision)?;
         let checkpoints = load_list::<Checkpoint>(dir, &format!("{folder}/checkpoints.json"), Schema::Checkpoint)?;
+        let drel = format!("{folder}/decisions.json");
+        let crel = format!("{folder}/checkpoints.json");
+        same(&drel, "", "project_id", decisions.iter().map(|d| &d.project_id), pid)?;
+        same(&crel, "", "project_id", checkpoints.iter().map(|c| &c.project_id), pid)?;
         for (i, d) in decisions.iter().enumerate() {
             if d.workflow_id != w.workflow.id {
                 return Err(bad(
@@ -195,6 +281,25 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let s: SessionFile = Schema::Session.convert(v).map_err(|e| in_file(&rel, e))?;
         check_id(&rel, &stem, s.session.id.as_str())?;
         owned(&rel, s.session.project_id.as_str())?;
+        let (sid, pid) = (&s.session.id, &s.session.project_id);
+        same(
+            &rel,
+            "timeline",
+            "session_id",
+            s.timeline.iter().map(|e| &e.session_id),
+            sid,
+        )?;
+        same(
+            &rel,
+            "timeline",
+            "project_id",
+            s.timeline.iter().map(|e| &e.project_id),
+            pid,
+        )?;
+        same(&rel, "tasks", "session_id", s.tasks.iter().map(|l| &l.session_id), sid)?;
+        same(&rel, "tasks", "project_id", s.tasks.iter().map(|l| &l.project_id), pid)?;
+        same(&rel, "queue", "session_id", s.queue.iter().map(|q| &q.session_id), sid)?;
+        same(&rel, "queue", "project_id", s.queue.iter().map(|q| &q.project_id), pid)?;
         sessions.push(s);
         files += 1;
     }
@@ -220,9 +325,7 @@ fn prefix(e: Error, pointer: &str) -> Error {
 
 /// A JSON array file whose items each follow `schema`.
 fn load_list<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
-    let bytes = std::fs::read(dir.join(rel))?;
-    let text = String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))?;
-    let value = crate::schema::limits::parse("import", &text).map_err(|e| in_file(rel, e))?;
+    let value = crate::schema::limits::parse("import", &read_text(dir, rel)?).map_err(|e| in_file(rel, e))?;
     let serde_json::Value::Array(items) = value else {
         return Err(bad(rel, "", "expected a JSON array"));
     };

@@ -108,7 +108,7 @@ pub(crate) fn execution_log(d: &ProjectDump, w: &WorkflowDump) -> String {
         let commit = c
             .commit_sha
             .as_deref()
-            .map(|s| format!(" at commit `{}`", &s[..s.len().min(10)]));
+            .map(|s| format!(" at commit `{}`", s.get(..10).unwrap_or(s)));
         lines.push(Line {
             at: c.at,
             rank: 3,

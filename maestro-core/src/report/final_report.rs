@@ -255,7 +255,7 @@ pub(crate) fn final_report(d: &ProjectDump, w: &WorkflowDump) -> String {
             let commit = c
                 .commit_sha
                 .as_deref()
-                .map_or("state only".to_owned(), |s| format!("`{}`", &s[..s.len().min(10)]));
+                .map_or("state only".to_owned(), |s| format!("`{}`", s.get(..10).unwrap_or(s)));
             let _ = writeln!(
                 out,
                 "| {} | {} | `{}` | {commit} | {} | {} |",

@@ -147,7 +147,8 @@ CREATE INDEX checkpoints_workflow ON checkpoints(workflow_id, at);
 "#,
     // 4: the decision log. A decision's document lives once, as the payload of its latest
     // feed event (`decision.recorded`, then each `decision.outcome_recorded`), like timeline
-    // events: retention must never delete an event a `decisions.latest_seq` points at. The
+    // events: retention must never delete an event a `decisions.seq` (its id and text) or
+    // `decisions.latest_seq` (its current state) points at. The
     // `decisions` row holds only what queries filter on; its rowid is the seq of the
     // recording event, so rowid order is commit order and the id is found through the
     // feed's entity index. The full-text index is contentless and filled lazily (by the

@@ -539,9 +539,9 @@ impl ReadTx for SqlTx<'_> {
         self.one(
             &format!(
                 "SELECT {} FROM decisions d JOIN events e ON e.seq = d.latest_seq
-                 WHERE d.seq = (SELECT MIN(seq) FROM events INDEXED BY events_entity
-                                WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
-                                  AND entity_id = ?1)",
+                 WHERE d.seq IN (SELECT seq FROM events INDEXED BY events_entity
+                                 WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
+                                   AND entity_id = ?1)",
                 rows::DECISION
             ),
             [id],
@@ -600,21 +600,30 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn workflow_replay(&self, workflow: &str) -> Result<Vec<Event>> {
-        // Entity kinds are literals so the partial `events_entity` index applies.
+        // Entity kinds are literals so the partial `events_entity` index applies. Events
+        // before the workflow's latest creation belong to an earlier copy (a project
+        // deleted and imported again with the same ids).
         let sql = format!(
-            "SELECT {cols} FROM events INDEXED BY events_entity
+            "WITH born AS (SELECT COALESCE(MAX(seq), 0) AS at FROM events INDEXED BY events_entity
+                           WHERE entity = 'workflow' AND entity NOT IN ('timeline_event', 'session_task')
+                             AND entity_id = ?1 AND kind IN ('workflow.created', 'workflow.imported'))
+             SELECT {cols} FROM events INDEXED BY events_entity
                WHERE entity = 'workflow' AND entity NOT IN ('timeline_event', 'session_task') AND entity_id = ?1
+                 AND seq >= (SELECT at FROM born)
              UNION ALL
              SELECT {cols} FROM events INDEXED BY events_entity
                WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
                  AND entity_id IN (SELECT r.entity_id FROM decisions d JOIN events r ON r.seq = d.seq WHERE d.workflow_id = ?1)
+                 AND seq >= (SELECT at FROM born)
              UNION ALL
              SELECT {cols} FROM events INDEXED BY events_entity
                WHERE entity = 'checkpoint' AND entity NOT IN ('timeline_event', 'session_task')
                  AND entity_id IN (SELECT id FROM checkpoints WHERE workflow_id = ?1)
+                 AND seq >= (SELECT at FROM born)
              UNION ALL
              SELECT {cols} FROM events
-               WHERE session_id IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1) AND entity = 'timeline_event'
+               WHERE session_id IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1)
+                 AND entity = 'timeline_event' AND seq >= (SELECT at FROM born)
              ORDER BY seq",
             cols = rows::EVENT
         );
@@ -948,9 +957,9 @@ impl WriteTx for SqlTx<'_> {
     fn update_decision_outcome(&mut self, d: &Decision, latest_seq: i64) -> Result<()> {
         let n = self.exec(
             "UPDATE decisions SET outcome = ?2, latest_seq = ?3
-             WHERE seq = (SELECT MIN(seq) FROM events INDEXED BY events_entity
-                          WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
-                            AND entity_id = ?1)",
+             WHERE seq IN (SELECT seq FROM events INDEXED BY events_entity
+                           WHERE entity = 'decision' AND entity NOT IN ('timeline_event', 'session_task')
+                             AND entity_id = ?1)",
             params![d.id.as_str(), d.outcome().map(|o| o.status.as_str()), latest_seq],
         )?;
         if n != 1 {
