@@ -117,21 +117,23 @@ pub(crate) fn load(tx: &dyn ReadTx, id: &DecisionId) -> Result<Decision> {
 /// Records `new` in the current transaction.
 pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decision> {
     check_fields(&new)?;
-    let wf = workflow::load(tx, &new.workflow_id)?;
-    check_category(tx, &wf.project_id, &new.category)?;
+    let (project_id, phase) = tx
+        .workflow_phase(new.workflow_id.as_str())?
+        .ok_or_else(|| Error::not_found("workflow", new.workflow_id.as_str()))?;
+    check_category(tx, &project_id, &new.category)?;
     if let Some(sid) = &new.session_id {
         let s = session::load(tx, sid)?;
-        if s.workflow_id.as_ref().is_some_and(|w| *w != wf.id) || s.project_id != wf.project_id {
+        if s.workflow_id.as_ref().is_some_and(|w| *w != new.workflow_id) || s.project_id != project_id {
             return Err(Error::validation(
                 "decision",
                 "/session_id",
-                format!("session {sid} does not belong to workflow {}", wf.id),
+                format!("session {sid} does not belong to workflow {}", new.workflow_id),
             ));
         }
     }
     if let Some(tid) = &new.task_id {
         let t = task::load(tx, tid)?;
-        if t.project_id != wf.project_id {
+        if t.project_id != project_id {
             return Err(Error::validation(
                 "decision",
                 "/task_id",
@@ -155,7 +157,7 @@ pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decisi
             }
             e => e,
         })?;
-        if other.project_id != wf.project_id {
+        if other.project_id != project_id {
             return Err(Error::validation(
                 "decision",
                 path,
@@ -165,13 +167,13 @@ pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decisi
     }
     let d = Decision {
         id: DecisionId::generate(),
-        workflow_id: wf.id.clone(),
-        project_id: wf.project_id.clone(),
+        workflow_id: new.workflow_id,
+        project_id,
         session_id: new.session_id,
         task_id: new.task_id,
         at: Timestamp::now(),
         category: new.category,
-        phase: wf.phase.clone(),
+        phase,
         decision: new.decision,
         rationale: new.rationale,
         alternatives_considered: new.alternatives_considered,

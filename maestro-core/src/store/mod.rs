@@ -8,6 +8,7 @@ use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::Result;
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
+use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
@@ -48,6 +49,8 @@ pub trait ReadTx {
     fn workflow(&self, id: &str) -> Result<Option<Workflow>>;
     /// A project's workflows, oldest first.
     fn workflows(&self, project: &str) -> Result<Vec<Workflow>>;
+    /// A workflow's project and current phase, without decoding its model.
+    fn workflow_phase(&self, id: &str) -> Result<Option<(ProjectId, String)>>;
     /// A workflow's history, in commit order.
     fn history(&self, workflow: &str) -> Result<Vec<HistoryEntry>>;
     /// Votes cast on a workflow's gates during `epoch`, in commit order.

@@ -5,6 +5,7 @@ use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
+use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
@@ -191,6 +192,15 @@ impl ReadTx for SqlTx<'_> {
             params![workflow, epoch],
             rows::vote,
         )
+    }
+
+    fn workflow_phase(&self, id: &str) -> Result<Option<(ProjectId, String)>> {
+        self.one("SELECT project_id, phase FROM workflows WHERE id = ?1", [id], |r| {
+            let p: String = r.get(0)?;
+            let p = ProjectId::parse(&p)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?;
+            Ok((p, r.get(1)?))
+        })
     }
 
     fn all_votes(&self, workflow: &str) -> Result<Vec<Vote>> {
@@ -560,6 +570,17 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn search_decisions(&self, query: &str, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+        if *f == DecisionFilter::default() {
+            // Unfiltered: FTS5 ranks and limits on its own table, joining only the winners.
+            let sql = format!(
+                "SELECT {} FROM (SELECT rowid, rank FROM decisions_fts WHERE decisions_fts MATCH ?1
+                                 ORDER BY rank LIMIT {limit}) hit
+                 JOIN decisions d ON d.seq = hit.rowid JOIN events e ON e.seq = d.latest_seq
+                 ORDER BY hit.rank, d.seq",
+                rows::DECISION
+            );
+            return self.all(&sql, [query], rows::decision);
+        }
         let head = format!(
             "SELECT {} FROM decisions_fts JOIN decisions d ON d.seq = decisions_fts.rowid
              JOIN events e ON e.seq = d.latest_seq WHERE decisions_fts MATCH ?1",
