@@ -152,10 +152,11 @@ pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
         "tech_stack",
         format!("Decision {i}: adopt {} for the {} path", text(0, 3), text(3, 2)),
         format!(
-            "We measured {} and found that {}. {}",
+            "We measured {} and found that {}. {} See ticket{}.",
             text(5, 12),
             text(17, 14),
-            text(31, 16)
+            text(31, 16),
+            (i * 7919) % 500
         ),
     );
     d.alternatives_considered = vec![

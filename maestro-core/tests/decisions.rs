@@ -549,3 +549,41 @@ fn replay_interleaves_decisions_phases_checkpoints_and_timelines_in_commit_order
         assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 }
+
+#[test]
+fn search_finds_words_with_digits_in_many_decisions() {
+    let m = Maestro::open_in_memory().unwrap();
+    let p = project(&m, "shop");
+    let wf = flow(&m, &p.id);
+    m.batch(|b| {
+        for i in 0..300u64 {
+            b.decisions().record(NewDecision::new(
+                wf.id.clone(),
+                "architecture",
+                format!("decision {i}"),
+                format!("We measured it. See ticket{}.", i % 30),
+            ))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        m.decisions()
+            .search("ticket7", &DecisionFilter::default(), 100)
+            .unwrap()
+            .len(),
+        10
+    );
+    let scoped = DecisionFilter {
+        workflow_id: Some(wf.id.clone()),
+        ..Default::default()
+    };
+    assert_eq!(m.decisions().search("ticket7", &scoped, 100).unwrap().len(), 10);
+    assert_eq!(
+        m.decisions()
+            .search("ticket7", &DecisionFilter::default(), 4)
+            .unwrap()
+            .len(),
+        4
+    );
+}
