@@ -40,22 +40,29 @@ pub fn session(f: &Fixture) -> SessionId {
 /// The raw baseline: a WAL database with the same timeline table and index as Maestro's,
 /// at the same durability.
 pub fn raw_timeline_db(dir: &Path, durability: Durability) -> Connection {
-    let conn = Connection::open(dir.join("raw.db")).unwrap();
+    raw_db(
+        &dir.join("raw.db"),
+        durability,
+        "CREATE TABLE timeline_events (
+             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, session_id TEXT NOT NULL, project_id TEXT NOT NULL,
+             workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL, message TEXT NOT NULL, task_id TEXT,
+             metadata TEXT NOT NULL);
+         CREATE INDEX timeline_session ON timeline_events(session_id);",
+    )
+}
+
+/// A raw WAL database at `path` with SQLite's synchronous setting for `durability`, and
+/// `schema` applied.
+fn raw_db(path: &Path, durability: Durability, schema: &str) -> Connection {
+    let conn = Connection::open(path).unwrap();
     let sync = if durability == Durability::Full {
         "FULL"
     } else {
         "NORMAL"
     };
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA synchronous = {sync};
-         CREATE TABLE timeline_events (
-             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, session_id TEXT NOT NULL, project_id TEXT NOT NULL,
-             workflow_id TEXT, kind TEXT NOT NULL, at INTEGER NOT NULL, message TEXT NOT NULL, task_id TEXT,
-             metadata TEXT NOT NULL);
-         CREATE INDEX timeline_session ON timeline_events(session_id);"
-    ))
-    .unwrap();
+    conn.execute_batch(&format!("PRAGMA synchronous = {sync}; {schema}"))
+        .unwrap();
     conn
 }
 
@@ -191,18 +198,11 @@ pub fn decision(wf: &WorkflowId, i: u64) -> NewDecision {
 
 /// The raw baseline for JSON documents: a WAL database with one table of JSON rows.
 pub fn raw_json_db(dir: &Path, durability: Durability) -> Connection {
-    let conn = Connection::open(dir.join("raw-json.db")).unwrap();
-    let sync = if durability == Durability::Full {
-        "FULL"
-    } else {
-        "NORMAL"
-    };
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA synchronous = {sync}; CREATE TABLE docs (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);"
-    ))
-    .unwrap();
-    conn
+    raw_db(
+        &dir.join("raw-json.db"),
+        durability,
+        "CREATE TABLE docs (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    )
 }
 
 /// One raw JSON insert (cached statements), in its own transaction when `tx`.

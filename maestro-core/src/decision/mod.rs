@@ -91,8 +91,13 @@ fn check_fields(d: &NewDecision) -> Result<()> {
 }
 
 /// Whether `category` is built in or registered for `project`.
+fn category_exists(tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<bool> {
+    Ok(DecisionCategory::parse(category).is_ok() || tx.decision_category(project.as_str(), category)?.is_some())
+}
+
+/// `category_exists`, or a validation error listing the built-ins.
 fn check_category(tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<()> {
-    if DecisionCategory::parse(category).is_ok() || tx.decision_category(project.as_str(), category)?.is_some() {
+    if category_exists(tx, project, category)? {
         return Ok(());
     }
     Err(Error::validation(
@@ -286,7 +291,7 @@ impl Decisions<'_> {
         check_text("decision_category", "/description", description, MAX_NAME)?;
         self.0.write(|tx| {
             project::load(tx, project)?;
-            if DecisionCategory::parse(name).is_ok() || tx.decision_category(project.as_str(), name)?.is_some() {
+            if category_exists(tx, project, name)? {
                 return Err(Error::conflict("decision_category", name, "already exists"));
             }
             let def = CategoryDef {
