@@ -152,6 +152,23 @@ impl Error {
         }
     }
 
+    /// The same error with its JSON path (if it has one) placed under `prefix`, for an
+    /// input nested in a larger document (`/model` + `/phases/0/name`).
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Error::Validation { entity, path, message } => Error::Validation {
+                entity,
+                path: join_path(prefix, &path),
+                message,
+            },
+            Error::Json { path, source } => Error::Json {
+                path: join_path(prefix, &path),
+                source,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for a [`Error::Validation`].
     pub fn validation(entity: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation {
@@ -202,4 +219,13 @@ fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
     )
+}
+
+/// `prefix` + `path`, where a path that is not a JSON pointer (an argument name) gets a `/`.
+fn join_path(prefix: &str, path: &str) -> String {
+    if path.is_empty() || path.starts_with('/') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}/{path}")
+    }
 }

@@ -17,6 +17,7 @@
 
 mod macros;
 
+pub mod api;
 pub mod checkpoint;
 pub mod decision;
 pub mod error;

@@ -27,7 +27,20 @@ pub(crate) trait Exec {
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx<'a>(&'a dyn Exec);
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of a handle or an open batch.
+    pub(crate) fn of(exec: &'a dyn Exec) -> Self {
+        Ctx(exec)
+    }
+
+    /// The change feed read through this context (no subscriptions).
+    pub(crate) fn events(self) -> Events<'a> {
+        Events {
+            ctx: self,
+            subscribers: None,
+        }
+    }
+
     /// Runs `f` as one atomic write.
     pub(crate) fn write<T>(self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
         let mut f = Some(f);
