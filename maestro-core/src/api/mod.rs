@@ -13,9 +13,10 @@ mod args;
 mod dispatch;
 
 use crate::error::{Error, Result};
-use crate::maestro::{Ctx, Maestro};
+use crate::maestro::{Ctx, Maestro, Options};
 use crate::ops::OPERATIONS;
 use crate::schema::limits;
+use crate::store::sqlite::Durability;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -35,36 +36,70 @@ fn position(op: &str) -> Result<usize> {
         .ok_or_else(|| Error::validation("operation", "op", format!("unknown operation {op:?}")))
 }
 
-fn validator(index: usize) -> &'static jsonschema::Validator {
-    VALIDATORS[index].get_or_init(|| {
-        let (ns, verb) = OPERATIONS[index];
-        let mut root: Value =
-            serde_json::from_str(OPERATIONS_SCHEMA).expect("schemas/api/operations.schema.json is not JSON");
-        // The root holds the shared definitions; the operation's own schema is one of them.
-        root["allOf"] = serde_json::json!([{ "$ref": format!("#/definitions/{ns}.{verb}") }]);
-        jsonschema::draft7::new(&root)
-            .unwrap_or_else(|e| panic!("schemas/api/operations.schema.json ({ns}.{verb}) does not compile: {e}"))
-    })
+static OPTIONS: OnceLock<jsonschema::Validator> = OnceLock::new();
+
+/// The validator of `definitions/<name>` of the operations schema.
+fn compile(name: &str) -> jsonschema::Validator {
+    let mut root: Value =
+        serde_json::from_str(OPERATIONS_SCHEMA).expect("schemas/api/operations.schema.json is not JSON");
+    // The root holds the shared definitions; the schema wanted is one of them.
+    root["allOf"] = serde_json::json!([{ "$ref": format!("#/definitions/{name}") }]);
+    jsonschema::draft7::new(&root)
+        .unwrap_or_else(|e| panic!("schemas/api/operations.schema.json ({name}) does not compile: {e}"))
 }
 
-/// Checks `input` against the schema of operation `op` (and the size and nesting limits).
-pub fn validate(op: &str, input: &Value) -> Result<()> {
-    let index = position(op)?;
-    limits::check("input", input)?;
-    let Some(e) = validator(index).iter_errors(input).next() else {
+fn check(validator: &jsonschema::Validator, entity: &'static str, what: &str, v: &Value) -> Result<()> {
+    limits::check(entity, v)?;
+    let Some(e) = validator.iter_errors(v).next() else {
         return Ok(());
     };
     let shown = e.to_string();
-    let what = if shown.len() > 200 {
+    let shown = if shown.len() > 200 {
         e.masked().to_string()
     } else {
         shown
     };
     Err(Error::validation(
-        "input",
+        entity,
         e.instance_path().as_str().to_owned(),
-        format!("{what} (operation {op})"),
+        format!("{shown} ({what})"),
     ))
+}
+
+/// Checks `input` against the schema of operation `op` (and the size and nesting limits).
+pub fn validate(op: &str, input: &Value) -> Result<()> {
+    let index = position(op)?;
+    let validator = VALIDATORS[index].get_or_init(|| {
+        let (ns, verb) = OPERATIONS[index];
+        compile(&format!("{ns}.{verb}"))
+    });
+    check(validator, "input", &format!("operation {op}"), input)
+}
+
+/// Parses the options of a binding's `open` (`{"durability": "normal", "busy_timeout_ms":
+/// 5000}`), checked against `definitions/Options`; absent keys keep their defaults.
+pub fn options(json: &str) -> Result<Options> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        durability: Option<Durability>,
+        busy_timeout_ms: Option<u64>,
+    }
+    let v = limits::parse("options", json)?;
+    check(
+        OPTIONS.get_or_init(|| compile("Options")),
+        "options",
+        "open options",
+        &v,
+    )?;
+    let raw: Raw = serde_json::from_value(v).map_err(|e| Error::validation("options", "", e.to_string()))?;
+    let mut o = Options::default();
+    if let Some(d) = raw.durability {
+        o.sqlite.durability = d;
+    }
+    if let Some(ms) = raw.busy_timeout_ms {
+        o.sqlite.busy_timeout = std::time::Duration::from_millis(ms);
+    }
+    Ok(o)
 }
 
 /// Runs operation `op` with `input` (JSON text of an object of named arguments) as one

@@ -6,7 +6,7 @@ mod subscribe;
 
 pub use event::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
 pub(crate) use subscribe::Subscribers;
-pub use subscribe::Subscription;
+pub use subscribe::{Subscription, Wait};
 
 use crate::error::{Error, Result};
 use crate::store::WriteTx;

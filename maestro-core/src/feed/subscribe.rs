@@ -54,6 +54,16 @@ impl Subscription {
         }
     }
 
+    /// Waits up to `timeout` for the next event, telling a timeout apart from a closed
+    /// handle (after which no event will ever come).
+    pub fn wait(&self, timeout: Duration) -> Wait {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => Wait::Event(e),
+            Err(RecvTimeoutError::Timeout) => Wait::Timeout,
+            Err(RecvTimeoutError::Disconnected) => Wait::Closed,
+        }
+    }
+
     /// The next event if one is already waiting.
     pub fn try_recv(&self) -> Option<Event> {
         self.rx.try_recv().ok()
@@ -63,4 +73,15 @@ impl Subscription {
     pub fn drain(&self) -> Vec<Event> {
         self.rx.try_iter().collect()
     }
+}
+
+/// What [`Subscription::wait`] saw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wait {
+    /// The next matching event.
+    Event(Event),
+    /// Nothing arrived within the timeout.
+    Timeout,
+    /// The handle was closed: nothing more will arrive.
+    Closed,
 }

@@ -1,0 +1,128 @@
+//! The thread-local last error: the code, message and JSON path of the last failed call
+//! on the calling thread.
+
+use crate::status::maestro_status_t;
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+/// Why a call failed, before it becomes a status code and a last error.
+pub(crate) enum Failure {
+    /// A NULL pointer argument, by parameter name.
+    Null(&'static str),
+    /// A string argument that is not UTF-8, by parameter name.
+    Utf8(&'static str),
+    /// An unusable argument, with the reason.
+    Invalid(String),
+    /// An error of the core.
+    Core(maestro_core::Error),
+}
+
+impl From<maestro_core::Error> for Failure {
+    fn from(e: maestro_core::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+struct LastError {
+    code: maestro_status_t,
+    message: CString,
+    path: Option<CString>,
+}
+
+thread_local! {
+    static LAST: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+fn c_string(s: String) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// The message of `e` followed by its sources: `a: caused by: b: caused by: c`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !out.ends_with(&next) {
+            out.push_str(": caused by: ");
+            out.push_str(&next);
+        }
+        source = s.source();
+    }
+    out
+}
+
+pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>) -> maestro_status_t {
+    LAST.with(|l| {
+        *l.borrow_mut() = Some(LastError {
+            code,
+            message: c_string(message),
+            path: path.map(c_string),
+        })
+    });
+    code
+}
+
+pub(crate) fn clear() {
+    LAST.with(|l| {
+        if l.borrow().is_some() {
+            *l.borrow_mut() = None;
+        }
+    });
+}
+
+impl Failure {
+    /// Stores the failure as the thread's last error and returns its status code.
+    pub(crate) fn record(self) -> maestro_status_t {
+        match self {
+            Failure::Null(name) => set(
+                maestro_status_t::MAESTRO_NULL_ARGUMENT,
+                format!("{name} is NULL"),
+                Some(name.to_owned()),
+            ),
+            Failure::Utf8(name) => set(
+                maestro_status_t::MAESTRO_INVALID_UTF8,
+                format!("{name} is not valid UTF-8"),
+                Some(name.to_owned()),
+            ),
+            Failure::Invalid(why) => set(maestro_status_t::MAESTRO_INVALID_ARGUMENT, why, None),
+            Failure::Core(e) => set(e.kind().into(), chain(&e), e.path().map(str::to_owned)),
+        }
+    }
+}
+
+/// The status of the last failed call on this thread, or `MAESTRO_OK` when the last call
+/// succeeded (every successful call clears the last error).
+#[no_mangle]
+pub extern "C" fn maestro_last_error_code() -> maestro_status_t {
+    LAST.with(|l| l.borrow().as_ref().map_or(maestro_status_t::MAESTRO_OK, |e| e.code))
+}
+
+/// The message of the last failed call on this thread, with its "caused by" chain; NULL
+/// when there is none. Owned by the library: valid until the next call into the library
+/// on this thread; do not free it.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_message() -> *const c_char {
+    LAST.with(|l| l.borrow().as_ref().map_or(ptr::null(), |e| e.message.as_ptr()))
+}
+
+/// The JSON pointer of the offending value inside the input of the last failed call on
+/// this thread (`/labels/1`; `""` for the whole input), or the name of the offending
+/// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+/// library: valid until the next call into the library on this thread.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_path() -> *const c_char {
+    LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|e| e.path.as_ref())
+            .map_or(ptr::null(), |p| p.as_ptr())
+    })
+}
+
+/// Forgets the last error of this thread.
+#[no_mangle]
+pub extern "C" fn maestro_clear_error() {
+    clear();
+}

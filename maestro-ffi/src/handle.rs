@@ -1,0 +1,67 @@
+//! The opaque handle.
+
+use crate::error::Failure;
+use crate::status::maestro_status_t;
+use crate::strings::{arg, opt_arg, out_ptr};
+use maestro_core::{api, Maestro, Options};
+use std::ffi::c_char;
+
+/// An open Maestro store (a SQLite database file).
+///
+/// Thread-safety: a handle may be shared between threads and used from all of them at
+/// once; every call is one atomic transaction. Several processes may open the same file.
+/// Lifetime: from `maestro_open` until `maestro_close`; closing while another thread is
+/// still inside a call on the same handle is undefined behaviour.
+pub struct maestro_t {
+    pub(crate) inner: Maestro,
+}
+
+/// Borrows the handle behind `m`.
+///
+/// # Safety
+/// `m` is NULL or a pointer returned by `maestro_open` and not yet closed.
+pub(crate) unsafe fn handle<'a>(m: *const maestro_t) -> Result<&'a Maestro, Failure> {
+    unsafe { m.as_ref() }.map(|h| &h.inner).ok_or(Failure::Null("maestro"))
+}
+
+/// Opens (creating if needed, mode 0600) the database at `path` and migrates it;
+/// `":memory:"` opens a private in-memory database. `options_json` may be NULL (defaults)
+/// or an object such as `{"durability": "normal", "busy_timeout_ms": 5000}`
+/// (`schemas/api/operations.schema.json#/definitions/Options`).
+///
+/// On success `*maestro_out` receives a new handle owned by the caller, to be released
+/// with `maestro_close`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_open(
+    path: *const c_char,
+    options_json: *const c_char,
+    maestro_out: *mut *mut maestro_t,
+) -> maestro_status_t {
+    ffi_boundary!({
+        let path = unsafe { arg(path, "path") }?;
+        let options = unsafe { opt_arg(options_json, "options_json") }?;
+        out_ptr(maestro_out, "maestro_out")?;
+        let options = match options {
+            Some(json) => api::options(json)?,
+            None => Options::default(),
+        };
+        let inner = if path == ":memory:" {
+            Maestro::open_in_memory()?
+        } else {
+            Maestro::open(path, options)?
+        };
+        let h = Box::into_raw(Box::new(maestro_t { inner }));
+        unsafe { *maestro_out = h };
+        Ok(())
+    })
+}
+
+/// Closes a handle and frees it. NULL is a no-op. No other thread may be inside a call
+/// on this handle; subscriptions made on it stop delivering (free them as usual).
+#[no_mangle]
+pub extern "C" fn maestro_close(maestro: *mut maestro_t) {
+    if maestro.is_null() {
+        return;
+    }
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(maestro) })));
+}
