@@ -20,8 +20,22 @@ use std::time::Duration;
 /// Results a list operation returns when the caller gives no `limit`.
 const DEFAULT_LIMIT: usize = 1000;
 
-fn out<T: Serialize>(v: T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| Error::Internal(format!("encoding a result: {e}")))
+/// What a call's result is encoded to: JSON text for the C ABI (no intermediate tree), a
+/// [`Value`] for bindings that convert it further.
+pub(crate) trait Output: Sized {
+    fn encode<T: Serialize>(v: T) -> Result<Self>;
+}
+
+impl Output for Value {
+    fn encode<T: Serialize>(v: T) -> Result<Self> {
+        serde_json::to_value(v).map_err(|e| Error::Internal(format!("encoding a result: {e}")))
+    }
+}
+
+impl Output for String {
+    fn encode<T: Serialize>(v: T) -> Result<Self> {
+        serde_json::to_string(&v).map_err(|e| Error::Internal(format!("encoding a result: {e}")))
+    }
 }
 
 fn handle_only<'m>(handle: Option<&'m Maestro>, op: &str) -> Result<&'m Maestro> {
@@ -29,7 +43,7 @@ fn handle_only<'m>(handle: Option<&'m Maestro>, op: &str) -> Result<&'m Maestro>
 }
 
 /// Runs `op`. `handle` is `None` inside a batch, where handle-level operations are refused.
-pub(super) fn run(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, mut a: Args) -> Result<Value> {
+pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, mut a: Args) -> Result<O> {
     let projects = Projects(ctx);
     let workflows = Workflows(ctx);
     let sessions = Sessions(ctx);
@@ -40,18 +54,18 @@ pub(super) fn run(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, mut a: Args)
     let reports = Reports(ctx);
     let events = ctx.events();
     match op {
-        "projects.create" => out(projects.create(a.whole()?)?),
-        "projects.get" => out(projects.get(&a.req("id")?)?),
-        "projects.get_by_name" => out(projects.get_by_name(&a.req::<String>("name")?)?),
-        "projects.list" => out(projects.list()?),
-        "projects.delete" => out(projects.delete(&a.req("id")?)?),
+        "projects.create" => O::encode(projects.create(a.whole()?)?),
+        "projects.get" => O::encode(projects.get(&a.req("id")?)?),
+        "projects.get_by_name" => O::encode(projects.get_by_name(&a.req::<String>("name")?)?),
+        "projects.list" => O::encode(projects.list()?),
+        "projects.delete" => O::encode(projects.delete(&a.req("id")?)?),
         "projects.put_steering" => {
             let (p, domain, content) = (
                 a.req("project_id")?,
                 a.req::<String>("domain")?,
                 a.req::<String>("content")?,
             );
-            out(projects.put_steering(
+            O::encode(projects.put_steering(
                 &p,
                 &domain,
                 &content,
@@ -59,137 +73,141 @@ pub(super) fn run(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, mut a: Args)
             )?)
         }
         "projects.steering_context" => {
-            out(projects.steering_context(&a.req("project_id")?, &a.req::<String>("audience")?)?)
+            O::encode(projects.steering_context(&a.req("project_id")?, &a.req::<String>("audience")?)?)
         }
 
-        "workflows.create" => out(workflows.create(new_workflow(a)?)?),
-        "workflows.get" => out(workflows.get(&a.req("id")?)?),
-        "workflows.list" => out(workflows.list(&a.req("project_id")?)?),
+        "workflows.create" => O::encode(workflows.create(new_workflow(a)?)?),
+        "workflows.get" => O::encode(workflows.get(&a.req("id")?)?),
+        "workflows.list" => O::encode(workflows.list(&a.req("project_id")?)?),
         "workflows.advance" => {
             let (id, to, actor): (WorkflowId, String, String) = (a.req("id")?, a.req("to")?, a.req("actor")?);
-            out(workflows.advance(&id, &to, &actor, a.opt::<String>("expected_from")?.as_deref())?)
+            O::encode(workflows.advance(&id, &to, &actor, a.opt::<String>("expected_from")?.as_deref())?)
         }
         "workflows.vote" => {
             let (id, to, voter): (WorkflowId, String, String) = (a.req("id")?, a.req("to")?, a.req("voter")?);
             let approve = a.req("approve")?;
-            out(workflows.vote(&id, &to, &voter, approve, a.opt::<String>("comment")?.as_deref())?)
+            O::encode(workflows.vote(&id, &to, &voter, approve, a.opt::<String>("comment")?.as_deref())?)
         }
-        "workflows.gate" => out(workflows.gate(&a.req("id")?, &a.req::<String>("to")?)?),
-        "workflows.pause" => out(workflows.pause(&a.req("id")?, &a.req::<String>("actor")?)?),
-        "workflows.resume" => out(workflows.resume(&a.req("id")?, &a.req::<String>("actor")?)?),
+        "workflows.gate" => O::encode(workflows.gate(&a.req("id")?, &a.req::<String>("to")?)?),
+        "workflows.pause" => O::encode(workflows.pause(&a.req("id")?, &a.req::<String>("actor")?)?),
+        "workflows.resume" => O::encode(workflows.resume(&a.req("id")?, &a.req::<String>("actor")?)?),
         "workflows.fail" => {
             let (id, reason, actor): (WorkflowId, String, String) = (a.req("id")?, a.req("reason")?, a.req("actor")?);
-            out(workflows.fail(&id, &reason, &actor)?)
+            O::encode(workflows.fail(&id, &reason, &actor)?)
         }
-        "workflows.history" => out(workflows.history(&a.req("id")?)?),
+        "workflows.history" => O::encode(workflows.history(&a.req("id")?)?),
         "workflows.put_spec" => {
             let (id, kind): (WorkflowId, String) = (a.req("id")?, a.req("kind")?);
             let (content, author): (String, String) = (a.req("content")?, a.req("author")?);
-            out(workflows.put_spec(&id, &kind, &content, &author)?)
+            O::encode(workflows.put_spec(&id, &kind, &content, &author)?)
         }
         "workflows.spec" => {
             let (id, kind): (WorkflowId, String) = (a.req("id")?, a.req("kind")?);
-            out(workflows.spec(&id, &kind, a.opt("version")?)?)
+            O::encode(workflows.spec(&id, &kind, a.opt("version")?)?)
         }
-        "workflows.spec_versions" => out(workflows.spec_versions(&a.req("id")?, &a.req::<String>("kind")?)?),
+        "workflows.spec_versions" => O::encode(workflows.spec_versions(&a.req("id")?, &a.req::<String>("kind")?)?),
 
-        "sessions.spawn" => out(sessions.spawn(a.whole()?)?),
-        "sessions.get" => out(sessions.get(&a.req("id")?)?),
-        "sessions.list" => out(sessions.list(&a.whole()?)?),
-        "sessions.children" => out(sessions.children(&a.req("id")?)?),
-        "sessions.tree" => out(sessions.tree(&a.req("id")?)?),
+        "sessions.spawn" => O::encode(sessions.spawn(a.whole()?)?),
+        "sessions.get" => O::encode(sessions.get(&a.req("id")?)?),
+        "sessions.list" => O::encode(sessions.list(&a.whole()?)?),
+        "sessions.children" => O::encode(sessions.children(&a.req("id")?)?),
+        "sessions.tree" => O::encode(sessions.tree(&a.req("id")?)?),
         "sessions.transition" => {
             let (id, to): (SessionId, SessionStatus) = (a.req("id")?, a.req("to")?);
             let expected = a.opt("expected")?;
-            out(sessions.transition(&id, to, expected, a.opt::<String>("reason")?.as_deref())?)
+            O::encode(sessions.transition(&id, to, expected, a.opt::<String>("reason")?.as_deref())?)
         }
-        "sessions.register" => out(sessions.register(&a.req("id")?)?),
-        "sessions.complete" => out(sessions.complete(&a.req("id")?)?),
-        "sessions.stop" => out(sessions.stop(&a.req("id")?, a.opt::<String>("reason")?.as_deref())?),
-        "sessions.fail" => out(sessions.fail(&a.req("id")?, &a.req::<String>("reason")?)?),
-        "sessions.heartbeat" => out(sessions.heartbeat(&a.req("id")?)?),
-        "sessions.append" => out(sessions.append(&a.req("id")?, a.req("event")?)?),
-        "sessions.timeline" => out(sessions.timeline(&a.req("id")?)?),
-        "sessions.tasks" => out(sessions.tasks(&a.req("id")?)?),
-        "sessions.reap_stale" => out(sessions.reap_stale(Duration::from_millis(a.req("timeout_ms")?))?),
+        "sessions.register" => O::encode(sessions.register(&a.req("id")?)?),
+        "sessions.complete" => O::encode(sessions.complete(&a.req("id")?)?),
+        "sessions.stop" => O::encode(sessions.stop(&a.req("id")?, a.opt::<String>("reason")?.as_deref())?),
+        "sessions.fail" => O::encode(sessions.fail(&a.req("id")?, &a.req::<String>("reason")?)?),
+        "sessions.heartbeat" => O::encode(sessions.heartbeat(&a.req("id")?)?),
+        "sessions.append" => O::encode(sessions.append(&a.req("id")?, a.req("event")?)?),
+        "sessions.timeline" => O::encode(sessions.timeline(&a.req("id")?)?),
+        "sessions.tasks" => O::encode(sessions.tasks(&a.req("id")?)?),
+        "sessions.reap_stale" => O::encode(sessions.reap_stale(Duration::from_millis(a.req("timeout_ms")?))?),
 
-        "tasks.create" => out(tasks.create(a.whole()?)?),
-        "tasks.get" => out(tasks.get(&a.req("id")?)?),
-        "tasks.list" => out(tasks.list(&a.req("project_id")?)?),
-        "tasks.children" => out(tasks.children(&a.req("id")?)?),
-        "tasks.add_dependency" => out(tasks.add_dependency(&a.req("id")?, &a.req("depends_on")?)?),
-        "tasks.remove_dependency" => out(tasks.remove_dependency(&a.req("id")?, &a.req("depends_on")?)?),
+        "tasks.create" => O::encode(tasks.create(a.whole()?)?),
+        "tasks.get" => O::encode(tasks.get(&a.req("id")?)?),
+        "tasks.list" => O::encode(tasks.list(&a.req("project_id")?)?),
+        "tasks.children" => O::encode(tasks.children(&a.req("id")?)?),
+        "tasks.add_dependency" => O::encode(tasks.add_dependency(&a.req("id")?, &a.req("depends_on")?)?),
+        "tasks.remove_dependency" => O::encode(tasks.remove_dependency(&a.req("id")?, &a.req("depends_on")?)?),
         "tasks.transition" => {
             let (id, to): (TaskId, TaskStatus) = (a.req("id")?, a.req("to")?);
             let session: Option<SessionId> = a.opt("session_id")?;
-            out(tasks.transition(&id, to, session.as_ref(), a.opt("expected")?)?)
+            O::encode(tasks.transition(&id, to, session.as_ref(), a.opt("expected")?)?)
         }
         "tasks.complete" => {
             let id: TaskId = a.req("id")?;
-            out(tasks.complete(&id, a.opt::<SessionId>("session_id")?.as_ref())?)
+            O::encode(tasks.complete(&id, a.opt::<SessionId>("session_id")?.as_ref())?)
         }
         "tasks.fail" => {
             let (id, reason): (TaskId, String) = (a.req("id")?, a.req("reason")?);
-            out(tasks.fail(&id, a.opt::<SessionId>("session_id")?.as_ref(), &reason)?)
+            O::encode(tasks.fail(&id, a.opt::<SessionId>("session_id")?.as_ref(), &reason)?)
         }
-        "tasks.ready" => out(tasks.ready(&a.req("project_id")?)?),
-        "tasks.topological_order" => out(tasks.topological_order(&a.req("project_id")?)?),
-        "tasks.layers" => out(tasks.layers(&a.req("project_id")?)?),
+        "tasks.ready" => O::encode(tasks.ready(&a.req("project_id")?)?),
+        "tasks.topological_order" => O::encode(tasks.topological_order(&a.req("project_id")?)?),
+        "tasks.layers" => O::encode(tasks.layers(&a.req("project_id")?)?),
         "tasks.claim" => {
             let session: SessionId = a.req("session_id")?;
-            out(tasks.claim(&session, &a.opt::<ClaimFilter>("filter")?.unwrap_or_default())?)
+            O::encode(tasks.claim(&session, &a.opt::<ClaimFilter>("filter")?.unwrap_or_default())?)
         }
-        "tasks.sessions" => out(tasks.sessions(&a.req("id")?)?),
+        "tasks.sessions" => O::encode(tasks.sessions(&a.req("id")?)?),
 
-        "queues.enqueue" => out(queues.enqueue(&a.req("session_id")?, &a.req("task_id")?)?),
-        "queues.list" => out(queues.list(&a.req("session_id")?)?),
-        "queues.next" => out(queues.next(&a.req("session_id")?)?),
-        "queues.complete" => out(queues.complete(&a.req("session_id")?)?),
-        "queues.fail" => out(queues.fail(&a.req("session_id")?, &a.req::<String>("reason")?)?),
-        "queues.skip" => out(queues.skip(&a.req("session_id")?, &a.req("item_id")?)?),
+        "queues.enqueue" => O::encode(queues.enqueue(&a.req("session_id")?, &a.req("task_id")?)?),
+        "queues.list" => O::encode(queues.list(&a.req("session_id")?)?),
+        "queues.next" => O::encode(queues.next(&a.req("session_id")?)?),
+        "queues.complete" => O::encode(queues.complete(&a.req("session_id")?)?),
+        "queues.fail" => O::encode(queues.fail(&a.req("session_id")?, &a.req::<String>("reason")?)?),
+        "queues.skip" => O::encode(queues.skip(&a.req("session_id")?, &a.req("item_id")?)?),
 
-        "checkpoints.create" => out(checkpoints.create(a.whole()?)?),
-        "checkpoints.get" => out(checkpoints.get(&a.req("id")?)?),
-        "checkpoints.list" => out(checkpoints.list(&a.req("workflow_id")?)?),
-        "checkpoints.verify" => out(checkpoints.verify(&a.req("workflow_id")?)?),
-        "checkpoints.diff" => out(checkpoints.diff(&a.req("from")?, &a.req("to")?)?),
+        "checkpoints.create" => O::encode(checkpoints.create(a.whole()?)?),
+        "checkpoints.get" => O::encode(checkpoints.get(&a.req("id")?)?),
+        "checkpoints.list" => O::encode(checkpoints.list(&a.req("workflow_id")?)?),
+        "checkpoints.verify" => O::encode(checkpoints.verify(&a.req("workflow_id")?)?),
+        "checkpoints.diff" => O::encode(checkpoints.diff(&a.req("from")?, &a.req("to")?)?),
         "checkpoints.rollback" => {
             let (id, mode): (CheckpointId, _) = (a.req("id")?, a.req("mode")?);
-            out(checkpoints.rollback(&id, mode, a.opt("restore_state")?.unwrap_or(true))?)
+            O::encode(checkpoints.rollback(&id, mode, a.opt("restore_state")?.unwrap_or(true))?)
         }
 
-        "decisions.record" => out(decisions.record(a.whole()?)?),
-        "decisions.get" => out(decisions.get(&a.req("id")?)?),
+        "decisions.record" => O::encode(decisions.record(a.whole()?)?),
+        "decisions.get" => O::encode(decisions.get(&a.req("id")?)?),
         "decisions.list" => {
             let filter: DecisionFilter = a.opt("filter")?.unwrap_or_default();
-            out(decisions.list(&filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+            O::encode(decisions.list(&filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
         }
         "decisions.search" => {
             let text: String = a.req("text")?;
             let filter: DecisionFilter = a.opt("filter")?.unwrap_or_default();
-            out(decisions.search(&text, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+            O::encode(decisions.search(&text, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
         }
-        "decisions.record_outcome" => out(decisions.record_outcome(&a.req("id")?, a.req("outcome")?)?),
+        "decisions.record_outcome" => O::encode(decisions.record_outcome(&a.req("id")?, a.req("outcome")?)?),
         "decisions.register_category" => {
             let (project, name): (ProjectId, String) = (a.req("project_id")?, a.req("name")?);
-            out(decisions.register_category(&project, &name, &a.opt::<String>("description")?.unwrap_or_default())?)
+            O::encode(decisions.register_category(
+                &project,
+                &name,
+                &a.opt::<String>("description")?.unwrap_or_default(),
+            )?)
         }
-        "decisions.categories" => out(decisions.categories(&a.req("project_id")?)?),
-        "decisions.replay" => out(decisions.replay(&a.req("workflow_id")?)?),
+        "decisions.categories" => O::encode(decisions.categories(&a.req("project_id")?)?),
+        "decisions.replay" => O::encode(decisions.replay(&a.req("workflow_id")?)?),
 
-        "reports.execution_log" => out(reports.execution_log(&a.req("workflow_id")?)?),
-        "reports.final_report" => out(reports.final_report(&a.req("workflow_id")?)?),
-        "reports.decisions_md" => out(reports.decisions_md(&a.req("project_id")?)?),
+        "reports.execution_log" => O::encode(reports.execution_log(&a.req("workflow_id")?)?),
+        "reports.final_report" => O::encode(reports.final_report(&a.req("workflow_id")?)?),
+        "reports.decisions_md" => O::encode(reports.decisions_md(&a.req("project_id")?)?),
 
         "events.since" => {
             let seq = a.opt("seq")?.unwrap_or(0);
             let filter: EventFilter = a.opt("filter")?.unwrap_or_default();
-            out(events.since(seq, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+            O::encode(events.since(seq, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
         }
-        "events.latest_seq" => out(events.latest_seq()?),
+        "events.latest_seq" => O::encode(events.latest_seq()?),
         "events.state_at" => {
             let (entity, id, seq): (EntityKind, String, i64) = (a.req("entity")?, a.req("id")?, a.req("seq")?);
-            out(events.state_at(entity, &id, seq)?)
+            O::encode(events.state_at(entity, &id, seq)?)
         }
         "events.subscribe" => Err(Error::validation(
             "input",
@@ -201,22 +219,22 @@ pub(super) fn run(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, mut a: Args)
         "store.batch" => {
             let m = handle_only(handle, op)?;
             let items: Vec<BatchItem> = a.req("operations")?;
-            out(m.batch(|b| {
+            O::encode(m.batch(|b| {
                 let ctx = Ctx::of(b);
                 items
                     .into_iter()
                     .enumerate()
                     .map(|(i, it)| {
                         let input = it.input.unwrap_or_else(|| Value::Object(Default::default()));
-                        super::call_in_batch(ctx, i, &it.op, input)
+                        super::call_in_batch::<Value>(ctx, i, &it.op, input)
                     })
                     .collect::<Result<Vec<Value>>>()
             })?)
         }
-        "store.backup" => out(handle_only(handle, op)?.backup(a.req::<String>("path")?)?),
-        "store.export" => out(handle_only(handle, op)?.export(a.req::<String>("dir")?)?),
-        "store.import" => out(handle_only(handle, op)?.import(a.req::<String>("dir")?)?),
-        "store.check_integrity" => out(handle_only(handle, op)?.check_integrity()?),
+        "store.backup" => O::encode(handle_only(handle, op)?.backup(a.req::<String>("path")?)?),
+        "store.export" => O::encode(handle_only(handle, op)?.export(a.req::<String>("dir")?)?),
+        "store.import" => O::encode(handle_only(handle, op)?.import(a.req::<String>("dir")?)?),
+        "store.check_integrity" => O::encode(handle_only(handle, op)?.check_integrity()?),
         _ => Err(Error::validation(
             "operation",
             "op",

@@ -48,11 +48,20 @@ fn compile(name: &str) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("schemas/api/operations.schema.json ({name}) does not compile: {e}"))
 }
 
-fn check(validator: &jsonschema::Validator, entity: &'static str, what: &str, v: &Value) -> Result<()> {
+fn check(
+    validator: &jsonschema::Validator,
+    entity: &'static str,
+    what: impl FnOnce() -> String,
+    v: &Value,
+) -> Result<()> {
     limits::check(entity, v)?;
+    if validator.is_valid(v) {
+        return Ok(());
+    }
     let Some(e) = validator.iter_errors(v).next() else {
         return Ok(());
     };
+    let what = what();
     let shown = e.to_string();
     let shown = if shown.len() > 200 {
         e.masked().to_string()
@@ -73,7 +82,7 @@ pub fn validate(op: &str, input: &Value) -> Result<()> {
         let (ns, verb) = OPERATIONS[index];
         compile(&format!("{ns}.{verb}"))
     });
-    check(validator, "input", &format!("operation {op}"), input)
+    check(validator, "input", || format!("operation {op}"), input)
 }
 
 /// Parses the options of a binding's `open` (`{"durability": "normal", "busy_timeout_ms":
@@ -88,7 +97,7 @@ pub fn options(json: &str) -> Result<Options> {
     check(
         OPTIONS.get_or_init(|| compile("Options")),
         "options",
-        "open options",
+        || "open options".to_owned(),
         &v,
     )?;
     let raw: Raw = serde_json::from_value(v).map_err(|e| Error::validation("options", "", e.to_string()))?;
@@ -107,8 +116,8 @@ pub fn options(json: &str) -> Result<Options> {
 /// of the same name; see the operation's schema for its arguments.
 pub fn call(m: &Maestro, op: &str, input: &str) -> Result<String> {
     let v = limits::parse("input", input)?;
-    let out = call_value(m, op, v)?;
-    serde_json::to_string(&out).map_err(|e| Error::Internal(format!("encoding the result of {op}: {e}")))
+    validate(op, &v)?;
+    dispatch::run(Ctx::of(m), Some(m), op, Args::new(v))
 }
 
 /// [`call`] on an already parsed input.
@@ -119,7 +128,7 @@ pub fn call_value(m: &Maestro, op: &str, input: Value) -> Result<Value> {
 
 /// Runs one operation of a `store.batch` inside the batch's transaction. Errors name
 /// where the operation sits in the batch.
-pub(crate) fn call_in_batch(ctx: Ctx<'_>, index: usize, op: &str, input: Value) -> Result<Value> {
+pub(crate) fn call_in_batch<O: dispatch::Output>(ctx: Ctx<'_>, index: usize, op: &str, input: Value) -> Result<O> {
     let at = format!("/operations/{index}/input");
     validate(op, &input).map_err(|e| e.within(&at))?;
     dispatch::run(ctx, None, op, Args::new(input)).map_err(|e| e.within(&at))
