@@ -115,16 +115,18 @@ const char *maestro_last_error_message(void);
 
 // The JSON pointer of the offending value inside the input of the last failed call on
 // this thread (`/labels/1`; `""` for the whole input), or the name of the offending
-// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+// parameter for NULL, UTF-8 and invalid-argument errors; NULL when the error has no path. Owned by the
 // library: valid until the next call into the library on this thread.
 const char *maestro_last_error_path(void);
 
 // Forgets the last error of this thread.
 void maestro_clear_error(void);
 
-// Opens (creating if needed, mode 0600) the database at `path` and migrates it;
-// `":memory:"` opens a private in-memory database. `options_json` may be NULL (defaults)
-// or an object such as `{"durability": "normal", "busy_timeout_ms": 5000}`
+// Opens the database at `path` and migrates it, creating the file (mode 0600) and its
+// missing parent directories if needed; `":memory:"` opens a private in-memory database
+// (options are checked but durability and busy timeout do not apply to it).
+// `options_json` may be NULL (defaults) or an object such as
+// `{"durability": "normal", "busy_timeout_ms": 5000}`
 // (`schemas/api/operations.schema.json#/definitions/Options`).
 //
 // On success `*maestro_out` receives a new handle owned by the caller, to be released
@@ -346,7 +348,8 @@ maestro_status_t maestro_events_state_at(const struct maestro_t *maestro,
 
 // Events after `seq` (0: from the beginning; negative is MAESTRO_INVALID_ARGUMENT) matching `filter_json` (NULL: every event;
 // otherwise an EventFilter such as `{"entities": ["task"], "workflow_id": "wf_..."}`), in
-// commit order, at most `limit` (capped at 100,000). Polling: pass the `seq` of the last
+// commit order, at most `limit` (capped at 100,000). A bad filter is reported with paths
+// under `/filter` (`/filter/entities/0`). Polling: pass the `seq` of the last
 // event you saw to resume, also after a restart; sees the writes of every process.
 //
 // Output in `*json_out` on success: array of Event (`schemas/event.schema.json`) as JSON,

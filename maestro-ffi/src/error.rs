@@ -12,8 +12,8 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// A string argument that is not UTF-8, by parameter name.
     Utf8(&'static str),
-    /// An unusable argument, with the reason.
-    Invalid(String),
+    /// An unusable argument: its parameter name and the reason.
+    Invalid(&'static str, String),
     /// An error of the core.
     Core(maestro_core::Error),
 }
@@ -86,7 +86,7 @@ impl Failure {
                 format!("{name} is not valid UTF-8"),
                 Some(name.to_owned()),
             ),
-            Failure::Invalid(why) => set(maestro_status_t::MAESTRO_INVALID_ARGUMENT, why, None),
+            Failure::Invalid(name, why) => set(maestro_status_t::MAESTRO_INVALID_ARGUMENT, why, Some(name.to_owned())),
             Failure::Core(e) => set(e.kind().into(), chain(&e), e.path().map(str::to_owned)),
         }
     }
@@ -109,7 +109,7 @@ pub extern "C" fn maestro_last_error_message() -> *const c_char {
 
 /// The JSON pointer of the offending value inside the input of the last failed call on
 /// this thread (`/labels/1`; `""` for the whole input), or the name of the offending
-/// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+/// parameter for NULL, UTF-8 and invalid-argument errors; NULL when the error has no path. Owned by the
 /// library: valid until the next call into the library on this thread.
 #[no_mangle]
 pub extern "C" fn maestro_last_error_path() -> *const c_char {

@@ -24,9 +24,11 @@ pub(crate) unsafe fn handle<'a>(m: *const maestro_t) -> Result<&'a Maestro, Fail
     unsafe { m.as_ref() }.map(|h| &h.inner).ok_or(Failure::Null("maestro"))
 }
 
-/// Opens (creating if needed, mode 0600) the database at `path` and migrates it;
-/// `":memory:"` opens a private in-memory database. `options_json` may be NULL (defaults)
-/// or an object such as `{"durability": "normal", "busy_timeout_ms": 5000}`
+/// Opens the database at `path` and migrates it, creating the file (mode 0600) and its
+/// missing parent directories if needed; `":memory:"` opens a private in-memory database
+/// (options are checked but durability and busy timeout do not apply to it).
+/// `options_json` may be NULL (defaults) or an object such as
+/// `{"durability": "normal", "busy_timeout_ms": 5000}`
 /// (`schemas/api/operations.schema.json#/definitions/Options`).
 ///
 /// On success `*maestro_out` receives a new handle owned by the caller, to be released

@@ -256,6 +256,7 @@ int main(void) {
   maestro_string_free(out);
   fails(maestro_tasks_get, m, "{\"id\": \"nope\"}", MAESTRO_NOT_FOUND, NULL, "nope");
   EXPECT(maestro_events_since(m, -1, NULL, 10, &out) == MAESTRO_INVALID_ARGUMENT);
+  EXPECT(strcmp(maestro_last_error_path(), "seq") == 0);
   EXPECT(maestro_events_since(m, 0, "{\"entities\": [\"spaceship\"]}", 10, &out) == MAESTRO_VALIDATION);
   EXPECT(strcmp(maestro_last_error_path(), "/filter/entities/0") == 0);
 

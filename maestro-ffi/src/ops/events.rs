@@ -41,7 +41,8 @@ pub extern "C" fn maestro_events_state_at(
 }
 /// Events after `seq` (0: from the beginning; negative is MAESTRO_INVALID_ARGUMENT) matching `filter_json` (NULL: every event;
 /// otherwise an EventFilter such as `{"entities": ["task"], "workflow_id": "wf_..."}`), in
-/// commit order, at most `limit` (capped at 100,000). Polling: pass the `seq` of the last
+/// commit order, at most `limit` (capped at 100,000). A bad filter is reported with paths
+/// under `/filter` (`/filter/entities/0`). Polling: pass the `seq` of the last
 /// event you saw to resume, also after a restart; sees the writes of every process.
 ///
 /// Output in `*json_out` on success: array of Event (`schemas/event.schema.json`) as JSON,
@@ -59,7 +60,10 @@ pub extern "C" fn maestro_events_since(
         let filter = unsafe { crate::strings::opt_arg(filter_json, "filter_json") }?;
         crate::strings::out_ptr(json_out, "json_out")?;
         if seq < 0 {
-            return Err(Failure::Invalid(format!("seq is {seq}; feed positions start at 0")));
+            return Err(Failure::Invalid(
+                "seq",
+                format!("seq is {seq}; feed positions start at 0"),
+            ));
         }
         let mut input = serde_json::json!({ "seq": seq, "limit": limit.min(maestro_core::MAX_EVENTS_PER_CALL) });
         if let Some(text) = filter {

@@ -1,0 +1,739 @@
+// Type declarations for maestro-ffi: Node.js bindings for Maestro's C ABI.
+// Result shapes follow schemas/*.schema.json; inputs follow
+// schemas/api/operations.schema.json (definitions "<namespace>.<verb>").
+
+// ---------------------------------------------------------------------------
+// Scalars and enums
+
+/** A safe id: [a-z0-9_], 1 to 64 characters (generated ids are <prefix>_<26 chars>). */
+export type Id = string;
+/** RFC 3339 time, in UTC with milliseconds (2026-11-22T21:48:55.123Z). */
+export type Timestamp = string;
+/** A phase name: [a-z0-9_], 1 to 64 characters. */
+export type PhaseName = string;
+
+export type TaskStatus = 'todo' | 'in_progress' | 'in_review' | 'blocked' | 'completed' | 'failed' | 'cancelled';
+export type Priority = 'low' | 'medium' | 'high' | 'critical';
+export type SessionStatus = 'spawning' | 'idle' | 'working' | 'completed' | 'failed' | 'stopped';
+export type Strategy = 'simple' | 'queue' | 'dag';
+export type SpawnSource = 'ui' | 'session' | 'api';
+export type WorkflowStatus = 'active' | 'paused' | 'completed' | 'failed';
+export type LinkStatus = 'working' | 'blocked' | 'completed' | 'failed' | 'skipped';
+export type QueueStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'skipped';
+export type HistoryKind = 'created' | 'transition' | 'vote' | 'paused' | 'resumed' | 'failed' | 'rollback';
+export type TimelineType =
+  | 'session_started'
+  | 'session_stopped'
+  | 'milestone'
+  | 'task_started'
+  | 'task_completed'
+  | 'task_failed'
+  | 'task_skipped'
+  | 'task_blocked'
+  | 'progress'
+  | 'needs_input'
+  | 'error'
+  | 'doc_added'
+  | 'prompt_received';
+export type CheckpointType =
+  | 'phase_complete'
+  | 'task_group_complete'
+  | 'safe_state'
+  | 'pre_risky_operation'
+  | 'error_recovery'
+  | 'manual';
+export type EntityKind =
+  | 'project'
+  | 'workflow'
+  | 'vote'
+  | 'spec_document'
+  | 'steering_document'
+  | 'session'
+  | 'timeline_event'
+  | 'task'
+  | 'session_task'
+  | 'queue_item'
+  | 'checkpoint'
+  | 'decision'
+  | 'decision_category';
+export type OutcomeStatus = 'successful' | 'partial' | 'failed' | 'reverted';
+export type Confidence = 'high' | 'medium' | 'low';
+export type Scope = 'task' | 'session' | 'codebase';
+export type RiskLevel = 'low' | 'medium' | 'high';
+export type Reversibility = 'easy' | 'moderate' | 'difficult';
+export type Durability = 'full' | 'normal';
+export type RollbackMode = 'mixed' | 'hard';
+export type GateState = 'pending' | 'approved' | 'rejected';
+
+export type JsonObject = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------
+// Results (schemas/*.schema.json)
+
+/** schemas/project.schema.json */
+export interface Project {
+  schema_version?: 1;
+  id: Id;
+  name: string;
+  root?: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: number;
+}
+
+export interface SteeringDocument {
+  id: string;
+  project_id: Id;
+  domain: string;
+  version: number;
+  content: string;
+  audiences: string[];
+  created_at: Timestamp;
+}
+
+export interface CategoryDef {
+  project_id: Id;
+  name: Id;
+  description: string;
+  created_at: Timestamp;
+}
+
+export interface Phase {
+  name: PhaseName;
+  terminal?: 'success' | 'failure';
+}
+
+export interface Quorum {
+  kind: 'count' | 'fraction';
+  k?: number;
+  n?: number;
+  voters?: string[];
+  min?: number;
+  min_votes?: number;
+}
+
+export interface TransitionRule {
+  from: string;
+  to: PhaseName;
+  approval?: { quorum?: Quorum };
+}
+
+export interface PhaseModel {
+  schema_version: 1;
+  name: PhaseName;
+  initial: PhaseName;
+  phases: Phase[];
+  transitions: TransitionRule[];
+}
+
+/** schemas/workflow.schema.json */
+export interface Workflow {
+  schema_version?: 1;
+  id: Id;
+  project_id: Id;
+  feature: string;
+  request: string;
+  model: PhaseModel;
+  phase: PhaseName;
+  status: WorkflowStatus;
+  epoch: number;
+  fail_reason?: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  ended_at?: Timestamp;
+  version: number;
+}
+
+export interface HistoryEntry {
+  seq?: number;
+  workflow_id: Id;
+  kind: HistoryKind;
+  phase: PhaseName;
+  status: WorkflowStatus;
+  at: Timestamp;
+  actor: string;
+  details: JsonObject;
+}
+
+export interface Gate {
+  from: PhaseName;
+  to: PhaseName;
+  approvals: number;
+  rejections: number;
+  state: GateState;
+}
+
+export interface SpecDocument {
+  id: string;
+  workflow_id: Id;
+  project_id: Id;
+  kind: string;
+  version: number;
+  content: string;
+  author: string;
+  created_at: Timestamp;
+}
+
+/** schemas/session.schema.json */
+export interface Session {
+  schema_version?: 1;
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  name: string;
+  role: string;
+  strategy: Strategy;
+  status: SessionStatus;
+  parent_session_id?: Id;
+  spawn_source: SpawnSource;
+  env: Record<string, string>;
+  metadata: JsonObject;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at?: Timestamp;
+  last_activity: Timestamp;
+  version: number;
+}
+
+export interface SessionTree {
+  session: Session;
+  children: SessionTree[];
+}
+
+/** A session's relation to a task, with its own status. */
+export interface SessionTask {
+  id: string;
+  session_id: Id;
+  task_id: Id;
+  project_id: Id;
+  status: LinkStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** schemas/task.schema.json */
+export interface Task {
+  schema_version?: 1;
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  parent_id?: Id;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: Priority;
+  labels: string[];
+  estimate?: number;
+  depends_on: Id[];
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: number;
+}
+
+/** schemas/queue-item.schema.json */
+export interface QueueItem {
+  schema_version?: 1;
+  id: Id;
+  session_id: Id;
+  project_id: Id;
+  task_id: Id;
+  position: number;
+  status: QueueStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: number;
+}
+
+/** schemas/timeline-event.schema.json */
+export interface TimelineEvent {
+  schema_version?: 1;
+  id: Id;
+  session_id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  type: TimelineType;
+  at: Timestamp;
+  message: string;
+  task_id?: Id;
+  metadata: JsonObject;
+}
+
+/** schemas/event.schema.json: one committed change on the feed. */
+export interface Event {
+  schema_version?: 1;
+  /** Position in the feed; strictly increasing in commit order. */
+  seq: number;
+  at: Timestamp;
+  /** `<entity>.<verb>`, e.g. `task.created`. */
+  type: string;
+  version: number;
+  entity: EntityKind;
+  entity_id: string;
+  project_id: Id;
+  workflow_id?: Id;
+  session_id?: Id;
+  /** The entity's full state after the change (before it, for `*.deleted`). */
+  payload: unknown;
+  [extra: string]: unknown;
+}
+
+export interface Alternative {
+  option: string;
+  reason_rejected: string;
+}
+
+export interface DecisionContext {
+  sources: string[];
+  confidence: Confidence;
+}
+
+export interface Impact {
+  scope: Scope;
+  risk_level: RiskLevel;
+  reversibility: Reversibility;
+}
+
+export interface Subject {
+  category?: string;
+  technology?: string;
+  pattern?: string;
+}
+
+/** schemas/decision-outcome.schema.json */
+export interface Outcome {
+  schema_version?: 1;
+  revision: number;
+  status: OutcomeStatus;
+  issues: string[];
+  would_choose_again?: boolean;
+  notes: string;
+  at: Timestamp;
+}
+
+/** schemas/decision.schema.json */
+export interface Decision {
+  schema_version?: 1;
+  id: Id;
+  workflow_id: Id;
+  project_id: Id;
+  session_id?: Id;
+  task_id?: Id;
+  at: Timestamp;
+  category: string;
+  phase: PhaseName;
+  decision: string;
+  rationale: string;
+  alternatives_considered: Alternative[];
+  context?: DecisionContext;
+  impact?: Impact;
+  subject?: Subject;
+  parent_decision_id?: Id;
+  related: Id[];
+  outcomes: Outcome[];
+}
+
+export interface StateSnapshot {
+  phase: PhaseName;
+  workflow_status: WorkflowStatus;
+  tasks: { id: Id; status: TaskStatus }[];
+  sessions: { id: Id; status: SessionStatus }[];
+  queue: { id: Id; session_id: Id; task_id: Id; position: number; status: QueueStatus }[];
+  counts: Record<string, number>;
+}
+
+/** schemas/checkpoint.schema.json */
+export interface Checkpoint {
+  schema_version?: 1;
+  id: Id;
+  workflow_id: Id;
+  project_id: Id;
+  session_id?: Id;
+  at: Timestamp;
+  commit_sha?: string;
+  commit_message: string;
+  description: string;
+  phase: PhaseName;
+  type: CheckpointType;
+  state_snapshot: StateSnapshot;
+  tags: string[];
+  rollback_used: boolean;
+  rollback_count: number;
+  valid: boolean;
+  version: number;
+}
+
+export interface CheckpointDiff {
+  from: Id;
+  to: Id;
+  files: string[];
+}
+
+export interface RollbackOutcome {
+  checkpoint: Checkpoint;
+  safety_ref?: string;
+  restored_tasks: number;
+}
+
+export interface ImportSummary {
+  files: number;
+  projects: number;
+  workflows: number;
+  sessions: number;
+  tasks: number;
+  decisions: number;
+  checkpoints: number;
+}
+
+// ---------------------------------------------------------------------------
+// Inputs (schemas/api/operations.schema.json)
+
+export interface Options {
+  durability?: Durability;
+  busy_timeout_ms?: number;
+}
+
+export interface NewProject {
+  id?: Id;
+  name: string;
+  root?: string;
+}
+
+export interface NewWorkflow {
+  id?: Id;
+  project_id: Id;
+  feature: string;
+  request?: string;
+  /** A built-in model name ("spec", "flow", "pipeline") or a custom phase model. */
+  model: string | PhaseModel;
+}
+
+export interface NewSession {
+  id?: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  name: string;
+  role?: string;
+  strategy?: Strategy;
+  parent_session_id?: Id;
+  spawn_source?: SpawnSource;
+  env?: Record<string, string>;
+  metadata?: JsonObject;
+  /** Tasks queued in order. */
+  tasks?: Id[];
+}
+
+export interface NewTask {
+  id?: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  parent_id?: Id;
+  title: string;
+  description?: string;
+  priority?: Priority;
+  labels?: string[];
+  estimate?: number;
+  depends_on?: Id[];
+}
+
+export interface NewTimelineEvent {
+  type: TimelineType;
+  message?: string;
+  task_id?: Id;
+  metadata?: JsonObject;
+}
+
+export interface NewCheckpoint {
+  workflow_id: Id;
+  session_id?: Id;
+  description?: string;
+  type: CheckpointType;
+  tags?: string[];
+  message: string;
+}
+
+export interface NewDecision {
+  workflow_id: Id;
+  session_id?: Id;
+  task_id?: Id;
+  category: string;
+  decision: string;
+  rationale: string;
+  alternatives_considered?: Alternative[];
+  context?: DecisionContext;
+  impact?: Impact;
+  subject?: Subject;
+  parent_decision_id?: Id;
+  related?: Id[];
+}
+
+export interface NewOutcome {
+  status: OutcomeStatus;
+  issues?: string[];
+  would_choose_again?: boolean;
+  notes?: string;
+}
+
+export interface SessionFilter {
+  project_id?: Id;
+  workflow_id?: Id;
+  parent_session_id?: Id;
+  status?: SessionStatus;
+}
+
+export interface ClaimFilter {
+  labels?: string[];
+  workflow_id?: Id;
+}
+
+export interface DecisionFilter {
+  project_id?: Id;
+  workflow_id?: Id;
+  category?: string;
+  subject_category?: string;
+  technology?: string;
+  pattern?: string;
+  outcome?: OutcomeStatus;
+}
+
+export interface EventFilter {
+  entities?: EntityKind[];
+  types?: string[];
+  project_id?: Id;
+  workflow_id?: Id;
+  entity_id?: string;
+  session_id?: Id;
+}
+
+export interface BatchOperation {
+  /** `"<namespace>.<verb>"`; store.* operations are refused inside a batch. */
+  op: string;
+  input?: JsonObject;
+}
+
+type ById = { id: Id };
+type ByProject = { project_id: Id };
+type ByWorkflow = { workflow_id: Id };
+type BySession = { session_id: Id };
+
+// ---------------------------------------------------------------------------
+// Namespaces
+
+export interface ProjectsApi {
+  create(input: NewProject): Project;
+  get(input: ById): Project;
+  get_by_name(input: { name: string }): Project;
+  list(input?: Record<string, never>): Project[];
+  delete(input: ById): null;
+  put_steering(input: { project_id: Id; domain: string; content: string; audiences?: string[] }): SteeringDocument;
+  steering_context(input: { project_id: Id; audience: string }): SteeringDocument[];
+}
+
+export interface WorkflowsApi {
+  create(input: NewWorkflow): Workflow;
+  get(input: ById): Workflow;
+  list(input: ByProject): Workflow[];
+  advance(input: { id: Id; to: PhaseName; actor: string; expected_from?: PhaseName }): Workflow;
+  vote(input: { id: Id; to: PhaseName; voter: string; approve: boolean; comment?: string }): Gate;
+  gate(input: { id: Id; to: PhaseName }): Gate;
+  pause(input: { id: Id; actor: string }): Workflow;
+  resume(input: { id: Id; actor: string }): Workflow;
+  fail(input: { id: Id; reason: string; actor: string }): Workflow;
+  history(input: ById): HistoryEntry[];
+  put_spec(input: { id: Id; kind: string; content: string; author: string }): SpecDocument;
+  spec(input: { id: Id; kind: string; version?: number }): SpecDocument;
+  spec_versions(input: { id: Id; kind: string }): SpecDocument[];
+}
+
+export interface SessionsApi {
+  spawn(input: NewSession): Session;
+  get(input: ById): Session;
+  list(input?: SessionFilter): Session[];
+  children(input: ById): Session[];
+  tree(input: ById): SessionTree;
+  transition(input: { id: Id; to: SessionStatus; expected?: SessionStatus; reason?: string }): Session;
+  register(input: ById): Session;
+  complete(input: ById): Session;
+  stop(input: { id: Id; reason?: string }): Session;
+  fail(input: { id: Id; reason: string }): Session;
+  heartbeat(input: ById): Session;
+  append(input: { id: Id; event: NewTimelineEvent }): TimelineEvent;
+  timeline(input: ById): TimelineEvent[];
+  tasks(input: ById): SessionTask[];
+  reap_stale(input: { timeout_ms: number }): Session[];
+}
+
+export interface TasksApi {
+  create(input: NewTask): Task;
+  get(input: ById): Task;
+  list(input: ByProject): Task[];
+  children(input: ById): Task[];
+  add_dependency(input: { id: Id; depends_on: Id }): Task;
+  remove_dependency(input: { id: Id; depends_on: Id }): Task;
+  transition(input: { id: Id; to: TaskStatus; session_id?: Id; expected?: TaskStatus }): Task;
+  complete(input: { id: Id; session_id?: Id }): Task;
+  fail(input: { id: Id; session_id?: Id; reason: string }): Task;
+  ready(input: ByProject): Task[];
+  topological_order(input: ByProject): Id[];
+  layers(input: ByProject): Id[][];
+  /** The claimed task, or null when nothing is ready. */
+  claim(input: { session_id: Id; filter?: ClaimFilter }): Task | null;
+  sessions(input: ById): SessionTask[];
+}
+
+export interface QueuesApi {
+  enqueue(input: { session_id: Id; task_id: Id }): QueueItem;
+  list(input: BySession): QueueItem[];
+  /** The item now processing, or null when no queued item is ready. */
+  next(input: BySession): QueueItem | null;
+  complete(input: BySession): QueueItem;
+  fail(input: { session_id: Id; reason: string }): QueueItem;
+  skip(input: { session_id: Id; item_id: Id }): QueueItem;
+}
+
+export interface CheckpointsApi {
+  create(input: NewCheckpoint): Checkpoint;
+  get(input: ById): Checkpoint;
+  list(input: ByWorkflow): Checkpoint[];
+  verify(input: ByWorkflow): Checkpoint[];
+  diff(input: { from: Id; to: Id }): CheckpointDiff;
+  rollback(input: { id: Id; mode: RollbackMode; restore_state?: boolean }): RollbackOutcome;
+}
+
+export interface DecisionsApi {
+  record(input: NewDecision): Decision;
+  get(input: ById): Decision;
+  list(input?: { filter?: DecisionFilter; limit?: number }): Decision[];
+  search(input: { text: string; filter?: DecisionFilter; limit?: number }): Decision[];
+  record_outcome(input: { id: Id; outcome: NewOutcome }): Decision;
+  register_category(input: { project_id: Id; name: string; description?: string }): CategoryDef;
+  categories(input: ByProject): CategoryDef[];
+  /** Everything that happened in a workflow, as feed events. */
+  replay(input: ByWorkflow): Event[];
+}
+
+export interface ReportsApi {
+  /** Markdown. */
+  execution_log(input: ByWorkflow): string;
+  /** Markdown. */
+  final_report(input: ByWorkflow): string;
+  /** Markdown. */
+  decisions_md(input: ByProject): string;
+}
+
+export interface Subscription {
+  /** True until close() was called. */
+  readonly active: boolean;
+  /**
+   * Stops delivery at once (the callback is not called again after close() returns) and
+   * frees the native subscription on a worker thread; resolves when it is freed. Idempotent.
+   */
+  close(): Promise<void>;
+  /** Lets the process exit while the subscription is open (it keeps it alive by default). */
+  unref(): this;
+  ref(): this;
+}
+
+export interface EventsApi {
+  /**
+   * Events after `seq` (0: from the beginning) matching `filter`, in commit order, at most
+   * `limit` (capped at 100,000 by the library). Sees the writes of every process.
+   */
+  since(seq?: number, filter?: EventFilter | null, limit?: number): Event[];
+  latest_seq(input?: Record<string, never>): number;
+  /** The entity's state as of feed position `seq`; null if it did not exist then. */
+  state_at(input: { entity: EntityKind; id: string; seq: number }): JsonObject | null;
+  /**
+   * Calls `callback` on the JS main thread for every matching event committed through this
+   * handle from now on (writes of other handles or processes are not pushed: poll since()).
+   */
+  subscribe(filter: EventFilter | null | undefined, callback: (event: Event) => void): Subscription;
+  subscribe(callback: (event: Event) => void): Subscription;
+}
+
+export interface StoreApi {
+  /** Runs the operations as one transaction; returns their results in order. */
+  batch(input: { operations: BatchOperation[] }): unknown[];
+  backup(input: { path: string }): null;
+  /** Returns the number of files written. */
+  export(input: { dir: string }): number;
+  import(input: { dir: string }): ImportSummary;
+  check_integrity(input?: Record<string, never>): null;
+}
+
+/** The koffi-backed library a store was opened with. */
+export interface Library {
+  readonly path: string;
+  /** Every operation `"<ns>.<verb>"` the library exports. */
+  readonly operationNames: readonly string[];
+  open(path: string, options?: Options | null): Maestro;
+  version(): string;
+  abiVersion(): number;
+  operations(): string[];
+}
+
+/** An open store. */
+export declare class Maestro {
+  private constructor();
+  readonly projects: ProjectsApi;
+  readonly workflows: WorkflowsApi;
+  readonly sessions: SessionsApi;
+  readonly tasks: TasksApi;
+  readonly queues: QueuesApi;
+  readonly checkpoints: CheckpointsApi;
+  readonly decisions: DecisionsApi;
+  readonly reports: ReportsApi;
+  readonly events: EventsApi;
+  readonly store: StoreApi;
+  readonly library: Library;
+  /** The native `maestro_t *` as a koffi pointer, or null once closed. Do not close it. */
+  readonly nativeHandle: unknown;
+  readonly closed: boolean;
+  /** Calls `op` ("ns.verb") with raw JSON text, or raw bytes (NUL appended if missing). */
+  callJson(op: string, text: string | Uint8Array): unknown;
+  /** Closes the handle and its subscriptions; idempotent. Later calls throw MAESTRO_NULL_ARGUMENT. */
+  close(): void;
+}
+
+export type StatusName =
+  | 'MAESTRO_OK'
+  | 'MAESTRO_NULL_ARGUMENT'
+  | 'MAESTRO_INVALID_UTF8'
+  | 'MAESTRO_INVALID_ARGUMENT'
+  | 'MAESTRO_VALIDATION'
+  | 'MAESTRO_NOT_FOUND'
+  | 'MAESTRO_CONFLICT'
+  | 'MAESTRO_BUSY'
+  | 'MAESTRO_STORAGE'
+  | 'MAESTRO_GIT'
+  | 'MAESTRO_IO'
+  | 'MAESTRO_INTERNAL'
+  | 'MAESTRO_PANIC';
+
+export declare const STATUS: Readonly<Record<StatusName, number>>;
+export declare const NAMESPACES: readonly string[];
+
+export declare class MaestroError extends Error {
+  constructor(status: number, message?: string | null, path?: string | null, operation?: string | null);
+  /** The symbolic status, e.g. 'MAESTRO_NOT_FOUND'. */
+  readonly code: StatusName | `MAESTRO_STATUS_${number}`;
+  /** The numeric status. */
+  readonly status: number;
+  /** The JSON pointer of the offending input value (`/labels/1`, `""` for the whole input), the name of the offending parameter, or null. */
+  readonly path: string | null;
+  /** The operation that failed ("tasks.create", "open", ...), when known. */
+  readonly operation: string | null;
+}
+
+export interface OpenSettings {
+  /** The libmaestro shared library to use instead of the default one. */
+  library?: string;
+}
+
+/** Opens (creating if needed) the database at `path`; `":memory:"` for a private in-memory one. */
+export declare function open(path: string, options?: Options | null, settings?: OpenSettings): Maestro;
+/** Loads (once per path) a libmaestro; without a path, MAESTRO_LIB or target/{release,debug}/libmaestro.so. */
+export declare function load(libraryPath?: string): Library;
+export declare function defaultLibraryPath(): string;
+export declare function version(): string;
+export declare function abiVersion(): number;
+export declare function operations(): string[];
