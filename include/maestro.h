@@ -5,14 +5,16 @@
  * Conventions (every function):
  *  - The handle (maestro_t *) comes first. Inputs are const; outputs are *_out
  *    pointers, written only when the call returns MAESTRO_OK.
- *  - Structured input is one UTF-8 JSON object of named arguments, checked against
- *    schemas/api/operations.schema.json#/definitions/<namespace>.<verb>; structured
- *    output is UTF-8 JSON in a string the caller owns and frees with
- *    maestro_string_free.
+ *  - Each operation is maestro_<namespace>_<verb>(maestro, input_json, json_out):
+ *    the input is one UTF-8 JSON object of named arguments, checked against
+ *    schemas/api/operations.schema.json#/definitions/<namespace>.<verb>; the output
+ *    is UTF-8 JSON in a string the caller owns and frees with maestro_string_free.
+ *    maestro_events_since and maestro_events_subscribe take C parameters instead.
  *  - Every function returns a maestro_status_t. On failure, maestro_last_error_code,
  *    maestro_last_error_message (with its "caused by" chain) and
  *    maestro_last_error_path (the JSON pointer of the offending input value) describe
- *    it; they are per thread. A successful call clears them.
+ *    it; they are per thread, so read them on the thread that made the call. A
+ *    successful call clears them.
  *  - NULL pointers and invalid UTF-8 are errors (MAESTRO_NULL_ARGUMENT,
  *    MAESTRO_INVALID_UTF8), never crashes; a panic inside the library is caught and
  *    returned as MAESTRO_PANIC. *_free(NULL) and maestro_close(NULL) are no-ops.
@@ -54,7 +56,8 @@ enum maestro_status_t
   MAESTRO_NULL_ARGUMENT = 1,
   // A string argument was not valid UTF-8.
   MAESTRO_INVALID_UTF8 = 2,
-  // An argument was unusable for another reason (named in the last error).
+  // Reserved for a C argument unusable for another reason; this version reports every
+  // such case as `MAESTRO_VALIDATION` with the argument's path.
   MAESTRO_INVALID_ARGUMENT = 3,
   // Input rejected: invalid JSON, a schema violation (see `maestro_last_error_path`),
   // a broken rule such as a dependency cycle.
@@ -97,7 +100,8 @@ typedef struct maestro_subscription_t maestro_subscription_t;
 typedef struct maestro_t maestro_t;
 
 // Receives one committed event as JSON (`schemas/event.schema.json`). `event_json` is
-// owned by the library and valid only during the call; copy it to keep it.
+// owned by the library and valid only during the call; copy it to keep it. Runs on a
+// library thread; must not unwind (no C++ exception may leave it).
 typedef void (*maestro_event_callback)(void *user_data, const char *event_json);
 
 #ifdef __cplusplus
@@ -109,14 +113,15 @@ extern "C" {
 maestro_status_t maestro_last_error_code(void);
 
 // The message of the last failed call on this thread, with its "caused by" chain; NULL
-// when there is none. Owned by the library: valid until the next call into the library
-// on this thread; do not free it.
+// when there is none. Owned by the library: valid until the next call on this thread
+// to a function other than `maestro_last_error_*`; do not free it.
 const char *maestro_last_error_message(void);
 
 // The JSON pointer of the offending value inside the input of the last failed call on
 // this thread (`/labels/1`; `""` for the whole input), or the name of the offending
-// parameter for NULL, UTF-8 and invalid-argument errors; NULL when the error has no path. Owned by the
-// library: valid until the next call into the library on this thread.
+// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+// library: valid until the next call on this thread to a function other than
+// `maestro_last_error_*`.
 const char *maestro_last_error_path(void);
 
 // Forgets the last error of this thread.
@@ -136,11 +141,15 @@ maestro_status_t maestro_open(const char *path,
                               struct maestro_t **maestro_out);
 
 // Closes a handle and frees it. NULL is a no-op. No other thread may be inside a call
-// on this handle; subscriptions made on it stop delivering (free them as usual).
+// on this handle. Subscriptions made on it are stopped first: when this returns, none
+// of their callbacks is running or will run again (free them as usual afterwards).
+// Must not be called from a subscription callback.
 void maestro_close(struct maestro_t *maestro);
 
 // Every operation this library exports, as a JSON array of `"<namespace>.<verb>"`
-// (the C function is `maestro_<namespace>_<verb>`). Output owned by the caller (free
+// (the C function is `maestro_<namespace>_<verb>`, with the generic signature
+// `(maestro, input_json, json_out)` except `maestro_events_since` and
+// `maestro_events_subscribe`, which take their arguments as C parameters). Output owned by the caller (free
 // with `maestro_string_free`). Thread-safe.
 maestro_status_t maestro_operations(char **json_out);
 
@@ -248,7 +257,7 @@ maestro_status_t maestro_decisions_get(const struct maestro_t *maestro,
                                        char **json_out);
 
 // Decisions matching `filter`, in the order they were recorded, at most `limit` (capped at
-// [`MAX_RESULTS`]). A workflow's decisions in order: set `workflow_id`.
+// `MAX_RESULTS`). A workflow's decisions in order: set `workflow_id`.
 //
 // Input: a JSON object {"filter"?, "limit"?}
 // (`schemas/api/operations.schema.json#/definitions/decisions.list`).
@@ -346,7 +355,7 @@ maestro_status_t maestro_events_state_at(const struct maestro_t *maestro,
                                          const char *input_json,
                                          char **json_out);
 
-// Events after `seq` (0: from the beginning; negative is MAESTRO_INVALID_ARGUMENT) matching `filter_json` (NULL: every event;
+// Events after `seq` (0: from the beginning; negative is a validation error at `/seq`) matching `filter_json` (NULL: every event;
 // otherwise an EventFilter such as `{"entities": ["task"], "workflow_id": "wf_..."}`), in
 // commit order, at most `limit` (capped at 100,000). A bad filter is reported with paths
 // under `/filter` (`/filter/entities/0`). Polling: pass the `seq` of the last
@@ -745,7 +754,7 @@ maestro_status_t maestro_store_backup(const struct maestro_t *maestro,
 // Exports every project to `dir` (which must not exist or be empty) as stable, pretty JSON
 // plus the markdown reports, read in one consistent snapshot while writers go on, and written
 // all at once. Returns the number of files. Every file stays inside `dir`. See
-// [`crate::exchange`] for the layout.
+// `crate::exchange` for the layout.
 //
 // Input: a JSON object {"dir"}
 // (`schemas/api/operations.schema.json#/definitions/store.export`).
@@ -1094,22 +1103,28 @@ maestro_status_t maestro_workflows_spec_versions(const struct maestro_t *maestro
 void maestro_string_free(char *s);
 
 // Calls `callback(user_data, event_json)` for every event matching `filter_json` (NULL:
-// every event; otherwise an EventFilter such as `{"entities": ["task"]}`) committed
-// through this handle from now on, in commit order. Events written by other handles or
-// processes are not pushed: poll them with `maestro_events_since`.
+// every event; otherwise an EventFilter such as `{"entities": ["task"]}`, errors under
+// `/filter`) committed through this handle from now on, in commit order. Events written
+// by other handles or processes are not pushed: poll them with `maestro_events_since`.
 //
-// The callback runs on a library thread, never on the caller's, one event at a time; it
-// must not call `maestro_subscription_free` on its own subscription. On success
-// `*subscription_out` receives a subscription owned by the caller, released with
-// `maestro_subscription_free`, which stops delivery.
+// The callback runs on one library thread, never on the caller's, one event at a time.
+// It may call into the library with this handle, but must not free its own
+// subscription or close the handle. Undelivered events wait in an unbounded queue, so a
+// slow callback makes memory grow. `user_data` must stay valid until
+// `maestro_subscription_free` (or `maestro_close`) returns.
+//
+// On success `*subscription_out` receives a subscription owned by the caller, released
+// with `maestro_subscription_free`. Thread-safe.
 maestro_status_t maestro_events_subscribe(const struct maestro_t *maestro,
                                           const char *filter_json,
                                           maestro_event_callback callback,
                                           void *user_data,
                                           struct maestro_subscription_t **subscription_out);
 
-// Stops a subscription and frees it; when it returns, the callback is not running and
-// will not be called again. NULL is a no-op. Must not be called from the callback itself.
+// Stops a subscription and frees it. It blocks until a callback in flight returns, so
+// the caller must not hold a lock that callback waits for; when it returns, the callback
+// is not running and will not be called again. NULL is a no-op. Callable from any
+// thread except from the subscription's own callback, before or after `maestro_close`.
 void maestro_subscription_free(struct maestro_subscription_t *subscription);
 
 // The library version (`"0.1.0"`), equal to the header's `MAESTRO_VERSION_*` macros when

@@ -12,8 +12,6 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// A string argument that is not UTF-8, by parameter name.
     Utf8(&'static str),
-    /// An unusable argument: its parameter name and the reason.
-    Invalid(&'static str, String),
     /// An error of the core.
     Core(maestro_core::Error),
 }
@@ -54,7 +52,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>) -> maestro_status_t {
-    LAST.with(|l| {
+    // `try_with`: during thread teardown the slot may be gone; the code still returns.
+    let _ = LAST.try_with(|l| {
         *l.borrow_mut() = Some(LastError {
             code,
             message: c_string(message),
@@ -65,7 +64,7 @@ pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>)
 }
 
 pub(crate) fn clear() {
-    LAST.with(|l| {
+    let _ = LAST.try_with(|l| {
         if l.borrow().is_some() {
             *l.borrow_mut() = None;
         }
@@ -86,7 +85,6 @@ impl Failure {
                 format!("{name} is not valid UTF-8"),
                 Some(name.to_owned()),
             ),
-            Failure::Invalid(name, why) => set(maestro_status_t::MAESTRO_INVALID_ARGUMENT, why, Some(name.to_owned())),
             Failure::Core(e) => set(e.kind().into(), chain(&e), e.path().map(str::to_owned)),
         }
     }
@@ -96,29 +94,33 @@ impl Failure {
 /// succeeded (every successful call clears the last error).
 #[no_mangle]
 pub extern "C" fn maestro_last_error_code() -> maestro_status_t {
-    LAST.with(|l| l.borrow().as_ref().map_or(maestro_status_t::MAESTRO_OK, |e| e.code))
+    LAST.try_with(|l| l.borrow().as_ref().map_or(maestro_status_t::MAESTRO_OK, |e| e.code))
+        .unwrap_or(maestro_status_t::MAESTRO_OK)
 }
 
 /// The message of the last failed call on this thread, with its "caused by" chain; NULL
-/// when there is none. Owned by the library: valid until the next call into the library
-/// on this thread; do not free it.
+/// when there is none. Owned by the library: valid until the next call on this thread
+/// to a function other than `maestro_last_error_*`; do not free it.
 #[no_mangle]
 pub extern "C" fn maestro_last_error_message() -> *const c_char {
-    LAST.with(|l| l.borrow().as_ref().map_or(ptr::null(), |e| e.message.as_ptr()))
+    LAST.try_with(|l| l.borrow().as_ref().map_or(ptr::null(), |e| e.message.as_ptr()))
+        .unwrap_or(ptr::null())
 }
 
 /// The JSON pointer of the offending value inside the input of the last failed call on
 /// this thread (`/labels/1`; `""` for the whole input), or the name of the offending
-/// parameter for NULL, UTF-8 and invalid-argument errors; NULL when the error has no path. Owned by the
-/// library: valid until the next call into the library on this thread.
+/// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+/// library: valid until the next call on this thread to a function other than
+/// `maestro_last_error_*`.
 #[no_mangle]
 pub extern "C" fn maestro_last_error_path() -> *const c_char {
-    LAST.with(|l| {
+    LAST.try_with(|l| {
         l.borrow()
             .as_ref()
             .and_then(|e| e.path.as_ref())
             .map_or(ptr::null(), |p| p.as_ptr())
     })
+    .unwrap_or(ptr::null())
 }
 
 /// Forgets the last error of this thread.

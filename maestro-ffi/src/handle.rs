@@ -3,8 +3,10 @@
 use crate::error::Failure;
 use crate::status::maestro_status_t;
 use crate::strings::{arg, opt_arg, out_ptr};
-use maestro_core::{api, Maestro, Options};
+use crate::subscription::Delivery;
+use maestro_core::{api, Maestro};
 use std::ffi::c_char;
+use std::sync::{Mutex, Weak};
 
 /// An open Maestro store (a SQLite database file).
 ///
@@ -14,6 +16,9 @@ use std::ffi::c_char;
 /// still inside a call on the same handle is undefined behaviour.
 pub struct maestro_t {
     pub(crate) inner: Maestro,
+    /// The delivery state of every subscription made on this handle, so closing the
+    /// handle can stop them all before it frees anything.
+    pub(crate) subscriptions: Mutex<Vec<Weak<Delivery>>>,
 }
 
 /// Borrows the handle behind `m`.
@@ -43,27 +48,31 @@ pub extern "C" fn maestro_open(
         let path = unsafe { arg(path, "path") }?;
         let options = unsafe { opt_arg(options_json, "options_json") }?;
         out_ptr(maestro_out, "maestro_out")?;
-        let options = match options {
-            Some(json) => api::options(json)?,
-            None => Options::default(),
-        };
-        let inner = if path == ":memory:" {
-            Maestro::open_in_memory()?
-        } else {
-            Maestro::open(path, options)?
-        };
-        let h = Box::into_raw(Box::new(maestro_t { inner }));
+        let inner = api::open(path, options)?;
+        let h = Box::into_raw(Box::new(maestro_t {
+            inner,
+            subscriptions: Default::default(),
+        }));
         unsafe { *maestro_out = h };
         Ok(())
     })
 }
 
 /// Closes a handle and frees it. NULL is a no-op. No other thread may be inside a call
-/// on this handle; subscriptions made on it stop delivering (free them as usual).
+/// on this handle. Subscriptions made on it are stopped first: when this returns, none
+/// of their callbacks is running or will run again (free them as usual afterwards).
+/// Must not be called from a subscription callback.
 #[no_mangle]
 pub extern "C" fn maestro_close(maestro: *mut maestro_t) {
     if maestro.is_null() {
         return;
     }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(maestro) })));
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let h = unsafe { Box::from_raw(maestro) };
+        let subs = std::mem::take(&mut *h.subscriptions.lock().unwrap_or_else(|p| p.into_inner()));
+        for d in subs.iter().filter_map(Weak::upgrade) {
+            d.stop();
+        }
+        drop(h);
+    }));
 }

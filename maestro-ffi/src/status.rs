@@ -15,7 +15,8 @@ pub enum maestro_status_t {
     MAESTRO_NULL_ARGUMENT = 1,
     /// A string argument was not valid UTF-8.
     MAESTRO_INVALID_UTF8 = 2,
-    /// An argument was unusable for another reason (named in the last error).
+    /// Reserved for a C argument unusable for another reason; this version reports every
+    /// such case as `MAESTRO_VALIDATION` with the argument's path.
     MAESTRO_INVALID_ARGUMENT = 3,
     // 100–199: the error kinds of the core, 1:1.
     /// Input rejected: invalid JSON, a schema violation (see `maestro_last_error_path`),

@@ -1,47 +1,71 @@
 //! Pushing committed events to a host callback.
 
 use crate::error::Failure;
-use crate::handle::{handle, maestro_t};
+use crate::handle::maestro_t;
 use crate::status::maestro_status_t;
 use crate::strings::{opt_arg, out_ptr};
 use maestro_core::feed::Wait;
-use maestro_core::schema::limits;
 use maestro_core::{api, EventFilter};
 use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Receives one committed event as JSON (`schemas/event.schema.json`). `event_json` is
-/// owned by the library and valid only during the call; copy it to keep it.
+/// owned by the library and valid only during the call; copy it to keep it. Runs on a
+/// library thread; must not unwind (no C++ exception may leave it).
 pub type maestro_event_callback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
 /// A live subscription: a library thread calling the callback for each matching event.
 /// Lifetime: from `maestro_events_subscribe` until `maestro_subscription_free`.
 pub struct maestro_subscription_t {
-    stop: Arc<AtomicBool>,
+    delivery: Arc<Delivery>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What the delivery thread and whoever stops it share: a stop flag, and a lock held
+/// around each callback so that stopping can wait for the one in flight.
+#[derive(Default)]
+pub(crate) struct Delivery {
+    stopped: AtomicBool,
+    calling: Mutex<()>,
+}
+
+impl Delivery {
+    /// Stops delivery; when it returns no callback is running and none will start.
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        drop(self.calling.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
 }
 
 /// The host's pointer, handed back untouched to its callback on the library thread.
 struct UserData(*mut c_void);
-// SAFETY: the library never dereferences it; the host promises (in the header) that its
-// callback may be called with it from another thread.
+// SAFETY: the library never dereferences it; the header tells the host its callback is
+// called with it from a library thread.
 unsafe impl Send for UserData {}
 
 /// How often the delivery thread checks whether it was asked to stop.
 const POLL: Duration = Duration::from_millis(20);
 
 /// Calls `callback(user_data, event_json)` for every event matching `filter_json` (NULL:
-/// every event; otherwise an EventFilter such as `{"entities": ["task"]}`) committed
-/// through this handle from now on, in commit order. Events written by other handles or
-/// processes are not pushed: poll them with `maestro_events_since`.
+/// every event; otherwise an EventFilter such as `{"entities": ["task"]}`, errors under
+/// `/filter`) committed through this handle from now on, in commit order. Events written
+/// by other handles or processes are not pushed: poll them with `maestro_events_since`.
 ///
-/// The callback runs on a library thread, never on the caller's, one event at a time; it
-/// must not call `maestro_subscription_free` on its own subscription. On success
-/// `*subscription_out` receives a subscription owned by the caller, released with
-/// `maestro_subscription_free`, which stops delivery.
+/// The callback runs on one library thread, never on the caller's, one event at a time.
+/// It may call into the library with this handle, but must not free its own
+/// subscription or close the handle. Undelivered events wait in an unbounded queue, so a
+/// slow callback makes memory grow. `user_data` must stay valid until
+/// `maestro_subscription_free` (or `maestro_close`) returns.
+///
+/// On success `*subscription_out` receives a subscription owned by the caller, released
+/// with `maestro_subscription_free`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn maestro_events_subscribe(
     maestro: *const maestro_t,
@@ -51,36 +75,33 @@ pub extern "C" fn maestro_events_subscribe(
     subscription_out: *mut *mut maestro_subscription_t,
 ) -> maestro_status_t {
     ffi_boundary!({
-        let m = unsafe { handle(maestro) }?;
+        let h = unsafe { maestro.as_ref() }.ok_or(Failure::Null("maestro"))?;
         let filter = unsafe { opt_arg(filter_json, "filter_json") }?;
         let callback = callback.ok_or(Failure::Null("callback"))?;
         out_ptr(subscription_out, "subscription_out")?;
-        let filter: EventFilter = match filter {
-            Some(text) => {
-                let filter = limits::parse("input", text).map_err(|e| e.within("/filter"))?;
-                let input = serde_json::json!({ "filter": filter });
-                api::validate("events.subscribe", &input)?;
-                serde_json::from_value(input["filter"].clone())
-                    .map_err(|e| maestro_core::Error::validation("input", "/filter", e.to_string()))?
-            }
+        let filter = match filter {
+            Some(text) => api::event_filter(text)?,
             None => EventFilter::default(),
         };
-        let sub = m.events().subscribe(filter)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
+        let sub = h.inner.events().subscribe(filter)?;
+        let delivery = Arc::new(Delivery::default());
+        let shared = Arc::clone(&delivery);
         let user = UserData(user_data);
         let thread = std::thread::Builder::new()
             .name("maestro-subscription".into())
             .spawn(move || {
                 let user = user;
-                while !flag.load(Ordering::Acquire) {
+                while !shared.stopped() {
                     match sub.wait(POLL) {
                         Wait::Event(e) => {
-                            let Ok(json) = serde_json::to_string(&e) else { continue };
-                            let Ok(json) = CString::new(json) else { continue };
-                            if !flag.load(Ordering::Acquire) {
-                                unsafe { callback(user.0, json.as_ptr()) };
+                            // An event is plain data: encoding it cannot fail.
+                            let json = serde_json::to_string(&e).unwrap_or_default();
+                            let json = CString::new(json).unwrap_or_default();
+                            let _calling = shared.calling.lock().unwrap_or_else(|p| p.into_inner());
+                            if shared.stopped() {
+                                break;
                             }
+                            unsafe { callback(user.0, json.as_ptr()) };
                         }
                         Wait::Timeout => {}
                         Wait::Closed => break,
@@ -88,8 +109,12 @@ pub extern "C" fn maestro_events_subscribe(
                 }
             })
             .map_err(|e| maestro_core::Error::Internal(format!("cannot start the subscription thread: {e}")))?;
+        h.subscriptions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::downgrade(&delivery));
         let s = Box::new(maestro_subscription_t {
-            stop,
+            delivery,
             thread: Some(thread),
         });
         unsafe { *subscription_out = Box::into_raw(s) };
@@ -97,8 +122,10 @@ pub extern "C" fn maestro_events_subscribe(
     })
 }
 
-/// Stops a subscription and frees it; when it returns, the callback is not running and
-/// will not be called again. NULL is a no-op. Must not be called from the callback itself.
+/// Stops a subscription and frees it. It blocks until a callback in flight returns, so
+/// the caller must not hold a lock that callback waits for; when it returns, the callback
+/// is not running and will not be called again. NULL is a no-op. Callable from any
+/// thread except from the subscription's own callback, before or after `maestro_close`.
 #[no_mangle]
 pub extern "C" fn maestro_subscription_free(subscription: *mut maestro_subscription_t) {
     if subscription.is_null() {
@@ -106,7 +133,7 @@ pub extern "C" fn maestro_subscription_free(subscription: *mut maestro_subscript
     }
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut s = unsafe { Box::from_raw(subscription) };
-        s.stop.store(true, Ordering::Release);
+        s.delivery.stop();
         if let Some(t) = s.thread.take() {
             if t.thread().id() != std::thread::current().id() {
                 let _ = t.join();

@@ -21,9 +21,13 @@ check header-alone-c gcc "${cflags[@]}" -c "$root/tests/c/header_alone.c" -o "$o
 check header-alone-c++ g++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/include" \
   -c "$root/tests/c/header_alone.cpp" -o "$out/header_alone_cpp.o"
 
+# What libmaestro.a needs besides itself: scripts/test passes rustc's own list.
+read -r -a static_libs <<< "${MAESTRO_STATIC_LIBS:--lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc}"
 for t in e2e threads; do
-  gcc "${cflags[@]}" "$root/tests/c/$t.c" -o "$out/$t-shared" -L"$lib" -lmaestro -lpthread -Wl,-rpath,"$out"
-  gcc "${cflags[@]}" "$root/tests/c/$t.c" -o "$out/$t-static" "$lib/libmaestro.a" -lz -lpthread -ldl -lm -lrt -lutil
+  check "$t-build-shared" gcc "${cflags[@]}" "$root/tests/c/$t.c" -o "$out/$t-shared" -L"$lib" -lmaestro -lpthread \
+    -Wl,-rpath,"$out"
+  check "$t-build-static" gcc "${cflags[@]}" "$root/tests/c/$t.c" -o "$out/$t-static" "$lib/libmaestro.a" \
+    "${static_libs[@]}"
   check "$t-shared" "$out/$t-shared"
   check "$t-static" "$out/$t-static"
 done

@@ -689,9 +689,9 @@ describe('errors', () => {
     assert.equal(lastPath(), null);
   });
 
-  test('a negative seq is MAESTRO_INVALID_ARGUMENT', () => {
-    const e = expectError(() => db.events.since(-1), { code: 'MAESTRO_INVALID_ARGUMENT', path: 'seq' });
-    assert.equal(e.status, 3);
+  test('a negative seq is a validation error at /seq', () => {
+    const e = expectError(() => db.events.since(-1), { code: 'MAESTRO_VALIDATION', path: '/seq' });
+    assert.equal(e.status, 100);
     assert.match(e.message, /-1/);
   });
 

@@ -39,7 +39,7 @@ impl Output for String {
 }
 
 fn handle_only<'m>(handle: Option<&'m Maestro>, op: &str) -> Result<&'m Maestro> {
-    handle.ok_or_else(|| Error::validation("input", "/op", format!("{op} cannot run inside a batch")))
+    handle.ok_or_else(|| Error::validation("input", "op", format!("{op} cannot run inside a batch")))
 }
 
 /// Runs `op`. `handle` is `None` inside a batch, where handle-level operations are refused.
@@ -211,7 +211,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         }
         "events.subscribe" => Err(Error::validation(
             "input",
-            "/op",
+            "op",
             "events.subscribe delivers events over time: use the binding's subscribe call \
              (maestro_events_subscribe in C), not a one-shot call",
         )),

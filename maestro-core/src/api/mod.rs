@@ -129,7 +129,37 @@ pub fn call_value(m: &Maestro, op: &str, input: Value) -> Result<Value> {
 /// Runs one operation of a `store.batch` inside the batch's transaction. Errors name
 /// where the operation sits in the batch.
 pub(crate) fn call_in_batch<O: dispatch::Output>(ctx: Ctx<'_>, index: usize, op: &str, input: Value) -> Result<O> {
-    let at = format!("/operations/{index}/input");
-    validate(op, &input).map_err(|e| e.within(&at))?;
-    dispatch::run(ctx, None, op, Args::new(input)).map_err(|e| e.within(&at))
+    let at = |e: Error| match e.path() {
+        // The operation's name, not its input, was wrong.
+        Some("op") => e.within(&format!("/operations/{index}")),
+        _ => e.within(&format!("/operations/{index}/input")),
+    };
+    validate(op, &input).map_err(at)?;
+    dispatch::run(ctx, None, op, Args::new(input)).map_err(at)
+}
+
+/// Opens a store for a binding: `":memory:"` is a private in-memory database (whose
+/// options are checked but do not apply); any other path a file database, created with
+/// its missing parent directories. `options` is JSON as for [`options`], or `None`.
+pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
+    let options = match options {
+        Some(json) => self::options(json)?,
+        None => Options::default(),
+    };
+    if path == ":memory:" {
+        Maestro::open_in_memory()
+    } else {
+        Maestro::open(path, options)
+    }
+}
+
+/// Parses an event filter given on its own (a binding's `subscribe` or `since`
+/// argument), checked against the schema; errors have paths under `/filter`.
+pub fn event_filter(json: &str) -> Result<crate::feed::EventFilter> {
+    let filter = limits::parse("input", json).map_err(|e| e.within("/filter"))?;
+    let mut input = serde_json::Map::new();
+    input.insert("filter".into(), filter);
+    let input = Value::Object(input);
+    validate("events.subscribe", &input)?;
+    Args::new(input).req("filter")
 }

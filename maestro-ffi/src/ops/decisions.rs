@@ -43,7 +43,7 @@ pub extern "C" fn maestro_decisions_get(
 }
 
 /// Decisions matching `filter`, in the order they were recorded, at most `limit` (capped at
-/// [`MAX_RESULTS`]). A workflow's decisions in order: set `workflow_id`.
+/// `MAX_RESULTS`). A workflow's decisions in order: set `workflow_id`.
 ///
 /// Input: a JSON object {"filter"?, "limit"?}
 /// (`schemas/api/operations.schema.json#/definitions/decisions.list`).

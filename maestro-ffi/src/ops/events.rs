@@ -1,7 +1,6 @@
 //! `events.*`: one C function per operation, JSON in and out.
 
 use super::call;
-use crate::error::Failure;
 use crate::handle::maestro_t;
 use crate::status::maestro_status_t;
 use maestro_core::schema::limits;
@@ -39,7 +38,7 @@ pub extern "C" fn maestro_events_state_at(
 ) -> maestro_status_t {
     ffi_boundary!({ unsafe { call(maestro, "events.state_at", input_json, json_out) } })
 }
-/// Events after `seq` (0: from the beginning; negative is MAESTRO_INVALID_ARGUMENT) matching `filter_json` (NULL: every event;
+/// Events after `seq` (0: from the beginning; negative is a validation error at `/seq`) matching `filter_json` (NULL: every event;
 /// otherwise an EventFilter such as `{"entities": ["task"], "workflow_id": "wf_..."}`), in
 /// commit order, at most `limit` (capped at 100,000). A bad filter is reported with paths
 /// under `/filter` (`/filter/entities/0`). Polling: pass the `seq` of the last
@@ -59,18 +58,13 @@ pub extern "C" fn maestro_events_since(
         let m = unsafe { crate::handle::handle(maestro) }?;
         let filter = unsafe { crate::strings::opt_arg(filter_json, "filter_json") }?;
         crate::strings::out_ptr(json_out, "json_out")?;
-        if seq < 0 {
-            return Err(Failure::Invalid(
-                "seq",
-                format!("seq is {seq}; feed positions start at 0"),
-            ));
-        }
+        // The cap is the Rust API's; a C caller may pass SIZE_MAX for "as many as allowed".
         let mut input = serde_json::json!({ "seq": seq, "limit": limit.min(maestro_core::MAX_EVENTS_PER_CALL) });
         if let Some(text) = filter {
             input["filter"] = limits::parse("input", text).map_err(|e| e.within("/filter"))?;
         }
-        let events = maestro_core::api::call_value(m, "events.since", input)?;
-        let text = serde_json::to_string(&events).map_err(|e| maestro_core::Error::Internal(e.to_string()))?;
-        unsafe { crate::strings::give(json_out, text) }
+        let events: String = maestro_core::api::call_value(m, "events.since", input)
+            .and_then(|v| serde_json::to_string(&v).map_err(|e| maestro_core::Error::Internal(e.to_string())))?;
+        unsafe { crate::strings::give(json_out, events) }
     })
 }

@@ -39,7 +39,9 @@ pub(crate) unsafe fn call(
 }
 
 /// Every operation this library exports, as a JSON array of `"<namespace>.<verb>"`
-/// (the C function is `maestro_<namespace>_<verb>`). Output owned by the caller (free
+/// (the C function is `maestro_<namespace>_<verb>`, with the generic signature
+/// `(maestro, input_json, json_out)` except `maestro_events_since` and
+/// `maestro_events_subscribe`, which take their arguments as C parameters). Output owned by the caller (free
 /// with `maestro_string_free`). Thread-safe.
 #[no_mangle]
 pub extern "C" fn maestro_operations(json_out: *mut *mut c_char) -> maestro_status_t {

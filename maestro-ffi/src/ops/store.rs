@@ -42,7 +42,7 @@ pub extern "C" fn maestro_store_backup(
 /// Exports every project to `dir` (which must not exist or be empty) as stable, pretty JSON
 /// plus the markdown reports, read in one consistent snapshot while writers go on, and written
 /// all at once. Returns the number of files. Every file stays inside `dir`. See
-/// [`crate::exchange`] for the layout.
+/// `crate::exchange` for the layout.
 ///
 /// Input: a JSON object {"dir"}
 /// (`schemas/api/operations.schema.json#/definitions/store.export`).
