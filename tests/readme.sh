@@ -3,7 +3,7 @@
 # library in the given directory, default target/debug). Prints "readme: N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-lib="${1:-$root/target/debug}"
+lib="$(cd "${1:-$root/target/debug}" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0

@@ -4,7 +4,7 @@
 # "c: N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-lib="${1:-$root/target/debug}"
+lib="$(cd "${1:-$root/target/debug}" && pwd)"
 out="$root/target/c-tests"
 rm -rf "$out" && mkdir -p "$out"
 # The shared library's SONAME is libmaestro.so.0: give the loader that name.
