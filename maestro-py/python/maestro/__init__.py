@@ -1,0 +1,139 @@
+"""Maestro: an embeddable state engine for AI-agent orchestrators.
+
+    import maestro
+
+    with maestro.open("state.db", durability="normal") as m:
+        p = m.projects.create("shop")
+        t = m.tasks.create(p.id, "DB schema", labels=["database"])
+
+One `Maestro` object may be shared by many threads: every call is one atomic
+transaction and releases the interpreter while the store works. Several processes may
+open the same file. After `os.fork()`, open a new handle in the child: the parent's
+raises `MaestroError` there.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional, Union
+
+from . import _native
+from .exceptions import (
+    BusyError,
+    ConflictError,
+    GitError,
+    InternalError,
+    IoError,
+    MaestroError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
+from .namespaces import (
+    Checkpoints,
+    Decisions,
+    Events,
+    Projects,
+    Queues,
+    Reports,
+    Sessions,
+    Store,
+    Subscription,
+    Tasks,
+    Workflows,
+)
+from .types import *  # noqa: F401,F403
+from .types import Record
+
+__version__: str = _native.__version__
+
+
+class Maestro:
+    """An open Maestro store, with one namespace per area. Use it as a context manager
+    (closed on exit) or call `close()`."""
+
+    def __init__(self, native: _native.Native) -> None:
+        self._native = native
+        call = native.call
+        self.projects = Projects(call)
+        """Projects and their steering documents."""
+        self.workflows = Workflows(call)
+        """Workflows, phases, approvals, history and spec documents."""
+        self.sessions = Sessions(call)
+        """Agent sessions and their timelines."""
+        self.tasks = Tasks(call)
+        """Tasks, dependencies, the ready set and claims."""
+        self.queues = Queues(call)
+        """Per-session queues."""
+        self.checkpoints = Checkpoints(call)
+        """Git-backed checkpoints and rollback."""
+        self.decisions = Decisions(call)
+        """The decision log."""
+        self.reports = Reports(call)
+        """Markdown reports."""
+        self.events = Events(call, native.subscribe)
+        """The change feed."""
+        self.store = Store(call)
+        """Batches, backup, export/import, integrity."""
+
+    def call(self, op: str, args: Optional[Dict[str, Any]] = None) -> Any:
+        """Runs any operation by name (`"tasks.claim"`) with a dict of arguments; returns
+        plain dicts and lists. The namespaces are typed wrappers over this."""
+        return self._native.call(op, args or {})
+
+    @property
+    def closed(self) -> bool:
+        """Whether the handle is closed."""
+        return bool(self._native.closed)
+
+    def close(self) -> None:
+        """Closes the handle; later calls raise MaestroError. Closing twice is a no-op."""
+        self._native.close()
+
+    def __enter__(self) -> "Maestro":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<maestro.Maestro {'closed' if self.closed else 'open'}>"
+
+
+def open(
+    path: Union[str, "os.PathLike[str]"],
+    *,
+    durability: str = "full",
+    busy_timeout: Optional[float] = None,
+) -> Maestro:
+    """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
+    private in-memory one). `durability` is "full" (every acknowledged write survives a
+    power loss) or "normal" (it survives a crash of the process); `busy_timeout` is how
+    many seconds a writer waits for another process's lock before BusyError (default 30)."""
+    options: Dict[str, Any] = {"durability": durability}
+    if busy_timeout is not None:
+        options["busy_timeout_ms"] = int(busy_timeout * 1000)
+    return Maestro(_native.Native(os.fspath(path), options))
+
+
+def operations() -> List[str]:
+    """Every operation of the API as "<namespace>.<verb>"."""
+    return list(_native.operations())
+
+
+__all__ = [
+    "open",
+    "operations",
+    "Maestro",
+    "Subscription",
+    "Record",
+    "MaestroError",
+    "ValidationError",
+    "NotFoundError",
+    "ConflictError",
+    "BusyError",
+    "StorageError",
+    "GitError",
+    "IoError",
+    "InternalError",
+]

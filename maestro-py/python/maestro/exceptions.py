@@ -1,0 +1,31 @@
+"""The exceptions Maestro raises, one class per error kind of the core.
+
+Every exception has the attributes `kind` (`"validation"`, `"not_found"`, ...), `path`
+(the JSON pointer of the offending value, for validation errors), `entity` and `id`
+(when the error names one), `from_state` and `to_state` (illegal transitions); the ones
+that do not apply are None.
+"""
+
+from ._native import (
+    BusyError,
+    ConflictError,
+    GitError,
+    InternalError,
+    IoError,
+    MaestroError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
+
+__all__ = [
+    "MaestroError",
+    "ValidationError",
+    "NotFoundError",
+    "ConflictError",
+    "BusyError",
+    "StorageError",
+    "GitError",
+    "IoError",
+    "InternalError",
+]

@@ -1,0 +1,261 @@
+"""Every namespace end to end on a real database file, through the typed API."""
+
+import os
+import subprocess
+
+import pytest
+
+import maestro
+from maestro import types
+
+
+def test_every_operation_is_reachable_as_a_method(m):
+    ops = maestro.operations()
+    assert len(ops) == len(set(ops)) and "tasks.claim" in ops
+    for op in ops:
+        ns, verb = op.split(".")
+        target = getattr(m, ns)
+        method = getattr(target, verb, None) or getattr(target, verb + "_", None)
+        assert callable(method), f"{op} has no method on m.{ns}"
+        assert method.__doc__, f"m.{ns}.{verb} has no docstring"
+
+
+def test_projects_and_steering(m):
+    p = m.projects.create("shop", id="shop")
+    assert isinstance(p, types.Project) and p.id == "shop" and p.version == 1
+    assert m.projects.get("shop") == p and m.projects.get_by_name("shop") == p
+    assert [x.id for x in m.projects.list()] == ["shop"]
+    assert p.to_dict()["name"] == "shop" and "root" not in p.to_dict()
+    assert "Project(id='shop'" in repr(p)
+    m.projects.put_steering("shop", "tech", "Use Rust.", audiences=["backend"])
+    m.projects.put_steering("shop", "tech", "Use Rust 2021.", audiences=["backend"])
+    ctx = m.projects.steering_context("shop", "backend")
+    assert [(d.domain, d.version, d.content) for d in ctx] == [("tech", 2, "Use Rust 2021.")]
+    assert m.projects.steering_context("shop", "frontend") == []
+    m.projects.delete("shop")
+    assert m.projects.list() == []
+
+
+def test_workflow_through_phases_with_votes_and_specs(m, project):
+    w = m.workflows.create(project.id, "login", "flow", request="let users log in")
+    assert (w.phase, w.status) == ("initializing", "active")
+    w = m.workflows.advance(w.id, "planning", "orchestrator")
+    assert w.phase == "planning"
+    with pytest.raises(maestro.ConflictError) as e:
+        m.workflows.advance(w.id, "completed", "orchestrator")
+    assert (e.value.from_state, e.value.to_state) == ("planning", "completed")
+    spec = m.workflows.create(project.id, "signup", "spec")
+    nxt = m.workflows.get(spec.id).model["phases"][1]["name"]
+    gate = m.workflows.gate(spec.id, nxt)
+    assert isinstance(gate, types.Gate) and (gate.from_, gate.to, gate.approvals) == (spec.phase, nxt, 0)
+    gate = m.workflows.vote(spec.id, nxt, "alice", True, "fine")
+    assert gate.approvals == 1 and gate.to_dict()["from"] == spec.phase
+    m.workflows.put_spec(w.id, "requirements", "v1", "pm")
+    m.workflows.put_spec(w.id, "requirements", "v2", "pm")
+    assert m.workflows.spec(w.id, "requirements").content == "v2"
+    assert m.workflows.spec(w.id, "requirements", version=1).content == "v1"
+    assert [d.version for d in m.workflows.spec_versions(w.id, "requirements")] == [1, 2]
+    assert m.workflows.pause(w.id, "me").status == "paused"
+    assert m.workflows.resume(w.id, "me").status == "active"
+    assert [h.kind for h in m.workflows.history(w.id)][:2] == ["created", "transition"]
+    assert m.workflows.fail(w.id, "gave up", "me").status == "failed"
+    assert [x.id for x in m.workflows.list(project.id)] == [w.id, spec.id]
+
+
+def test_sessions_tasks_claims_and_queues(m, project):
+    db = m.tasks.create(project.id, "DB schema", labels=["database"], priority="high")
+    api = m.tasks.create(project.id, "API", depends_on=[db.id])
+    assert [t.id for t in m.tasks.ready(project.id)] == [db.id]
+    assert m.tasks.topological_order(project.id) == [db.id, api.id]
+    assert m.tasks.layers(project.id) == [[db.id], [api.id]]
+    boss = m.sessions.spawn(project.id, "orchestrator", role="orchestrator")
+    w = m.sessions.spawn(project.id, "worker", parent_session_id=boss.id, strategy="queue")
+    assert w.status == "spawning"
+    assert m.sessions.register(w.id).status == "idle"
+    assert m.tasks.claim(w.id, labels=["frontend"]) is None
+    got = m.tasks.claim(w.id, labels=["database"])
+    assert (got.id, got.status) == (db.id, "in_progress")
+    ev = m.sessions.append(w.id, "progress", "half", metadata={"progress": 0.5})
+    assert isinstance(ev, types.TimelineEvent) and ev.metadata == {"progress": 0.5}
+    assert m.tasks.complete(db.id, session_id=w.id).status == "completed"
+    assert [t.id for t in m.tasks.ready(project.id)] == [api.id]
+    assert [s.task_id for s in m.sessions.tasks(w.id)] == [db.id]
+    assert [s.session_id for s in m.tasks.sessions(db.id)] == [w.id]
+    item = m.queues.enqueue(w.id, api.id)
+    assert [i.id for i in m.queues.list(w.id)] == [item.id]
+    started = m.queues.next(w.id)
+    assert (started.id, started.status) == (item.id, "processing")
+    assert m.queues.complete(w.id).status == "completed"
+    assert m.queues.next(w.id) is None
+    assert m.tasks.get(api.id).status == "completed"
+    assert [c.id for c in m.sessions.children(boss.id)] == [w.id]
+    tree = m.sessions.tree(boss.id)
+    assert tree.session.id == boss.id and [c.session.id for c in tree.children] == [w.id]
+    assert [s.id for s in m.sessions.list(project_id=project.id, status=m.sessions.get(w.id).status)] == [w.id]
+    assert m.sessions.heartbeat(w.id).id == w.id
+    assert [e.message for e in m.sessions.timeline(w.id) if e.type == "progress"] == ["half"]
+    assert m.sessions.transition(boss.id, "idle", expected="spawning").status == "idle"
+    assert m.sessions.stop(boss.id, "done").status == "stopped"
+    assert m.sessions.reap_stale(3600) == []
+    assert m.sessions.complete(w.id).status == "completed"
+    sub = m.tasks.create(project.id, "subtask", parent_id=api.id)
+    assert [c.id for c in m.tasks.children(api.id)] == [sub.id]
+    lone = m.tasks.create(project.id, "lone")
+    m.tasks.add_dependency(lone.id, sub.id)
+    assert m.tasks.get(lone.id).depends_on == [sub.id]
+    assert m.tasks.remove_dependency(lone.id, sub.id).depends_on == []
+    m.tasks.transition(lone.id, "in_progress")
+    assert m.tasks.fail(lone.id, "nope").status == "failed"
+    w2 = m.sessions.spawn(project.id, "w2")
+    assert m.sessions.fail(w2.id, "crashed").status == "failed"
+    q = m.sessions.spawn(project.id, "w3")
+    m.sessions.register(q.id)
+    t1 = m.tasks.create(project.id, "queued 1")
+    t2 = m.tasks.create(project.id, "queued 2")
+    m.queues.enqueue(q.id, t1.id)
+    skipped = m.queues.enqueue(q.id, t2.id)
+    assert m.queues.skip(q.id, skipped.id).status == "skipped"
+    m.queues.next(q.id)
+    assert m.queues.fail(q.id, "broke").status == "failed"
+    assert m.tasks.transition(t2.id, "in_progress", session_id=q.id, expected="todo").status == "in_progress"
+
+
+def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
+    w = m.workflows.create(project.id, "login", "flow")
+    d = m.decisions.record(
+        w.id,
+        "tech_stack",
+        "Use PostgreSQL",
+        "relational data",
+        subject={"category": "database", "technology": "postgresql"},
+        alternatives_considered=[{"option": "MongoDB", "reason_rejected": "joins"}],
+    )
+    assert isinstance(d, types.Decision) and d.phase == "initializing"
+    d = m.decisions.record_outcome(d.id, "successful", issues=["slow migration"], would_choose_again=True)
+    assert [o["status"] for o in d.outcomes] == ["successful"]
+    assert m.decisions.get(d.id) == d
+    assert [x.id for x in m.decisions.search("postgresql")] == [d.id]
+    assert [x.id for x in m.decisions.list(technology="postgresql", outcome="successful")] == [d.id]
+    assert m.decisions.list(technology="mysql") == []
+    cat = m.decisions.register_category(project.id, "security", "Security choices")
+    names = [c.name for c in m.decisions.categories(project.id)]
+    assert "tech_stack" in names and names[-1] == cat.name == "security"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "README.md").write_text("hello\n")
+    gp = m.projects.create("in git", root=str(repo))
+    gw = m.workflows.create(gp.id, "refactor", "flow")
+    c1 = m.checkpoints.create(gw.id, "first", tags=["a"])
+    (repo / "bad.py").write_text("oops\n")
+    c2 = m.checkpoints.create(gw.id, "second", "safe_state")
+    assert [c.id for c in m.checkpoints.list(gw.id)] == [c1.id, c2.id]
+    assert m.checkpoints.get(c1.id).tags == ["a"] and c1.commit_sha
+    assert m.checkpoints.verify(gw.id) == []
+    assert m.checkpoints.diff(c1.id, c2.id).files == ["bad.py"]
+    out = m.checkpoints.rollback(c1.id, "hard")
+    assert out.checkpoint.id == c1.id and out.safety_ref.startswith("refs/maestro/safety/")
+    assert not (repo / "bad.py").exists()
+    m.checkpoints.create(w.id, "state only")
+    kinds = [e.type for e in m.decisions.replay(w.id)]
+    assert "decision.recorded" in kinds and "checkpoint.created" in kinds
+    after = m.checkpoints.get(c1.id)
+    assert (after.rollback_used, after.rollback_count) == (True, 1)
+    assert m.reports.final_report(w.id).startswith("# Final report: login")
+    assert "Use PostgreSQL" in m.reports.decisions_md(project.id)
+    assert "login" in m.reports.execution_log(w.id)
+    evs = m.events.since(0, entities=["decision"])
+    assert [e.type for e in evs] == ["decision.recorded", "decision.outcome_recorded"]
+    assert m.events.since(evs[0].seq, entities=["decision"], limit=5) == evs[1:]
+    assert m.events.latest_seq() >= evs[-1].seq
+    assert m.events.state_at("decision", d.id, evs[0].seq)["outcomes"] == []
+    results = m.store.batch([("tasks.create", {"project_id": project.id, "title": "a"}),
+                             {"op": "tasks.ready", "input": {"project_id": project.id}}])
+    assert results[0]["title"] == "a" and [t["title"] for t in results[1]] == ["a"]
+    m.store.check_integrity()
+    m.store.backup(str(tmp_path / "copy.db"))
+    with maestro.open(tmp_path / "copy.db") as copy:
+        assert [p.name for p in copy.projects.list()] == ["shop", "in git"]
+    assert m.store.export(str(tmp_path / "export")) > 5
+    with maestro.open(":memory:") as fresh:
+        summary = fresh.store.import_(str(tmp_path / "export"))
+        assert (summary.projects, summary.workflows, summary.decisions) == (2, 2, 1)
+    assert m.call("projects.get", {"id": project.id})["name"] == "shop"
+
+
+def test_subscribe_iterates_with_a_timeout_from_a_thread(m, project):
+    import threading
+
+    got = []
+    sub = m.events.subscribe(timeout=2, entities=["task"])
+
+    def consume():
+        for e in sub:
+            got.append(e.type)
+            if len(got) == 2:
+                break
+
+    t = threading.Thread(target=consume)
+    t.start()
+    m.tasks.create(project.id, "one")
+    m.projects.create("not a task")
+    m.tasks.create(project.id, "two")
+    t.join(5)
+    assert got == ["task.created", "task.created"]
+    assert sub.next(timeout=0.05) is None
+    sub.close()
+    with pytest.raises(maestro.MaestroError):
+        sub.next(timeout=0.05)
+
+
+def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_path):
+    with pytest.raises(maestro.ValidationError) as e:
+        m.tasks.create(project.id, "t", labels=["ok", 7])
+    assert e.value.path == "/labels/1" and e.value.kind == "validation"
+    with pytest.raises(maestro.ValidationError) as e:
+        m.tasks.create(project.id, "t", colour="red")
+    assert e.value.path == "" and "colour" in str(e.value)
+    with pytest.raises(maestro.NotFoundError) as e:
+        m.tasks.get("nope")
+    assert (e.value.entity, e.value.id) == ("task", "nope")
+    t = m.tasks.create(project.id, "t")
+    with pytest.raises(maestro.ConflictError) as e:
+        m.tasks.transition(t.id, "completed")
+    assert (e.value.entity, e.value.id, e.value.from_state, e.value.to_state) == ("task", t.id, "todo", "completed")
+    assert isinstance(e.value, maestro.MaestroError)
+
+    # Busy: another process holds the write lock past our busy timeout.
+    holder = subprocess.Popen(
+        ["python3", "-c",
+         "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(10)", db_path],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with maestro.open(db_path, busy_timeout=0.2) as other:
+            with pytest.raises(maestro.BusyError) as e:
+                other.tasks.create(project.id, "blocked")
+            assert e.value.kind == "busy"
+    finally:
+        holder.kill()
+        holder.wait()
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(maestro.StorageError):
+        maestro.open(garbage)
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".git" / "HEAD").write_text("not a ref at all\n")
+    rp = m.projects.create("in git", root=str(repo))
+    w = m.workflows.create(rp.id, "f", "flow")
+    with pytest.raises(maestro.GitError):
+        m.checkpoints.create(w.id, "broken repository")
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(maestro.IoError):
+        m.store.export(str(a_file / "inside"))
+    assert os.path.exists(db_path)
