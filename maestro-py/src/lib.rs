@@ -4,7 +4,7 @@
 //! objects to JSON values and back, core errors to the exception classes of
 //! [`errors`], and it releases the interpreter around every storage and git call. The
 //! typed Python API (`maestro.open`, namespaces, result classes) lives in
-//! `python/maestro/` and calls [`handle::Native::call`] with an operation name from the
+//! `python/maestro/` and calls `Native.call` with an operation name from the
 //! core's table and a dict of named arguments.
 
 #![warn(missing_docs)]
