@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, Dict, FrozenSet, List, Optional, Type, TypeVar
 
 T = TypeVar('T', bound='Record')
+
+_FIELDS: Dict[type, FrozenSet[str]] = {}
 
 
 class Record:
@@ -20,8 +22,15 @@ class Record:
     @classmethod
     def from_dict(cls: Type[T], d: Dict[str, Any]) -> T:
         """Builds the record from a dict as the API returns it; unknown keys are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        return cls(**{k: v for k, v in d.items() if k in names})
+        names = _FIELDS.get(cls)
+        if names is None:
+            names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        # The API always sends every required field; bypassing the frozen __init__
+        # (one setattr per field) makes reading long lists several times cheaper.
+        # Absent optional fields fall back to their class-level default, None.
+        obj = object.__new__(cls)
+        obj.__dict__.update({k: v for k, v in d.items() if k in names})
+        return obj
 
     def to_dict(self) -> Dict[str, Any]:
         """The record as a dict of JSON values, without absent optional fields."""
