@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's C and Node quickstarts, extracted and run exactly as written (against the
+# The README's C, Node and Python quickstarts, extracted and run exactly as written (against the
 # library in the given directory, default target/debug). Prints "readme: N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +27,14 @@ block "// quickstart.js" > "$work/quickstart.js"
 ln -s "$root/maestro-ffi" "$work/maestro-ffi"
 (cd "$work" && MAESTRO_LIB="$lib/libmaestro.so" node quickstart.js) > "$work/node.log" 2>&1 || true
 verdict readme-node "$work/node.log" "ready: \[ 'DB schema' \]" "MAESTRO_VALIDATION at /labels/0"
+
+# The Python block runs with the interpreter given in MAESTRO_PYTHON (scripts/test
+# passes the venv it installed maestro-py into).
+if [ -n "${MAESTRO_PYTHON:-}" ]; then
+  block "# quickstart.py" > "$work/quickstart.py"
+  (cd "$work" && "$MAESTRO_PYTHON" quickstart.py) > "$work/py.log" 2>&1 || true
+  verdict readme-python "$work/py.log" "ready: \['API'\]" "rejected at /labels/0"
+fi
 
 echo "readme: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
