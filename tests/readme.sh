@@ -34,6 +34,8 @@ if [ -n "${MAESTRO_PYTHON:-}" ]; then
   block "# quickstart.py" > "$work/quickstart.py"
   (cd "$work" && "$MAESTRO_PYTHON" quickstart.py) > "$work/py.log" 2>&1 || true
   verdict readme-python "$work/py.log" "ready: \['API'\]" "rejected at /labels/0"
+else
+  echo "skip readme-python: set MAESTRO_PYTHON to an interpreter with maestro-py installed"
 fi
 
 echo "readme: ${passed} passed, ${failed} failed"

@@ -103,7 +103,15 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     err
 }
 
-/// A `MaestroError` raised by the binding itself (a closed handle, use after fork).
+/// A `MaestroError` raised by the binding itself (a closed handle, use after fork), with
+/// the same attributes as every other error (all None).
 pub(crate) fn binding(message: String) -> PyErr {
-    MaestroError::new_err(message)
+    let err = MaestroError::new_err(message);
+    Python::attach(|py| {
+        let value = err.value(py);
+        for name in ["kind", "path", "entity", "id", "from_state", "to_state"] {
+            let _ = value.setattr(name, py.None());
+        }
+    });
+    err
 }

@@ -6,7 +6,37 @@ use crate::subscription::NativeSubscription;
 use maestro_core::{api, Maestro};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::{Arc, RwLock};
+use std::os::unix::fs::MetadataExt;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Every database file open through this module: (process, device, inode). A forked
+/// child inherits this list together with SQLite's own per-file state, which is why it
+/// may not open those files again (see [`refuse_inherited`]).
+static OPEN: Mutex<Vec<(u32, u64, u64)>> = Mutex::new(Vec::new());
+
+fn file_id(path: &str) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// SQLite keeps one record per open file for the whole process, with the locks it holds.
+/// A forked child inherits those records but not the locks, so a connection it opens to
+/// the same file would trust locks nobody holds: reads could see a half-checkpointed file
+/// and the parent could truncate the WAL under the child. Refuse, clearly.
+fn refuse_inherited(path: &str) -> PyResult<()> {
+    let Some((dev, ino)) = file_id(path) else {
+        return Ok(());
+    };
+    let here = std::process::id();
+    let open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((parent, _, _)) = open.iter().find(|(pid, d, i)| *pid != here && *d == dev && *i == ino) {
+        return Err(binding(format!(
+            "{path} is open in process {parent}, which this process was forked from; SQLite's state \
+             inherited through fork() makes a new connection to it unsafe. Start workers with \
+             multiprocessing's \"spawn\" or \"forkserver\" method (or exec), or close the handle before forking"
+        )));
+    }
+    Ok(())
+}
 
 /// An open store. Thread-safe: every method may be called from any thread at once; the
 /// interpreter is released while the store works. Not fork-safe by design: in a child
@@ -15,6 +45,8 @@ use std::sync::{Arc, RwLock};
 pub struct Native {
     inner: RwLock<Option<Arc<Maestro>>>,
     pid: u32,
+    /// The file's identity in [`OPEN`]; `None` for an in-memory store.
+    file: Option<(u64, u64)>,
 }
 
 impl Native {
@@ -47,12 +79,22 @@ impl Native {
             Some(d) => Some(to_value(d.as_any(), &mut String::new(), 1)?.to_string()),
             None => None,
         };
+        let memory = path == ":memory:";
+        if !memory {
+            refuse_inherited(&path)?;
+        }
         let m = py
             .detach(|| api::open(&path, options.as_deref()))
             .map_err(|e| errors::to_py(py, e))?;
+        let pid = std::process::id();
+        let file = if memory { None } else { file_id(&path) };
+        if let Some((dev, ino)) = file {
+            OPEN.lock().unwrap_or_else(|p| p.into_inner()).push((pid, dev, ino));
+        }
         Ok(Native {
             inner: RwLock::new(Some(Arc::new(m))),
-            pid: std::process::id(),
+            pid,
+            file,
         })
     }
 
@@ -62,10 +104,13 @@ impl Native {
     fn call<'py>(&self, py: Python<'py>, op: &str, args: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let m = self.store()?;
         let input = to_value(args, &mut String::new(), 1)?;
-        let out = py
-            .detach(|| api::call_value(&m, op, input))
-            .map_err(|e| errors::to_py(py, e))?;
-        to_py(py, &out)
+        let out = py.detach(move || {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_value(&m, op, input)));
+            // If close() ran meanwhile, this is the last reference: close without the GIL.
+            drop(m);
+            out.unwrap_or_else(|p| Err(panicked(p)))
+        });
+        to_py(py, &out.map_err(|e| errors::to_py(py, e))?)
     }
 
     /// Pushes every event committed through this handle from now on that matches
@@ -83,17 +128,21 @@ impl Native {
         Ok(NativeSubscription::new(sub))
     }
 
-    /// Closes the handle: later calls raise `MaestroError`; calls already running finish
-    /// first. Closing twice is a no-op.
+    /// Closes the handle: later calls raise `MaestroError`. A call already running in
+    /// another thread finishes, and the store closes when the last one does. Closing twice
+    /// is a no-op.
     fn close(&self, py: Python<'_>) {
-        let taken = self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
-        if std::process::id() == self.pid {
-            py.detach(|| drop(taken));
-        } else {
+        if std::process::id() != self.pid {
             // A forked child must not close the parent's SQLite connections: closing the
             // last one checkpoints and may delete the WAL under the parent.
-            std::mem::forget(taken);
+            std::mem::forget(self.inner.write().unwrap_or_else(|p| p.into_inner()).take());
+            return;
         }
+        let taken = py.detach(|| self.inner.write().unwrap_or_else(|p| p.into_inner()).take());
+        if taken.is_some() {
+            self.forget_file();
+        }
+        py.detach(move || drop(taken));
     }
 
     /// Whether the handle is closed.
@@ -103,13 +152,36 @@ impl Native {
     }
 }
 
-impl Drop for Native {
-    fn drop(&mut self) {
-        if std::process::id() != self.pid {
-            let taken = self.inner.get_mut().unwrap_or_else(|p| p.into_inner()).take();
-            std::mem::forget(taken);
+impl Native {
+    fn forget_file(&self) {
+        if let Some((dev, ino)) = self.file {
+            let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = open.iter().position(|e| *e == (self.pid, dev, ino)) {
+                open.swap_remove(i);
+            }
         }
     }
+}
+
+impl Drop for Native {
+    fn drop(&mut self) {
+        let taken = self.inner.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if std::process::id() != self.pid {
+            std::mem::forget(taken);
+        } else if taken.is_some() {
+            self.forget_file();
+        }
+    }
+}
+
+/// A panic inside the core, as the `InternalError` it is.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> maestro_core::Error {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    maestro_core::Error::Internal(format!("panic inside maestro (a bug; please report it): {what}"))
 }
 
 /// Every operation of the API, as `"<namespace>.<verb>"`, in the core's order.

@@ -42,10 +42,12 @@ def test_eight_threads_share_one_handle_and_every_write_lands(m, project):
 
 def test_another_thread_runs_python_while_a_long_batch_runs(m, project):
     ops = [("tasks.create", {"project_id": project.id, "title": f"t{i}"}) for i in range(20000)]
+    started = threading.Event()
     done = threading.Event()
     took = []
 
     def long_batch():
+        started.set()
         start = time.perf_counter()
         m.store.batch(ops)
         took.append(time.perf_counter() - start)
@@ -54,13 +56,14 @@ def test_another_thread_runs_python_while_a_long_batch_runs(m, project):
     counter = 0
     t = threading.Thread(target=long_batch)
     t.start()
+    started.wait()
     while not done.is_set():
         counter += 1
     t.join()
-    # The batch takes a while; had it held the interpreter, this loop could not have
-    # counted during it.
+    # The loop only counts while the batch runs; had the batch held the interpreter, it
+    # could not have counted at all.
     assert took[0] > 0.05, took
-    assert counter > 100_000, counter
+    assert counter > 10_000, counter
     assert len(m.tasks.list(project.id)) == 20000
 
 
@@ -100,31 +103,40 @@ def test_four_processes_claim_each_task_exactly_once(db_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork")
-def test_a_forked_child_gets_a_clear_error_and_opens_its_own_handle(m, project, db_path):
+def test_a_forked_child_gets_clear_errors_instead_of_shared_sqlite_state(m, project, db_path, tmp_path):
+    """After os.fork(), the parent's handle raises in the child, and so does opening the
+    same file again: SQLite's per-file state is inherited without its locks. The child
+    may open other files; workers for the same file start with "spawn" (tested above)."""
+    other_path = str(tmp_path / "child.db")
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report through the pipe, never return into pytest
         code = 1
         try:
-            try:
-                m.projects.list()
-                msg = "no error"
-            except maestro.MaestroError as e:
-                msg = str(e)
-            with maestro.open(db_path, durability="normal") as own:
-                own.tasks.create(project.id, "from the child")
-            os.write(w, msg.encode())
+            lines = []
+            for attempt in (lambda: m.projects.list(), lambda: maestro.open(db_path)):
+                try:
+                    attempt()
+                    lines.append("no error")
+                except maestro.MaestroError as e:
+                    lines.append(str(e))
+            with maestro.open(other_path, durability="normal") as own:
+                own.projects.create("child's own store")
+            os.write(w, "\n".join(lines).encode())
             code = 0
         finally:
             os._exit(code)
     os.close(w)
     _, status = os.waitpid(pid, 0)
-    msg = os.read(r, 4096).decode()
+    used, reopened = os.read(r, 8192).decode().split("\n")
     os.close(r)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert "after os.fork()" in msg and str(pid) in msg, msg
-    # The parent's handle still works and sees the child's write.
-    assert [t.title for t in m.tasks.list(project.id)] == ["from the child"]
+    assert "after os.fork()" in used and str(pid) in used, used
+    assert "forked from" in reopened and "spawn" in reopened, reopened
+    with maestro.open(other_path) as child_store:
+        assert [p.name for p in child_store.projects.list()] == ["child's own store"]
+    # The parent's handle is untouched.
+    assert m.tasks.create(project.id, "parent still writes").title == "parent still writes"
     m.store.check_integrity()
 
 

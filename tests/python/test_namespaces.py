@@ -2,6 +2,8 @@
 
 import os
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -208,6 +210,39 @@ def test_subscribe_iterates_with_a_timeout_from_a_thread(m, project):
         sub.next(timeout=0.05)
 
 
+def test_closing_a_subscription_wakes_a_waiting_thread_and_closing_the_handle_ends_it(db_path):
+    import threading
+
+    m = maestro.open(db_path)
+    sub = m.events.subscribe()
+    outcome = []
+
+    def wait_forever():
+        try:
+            sub.next()
+            outcome.append("event")
+        except maestro.MaestroError as e:
+            outcome.append(str(e))
+
+    t = threading.Thread(target=wait_forever)
+    t.start()
+    time.sleep(0.2)
+    sub.close()
+    t.join(2)
+    assert not t.is_alive() and outcome == ["the subscription is closed"]
+
+    other = m.events.subscribe()
+    m.close()
+    with pytest.raises(maestro.MaestroError) as e:
+        other.next(timeout=1)
+    assert e.value.kind is None and "closed" in str(e.value)
+    with pytest.raises(maestro.MaestroError, match="closed"):
+        m.projects.list()
+    m.close()  # twice is a no-op
+    with pytest.raises(ValueError):
+        maestro.open(":memory:").events.subscribe().next(timeout=float("nan"))
+
+
 def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_path):
     with pytest.raises(maestro.ValidationError) as e:
         m.tasks.create(project.id, "t", labels=["ok", 7])
@@ -226,7 +261,7 @@ def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_p
 
     # Busy: another process holds the write lock past our busy timeout.
     holder = subprocess.Popen(
-        ["python3", "-c",
+        [sys.executable, "-c",
          "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
          "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(10)", db_path],
         stdout=subprocess.PIPE, text=True)
@@ -253,6 +288,9 @@ def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_p
     w = m.workflows.create(rp.id, "f", "flow")
     with pytest.raises(maestro.GitError):
         m.checkpoints.create(w.id, "broken repository")
+
+    with pytest.raises(TypeError):
+        m.tasks.claim("ses_x", labels="database")  # a str is not a list of labels
 
     a_file = tmp_path / "a-file"
     a_file.write_text("x")

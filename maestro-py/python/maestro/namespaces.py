@@ -36,6 +36,15 @@ def _args(**kwargs: Any) -> Dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+def _list(name: str, items: Optional[Iterable[Any]]) -> Optional[List[Any]]:
+    """A sequence argument as a list; a bare str is refused rather than split into letters."""
+    if items is None:
+        return None
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{name} must be a list of strings, not a single {type(items).__name__}")
+    return list(items)
+
+
 class _Namespace:
     __slots__ = ("_call",)
 
@@ -68,7 +77,7 @@ class Projects(_Namespace):
 
     def put_steering(self, project_id: str, domain: str, content: str, audiences: Sequence[str] = ()) -> SteeringDocument:
         """Adds a new version of the steering document `domain`, for `audiences` (empty: everyone)."""
-        args = {"project_id": project_id, "domain": domain, "content": content, "audiences": list(audiences)}
+        args = {"project_id": project_id, "domain": domain, "content": content, "audiences": _list("audiences", audiences)}
         return SteeringDocument.from_dict(self._call("projects.put_steering", args))
 
     def steering_context(self, project_id: str, audience: str) -> List[SteeringDocument]:
@@ -91,7 +100,8 @@ class Workflows(_Namespace):
     ) -> Workflow:
         """Creates a workflow in its model's initial phase; `model` is a built-in name
         (`spec`, `pipeline`, `flow`) or a custom phase model dict."""
-        args = _args(project_id=project_id, feature=feature, model=model, request=request, id=id)
+        model_arg = model if isinstance(model, str) else dict(model)
+        args = _args(project_id=project_id, feature=feature, model=model_arg, request=request, id=id)
         return Workflow.from_dict(self._call("workflows.create", args))
 
     def get(self, id: str) -> Workflow:
@@ -215,7 +225,8 @@ class Sessions(_Namespace):
         metadata: Optional[Mapping[str, Any]] = None,
     ) -> TimelineEvent:
         """Appends an event to the session's timeline (durable when this returns)."""
-        event = _args(type=type, message=message, task_id=task_id, metadata=metadata)
+        meta = None if metadata is None else dict(metadata)
+        event = _args(type=type, message=message, task_id=task_id, metadata=meta)
         return TimelineEvent.from_dict(self._call("sessions.append", {"id": id, "event": event}))
 
     def timeline(self, id: str) -> List[TimelineEvent]:
@@ -292,7 +303,7 @@ class Tasks(_Namespace):
     ) -> Optional[Task]:
         """Atomically takes the best ready task matching the filter for the session, or
         None. Across threads and processes each task is claimed exactly once."""
-        f = _args(labels=list(labels) if labels is not None else None, workflow_id=workflow_id)
+        f = _args(labels=_list("labels", labels), workflow_id=workflow_id)
         t = self._call("tasks.claim", {"session_id": session_id, "filter": f})
         return None if t is None else Task.from_dict(t)
 
@@ -350,7 +361,7 @@ class Checkpoints(_Namespace):
             type=type,
             session_id=session_id,
             description=description,
-            tags=list(tags) if tags is not None else None,
+            tags=_list("tags", tags),
         )
         return Checkpoint.from_dict(self._call("checkpoints.create", args))
 
@@ -410,7 +421,7 @@ class Decisions(_Namespace):
         notes: Optional[str] = None,
     ) -> Decision:
         """Adds an outcome revision (the last one is current); earlier revisions are kept."""
-        outcome = _args(status=status, issues=list(issues), would_choose_again=would_choose_again, notes=notes)
+        outcome = _args(status=status, issues=_list("issues", issues), would_choose_again=would_choose_again, notes=notes)
         return Decision.from_dict(self._call("decisions.record_outcome", {"id": id, "outcome": outcome}))
 
     def register_category(self, project_id: str, name: str, description: str) -> CategoryDef:
