@@ -159,6 +159,9 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
     assert out.checkpoint.id == c1.id and out.safety_ref.startswith("refs/maestro/safety/")
     assert not (repo / "bad.py").exists()
     m.checkpoints.create(w.id, "state only")
+    with maestro.open(tmp_path / "with-repo.db", repo=repo) as r:
+        assert r.projects.create("defaults to the repo").root == str(repo)
+        assert r.projects.create("elsewhere", root=str(tmp_path)).root == str(tmp_path)
     kinds = [e.type for e in m.decisions.replay(w.id)]
     assert "decision.recorded" in kinds and "checkpoint.created" in kinds
     after = m.checkpoints.get(c1.id)

@@ -52,10 +52,10 @@ class Maestro:
     """An open Maestro store, with one namespace per area. Use it as a context manager
     (closed on exit) or call `close()`."""
 
-    def __init__(self, native: _native.Native) -> None:
+    def __init__(self, native: _native.Native, repo: Optional[str] = None) -> None:
         self._native = native
         call = native.call
-        self.projects = Projects(call)
+        self.projects = Projects(call, repo)
         """Projects and their steering documents."""
         self.workflows = Workflows(call)
         """Workflows, phases, approvals, history and spec documents."""
@@ -103,17 +103,23 @@ class Maestro:
 def open(
     path: Union[str, "os.PathLike[str]"],
     *,
+    repo: Union[str, "os.PathLike[str]", None] = None,
     durability: str = "full",
     busy_timeout: Optional[float] = None,
 ) -> Maestro:
     """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
-    private in-memory one). `durability` is "full" (every acknowledged write survives a
-    power loss) or "normal" (it survives a crash of the process); `busy_timeout` is how
-    many seconds a writer waits for another process's lock before BusyError (default 30)."""
+    private in-memory one).
+
+    `repo` is the git work tree that projects created through this handle use as their
+    root unless they name another (their checkpoints commit there). `durability` is
+    "full" (every acknowledged write survives a power loss) or "normal" (it survives a
+    crash of the process); `busy_timeout` is how many seconds a writer waits for another
+    process's lock before BusyError (default 30)."""
     options: Dict[str, Any] = {"durability": durability}
     if busy_timeout is not None:
         options["busy_timeout_ms"] = int(busy_timeout * 1000)
-    return Maestro(_native.Native(os.fspath(path), options))
+    root = None if repo is None else os.fspath(repo)
+    return Maestro(_native.Native(os.fspath(path), options), root)
 
 
 def operations() -> List[str]:

@@ -55,8 +55,16 @@ class _Namespace:
 class Projects(_Namespace):
     """Projects and their steering documents."""
 
+    __slots__ = ("_repo",)
+
+    def __init__(self, call: Call, repo: Optional[str] = None) -> None:
+        super().__init__(call)
+        self._repo = repo
+
     def create(self, name: str, *, id: Optional[str] = None, root: Optional[str] = None) -> Project:
-        """Creates a project; `root` is its git work tree, if any. Names are unique."""
+        """Creates a project; `root` is its git work tree (default: the handle's `repo`, if
+        it was opened with one). Names are unique."""
+        root = self._repo if root is None else root
         return Project.from_dict(self._call("projects.create", _args(name=name, id=id, root=root)))
 
     def get(self, id: str) -> Project:
