@@ -169,6 +169,17 @@ impl Error {
         }
     }
 
+    /// The [`Error::Internal`] for a panic caught at a binding's boundary, with the
+    /// panic's message when it has one.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Error::Internal(format!("panic inside maestro (a bug; please report it): {what}"))
+    }
+
     /// Shorthand for a [`Error::Validation`].
     pub fn validation(entity: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation {

@@ -85,3 +85,9 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("store", "import"),
     ("store", "check_integrity"),
 ];
+
+/// Every operation's name, `"<namespace>.<verb>"`, in table order: the names the JSON
+/// surface ([`crate::api`]) and the bindings use.
+pub fn names() -> Vec<String> {
+    OPERATIONS.iter().map(|(ns, verb)| format!("{ns}.{verb}")).collect()
+}

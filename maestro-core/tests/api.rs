@@ -2,7 +2,7 @@
 //! dispatch arm, inputs are checked at the right JSON paths, and a scenario runs end to
 //! end on a real database file.
 
-use maestro_core::{api, ops::OPERATIONS, ErrorKind, Maestro, Options};
+use maestro_core::{api, ErrorKind, Maestro, Options};
 use serde_json::{json, Value};
 
 fn call(m: &Maestro, op: &str, input: Value) -> Value {
@@ -19,7 +19,7 @@ fn every_operation_has_an_input_schema_and_a_dispatch_arm() {
     let schema: Value = serde_json::from_str(api::OPERATIONS_SCHEMA).unwrap();
     let defs = schema["definitions"].as_object().unwrap();
     let in_schema: Vec<&String> = defs.keys().filter(|k| k.contains('.')).collect();
-    let in_table: Vec<String> = OPERATIONS.iter().map(|(n, v)| format!("{n}.{v}")).collect();
+    let in_table = maestro_core::ops::names();
     assert_eq!(in_schema.len(), in_table.len(), "schema operations {in_schema:?}");
     let m = Maestro::open_in_memory().unwrap();
     for op in &in_table {

@@ -25,8 +25,8 @@ pub struct maestro_t {
 ///
 /// # Safety
 /// `m` is NULL or a pointer returned by `maestro_open` and not yet closed.
-pub(crate) unsafe fn handle<'a>(m: *const maestro_t) -> Result<&'a Maestro, Failure> {
-    unsafe { m.as_ref() }.map(|h| &h.inner).ok_or(Failure::Null("maestro"))
+pub(crate) unsafe fn handle<'a>(m: *const maestro_t) -> Result<&'a maestro_t, Failure> {
+    unsafe { m.as_ref() }.ok_or(Failure::Null("maestro"))
 }
 
 /// Opens the database at `path` and migrates it, creating the file (mode 0600) and its

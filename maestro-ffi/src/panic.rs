@@ -19,14 +19,9 @@ macro_rules! ffi_boundary {
 
 /// Records a caught panic as the last error.
 pub(crate) fn caught(payload: Box<dyn std::any::Any + Send>) -> crate::status::maestro_status_t {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
     crate::error::set(
         crate::status::maestro_status_t::MAESTRO_PANIC,
-        format!("panic inside maestro (a bug; please report it): {what}"),
+        maestro_core::Error::from_panic(&*payload).to_string(),
         None,
     )
 }

@@ -1,7 +1,7 @@
 //! Pushing committed events to a host callback.
 
 use crate::error::Failure;
-use crate::handle::maestro_t;
+use crate::handle::{handle, maestro_t};
 use crate::status::maestro_status_t;
 use crate::strings::{opt_arg, out_ptr};
 use maestro_core::feed::Wait;
@@ -75,7 +75,7 @@ pub extern "C" fn maestro_events_subscribe(
     subscription_out: *mut *mut maestro_subscription_t,
 ) -> maestro_status_t {
     ffi_boundary!({
-        let h = unsafe { maestro.as_ref() }.ok_or(Failure::Null("maestro"))?;
+        let h = unsafe { handle(maestro) }?;
         let filter = unsafe { opt_arg(filter_json, "filter_json") }?;
         let callback = callback.ok_or(Failure::Null("callback"))?;
         out_ptr(subscription_out, "subscription_out")?;

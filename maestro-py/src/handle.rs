@@ -108,7 +108,7 @@ impl Native {
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_value(&m, op, input)));
             // If close() ran meanwhile, this is the last reference: close without the GIL.
             drop(m);
-            out.unwrap_or_else(|p| Err(panicked(p)))
+            out.unwrap_or_else(|p| Err(maestro_core::Error::from_panic(&*p)))
         });
         to_py(py, &out.map_err(|e| errors::to_py(py, e))?)
     }
@@ -174,21 +174,8 @@ impl Drop for Native {
     }
 }
 
-/// A panic inside the core, as the `InternalError` it is.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> maestro_core::Error {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    maestro_core::Error::Internal(format!("panic inside maestro (a bug; please report it): {what}"))
-}
-
 /// Every operation of the API, as `"<namespace>.<verb>"`, in the core's order.
 #[pyfunction]
 pub fn operations() -> Vec<String> {
-    maestro_core::ops::OPERATIONS
-        .iter()
-        .map(|(ns, verb)| format!("{ns}.{verb}"))
-        .collect()
+    maestro_core::ops::names()
 }

@@ -15,7 +15,7 @@ mod dispatch;
 use crate::error::{Error, Result};
 use crate::maestro::{Ctx, Maestro, Options};
 use crate::ops::OPERATIONS;
-use crate::schema::limits;
+use crate::schema::{self, limits};
 use crate::store::sqlite::Durability;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -48,33 +48,6 @@ fn compile(name: &str) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("schemas/api/operations.schema.json ({name}) does not compile: {e}"))
 }
 
-fn check(
-    validator: &jsonschema::Validator,
-    entity: &'static str,
-    what: impl FnOnce() -> String,
-    v: &Value,
-) -> Result<()> {
-    limits::check(entity, v)?;
-    if validator.is_valid(v) {
-        return Ok(());
-    }
-    let Some(e) = validator.iter_errors(v).next() else {
-        return Ok(());
-    };
-    let what = what();
-    let shown = e.to_string();
-    let shown = if shown.len() > 200 {
-        e.masked().to_string()
-    } else {
-        shown
-    };
-    Err(Error::validation(
-        entity,
-        e.instance_path().as_str().to_owned(),
-        format!("{shown} ({what})"),
-    ))
-}
-
 /// Checks `input` against the schema of operation `op` (and the size and nesting limits).
 pub fn validate(op: &str, input: &Value) -> Result<()> {
     let index = position(op)?;
@@ -82,7 +55,7 @@ pub fn validate(op: &str, input: &Value) -> Result<()> {
         let (ns, verb) = OPERATIONS[index];
         compile(&format!("{ns}.{verb}"))
     });
-    check(validator, "input", || format!("operation {op}"), input)
+    schema::check(validator, "input", input, Some(op))
 }
 
 /// Parses the options of a binding's `open` (`{"durability": "normal", "busy_timeout_ms":
@@ -94,12 +67,7 @@ pub fn options(json: &str) -> Result<Options> {
         busy_timeout_ms: Option<u64>,
     }
     let v = limits::parse("options", json)?;
-    check(
-        OPTIONS.get_or_init(|| compile("Options")),
-        "options",
-        || "open options".to_owned(),
-        &v,
-    )?;
+    schema::check(OPTIONS.get_or_init(|| compile("Options")), "options", &v, None)?;
     let raw: Raw = serde_json::from_value(v).map_err(|e| Error::validation("options", "", e.to_string()))?;
     let mut o = Options::default();
     if let Some(d) = raw.durability {
@@ -115,12 +83,16 @@ pub fn options(json: &str) -> Result<Options> {
 /// atomic operation and returns its result as JSON text. Equivalent to the Rust method
 /// of the same name; see the operation's schema for its arguments.
 pub fn call(m: &Maestro, op: &str, input: &str) -> Result<String> {
-    let v = limits::parse("input", input)?;
-    validate(op, &v)?;
-    dispatch::run(Ctx::of(m), Some(m), op, Args::new(v))
+    call_parsed(m, op, limits::parse("input", input)?)
 }
 
-/// [`call`] on an already parsed input.
+/// [`call`] on an already parsed input, answering JSON text.
+pub fn call_parsed(m: &Maestro, op: &str, input: Value) -> Result<String> {
+    validate(op, &input)?;
+    dispatch::run(Ctx::of(m), Some(m), op, Args::new(input))
+}
+
+/// [`call`] on an already parsed input, answering a JSON value.
 pub fn call_value(m: &Maestro, op: &str, input: Value) -> Result<Value> {
     validate(op, &input)?;
     dispatch::run(Ctx::of(m), Some(m), op, Args::new(input))

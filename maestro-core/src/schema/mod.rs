@@ -91,6 +91,37 @@ static COMPILED: [OnceLock<jsonschema::Validator>; 19] = [const { OnceLock::new(
 /// Longest rendering of an offending value kept in an error message.
 const MAX_SHOWN: usize = 200;
 
+/// Checks `v` with `validator` after the size and nesting limits. The error names the
+/// first violation: its JSON pointer, the value (masked when long), the violated schema
+/// path and, for an operation's input, the operation.
+pub(crate) fn check(
+    validator: &jsonschema::Validator,
+    entity: &'static str,
+    v: &Value,
+    op: Option<&str>,
+) -> Result<()> {
+    limits::check(entity, v)?;
+    // The fast check first: collecting errors costs more than validating.
+    if validator.is_valid(v) {
+        return Ok(());
+    }
+    let Some(e) = validator.iter_errors(v).next() else {
+        return Ok(());
+    };
+    let shown = e.to_string();
+    let what = if shown.len() > MAX_SHOWN {
+        e.masked().to_string()
+    } else {
+        shown
+    };
+    let of = op.map(|op| format!(" of operation {op}")).unwrap_or_default();
+    Err(Error::validation(
+        entity,
+        e.instance_path().as_str().to_owned(),
+        format!("{what} (violates {}{of})", e.schema_path().as_str()),
+    ))
+}
+
 impl Schema {
     fn index(self) -> usize {
         Schema::ALL.iter().position(|s| *s == self).unwrap_or_default()
@@ -118,21 +149,7 @@ impl Schema {
     /// Checks `v` against this schema (and the size and nesting limits). The error names
     /// the first violation: its JSON pointer and the violated constraint.
     pub fn validate(self, v: &Value) -> Result<()> {
-        limits::check(self.as_str(), v)?;
-        let Some(e) = self.validator().iter_errors(v).next() else {
-            return Ok(());
-        };
-        let shown = e.to_string();
-        let what = if shown.len() > MAX_SHOWN {
-            e.masked().to_string()
-        } else {
-            shown
-        };
-        Err(Error::validation(
-            self.as_str(),
-            e.instance_path().as_str().to_owned(),
-            format!("{what} (violates {})", e.schema_path().as_str()),
-        ))
+        check(self.validator(), self.as_str(), v, None)
     }
 
     /// Parses untrusted JSON text within the limits and validates it.

@@ -55,7 +55,7 @@ pub extern "C" fn maestro_events_since(
     json_out: *mut *mut c_char,
 ) -> maestro_status_t {
     ffi_boundary!({
-        let m = unsafe { crate::handle::handle(maestro) }?;
+        let m = &unsafe { crate::handle::handle(maestro) }?.inner;
         let filter = unsafe { crate::strings::opt_arg(filter_json, "filter_json") }?;
         crate::strings::out_ptr(json_out, "json_out")?;
         // The cap is the Rust API's; a C caller may pass SIZE_MAX for "as many as allowed".
@@ -63,8 +63,7 @@ pub extern "C" fn maestro_events_since(
         if let Some(text) = filter {
             input["filter"] = limits::parse("input", text).map_err(|e| e.within("/filter"))?;
         }
-        let events: String = maestro_core::api::call_value(m, "events.since", input)
-            .and_then(|v| serde_json::to_string(&v).map_err(|e| maestro_core::Error::Internal(e.to_string())))?;
+        let events = maestro_core::api::call_parsed(m, "events.since", input)?;
         unsafe { crate::strings::give(json_out, events) }
     })
 }

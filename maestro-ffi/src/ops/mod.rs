@@ -31,7 +31,7 @@ pub(crate) unsafe fn call(
     input: *const c_char,
     out: *mut *mut c_char,
 ) -> Result<(), Failure> {
-    let m = unsafe { handle(m) }?;
+    let m = &unsafe { handle(m) }?.inner;
     let input = unsafe { arg(input, "input_json") }?;
     out_ptr(out, "json_out")?;
     let result = api::call(m, op, input)?;
@@ -47,10 +47,7 @@ pub(crate) unsafe fn call(
 pub extern "C" fn maestro_operations(json_out: *mut *mut c_char) -> maestro_status_t {
     ffi_boundary!({
         out_ptr(json_out, "json_out")?;
-        let names: Vec<String> = maestro_core::ops::OPERATIONS
-            .iter()
-            .map(|(ns, verb)| format!("{ns}.{verb}"))
-            .collect();
+        let names = maestro_core::ops::names();
         let text = serde_json::to_string(&names).map_err(|e| maestro_core::Error::Internal(e.to_string()))?;
         unsafe { give(json_out, text) }
     })

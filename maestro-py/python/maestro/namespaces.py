@@ -409,14 +409,16 @@ class Decisions(_Namespace):
         """The decision with this id, with every outcome revision."""
         return Decision.from_dict(self._call("decisions.get", {"id": id}))
 
-    def list(self, *, limit: int = 1000, **filter: Any) -> List[Decision]:
+    def list(self, *, limit: Optional[int] = None, **filter: Any) -> List[Decision]:
         """Decisions matching `filter` (project_id, workflow_id, category, subject_category,
-        technology, pattern, outcome), oldest first, at most `limit`."""
-        return [Decision.from_dict(d) for d in self._call("decisions.list", {"filter": filter, "limit": limit})]
+        technology, pattern, outcome), oldest first, at most `limit` (default 1,000)."""
+        args = _args(filter=filter, limit=limit)
+        return [Decision.from_dict(d) for d in self._call("decisions.list", args)]
 
-    def search(self, text: str, *, limit: int = 1000, **filter: Any) -> List[Decision]:
-        """Full-text search: decisions containing every word of `text`, best first."""
-        args = {"text": text, "filter": filter, "limit": limit}
+    def search(self, text: str, *, limit: Optional[int] = None, **filter: Any) -> List[Decision]:
+        """Full-text search: decisions containing every word of `text`, best first, at most
+        `limit` (default 1,000)."""
+        args = _args(text=text, filter=filter, limit=limit)
         return [Decision.from_dict(d) for d in self._call("decisions.search", args)]
 
     def record_outcome(
@@ -505,10 +507,12 @@ class Events(_Namespace):
         super().__init__(call)
         self._subscribe = subscribe
 
-    def since(self, seq: int = 0, *, limit: int = 1000, **filter: Any) -> List[Event]:
+    def since(self, seq: int = 0, *, limit: Optional[int] = None, **filter: Any) -> List[Event]:
         """Events after `seq` matching `filter` (entities, types, project_id, workflow_id,
-        entity_id, session_id), in commit order, at most `limit`. Sees every process."""
-        return [Event.from_dict(e) for e in self._call("events.since", {"seq": seq, "filter": filter, "limit": limit})]
+        entity_id, session_id), in commit order, at most `limit` (default 1,000). Sees
+        every process."""
+        args = _args(seq=seq, filter=filter, limit=limit)
+        return [Event.from_dict(e) for e in self._call("events.since", args)]
 
     def latest_seq(self) -> int:
         """The highest committed feed position (0 when empty)."""
