@@ -182,6 +182,13 @@ typed_id!(/// Id of a [`crate::TimelineEvent`].
     TimelineEventId, "evt", "timeline_event");
 typed_id!(/// Id of a [`crate::Decision`].
     DecisionId, "dec", "decision");
+typed_id!(/// Id of a [`crate::learning::Failure`].
+    FailureId, "fail", "failure");
+typed_id!(/// Id of a [`crate::learning::Estimate`].
+    EstimateId, "est", "estimate");
+typed_id!(/// Id of any other learning record: a retrospective, spike, agent log, complexity
+    /// snapshot or pattern usage.
+    RecordId, "lrn", "learning_record");
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@ pub mod error;
 pub mod exchange;
 pub mod feed;
 pub mod id;
+pub mod learning;
 mod maestro;
 pub mod ops;
 pub mod project;
@@ -54,8 +55,9 @@ pub use report::Reports;
 pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
 pub use id::{
-    CheckpointId, DecisionId, ProjectId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId,
+    CheckpointId, DecisionId, EstimateId, FailureId, ProjectId, RecordId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId,
 };
+pub use learning::{Learning, LearningThresholds};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};
 pub use project::{NewProject, Project, Projects};
 pub use queue::{QueueItem, QueueStatus, Queues};

@@ -5,6 +5,7 @@ use crate::checkpoint::Checkpoints;
 use crate::decision::Decisions;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportSummary};
+use crate::learning::{Learning, LearningThresholds};
 use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
 use crate::project::Projects;
 use crate::queue::Queues;
@@ -21,6 +22,7 @@ use std::path::Path;
 pub(crate) trait Exec {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
+    fn thresholds(&self) -> &LearningThresholds;
 }
 
 /// The execution context a namespace runs its operations in.
@@ -31,6 +33,11 @@ impl<'a> Ctx<'a> {
     /// The context of a handle or an open batch.
     pub(crate) fn of(exec: &'a dyn Exec) -> Self {
         Ctx(exec)
+    }
+
+    /// The learning thresholds of the handle.
+    pub(crate) fn thresholds(self) -> &'a LearningThresholds {
+        self.0.thresholds()
     }
 
     /// The change feed read through this context (no subscriptions).
@@ -75,6 +82,8 @@ impl<'a> Ctx<'a> {
 pub struct Options {
     /// SQLite settings: durability, busy timeout.
     pub sqlite: SqliteOptions,
+    /// When the learning layer prefers, avoids or alerts (config `learning`).
+    pub learning: LearningThresholds,
 }
 
 impl Options {
@@ -85,6 +94,7 @@ impl Options {
                 durability: d,
                 ..Default::default()
             },
+            ..Default::default()
         }
     }
 }
@@ -97,6 +107,7 @@ pub struct Maestro {
     subscribers: Subscribers,
     /// Held from commit to publish, so subscribers see events in commit order.
     commit_order: std::sync::Mutex<()>,
+    thresholds: LearningThresholds,
 }
 
 impl Exec for Maestro {
@@ -110,6 +121,10 @@ impl Exec for Maestro {
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
         self.store.read(f)
     }
+
+    fn thresholds(&self) -> &LearningThresholds {
+        &self.thresholds
+    }
 }
 
 /// A group of operations committed together: all of them or none. Inside a batch,
@@ -117,6 +132,7 @@ impl Exec for Maestro {
 /// handle the error and go on; returning `Err` from the batch rolls everything back.
 pub struct Batch<'t> {
     tx: RefCell<&'t mut dyn WriteTx>,
+    thresholds: &'t LearningThresholds,
 }
 
 impl Exec for Batch<'_> {
@@ -135,6 +151,10 @@ impl Exec for Batch<'_> {
             .map_err(|_| Error::Internal("nested batch operation".into()))?;
         let tx: &dyn WriteTx = &**tx;
         f(tx)
+    }
+
+    fn thresholds(&self) -> &LearningThresholds {
+        self.thresholds
     }
 }
 
@@ -169,6 +189,11 @@ macro_rules! namespaces {
             pub fn decisions(&self) -> Decisions<'_> {
                 Decisions(Ctx(self))
             }
+            /// The learning layer: recommendations, task-ordering rules, similar
+            /// failures, estimate correction and the other learning records.
+            pub fn learning(&self) -> Learning<'_> {
+                Learning(Ctx(self))
+            }
             /// Markdown reports rendered from stored state.
             pub fn reports(&self) -> Reports<'_> {
                 Reports(Ctx(self))
@@ -200,10 +225,10 @@ impl Maestro {
 
     /// Opens (creating if needed, mode 0600) the SQLite database at `path` and migrates it.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
-        Ok(Self::with_store(Box::new(SqliteStore::open(
-            path.as_ref(),
-            options.sqlite,
-        )?)))
+        options.learning.check()?;
+        let mut m = Self::with_store(Box::new(SqliteStore::open(path.as_ref(), options.sqlite)?));
+        m.thresholds = options.learning;
+        Ok(m)
     }
 
     /// A private in-memory database, gone when the handle drops. Reads and writes share
@@ -212,12 +237,22 @@ impl Maestro {
         Ok(Self::with_store(Box::new(SqliteStore::open_in_memory()?)))
     }
 
+    /// [`Maestro::open_in_memory`] with the options that apply to it (the learning
+    /// thresholds; SQLite file settings do not apply to memory).
+    pub fn open_in_memory_with(options: Options) -> Result<Self> {
+        options.learning.check()?;
+        let mut m = Self::open_in_memory()?;
+        m.thresholds = options.learning;
+        Ok(m)
+    }
+
     /// A handle over any [`Store`] implementation.
     pub fn with_store(store: Box<dyn Store>) -> Self {
         Maestro {
             store,
             subscribers: Subscribers::default(),
             commit_order: std::sync::Mutex::new(()),
+            thresholds: LearningThresholds::default(),
         }
     }
 
@@ -225,7 +260,10 @@ impl Maestro {
     /// Subscribers see the batch's events after the commit.
     pub fn batch<T>(&self, f: impl FnOnce(&Batch<'_>) -> Result<T>) -> Result<T> {
         Ctx(self).write(|tx| {
-            let batch = Batch { tx: RefCell::new(tx) };
+            let batch = Batch {
+                tx: RefCell::new(tx),
+                thresholds: &self.thresholds,
+            };
             f(&batch)
         })
     }

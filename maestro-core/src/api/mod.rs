@@ -65,6 +65,7 @@ pub fn options(json: &str) -> Result<Options> {
     struct Raw {
         durability: Option<Durability>,
         busy_timeout_ms: Option<u64>,
+        learning: Option<crate::learning::LearningThresholds>,
     }
     let v = limits::parse("options", json)?;
     schema::check(OPTIONS.get_or_init(|| compile("Options")), "options", &v, None)?;
@@ -75,6 +76,10 @@ pub fn options(json: &str) -> Result<Options> {
     }
     if let Some(ms) = raw.busy_timeout_ms {
         o.sqlite.busy_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(l) = raw.learning {
+        l.check().map_err(|e| e.within("/learning"))?;
+        o.learning = l;
     }
     Ok(o)
 }
@@ -119,7 +124,7 @@ pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
         None => Options::default(),
     };
     if path == ":memory:" {
-        Maestro::open_in_memory()
+        Maestro::open_in_memory_with(options)
     } else {
         Maestro::open(path, options)
     }

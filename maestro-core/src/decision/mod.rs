@@ -191,6 +191,7 @@ pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decisi
     };
     let seq = feed::emit(tx, "recorded", &d)?;
     tx.insert_decision(&d, seq)?;
+    crate::learning::advice::on_recorded(tx, &d)?;
     Ok(d)
 }
 
@@ -263,6 +264,7 @@ impl Decisions<'_> {
         check_outcome(&outcome)?;
         self.0.write(|tx| {
             let mut d = load(tx, id)?;
+            let previous = d.outcomes.last().cloned();
             let revision = d.outcomes.last().map_or(1, |o| o.revision + 1);
             d.outcomes.push(Outcome {
                 revision,
@@ -274,6 +276,9 @@ impl Decisions<'_> {
             });
             let seq = feed::emit(tx, "outcome_recorded", &d)?;
             tx.update_decision_outcome(&d, seq)?;
+            if let Some(new) = d.outcomes.last() {
+                crate::learning::advice::on_outcome(tx, &d, previous.as_ref(), new)?;
+            }
             Ok(d)
         })
     }

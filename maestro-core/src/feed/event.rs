@@ -33,6 +33,20 @@ str_enum!(
         Decision => "decision",
         /// A decision category registered for a project.
         DecisionCategory => "decision_category",
+        /// A [`crate::learning::Failure`] and its lesson.
+        Failure => "failure",
+        /// A [`crate::learning::Estimate`] (recorded, or its actual effort recorded).
+        Estimate => "estimate",
+        /// A [`crate::learning::Retrospective`].
+        Retrospective => "retrospective",
+        /// A [`crate::learning::Spike`].
+        Spike => "spike",
+        /// A [`crate::learning::AgentLog`] entry.
+        AgentLog => "agent_log",
+        /// A [`crate::learning::ComplexitySnapshot`].
+        ComplexitySnapshot => "complexity_snapshot",
+        /// A [`crate::learning::PatternUsage`].
+        PatternUsage => "pattern_usage",
     }
 );
 

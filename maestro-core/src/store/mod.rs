@@ -2,7 +2,10 @@
 //! persist and query. A second backend (e.g. PostgreSQL) implements [`Store`],
 //! [`ReadTx`] and [`WriteTx`] and runs the conformance suite in `tests/conformance.rs`.
 
+mod learning;
 pub mod sqlite;
+
+pub use learning::{LearningRead, LearningWrite};
 
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
@@ -37,7 +40,7 @@ pub trait Store: Send + Sync {
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx {
+pub trait ReadTx: LearningRead {
     /// Project by id.
     fn project(&self, id: &str) -> Result<Option<Project>>;
     /// Project by unique name.
@@ -149,12 +152,15 @@ pub trait ReadTx {
 /// Mutations, available inside a write transaction. `update_*` methods are
 /// compare-and-swap: they write only when the stored version equals `expected_version`
 /// and return whether they wrote.
-pub trait WriteTx: ReadTx {
+pub trait WriteTx: ReadTx + LearningWrite {
     /// Inserts a project.
     fn insert_project(&mut self, p: &Project) -> Result<()>;
     /// Deletes a project and everything it owns.
     fn delete_project(&mut self, id: &str) -> Result<()>;
 
+    /// Deletes a workflow and everything it owns (tasks, sessions, decisions,
+    /// checkpoints); learning aggregates stay.
+    fn delete_workflow(&mut self, id: &str) -> Result<()>;
     /// Inserts a workflow.
     fn insert_workflow(&mut self, w: &Workflow) -> Result<()>;
     /// Compare-and-swap update of a workflow.

@@ -241,6 +241,9 @@ fn save(tx: &mut dyn WriteTx, prev: &Workflow, mut next: Workflow) -> Result<Wor
         return Err(Error::stale("workflow", next.id.as_str(), prev.version));
     }
     feed::emit(tx, "updated", &next)?;
+    if !prev.status.is_terminal() && next.status.is_terminal() {
+        crate::learning::ordering::on_workflow_ended(tx, &next)?;
+    }
     Ok(next)
 }
 
@@ -525,6 +528,19 @@ impl Workflows<'_> {
     /// Fails an active or paused workflow with a reason.
     pub fn fail(&self, id: &WorkflowId, reason: &str, actor: &str) -> Result<Workflow> {
         self.set_status(id, WorkflowStatus::Failed, actor, Some(reason))
+    }
+
+    /// Deletes a workflow and everything it owns: its history, votes, spec documents,
+    /// sessions (with their timelines' rows, links and queues), tasks, decisions and
+    /// checkpoints. What the learning layer learned from it stays. Writes one
+    /// `workflow.deleted` event carrying its last state; the feed keeps the earlier events.
+    pub fn delete(&self, id: &WorkflowId) -> Result<()> {
+        self.0.write(|tx| {
+            let wf = load(tx, id)?;
+            tx.delete_workflow(id.as_str())?;
+            feed::emit(tx, "deleted", &wf)?;
+            Ok(())
+        })
     }
 
     /// Every history row of the workflow, in commit order.

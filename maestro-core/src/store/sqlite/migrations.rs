@@ -178,6 +178,67 @@ CREATE TABLE decision_categories (
     description TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (project_id, name)
 ) WITHOUT ROWID;
 "#,
+    // 5: the learning layer. Aggregates (advice_stats, advice_issues, ordering_pairs,
+    // ordering_history) reference projects but never workflows or decisions, so they survive
+    // the deletion of the raw rows they were computed from; they go with their project.
+    // Failures keep their caller-supplied embedding as little-endian f32 bytes; every
+    // embedding of a store has the dimension in learning_meta. `generation` grows whenever a
+    // failure is deleted, which tells the in-memory vector index to reload. The other
+    // learning records share one table, with the columns their statistics read.
+    r#"
+CREATE TABLE advice_stats (
+    decision_category TEXT NOT NULL, subject_category TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    usage_count INTEGER NOT NULL, outcome_count INTEGER NOT NULL, success_count INTEGER NOT NULL,
+    partial_count INTEGER NOT NULL, failure_count INTEGER NOT NULL,
+    last_used INTEGER NOT NULL, last_failed INTEGER,
+    PRIMARY KEY (decision_category, subject_category, kind, name, project_id)
+) WITHOUT ROWID;
+CREATE INDEX advice_stats_project ON advice_stats(project_id);
+CREATE TABLE advice_issues (
+    decision_category TEXT NOT NULL, subject_category TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, issue TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (decision_category, subject_category, kind, name, project_id, issue)
+) WITHOUT ROWID;
+CREATE INDEX advice_issues_project ON advice_issues(project_id);
+CREATE TABLE ordering_pairs (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, before TEXT NOT NULL, after TEXT NOT NULL,
+    completed INTEGER NOT NULL, failed INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    PRIMARY KEY (project_id, before, after)
+) WITHOUT ROWID;
+CREATE TABLE ordering_history (
+    seq INTEGER PRIMARY KEY, workflow_id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, ended_at INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX ordering_history_project ON ordering_history(project_id, seq);
+CREATE TABLE learning_meta (
+    one INTEGER PRIMARY KEY CHECK (one = 1), embedding_dim INTEGER, generation INTEGER NOT NULL
+);
+INSERT INTO learning_meta VALUES (1, NULL, 0);
+CREATE TABLE failures (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, at INTEGER NOT NULL,
+    doc TEXT NOT NULL, embedding BLOB
+);
+CREATE INDEX failures_project ON failures(project_id, seq);
+CREATE VIRTUAL TABLE failures_fts USING fts5(feature, approach, why_failed, lesson, tags, content = '', contentless_delete = 1);
+CREATE TRIGGER failures_delete AFTER DELETE ON failures
+BEGIN
+    DELETE FROM failures_fts WHERE rowid = OLD.seq;
+    UPDATE learning_meta SET generation = generation + 1;
+END;
+CREATE TABLE learning_records (
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, workflow_id TEXT,
+    at INTEGER NOT NULL, key TEXT NOT NULL, num REAL NOT NULL, flag INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX learning_records_kind ON learning_records(kind, project_id, key, at);
+CREATE INDEX learning_records_at ON learning_records(kind, at);
+CREATE TABLE docs_cache (
+    library TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL,
+    stored_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (library, version)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this library writes.

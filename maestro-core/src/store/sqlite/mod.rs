@@ -12,6 +12,7 @@
 pub mod migrations;
 mod rows;
 mod tx;
+mod vectors;
 
 use crate::error::{Error, Result};
 use crate::feed::NewEvent;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tx::SqlTx;
+use vectors::VectorCache;
 
 crate::macros::str_enum!(
     /// What an acknowledged write survives.
@@ -64,6 +66,7 @@ pub struct SqliteStore {
     readers: Option<Mutex<Vec<Connection>>>,
     path: Option<PathBuf>,
     options: SqliteOptions,
+    vectors: VectorCache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,6 +141,7 @@ impl SqliteStore {
             readers: Some(Mutex::new(Vec::new())),
             path: Some(path.to_owned()),
             options,
+            vectors: VectorCache::default(),
         })
     }
 
@@ -152,6 +156,7 @@ impl SqliteStore {
             readers: None,
             path: None,
             options: SqliteOptions::default(),
+            vectors: VectorCache::default(),
         })
     }
 
@@ -200,9 +205,9 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn run_read(conn: &Connection, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+    fn run_read(&self, conn: &Connection, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
         Self::begin(conn, "BEGIN")?;
-        let tx = SqlTx::new(conn);
+        let tx = SqlTx::new(conn, &self.vectors);
         let r = f(&tx);
         let end = control(conn, if r.is_ok() { "COMMIT" } else { "ROLLBACK" });
         r?;
@@ -213,7 +218,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
         let Some(pool) = &self.readers else {
-            return Self::run_read(&lock(&self.writer), f);
+            return self.run_read(&lock(&self.writer), f);
         };
         let conn = lock(pool).pop();
         let conn = match conn {
@@ -224,7 +229,7 @@ impl Store for SqliteStore {
                 true,
             )?,
         };
-        let r = Self::run_read(&conn, f);
+        let r = self.run_read(&conn, f);
         lock(pool).push(conn);
         r
     }
@@ -232,7 +237,7 @@ impl Store for SqliteStore {
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>> {
         let conn = lock(&self.writer);
         Self::begin(&conn, "BEGIN IMMEDIATE")?;
-        let mut tx = SqlTx::new(&conn);
+        let mut tx = SqlTx::new(&conn, &self.vectors);
         match f(&mut tx) {
             Ok(()) if tx.aborted() => {
                 let _ = control(&conn, "ROLLBACK");

@@ -16,8 +16,15 @@ use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workfl
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
+#[path = "learning_tx.rs"]
+mod learning;
+
+use super::vectors::VectorCache;
+
 pub(super) struct SqlTx<'c> {
     conn: &'c Connection,
+    /// The in-memory copy of the failures' embeddings, shared by every transaction.
+    vectors: &'c VectorCache,
     events: Vec<(i64, NewEvent)>,
     savepoints: usize,
     /// Set when SQLite rolled the whole transaction back on its own (full disk, I/O
@@ -78,9 +85,10 @@ impl<'c> SqlTx<'c> {
         self.all(&q.sql, rusqlite::params_from_iter(q.params.iter()), map)
     }
 
-    pub(super) fn new(conn: &'c Connection) -> Self {
+    pub(super) fn new(conn: &'c Connection, vectors: &'c VectorCache) -> Self {
         SqlTx {
             conn,
+            vectors,
             events: Vec::new(),
             savepoints: 0,
             aborted: false,
@@ -674,6 +682,11 @@ impl WriteTx for SqlTx<'_> {
             "INSERT INTO projects (id, name, root, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![p.id.as_str(), p.name, p.root, p.created_at.0, p.updated_at.0, p.version],
         )?;
+        Ok(())
+    }
+
+    fn delete_workflow(&mut self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM workflows WHERE id = ?1", [id])?;
         Ok(())
     }
 

@@ -1,0 +1,442 @@
+//! Technology and architecture advice (SPEC §3.9, seed 000): per decision category,
+//! subject category and chosen technology or pattern, how often it was chosen and how it
+//! turned out. The counts change in the transaction that records the decision or its
+//! outcome, so a query reads a handful of rows and never scans the decision log.
+
+use super::{Learning, LearningThresholds};
+use crate::decision::{Decision, Outcome, OutcomeStatus};
+use crate::error::Result;
+use crate::id::ProjectId;
+use crate::macros::str_enum;
+use crate::store::{ReadTx, WriteTx};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Issues shown with each preferred or avoided choice.
+const TOP_ISSUES: usize = 5;
+
+str_enum!(
+    /// What a decision's subject chose.
+    ChoiceKind, "advice" {
+        /// `subject.technology` (postgresql).
+        Technology => "technology",
+        /// `subject.pattern` (repository pattern).
+        Pattern => "pattern",
+    }
+);
+
+/// Which aggregate: one choice within one decision category and subject category of a
+/// project. Names compare exactly. Decisions without a subject category use `""`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChoiceKey {
+    /// The project.
+    pub project_id: ProjectId,
+    /// The decision category (tech_stack, architecture, ...).
+    pub decision_category: String,
+    /// The subject category (database, auth, ...), `""` when the subject had none.
+    pub subject_category: String,
+    /// Technology or pattern.
+    pub kind: ChoiceKind,
+    /// The technology or pattern.
+    pub name: String,
+}
+
+/// How often one issue was reported in current outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueCount {
+    /// The issue text, as reported.
+    pub issue: String,
+    /// Decisions whose current outcome reports it.
+    pub count: i64,
+}
+
+/// The aggregate of one choice. `outcome_count` counts decisions with an outcome (their
+/// latest revision); `success_count + partial_count + failure_count == outcome_count`,
+/// where failure means failed or reverted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceStat {
+    /// The project; absent when the statistics merge every project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<ProjectId>,
+    /// The decision category.
+    pub decision_category: String,
+    /// The subject category; absent for decisions whose subject had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_category: Option<String>,
+    /// Technology or pattern.
+    pub kind: ChoiceKind,
+    /// The technology or pattern.
+    pub name: String,
+    /// Decisions that chose it.
+    pub usage_count: i64,
+    /// Of those, decisions with an outcome.
+    pub outcome_count: i64,
+    /// Current outcome successful.
+    pub success_count: i64,
+    /// Current outcome partial.
+    pub partial_count: i64,
+    /// Current outcome failed or reverted.
+    pub failure_count: i64,
+    /// `success_count / outcome_count`, 0 without outcomes.
+    pub success_rate: f64,
+    /// The rank: the Wilson lower bound of the success rate, see [`wilson_lower_bound`].
+    pub score: f64,
+    /// When a decision last chose it.
+    pub last_used: Timestamp,
+    /// When an outcome revision last recorded it as failed or reverted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed: Option<Timestamp>,
+    /// Issues reported in current outcomes, most reported first (the top few in
+    /// recommendations, all of them in [`Learning::stats`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<IssueCount>,
+}
+
+impl ChoiceStat {
+    /// A zero aggregate for `key`, first used at `at`.
+    pub(crate) fn empty(key: &ChoiceKey, at: Timestamp) -> Self {
+        ChoiceStat {
+            project_id: Some(key.project_id.clone()),
+            decision_category: key.decision_category.clone(),
+            subject_category: (!key.subject_category.is_empty()).then(|| key.subject_category.clone()),
+            kind: key.kind,
+            name: key.name.clone(),
+            usage_count: 0,
+            outcome_count: 0,
+            success_count: 0,
+            partial_count: 0,
+            failure_count: 0,
+            success_rate: 0.0,
+            score: 0.0,
+            last_used: at,
+            last_failed: None,
+            issues: Vec::new(),
+        }
+    }
+
+    /// The key of a per-project aggregate; `None` for a merged one.
+    pub fn key(&self) -> Option<ChoiceKey> {
+        Some(ChoiceKey {
+            project_id: self.project_id.clone()?,
+            decision_category: self.decision_category.clone(),
+            subject_category: self.subject_category.clone().unwrap_or_default(),
+            kind: self.kind,
+            name: self.name.clone(),
+        })
+    }
+
+    /// Fills `success_rate` and `score` from the counts.
+    pub(crate) fn finish(mut self) -> Self {
+        self.success_rate = if self.outcome_count > 0 {
+            self.success_count as f64 / self.outcome_count as f64
+        } else {
+            0.0
+        };
+        self.score = wilson_lower_bound(self.success_count, self.outcome_count);
+        self
+    }
+
+    fn absorb(&mut self, o: &ChoiceStat) {
+        self.usage_count += o.usage_count;
+        self.outcome_count += o.outcome_count;
+        self.success_count += o.success_count;
+        self.partial_count += o.partial_count;
+        self.failure_count += o.failure_count;
+        self.last_used = self.last_used.max(o.last_used);
+        self.last_failed = self.last_failed.max(o.last_failed);
+    }
+}
+
+/// Which aggregates a query reads. Unset fields match everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdviceFilter {
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this decision category.
+    pub decision_category: Option<String>,
+    /// Only this subject category (`""`: decisions whose subject had none).
+    pub subject_category: Option<String>,
+}
+
+/// A choice to avoid, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Avoid {
+    /// Technology or pattern.
+    pub kind: ChoiceKind,
+    /// The technology or pattern.
+    pub name: String,
+    /// The subject category it failed in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_category: Option<String>,
+    /// Why: the failure count against the outcomes, and the most reported issues.
+    pub reason: String,
+    /// Decisions whose current outcome is failed or reverted.
+    pub failure_count: i64,
+    /// Decisions with an outcome.
+    pub outcome_count: i64,
+    /// When it last failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed: Option<Timestamp>,
+}
+
+/// What the history advises for one decision category and subject category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recommendation {
+    /// The decision category asked about.
+    pub decision_category: String,
+    /// The subject category asked about; absent for decisions without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_category: Option<String>,
+    /// Choices that pass the thresholds, best score first (then most used, then name).
+    pub preferred: Vec<ChoiceStat>,
+    /// Choices to avoid, most failures first.
+    pub avoid: Vec<Avoid>,
+    /// Choices with too little evidence either way, best score first.
+    pub undecided: Vec<ChoiceStat>,
+    /// The thresholds applied.
+    pub thresholds: LearningThresholds,
+}
+
+/// The lower bound of the 95 % Wilson score interval of `successes` out of `n`:
+/// `(p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)` with `z = 1.96`; 0 when `n = 0`.
+///
+/// Why Wilson: ranking by the raw success rate puts one lucky success (1/1 = 100 %) above
+/// a long record (95/100). The lower bound is the success rate we can be 95 % sure of,
+/// so it grows with evidence: 1/1 ranks 0.21, 9/10 ranks 0.60, 95/100 ranks 0.89. Unlike
+/// a Bayesian prior it needs no tuning, and unlike the normal approximation it stays in
+/// [0, 1] and behaves at p = 0 or 1.
+pub fn wilson_lower_bound(successes: i64, n: i64) -> f64 {
+    if n <= 0 {
+        return 0.0;
+    }
+    let z = 1.96_f64;
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let centre = p + z2 / (2.0 * n);
+    let margin = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - margin) / (1.0 + z2 / n)).clamp(0.0, 1.0)
+}
+
+/// The choices a decision's subject made.
+fn choices(d: &Decision) -> Vec<ChoiceKey> {
+    let Some(s) = &d.subject else {
+        return Vec::new();
+    };
+    let named = [
+        (ChoiceKind::Technology, s.technology.as_ref()),
+        (ChoiceKind::Pattern, s.pattern.as_ref()),
+    ];
+    named
+        .into_iter()
+        .filter_map(|(kind, name)| {
+            Some(ChoiceKey {
+                project_id: d.project_id.clone(),
+                decision_category: d.category.clone(),
+                subject_category: s.category.clone().unwrap_or_default(),
+                kind,
+                name: name?.clone(),
+            })
+        })
+        .collect()
+}
+
+fn is_failure(s: OutcomeStatus) -> bool {
+    matches!(s, OutcomeStatus::Failed | OutcomeStatus::Reverted)
+}
+
+/// Adds (`sign = 1`) or removes (`-1`) one current outcome from an aggregate.
+fn count_outcome(tx: &mut dyn WriteTx, key: &ChoiceKey, stat: &mut ChoiceStat, o: &Outcome, sign: i64) -> Result<()> {
+    stat.outcome_count += sign;
+    match o.status {
+        OutcomeStatus::Successful => stat.success_count += sign,
+        OutcomeStatus::Partial => stat.partial_count += sign,
+        OutcomeStatus::Failed | OutcomeStatus::Reverted => stat.failure_count += sign,
+    }
+    let mut issues: Vec<&String> = o.issues.iter().collect();
+    issues.sort();
+    issues.dedup();
+    for issue in issues {
+        tx.add_advice_issue(key, issue, sign)?;
+    }
+    Ok(())
+}
+
+/// Counts a newly recorded decision's choices. Runs in the recording transaction.
+pub(crate) fn on_recorded(tx: &mut dyn WriteTx, d: &Decision) -> Result<()> {
+    for key in choices(d) {
+        let mut stat = tx.advice_stat(&key)?.unwrap_or_else(|| ChoiceStat::empty(&key, d.at));
+        stat.usage_count += 1;
+        stat.last_used = stat.last_used.max(d.at);
+        tx.put_advice_stat(&stat)?;
+    }
+    Ok(())
+}
+
+/// Moves a decision's choices from its previous current outcome (if any) to `new`. Runs
+/// in the transaction that records the outcome.
+pub(crate) fn on_outcome(tx: &mut dyn WriteTx, d: &Decision, previous: Option<&Outcome>, new: &Outcome) -> Result<()> {
+    for key in choices(d) {
+        let mut stat = tx.advice_stat(&key)?.unwrap_or_else(|| ChoiceStat::empty(&key, d.at));
+        if let Some(p) = previous {
+            count_outcome(tx, &key, &mut stat, p, -1)?;
+        }
+        count_outcome(tx, &key, &mut stat, new, 1)?;
+        if is_failure(new.status) {
+            stat.last_failed = stat.last_failed.max(Some(new.at));
+        }
+        tx.put_advice_stat(&stat)?;
+    }
+    Ok(())
+}
+
+/// Stored rows merged per choice when they span several projects.
+fn merged(rows: Vec<ChoiceStat>, by_project: bool) -> Vec<ChoiceStat> {
+    if by_project {
+        return rows.into_iter().map(ChoiceStat::finish).collect();
+    }
+    let mut out: BTreeMap<(String, Option<String>, ChoiceKind, String), ChoiceStat> = BTreeMap::new();
+    for r in rows {
+        let k = (r.decision_category.clone(), r.subject_category.clone(), r.kind, r.name.clone());
+        match out.get_mut(&k) {
+            Some(m) => m.absorb(&r),
+            None => {
+                let mut m = r;
+                m.project_id = None;
+                out.insert(k, m);
+            }
+        }
+    }
+    out.into_values().map(ChoiceStat::finish).collect()
+}
+
+fn avoid_reason(s: &ChoiceStat) -> String {
+    let issues = if s.issues.is_empty() {
+        "no issues reported".to_owned()
+    } else {
+        let top: Vec<String> = s.issues.iter().map(|i| format!("{} ({})", i.issue, i.count)).collect();
+        format!("issues: {}", top.join("; "))
+    };
+    format!(
+        "{} of {} decisions with an outcome failed or were reverted; {issues}",
+        s.failure_count, s.outcome_count
+    )
+}
+
+fn by_rank(a: &ChoiceStat, b: &ChoiceStat) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then(b.usage_count.cmp(&a.usage_count))
+        .then(a.kind.cmp(&b.kind))
+        .then(a.name.cmp(&b.name))
+}
+
+/// Splits aggregates into preferred, avoided and undecided under `t`. Issues are read
+/// only for the choices shown.
+pub(crate) fn recommend_in(
+    tx: &dyn ReadTx,
+    filter: &AdviceFilter,
+    t: &LearningThresholds,
+) -> Result<(Vec<ChoiceStat>, Vec<Avoid>, Vec<ChoiceStat>)> {
+    let rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
+    let (mut preferred, mut avoid, mut undecided) = (Vec::new(), Vec::new(), Vec::new());
+    for mut s in rows {
+        let avoided = s.failure_count >= t.avoid_failure_count && s.failure_count > s.success_count;
+        let ok = s.usage_count >= t.min_usage_count && s.outcome_count > 0 && s.success_rate >= t.min_success_rate;
+        if avoided || ok {
+            let mut f = filter.clone();
+            f.subject_category = Some(s.subject_category.clone().unwrap_or_default());
+            f.decision_category = Some(s.decision_category.clone());
+            s.issues = tx.advice_issues(&f, s.kind.as_str(), &s.name, TOP_ISSUES)?;
+        }
+        if avoided {
+            avoid.push(Avoid {
+                kind: s.kind,
+                name: s.name.clone(),
+                subject_category: s.subject_category.clone(),
+                reason: avoid_reason(&s),
+                failure_count: s.failure_count,
+                outcome_count: s.outcome_count,
+                last_failed: s.last_failed,
+            });
+        } else if ok {
+            preferred.push(s);
+        } else {
+            undecided.push(s);
+        }
+    }
+    preferred.sort_by(by_rank);
+    undecided.sort_by(by_rank);
+    avoid.sort_by(|a, b| {
+        b.failure_count
+            .cmp(&a.failure_count)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok((preferred, avoid, undecided))
+}
+
+impl Learning<'_> {
+    /// What the history advises for `decision_category` and `subject_category` (`None`:
+    /// decisions whose subject had no category), in one project or, with `project`
+    /// `None`, across every project. Preferred: used at least `min_usage_count` times,
+    /// with at least one outcome and a success rate of at least `min_success_rate`,
+    /// ranked by [`wilson_lower_bound`]. Avoided: at least `avoid_failure_count` failed or
+    /// reverted outcomes, and more failures than successes. `thresholds` overrides the
+    /// handle's. Reads only the aggregates of that category: its cost does not grow with
+    /// the number of decisions.
+    pub fn recommend(
+        &self,
+        project: Option<&ProjectId>,
+        decision_category: &str,
+        subject_category: Option<&str>,
+        thresholds: Option<&LearningThresholds>,
+    ) -> Result<Recommendation> {
+        let t = thresholds.cloned().unwrap_or_else(|| self.thresholds().clone());
+        t.check()?;
+        let filter = AdviceFilter {
+            project_id: project.map(|p| p.as_str().to_owned()),
+            decision_category: Some(decision_category.to_owned()),
+            subject_category: Some(subject_category.unwrap_or_default().to_owned()),
+        };
+        let (preferred, avoid, undecided) = self.0.read(|tx| {
+            if let Some(p) = project {
+                crate::project::load(tx, p)?;
+            }
+            recommend_in(tx, &filter, &t)
+        })?;
+        Ok(Recommendation {
+            decision_category: decision_category.to_owned(),
+            subject_category: subject_category.filter(|s| !s.is_empty()).map(str::to_owned),
+            preferred,
+            avoid,
+            undecided,
+            thresholds: t,
+        })
+    }
+
+    /// Every aggregate matching `filter`, with all its issues, ordered by decision
+    /// category, subject category, kind and name. Without a project the rows of every
+    /// project are merged per choice.
+    pub fn stats(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceStat>> {
+        self.0.read(|tx| {
+            let rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
+            rows.into_iter()
+                .map(|mut s| {
+                    let f = AdviceFilter {
+                        project_id: filter.project_id.clone(),
+                        decision_category: Some(s.decision_category.clone()),
+                        subject_category: Some(s.subject_category.clone().unwrap_or_default()),
+                    };
+                    s.issues = tx.advice_issues(&f, s.kind.as_str(), &s.name, usize::MAX)?;
+                    Ok(s)
+                })
+                .collect()
+        })
+    }
+}

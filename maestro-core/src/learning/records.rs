@@ -1,0 +1,136 @@
+//! One storage shape for the learning records that are written once and read by
+//! statistics: the document, plus the three columns those statistics read (`key`,
+//! `num`, `flag`) so they need not decode documents.
+
+use crate::error::{Error, Result};
+use crate::feed::{self, FeedEntity};
+use crate::id::{ProjectId, WorkflowId};
+use crate::macros::str_enum;
+use crate::store::{ReadTx, WriteTx};
+use crate::time::Timestamp;
+use serde::de::DeserializeOwned;
+
+str_enum!(
+    /// The kind of a stored learning record.
+    RecordKind, "learning_record" {
+        /// An [`super::Estimate`]: key feature, num complexity, flag has actual.
+        Estimate => "estimate",
+        /// A [`super::Retrospective`]: key feature.
+        Retrospective => "retrospective",
+        /// A [`super::Spike`]: key feature, flag viable.
+        Spike => "spike",
+        /// An [`super::AgentLog`]: key agent, num duration, flag success.
+        AgentLog => "agent_log",
+        /// A [`super::ComplexitySnapshot`]: key file, num complexity.
+        ComplexitySnapshot => "complexity_snapshot",
+        /// A [`super::PatternUsage`]: key pattern, num compliance.
+        PatternUsage => "pattern_usage",
+    }
+);
+
+/// A learning record as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// What it is.
+    pub kind: RecordKind,
+    /// Its id.
+    pub id: String,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Its workflow, if any.
+    pub workflow_id: Option<WorkflowId>,
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// The grouping column (feature, agent, file, pattern).
+    pub key: String,
+    /// The measured value (complexity, duration, compliance), 0 when none.
+    pub num: f64,
+    /// The yes/no column (has actual, viable, success).
+    pub flag: bool,
+    /// The record's JSON document.
+    pub doc: String,
+}
+
+/// Which records a query reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordFilter {
+    /// The kind.
+    pub kind: RecordKind,
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this key.
+    pub key: Option<String>,
+    /// Only records at or after this time.
+    pub since: Option<Timestamp>,
+}
+
+impl RecordFilter {
+    /// Every record of `kind`.
+    pub fn of(kind: RecordKind) -> Self {
+        RecordFilter {
+            kind,
+            project_id: None,
+            key: None,
+            since: None,
+        }
+    }
+}
+
+/// A learning document kept as a [`Record`].
+pub(crate) trait Recordable: FeedEntity + DeserializeOwned {
+    const KIND: RecordKind;
+    fn at(&self) -> crate::time::Timestamp;
+    /// `(key, num, flag)`.
+    fn columns(&self) -> (String, f64, bool);
+}
+
+pub(crate) fn to_record<T: Recordable>(v: &T) -> Result<Record> {
+    let (key, num, flag) = v.columns();
+    Ok(Record {
+        kind: T::KIND,
+        id: v.entity_id().to_owned(),
+        project_id: ProjectId::parse(v.project_id())?,
+        workflow_id: v.workflow_id().map(WorkflowId::parse).transpose()?,
+        at: v.at(),
+        key,
+        num,
+        flag,
+        doc: serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", T::KIND)))?,
+    })
+}
+
+pub(crate) fn from_record<T: Recordable>(r: &Record) -> Result<T> {
+    serde_json::from_str(&r.doc)
+        .map_err(|e| Error::Internal(format!("stored {} {} does not decode: {e}", r.kind, r.id)))
+}
+
+/// Writes `v` and its `<entity>.recorded` event.
+pub(crate) fn insert<T: Recordable>(tx: &mut dyn WriteTx, v: &T) -> Result<()> {
+    feed::emit(tx, "recorded", v)?;
+    tx.insert_record(&to_record(v)?)
+}
+
+/// Records matching `filter`, decoded.
+pub(crate) fn list<T: Recordable>(tx: &dyn ReadTx, filter: &RecordFilter, limit: usize) -> Result<Vec<T>> {
+    tx.records(filter, limit)?.iter().map(from_record).collect()
+}
+
+/// Implements [`FeedEntity`] for a learning document with `id`, `project_id` and an
+/// optional `workflow_id`.
+macro_rules! learning_entity {
+    ($ty:ty, $entity:ident) => {
+        impl $crate::feed::FeedEntity for $ty {
+            const ENTITY: $crate::feed::EntityKind = $crate::feed::EntityKind::$entity;
+            fn entity_id(&self) -> &str {
+                self.id.as_str()
+            }
+            fn project_id(&self) -> &str {
+                self.project_id.as_str()
+            }
+            fn workflow_id(&self) -> Option<&str> {
+                self.workflow_id.as_ref().map(|w| w.as_str())
+            }
+        }
+    };
+}
+pub(crate) use learning_entity;

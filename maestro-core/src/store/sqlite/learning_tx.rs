@@ -1,0 +1,432 @@
+//! [`LearningRead`] and [`LearningWrite`] over SQLite.
+
+use super::super::vectors::{from_blob, to_blob, Vectors};
+use super::{enc, Query, SqlTx};
+use crate::error::{Error, Result};
+use crate::id::ProjectId;
+use crate::learning::{
+    AdviceFilter, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter,
+    RecordKind, WorkflowOrdering,
+};
+use crate::store::{LearningRead, LearningWrite};
+use crate::time::Timestamp;
+use rusqlite::{params, Row};
+use std::sync::Arc;
+
+const STAT_COLUMNS: &str = "project_id, decision_category, subject_category, kind, name, usage_count, outcome_count, \
+     success_count, partial_count, failure_count, last_used, last_failed";
+
+fn stat_row(r: &Row) -> rusqlite::Result<ChoiceStat> {
+    let bad = |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+    let project: String = r.get(0)?;
+    let subject: String = r.get(2)?;
+    let kind: String = r.get(3)?;
+    Ok(ChoiceStat {
+        project_id: Some(ProjectId::parse(&project).map_err(|e| bad(0, e))?),
+        decision_category: r.get(1)?,
+        subject_category: (!subject.is_empty()).then_some(subject),
+        kind: ChoiceKind::parse(&kind).map_err(|e| bad(3, e))?,
+        name: r.get(4)?,
+        usage_count: r.get(5)?,
+        outcome_count: r.get(6)?,
+        success_count: r.get(7)?,
+        partial_count: r.get(8)?,
+        failure_count: r.get(9)?,
+        success_rate: 0.0,
+        score: 0.0,
+        last_used: Timestamp(r.get(10)?),
+        last_failed: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+        issues: Vec::new(),
+    })
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(r: &Row, i: usize) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    serde_json::from_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn record_row(r: &Row) -> rusqlite::Result<Record> {
+    let bad = |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+    let kind: String = r.get(0)?;
+    let project: String = r.get(2)?;
+    let workflow: Option<String> = r.get(3)?;
+    Ok(Record {
+        kind: RecordKind::parse(&kind).map_err(|e| bad(0, e))?,
+        id: r.get(1)?,
+        project_id: ProjectId::parse(&project).map_err(|e| bad(2, e))?,
+        workflow_id: workflow
+            .map(|w| crate::id::WorkflowId::parse(&w))
+            .transpose()
+            .map_err(|e| bad(3, e))?,
+        at: Timestamp(r.get(4)?),
+        key: r.get(5)?,
+        num: r.get(6)?,
+        flag: r.get(7)?,
+        doc: r.get(8)?,
+    })
+}
+
+const RECORD_COLUMNS: &str = "kind, id, project_id, workflow_id, at, key, num, flag, doc";
+
+fn advice_query(head: &str, f: &AdviceFilter) -> Query {
+    let mut q = Query::new(format!("{head} WHERE 1 = ?1"), 1_i64);
+    q.and("decision_category = ?", f.decision_category.clone())
+        .and("subject_category = ?", f.subject_category.clone())
+        .and("project_id = ?", f.project_id.clone());
+    q
+}
+
+impl SqlTx<'_> {
+    fn failures_at(&self, seqs: &[(i64, f64)]) -> Result<Vec<(Failure, f64)>> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for (seq, score) in seqs {
+            if let Some(f) = self.one("SELECT doc FROM failures WHERE seq = ?1", [seq], |r| json_col(r, 0))? {
+                out.push((f, *score));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The vectors as of this snapshot: the shared copy, brought up to date if needed.
+    fn vectors_now(&self) -> Result<(Arc<Vectors>, usize)> {
+        let (generation, dim, max_seq): (i64, Option<i64>, i64) = self
+            .one(
+                "SELECT generation, embedding_dim, (SELECT COALESCE(MAX(seq), 0) FROM failures) FROM learning_meta",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .ok_or_else(|| Error::Internal("learning_meta has no row".into()))?;
+        let dim = dim.unwrap_or(0) as usize;
+        let mut slot = self.vectors.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut current = match slot.take() {
+            Some(v) if v.generation == generation && v.dim == dim => v,
+            _ => Arc::new(Vectors {
+                generation,
+                dim,
+                ..Default::default()
+            }),
+        };
+        if current.max_seq < max_seq {
+            let rows = self.all(
+                "SELECT seq, project_id, embedding FROM failures WHERE seq > ?1 AND embedding IS NOT NULL ORDER BY seq",
+                [current.max_seq],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)),
+            )?;
+            let v = Arc::make_mut(&mut current);
+            for (seq, project, blob) in rows {
+                v.push(seq, &project, &from_blob(&blob));
+            }
+            v.max_seq = v.max_seq.max(max_seq);
+        }
+        let upto = current.seqs.partition_point(|s| *s <= max_seq);
+        *slot = Some(current.clone());
+        Ok((current, upto))
+    }
+}
+
+impl LearningRead for SqlTx<'_> {
+    fn advice_stat(&self, k: &ChoiceKey) -> Result<Option<ChoiceStat>> {
+        self.one(
+            &format!(
+                "SELECT {STAT_COLUMNS} FROM advice_stats WHERE decision_category = ?1 AND subject_category = ?2 \
+                 AND kind = ?3 AND name = ?4 AND project_id = ?5"
+            ),
+            params![
+                k.decision_category,
+                k.subject_category,
+                k.kind.as_str(),
+                k.name,
+                k.project_id.as_str()
+            ],
+            stat_row,
+        )
+    }
+
+    fn advice_stats(&self, f: &AdviceFilter) -> Result<Vec<ChoiceStat>> {
+        let mut q = advice_query(&format!("SELECT {STAT_COLUMNS} FROM advice_stats"), f);
+        q.order_limit(
+            "decision_category, subject_category, kind, name, project_id",
+            usize::MAX,
+        );
+        self.query(&q, stat_row)
+    }
+
+    fn advice_issues(&self, f: &AdviceFilter, kind: &str, name: &str, limit: usize) -> Result<Vec<IssueCount>> {
+        let mut q = advice_query("SELECT issue, SUM(count) FROM advice_issues", f);
+        q.and("kind = ?", Some(kind.to_owned())).and("name = ?", Some(name.to_owned()));
+        q.sql.push_str(" GROUP BY issue");
+        q.order_limit("2 DESC, issue", limit);
+        self.query(&q, |r| {
+            Ok(IssueCount {
+                issue: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })
+    }
+
+    fn ordering_pairs(&self, project: Option<&str>) -> Result<Vec<PairStat>> {
+        let map = |r: &Row| -> rusqlite::Result<PairStat> {
+            let p: String = r.get(0)?;
+            Ok(PairStat {
+                project_id: ProjectId::parse(&p).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                before: r.get(1)?,
+                after: r.get(2)?,
+                completed: r.get(3)?,
+                failed: r.get(4)?,
+                last_seen: Timestamp(r.get(5)?),
+            })
+        };
+        const COLS: &str = "SELECT project_id, before, after, completed, failed, last_seen FROM ordering_pairs";
+        match project {
+            Some(p) => self.all(
+                &format!("{COLS} WHERE project_id = ?1 ORDER BY before, after"),
+                [p],
+                map,
+            ),
+            None => self.all(&format!("{COLS} ORDER BY before, after, project_id"), [], map),
+        }
+    }
+
+    fn ordering_history(&self, project: &str) -> Result<Vec<WorkflowOrdering>> {
+        self.all(
+            "SELECT doc FROM ordering_history WHERE project_id = ?1 ORDER BY seq",
+            [project],
+            |r| json_col(r, 0),
+        )
+    }
+
+    fn failure(&self, id: &str) -> Result<Option<Failure>> {
+        self.one("SELECT doc FROM failures WHERE id = ?1", [id], |r| json_col(r, 0))
+    }
+
+    fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>> {
+        let mut q = Query::new("SELECT doc FROM failures WHERE 1 = ?1".to_owned(), 1_i64);
+        q.and("project_id = ?", project.map(str::to_owned));
+        q.order_limit("seq", limit);
+        self.query(&q, |r| json_col(r, 0))
+    }
+
+    fn embedding_dim(&self) -> Result<Option<usize>> {
+        Ok(self
+            .one("SELECT embedding_dim FROM learning_meta", [], |r| r.get::<_, Option<i64>>(0))?
+            .flatten()
+            .map(|d| d as usize))
+    }
+
+    fn search_failures(&self, query: &str, project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>> {
+        let mut q = Query::new(
+            "SELECT f.doc, -bm25(failures_fts) FROM failures_fts JOIN failures f ON f.seq = failures_fts.rowid \
+             WHERE failures_fts MATCH ?1"
+                .to_owned(),
+            query.to_owned(),
+        );
+        q.and("f.project_id = ?", project.map(str::to_owned));
+        q.order_limit("bm25(failures_fts), f.seq", limit);
+        self.query(&q, |r| Ok((json_col(r, 0)?, r.get(1)?)))
+    }
+
+    fn nearest_failures(&self, embedding: &[f32], project: Option<&str>, k: usize) -> Result<Vec<(Failure, f64)>> {
+        let (vectors, upto) = self.vectors_now()?;
+        if vectors.dim != embedding.len() {
+            return Ok(Vec::new());
+        }
+        let best = vectors.nearest(embedding, project, upto, k);
+        let seqs: Vec<(i64, f64)> = best.into_iter().map(|(s, seq)| (seq, s)).collect();
+        self.failures_at(&seqs)
+    }
+
+    fn record(&self, kind: RecordKind, id: &str) -> Result<Option<Record>> {
+        self.one(
+            &format!("SELECT {RECORD_COLUMNS} FROM learning_records WHERE id = ?1 AND kind = ?2"),
+            [id, kind.as_str()],
+            record_row,
+        )
+    }
+
+    fn records(&self, f: &RecordFilter, limit: usize) -> Result<Vec<Record>> {
+        let mut q = Query::new(
+            format!("SELECT {RECORD_COLUMNS} FROM learning_records WHERE kind = ?1"),
+            f.kind.as_str().to_owned(),
+        );
+        q.and("project_id = ?", f.project_id.clone())
+            .and("key = ?", f.key.clone())
+            .and("at >= ?", f.since.map(|t| t.millis()));
+        q.order_limit("seq", limit);
+        self.query(&q, record_row)
+    }
+
+    fn docs(&self, library: &str, version: &str, now_ms: i64) -> Result<Option<DocsEntry>> {
+        self.one(
+            "SELECT library, version, content, stored_at, expires_at FROM docs_cache \
+             WHERE library = ?1 AND version = ?2 AND expires_at > ?3",
+            params![library, version, now_ms],
+            |r| {
+                Ok(DocsEntry {
+                    library: r.get(0)?,
+                    version: r.get(1)?,
+                    content: r.get(2)?,
+                    stored_at: Timestamp(r.get(3)?),
+                    expires_at: Timestamp(r.get(4)?),
+                })
+            },
+        )
+    }
+}
+
+impl LearningWrite for SqlTx<'_> {
+    fn put_advice_stat(&mut self, s: &ChoiceStat) -> Result<()> {
+        let key = s
+            .key()
+            .ok_or_else(|| Error::Internal("a stored aggregate needs its project".into()))?;
+        self.exec(
+            &format!(
+                "INSERT OR REPLACE INTO advice_stats ({STAT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ),
+            params![
+                key.project_id.as_str(),
+                key.decision_category,
+                key.subject_category,
+                key.kind.as_str(),
+                key.name,
+                s.usage_count,
+                s.outcome_count,
+                s.success_count,
+                s.partial_count,
+                s.failure_count,
+                s.last_used.millis(),
+                s.last_failed.map(|t| t.millis()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn add_advice_issue(&mut self, k: &ChoiceKey, issue: &str, delta: i64) -> Result<()> {
+        let p = params![
+            k.decision_category,
+            k.subject_category,
+            k.kind.as_str(),
+            k.name,
+            k.project_id.as_str(),
+            issue,
+            delta
+        ];
+        self.exec(
+            "INSERT INTO advice_issues (decision_category, subject_category, kind, name, project_id, issue, count) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            p,
+        )?;
+        self.exec(
+            "DELETE FROM advice_issues WHERE decision_category = ?1 AND subject_category = ?2 AND kind = ?3 \
+             AND name = ?4 AND project_id = ?5 AND issue = ?6 AND count <= 0",
+            params![
+                k.decision_category,
+                k.subject_category,
+                k.kind.as_str(),
+                k.name,
+                k.project_id.as_str(),
+                issue
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn add_ordering_pair(&mut self, p: &PairStat) -> Result<()> {
+        self.exec(
+            "INSERT INTO ordering_pairs (project_id, before, after, completed, failed, last_seen) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET completed = completed + excluded.completed, \
+             failed = failed + excluded.failed, last_seen = MAX(last_seen, excluded.last_seen)",
+            params![
+                p.project_id.as_str(),
+                p.before,
+                p.after,
+                p.completed,
+                p.failed,
+                p.last_seen.millis()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_ordering(&mut self, o: &WorkflowOrdering) -> Result<()> {
+        self.exec(
+            "INSERT INTO ordering_history (workflow_id, project_id, ended_at, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                o.workflow_id.as_str(),
+                o.project_id.as_str(),
+                o.ended_at.millis(),
+                enc(o)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_failure(&mut self, f: &Failure, embedding: Option<&[f32]>) -> Result<()> {
+        self.exec(
+            "INSERT INTO failures (id, project_id, at, doc, embedding) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                f.id.as_str(),
+                f.project_id.as_str(),
+                f.at.millis(),
+                enc(f)?,
+                embedding.map(to_blob)
+            ],
+        )?;
+        let seq = self.conn.last_insert_rowid();
+        self.exec(
+            "INSERT INTO failures_fts (rowid, feature, approach, why_failed, lesson, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![seq, f.feature, f.approach, f.why_failed, f.lesson, f.tags.join(" ")],
+        )?;
+        if let Some(e) = embedding {
+            self.exec(
+                "UPDATE learning_meta SET embedding_dim = ?1 WHERE embedding_dim IS NULL",
+                [e.len() as i64],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_record(&mut self, r: &Record) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO learning_records ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            params![
+                r.kind.as_str(),
+                r.id,
+                r.project_id.as_str(),
+                r.workflow_id.as_ref().map(|w| w.as_str()),
+                r.at.millis(),
+                r.key,
+                r.num,
+                r.flag,
+                r.doc
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_record(&mut self, r: &Record) -> Result<bool> {
+        let n = self.exec(
+            "UPDATE learning_records SET key = ?3, num = ?4, flag = ?5, doc = ?6 WHERE id = ?1 AND kind = ?2",
+            params![r.id, r.kind.as_str(), r.key, r.num, r.flag, r.doc],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn put_docs(&mut self, e: &DocsEntry, now_ms: i64) -> Result<()> {
+        self.exec("DELETE FROM docs_cache WHERE expires_at <= ?1", [now_ms])?;
+        self.exec(
+            "INSERT OR REPLACE INTO docs_cache (library, version, content, stored_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                e.library,
+                e.version,
+                e.content,
+                e.stored_at.millis(),
+                e.expires_at.millis()
+            ],
+        )?;
+        Ok(())
+    }
+}
