@@ -96,7 +96,7 @@ impl FeedEntity for Failure {
 }
 
 /// What to look for: text, an embedding, or both.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureQuery {
     /// Words to rank by full text (BM25 over feature, approach, why_failed, lesson and
