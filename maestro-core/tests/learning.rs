@@ -1020,3 +1020,57 @@ fn the_historical_documents_follow_the_seed_shapes() {
     assert_eq!(m.learning().history(&p.id).unwrap(), h);
 }
 
+
+#[test]
+fn learning_outlives_deleted_workflows_through_export_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Maestro::open(tmp.path().join("a.db"), Options::durability(Durability::Normal)).unwrap();
+    let (p, workflows) = scripted_history(&a);
+    let order = run(&a, &p.id, &["database", "backend"], true);
+    run(&a, &p.id, &["database", "backend"], true);
+    for wf in workflows.iter().chain([&order]) {
+        a.workflows().delete(wf).unwrap();
+    }
+    let advice = a
+        .learning()
+        .recommend(Some(&p.id), "tech_stack", Some("database"), None)
+        .unwrap();
+    let rules = a.learning().ordering_rules(Some(&p.id), None).unwrap();
+    assert_eq!(rules.rules.len(), 1);
+    a.export(tmp.path().join("one")).unwrap();
+    let tech: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join(format!("one/learning/{}/tech-stack.json", p.id))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(tech["decision_count"], 0, "the raw decisions are gone");
+    assert_eq!(tech["patterns"]["preferred_by_category"]["database"][0]["technology"], "postgresql");
+
+    let b = Maestro::open(tmp.path().join("b.db"), Options::durability(Durability::Normal)).unwrap();
+    b.import(tmp.path().join("one")).unwrap();
+    assert_eq!(
+        b.learning()
+            .recommend(Some(&p.id), "tech_stack", Some("database"), None)
+            .unwrap(),
+        advice
+    );
+    assert_eq!(b.learning().ordering_rules(Some(&p.id), None).unwrap(), rules);
+    assert_eq!(b.learning().orderings(&p.id).unwrap(), a.learning().orderings(&p.id).unwrap());
+    b.export(tmp.path().join("two")).unwrap();
+    for f in ["tech-stack", "architecture", "task-ordering"] {
+        let rel = format!("learning/{}/{f}.json", p.id);
+        assert_eq!(
+            std::fs::read(tmp.path().join("one").join(&rel)).unwrap(),
+            std::fs::read(tmp.path().join("two").join(&rel)).unwrap(),
+            "{rel} differs after the round trip"
+        );
+    }
+    // A tampered document is refused with its file and path, and nothing is written.
+    let rel = format!("one/learning/{}/task-ordering.json", p.id);
+    let text = std::fs::read_to_string(tmp.path().join(&rel)).unwrap();
+    std::fs::write(tmp.path().join(&rel), text.replace("\"completed\": 2", "\"completed\": -2")).unwrap();
+    let c = Maestro::open_in_memory().unwrap();
+    let e = c.import(tmp.path().join("one")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert!(e.path().unwrap().starts_with(&format!("learning/{}/task-ordering.json#/pairs/", p.id)), "{e}");
+    assert!(c.projects().list().unwrap().is_empty());
+}

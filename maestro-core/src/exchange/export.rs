@@ -5,17 +5,25 @@ use super::dump::ProjectDump;
 use super::files::{pretty, ProjectFile, SessionFile, TaskFile, WorkflowFile};
 use super::paths::entity_path;
 use crate::error::{Error, Result};
+use crate::learning::History;
 use crate::report;
 use crate::schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The export of `dumps`: relative path → content.
-pub(crate) fn render(dumps: &[ProjectDump]) -> Result<BTreeMap<PathBuf, String>> {
+pub(crate) fn render(dumps: &[ProjectDump], histories: &[History]) -> Result<BTreeMap<PathBuf, String>> {
     let root = Path::new("");
     let mut out = BTreeMap::new();
-    for d in dumps {
+    for (d, h) in dumps.iter().zip(histories) {
         let p = &d.project;
+        for (file, doc) in [
+            ("/tech-stack.json", &h.tech_stack),
+            ("/architecture.json", &h.architecture),
+            ("/task-ordering.json", &h.task_ordering),
+        ] {
+            out.insert(entity_path(root, "learning", p.id.as_str(), file)?, pretty(doc)?);
+        }
         out.insert(
             entity_path(root, "projects", p.id.as_str(), ".json")?,
             pretty(&ProjectFile {

@@ -6,6 +6,8 @@ use crate::checkpoint::Checkpoint;
 use crate::decision::Decision;
 use crate::error::{Error, Result};
 use crate::feed;
+use crate::learning::{historical, History};
+use crate::project::Project;
 use crate::schema::Schema;
 use crate::store::WriteTx;
 use crate::task::Task;
@@ -41,6 +43,7 @@ pub(crate) struct Loaded {
     workflows: Vec<(WorkflowFile, Vec<Decision>, Vec<Checkpoint>)>,
     sessions: Vec<SessionFile>,
     tasks: Vec<Task>,
+    learning: Vec<(Project, History)>,
 }
 
 fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
@@ -169,6 +172,36 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         )?;
         projects.push(p);
         files += 1;
+    }
+    let mut learning = Vec::new();
+    for p in &projects {
+        let folder = format!("learning/{}", p.project.id);
+        if !dir.join(&folder).exists() {
+            continue;
+        }
+        let mut docs = Vec::new();
+        for (file, schema) in [
+            ("tech-stack.json", Schema::HistoricalTechStack),
+            ("architecture.json", Schema::HistoricalArchitecture),
+            ("task-ordering.json", Schema::HistoricalTaskOrdering),
+        ] {
+            let rel = format!("{folder}/{file}");
+            let v = load_value(dir, &rel, schema)?;
+            if v["project_id"] != serde_json::json!(p.project.id) {
+                return Err(bad(&rel, "/project_id", format!("is not {}", p.project.id)));
+            }
+            docs.push(v);
+            files += 1;
+        }
+        let [tech_stack, architecture, task_ordering]: [serde_json::Value; 3] =
+            docs.try_into().map_err(|_| Error::Internal("three learning documents".into()))?;
+        let h = History {
+            tech_stack,
+            architecture,
+            task_ordering,
+        };
+        historical::restore(&p.project, &h).map_err(|e| in_file(&folder, e))?;
+        learning.push((p.project.clone(), h));
     }
     let project_ids: HashSet<&str> = projects.iter().map(|p| p.project.id.as_str()).collect();
     let owned = |rel: &str, project: &str| -> Result<()> {
@@ -309,6 +342,7 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         workflows,
         sessions,
         tasks,
+        learning,
     })
 }
 
@@ -518,6 +552,24 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         let seq = feed::emit(tx, "imported", &d)?;
         tx.insert_decision(&d, seq)?;
         sum.decisions += 1;
+    }
+    for (p, h) in &data.learning {
+        let r = historical::restore(p, h)?;
+        for s in &r.stats {
+            tx.put_advice_stat(s)?;
+            let key = s
+                .key()
+                .ok_or_else(|| Error::Internal("a restored aggregate has its project".into()))?;
+            for i in &s.issues {
+                tx.add_advice_issue(&key, &i.issue, i.count)?;
+            }
+        }
+        for pair in &r.pairs {
+            tx.add_ordering_pair(pair)?;
+        }
+        for o in &r.orderings {
+            tx.insert_ordering(o)?;
+        }
     }
     Ok(sum)
 }

@@ -10,8 +10,15 @@
 //! workflows/<id>/final-report.md     the summary
 //! sessions/<id>.json                 a session with its timeline, task links and queue
 //! tasks/<id>.json                    a task with its dependencies
+//! learning/<project>/tech-stack.json     what the history says about technologies
+//! learning/<project>/architecture.json   ... about architecture patterns
+//! learning/<project>/task-ordering.json  ... about task order
 //! DECISIONS.md                       the decision log as ADR-like records
 //! ```
+//!
+//! The `learning/` documents follow seed 000's historical shapes and carry the full
+//! learning aggregates, which import restores: they outlive deleted workflows, so they
+//! cannot be recomputed from the decisions in the export.
 //!
 //! `import(dir)` validates every file first and applies them in one transaction. Export
 //! → import into an empty store → export is byte-identical. Import restores state, not
@@ -33,9 +40,14 @@ use std::path::Path;
 /// Reads everything in one snapshot and writes the export to `dir` (which must not
 /// exist or be empty); returns the number of files written.
 pub(crate) fn export(ctx: Ctx<'_>, dir: &Path) -> Result<usize> {
+    let thresholds = ctx.thresholds();
     let files = ctx.read(|tx| {
         let dumps = dump::ProjectDump::read_all(tx)?;
-        export::render(&dumps)
+        let histories = dumps
+            .iter()
+            .map(|d| crate::learning::historical::history(tx, &d.project, thresholds))
+            .collect::<Result<Vec<_>>>()?;
+        export::render(&dumps, &histories)
     })?;
     export::write(dir, &files)
 }
