@@ -220,6 +220,35 @@ fn main() -> Result<()> {
     approve_and_advance("completed")?;
 
     print_summary(&m, &wf.id, &orch.id)?;
+    // One run is little evidence: the default thresholds want two uses before preferring
+    // a choice, so ask with them lowered to one.
+    println!("\nWhat this run taught (thresholds lowered to one run):");
+    let one_run = LearningThresholds {
+        min_usage_count: 1,
+        min_rule_evidence: 1,
+        ..Default::default()
+    };
+    let advice = m
+        .learning()
+        .recommend(Some(&p.id), "tech_stack", Some("session_store"), Some(&one_run))?;
+    for s in &advice.preferred {
+        println!(
+            "  recommended for session_store: {} ({} of {} outcomes successful, rank {:.2})",
+            s.name, s.success_count, s.outcome_count, s.score
+        );
+    }
+    for r in m
+        .learning()
+        .ordering_rules(Some(&p.id), Some(&one_run))?
+        .rules
+        .iter()
+        .take(3)
+    {
+        println!(
+            "  task order learned: {} before {} (confidence {:.2}, {} workflow)",
+            r.before, r.after, r.confidence, r.supporting_evidence
+        );
+    }
     let files = m.export(dir.path().join("export"))?;
     println!(
         "Exported {files} files (JSON and markdown) to {}\n",

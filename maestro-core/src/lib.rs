@@ -55,7 +55,8 @@ pub use report::Reports;
 pub struct ReadmeDoctests;
 pub use feed::{EntityKind, Event, EventFilter, Subscription};
 pub use id::{
-    CheckpointId, DecisionId, EstimateId, FailureId, ProjectId, RecordId, QueueItemId, SessionId, TaskId, TimelineEventId, VoteId, WorkflowId,
+    CheckpointId, DecisionId, EstimateId, FailureId, ProjectId, QueueItemId, RecordId, SessionId, TaskId,
+    TimelineEventId, VoteId, WorkflowId,
 };
 pub use learning::{Learning, LearningThresholds};
 pub use maestro::{Batch, Events, Maestro, Options, MAX_EVENTS_PER_CALL};

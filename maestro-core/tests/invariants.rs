@@ -9,20 +9,6 @@ use common::*;
 use maestro_core::*;
 use std::collections::HashMap;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 fn check(m: &Maestro, p: &ProjectId, sessions: &[SessionId], step: usize, name: &str) {
     let tasks = m.tasks().list(p).unwrap();
     let status: HashMap<_, _> = tasks.iter().map(|t| (t.id.clone(), t.status)).collect();

@@ -9,24 +9,6 @@ use maestro_core::learning::*;
 use maestro_core::*;
 use std::collections::BTreeMap;
 
-/// A small deterministic generator, so a failing case can be replayed from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 /// `work` → `done` (success) or `broken` (failure).
 fn model() -> PhaseModel {
     PhaseModel::from_json(
@@ -85,7 +67,8 @@ fn wilson_lower_bound_matches_hand_computed_values() {
 fn scripted_history(m: &Maestro) -> (Project, Vec<WorkflowId>) {
     use OutcomeStatus::*;
     let p = project(m, "shop");
-    let script: &[(&str, &[(OutcomeStatus, &[&str])])] = &[
+    type Script<'a> = &'a [(&'a str, &'a [(OutcomeStatus, &'a [&'a str])])];
+    let script: Script = &[
         (
             "postgresql",
             &[
@@ -239,11 +222,13 @@ fn a_scripted_history_of_20_decisions_gives_the_hand_computed_advice() {
     }
 }
 
+/// (category, subject category, technology, at, current outcome, failure times)
+type Modelled = (String, String, String, Timestamp, Option<Outcome>, Vec<Timestamp>);
+
 /// What the aggregates must be, recomputed from every decision ever recorded.
 #[derive(Default)]
 struct Model {
-    /// decision id → (category, subject category, technology, at, current outcome, failure times)
-    decisions: BTreeMap<DecisionId, (String, String, String, Timestamp, Option<Outcome>, Vec<Timestamp>)>,
+    decisions: BTreeMap<DecisionId, Modelled>,
 }
 
 impl Model {
@@ -665,7 +650,12 @@ fn similar_failures_finds_the_known_nearest_neighbours() {
         };
         let got = by(near_auth.clone(), Some(&p.id), 3);
         let ids: Vec<&FailureId> = got.iter().map(|(i, _)| i).collect();
-        assert_eq!(ids, [&f1.id, &f2.id, &f3.id], "{}: f3 and f4 tie at 0, the older id first", b.name);
+        assert_eq!(
+            ids,
+            [&f1.id, &f2.id, &f3.id],
+            "{}: f3 and f4 tie at 0, the older id first",
+            b.name
+        );
         assert!(close(got[0].1, 1.0));
         assert!(close(got[1].1, 0.9 / (0.82f64).sqrt()), "{}", got[1].1);
         assert!(close(got[2].1, 0.0));
@@ -1020,7 +1010,6 @@ fn the_historical_documents_follow_the_seed_shapes() {
     assert_eq!(m.learning().history(&p.id).unwrap(), h);
 }
 
-
 #[test]
 fn learning_outlives_deleted_workflows_through_export_and_import() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1043,7 +1032,10 @@ fn learning_outlives_deleted_workflows_through_export_and_import() {
     )
     .unwrap();
     assert_eq!(tech["decision_count"], 0, "the raw decisions are gone");
-    assert_eq!(tech["patterns"]["preferred_by_category"]["database"][0]["technology"], "postgresql");
+    assert_eq!(
+        tech["patterns"]["preferred_by_category"]["database"][0]["technology"],
+        "postgresql"
+    );
 
     let b = Maestro::open(tmp.path().join("b.db"), Options::durability(Durability::Normal)).unwrap();
     b.import(tmp.path().join("one")).unwrap();
@@ -1054,7 +1046,10 @@ fn learning_outlives_deleted_workflows_through_export_and_import() {
         advice
     );
     assert_eq!(b.learning().ordering_rules(Some(&p.id), None).unwrap(), rules);
-    assert_eq!(b.learning().orderings(&p.id).unwrap(), a.learning().orderings(&p.id).unwrap());
+    assert_eq!(
+        b.learning().orderings(&p.id).unwrap(),
+        a.learning().orderings(&p.id).unwrap()
+    );
     b.export(tmp.path().join("two")).unwrap();
     for f in ["tech-stack", "architecture", "task-ordering"] {
         let rel = format!("learning/{}/{f}.json", p.id);
@@ -1067,10 +1062,57 @@ fn learning_outlives_deleted_workflows_through_export_and_import() {
     // A tampered document is refused with its file and path, and nothing is written.
     let rel = format!("one/learning/{}/task-ordering.json", p.id);
     let text = std::fs::read_to_string(tmp.path().join(&rel)).unwrap();
-    std::fs::write(tmp.path().join(&rel), text.replace("\"completed\": 2", "\"completed\": -2")).unwrap();
+    std::fs::write(
+        tmp.path().join(&rel),
+        text.replace("\"completed\": 2", "\"completed\": -2"),
+    )
+    .unwrap();
     let c = Maestro::open_in_memory().unwrap();
     let e = c.import(tmp.path().join("one")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
-    assert!(e.path().unwrap().starts_with(&format!("learning/{}/task-ordering.json#/pairs/", p.id)), "{e}");
+    assert!(
+        e.path()
+            .unwrap()
+            .starts_with(&format!("learning/{}/task-ordering.json#/pairs/", p.id)),
+        "{e}"
+    );
     assert!(c.projects().list().unwrap().is_empty());
+}
+
+#[test]
+fn a_rolled_back_batch_leaves_no_vector_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = Maestro::open(tmp.path().join("v.db"), Options::durability(Durability::Normal)).unwrap();
+    let p = project(&m, "shop");
+    let a = failure(&m, &p.id, "a", "x", "y", Some(vec![1.0, 0.0]));
+    let q = |e: Vec<f32>| FailureQuery {
+        text: None,
+        embedding: Some(e),
+    };
+    let r: Result<()> = m.batch(|b| {
+        b.learning().record_failure(NewFailure {
+            project_id: p.id.clone(),
+            workflow_id: None,
+            feature: "ghost".into(),
+            approach: "x".into(),
+            why_failed: "y".into(),
+            lesson: "z".into(),
+            related_decision: None,
+            tags: vec![],
+            embedding: Some(vec![0.0, 1.0]),
+        })?;
+        // The batch sees its own failure...
+        let hits = b.learning().similar_failures(None, &q(vec![0.0, 1.0]), 1)?;
+        assert_eq!(hits[0].failure.feature, "ghost");
+        Err(Error::validation("test", "", "roll it back"))
+    });
+    assert!(r.is_err());
+    // ...and nobody else ever does, even when a new failure takes its row.
+    let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].failure.id, a.id);
+    let c = failure(&m, &p.id, "c", "x", "y", Some(vec![0.6, 0.8]));
+    let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
+    assert_eq!(hits.iter().map(|h| &h.failure.id).collect::<Vec<_>>(), [&c.id, &a.id]);
+    assert!(close(hits[0].score, 0.8));
 }

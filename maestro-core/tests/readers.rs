@@ -48,6 +48,7 @@ fn a_read_completes_while_another_connection_holds_the_write_lock() {
             busy_timeout: Duration::from_secs(20),
             ..Default::default()
         },
+        ..Default::default()
     };
     let m = Maestro::open(&db, opts).unwrap();
     let p = common::project(&m, "p");
@@ -72,6 +73,7 @@ fn a_read_completes_while_another_connection_holds_the_write_lock() {
                 busy_timeout: Duration::from_millis(100),
                 ..Default::default()
             },
+            ..Default::default()
         },
     )
     .unwrap()

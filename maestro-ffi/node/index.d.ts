@@ -55,7 +55,14 @@ export type EntityKind =
   | 'queue_item'
   | 'checkpoint'
   | 'decision'
-  | 'decision_category';
+  | 'decision_category'
+  | 'failure'
+  | 'estimate'
+  | 'retrospective'
+  | 'spike'
+  | 'agent_log'
+  | 'complexity_snapshot'
+  | 'pattern_usage';
 export type OutcomeStatus = 'successful' | 'partial' | 'failed' | 'reverted';
 export type Confidence = 'high' | 'medium' | 'low';
 export type Scope = 'task' | 'session' | 'codebase';
@@ -64,6 +71,8 @@ export type Reversibility = 'easy' | 'moderate' | 'difficult';
 export type Durability = 'full' | 'normal';
 export type RollbackMode = 'mixed' | 'hard';
 export type GateState = 'pending' | 'approved' | 'rejected';
+/** What a decision's subject chose. */
+export type ChoiceKind = 'technology' | 'pattern';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -385,11 +394,309 @@ export interface ImportSummary {
 }
 
 // ---------------------------------------------------------------------------
+// Learning results (maestro_core::learning)
+
+/** When the learning layer prefers, avoids or alerts; every field is optional on input. */
+export interface LearningThresholds {
+  /** Usages before a technology or pattern can be preferred (default 2). */
+  min_usage_count?: number;
+  /** Success rate (successful / decisions with an outcome) needed to be preferred (default 0.5). */
+  min_success_rate?: number;
+  /** Failed or reverted outcomes that put a choice on the avoid list (default 2). */
+  avoid_failure_count?: number;
+  /** Confidence needed for a task-ordering rule or anti-pattern (default 0.7). */
+  min_rule_confidence?: number;
+  /** Workflows needed to support a task-ordering rule or anti-pattern (default 2). */
+  min_rule_evidence?: number;
+  /** Growth factor (last / first snapshot in the window) that raises a complexity alert (default 1.5). */
+  complexity_growth_alert?: number;
+}
+
+/** How often one issue was reported in current outcomes. */
+export interface IssueCount {
+  issue: string;
+  count: number;
+}
+
+/** The aggregate of one choice (technology or pattern) in a decision and subject category. */
+export interface ChoiceStat {
+  /** Absent when the statistics merge every project. */
+  project_id?: Id;
+  decision_category: string;
+  /** Absent for decisions whose subject had none. */
+  subject_category?: string;
+  kind: ChoiceKind;
+  name: string;
+  usage_count: number;
+  outcome_count: number;
+  success_count: number;
+  partial_count: number;
+  failure_count: number;
+  /** `success_count / outcome_count`, 0 without outcomes. */
+  success_rate: number;
+  /** The Wilson lower bound of the success rate. */
+  score: number;
+  last_used: Timestamp;
+  last_failed?: Timestamp;
+  /** Issues reported in current outcomes, most reported first (absent when none). */
+  issues?: IssueCount[];
+}
+
+/** A choice to avoid, and why. */
+export interface Avoid {
+  kind: ChoiceKind;
+  name: string;
+  subject_category?: string;
+  reason: string;
+  failure_count: number;
+  outcome_count: number;
+  last_failed?: Timestamp;
+}
+
+/** What the history advises for one decision category and subject category. */
+export interface Recommendation {
+  decision_category: string;
+  subject_category?: string;
+  /** Choices that pass the thresholds, best score first. */
+  preferred: ChoiceStat[];
+  /** Choices to avoid, most failures first. */
+  avoid: Avoid[];
+  /** Choices with too little evidence either way, best score first. */
+  undecided: ChoiceStat[];
+  /** The thresholds applied. */
+  thresholds: Required<LearningThresholds>;
+}
+
+/** A learned precedence rule: tasks labelled `before` go before tasks labelled `after`. */
+export interface OrderingRule {
+  before: string;
+  after: string;
+  confidence: number;
+  supporting_evidence: number;
+  contradicting_evidence: number;
+}
+
+/** An order that preceded failures. */
+export interface AntiPattern {
+  before: string;
+  after: string;
+  failed_workflows: number;
+  completed_workflows: number;
+  confidence: number;
+}
+
+export interface OrderingRules {
+  rules: OrderingRule[];
+  anti_patterns: AntiPattern[];
+}
+
+/** A suggested order and the rules behind it. */
+export interface SuggestedOrder {
+  /** Every key, each after all of its dependencies. */
+  order: string[];
+  applied: OrderingRule[];
+  overridden: OrderingRule[];
+  anti_patterns: AntiPattern[];
+}
+
+export interface OrderedTask {
+  task_id: Id;
+  labels: string[];
+  completed_at: Timestamp;
+}
+
+/** The task order of one ended workflow, kept after the workflow is deleted. */
+export interface WorkflowOrdering {
+  workflow_id: Id;
+  project_id: Id;
+  feature: string;
+  /** `completed` or `failed`. */
+  status: WorkflowStatus;
+  ended_at: Timestamp;
+  order: OrderedTask[];
+}
+
+/** schemas/failure.schema.json */
+export interface Failure {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  feature: string;
+  approach: string;
+  why_failed: string;
+  lesson: string;
+  related_decision?: Id;
+  tags: string[];
+  /** Returned by record_failure only. */
+  embedding?: number[];
+}
+
+export interface SimilarFailure {
+  /** The failure, without its embedding. */
+  failure: Failure;
+  /** Higher is closer: cosine, BM25 relevance, or the fused reciprocal rank. */
+  score: number;
+  cosine?: number;
+  text_score?: number;
+}
+
+/** schemas/estimate.schema.json */
+export interface Estimate {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  feature: string;
+  unit?: string;
+  estimated: number;
+  actual?: number;
+  complexity: number;
+  files_created?: number;
+  files_modified?: number;
+  notes?: string;
+}
+
+export interface CorrectionFactor {
+  /** Multiply an estimate by this: the median of `actual / estimated`; 1 without history. */
+  factor: number;
+  sample_size: number;
+  mean_ratio: number;
+  outliers: number;
+  window_days: number;
+  complexity_min: number;
+  complexity_max: number;
+}
+
+export interface CorrectedEstimate {
+  raw: number;
+  complexity: number;
+  corrected: number;
+  factor: number;
+  sample_size: number;
+  /** `"complexity ±1"`, `"all complexities"` or `"no history"`. */
+  basis: string;
+}
+
+/** schemas/retrospective.schema.json */
+export interface Retrospective {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  feature: string;
+  surprises: string;
+  would_change: string;
+  new_patterns: string[];
+  spike_accuracy?: number;
+}
+
+/** schemas/spike.schema.json */
+export interface Spike {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  feature: string;
+  question: string;
+  approach: string;
+  result: string;
+  viable: boolean;
+  lessons?: string;
+  time_spent_minutes?: number;
+}
+
+export interface AgentLog {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  session_id?: Id;
+  at: Timestamp;
+  agent: string;
+  phase: string;
+  action: string;
+  duration_ms: number;
+  success: boolean;
+  error?: string;
+}
+
+export interface AgentStats {
+  agent: string;
+  count: number;
+  mean_ms: number;
+  p95_ms: number;
+  max_ms: number;
+  failures: number;
+  failure_rate: number;
+}
+
+export interface ComplexitySnapshot {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  file: string;
+  complexity: number;
+  lines?: number;
+}
+
+export interface ComplexityPoint {
+  at: Timestamp;
+  complexity: number;
+}
+
+export interface ComplexityTrend {
+  file: string;
+  points: ComplexityPoint[];
+  /** `last / first`; absent when the first is 0. */
+  growth?: number;
+  slope: number;
+  alert: boolean;
+}
+
+export interface PatternUsage {
+  id: Id;
+  project_id: Id;
+  workflow_id?: Id;
+  at: Timestamp;
+  pattern: string;
+  file?: string;
+  compliance: number;
+  notes?: string;
+}
+
+export interface PatternCompliance {
+  pattern: string;
+  usage_count: number;
+  mean_compliance: number;
+  min_compliance: number;
+  non_compliant: number;
+  last_used: Timestamp;
+}
+
+export interface DocsEntry {
+  library: string;
+  version: string;
+  content: string;
+  stored_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** The historical documents of a project (schemas/historical-*.schema.json). */
+export interface History {
+  tech_stack: JsonObject;
+  architecture: JsonObject;
+  task_ordering: JsonObject;
+}
+
+// ---------------------------------------------------------------------------
 // Inputs (schemas/api/operations.schema.json)
 
 export interface Options {
   durability?: Durability;
   busy_timeout_ms?: number;
+  /** The handle's learning thresholds (config `learning`). */
+  learning?: LearningThresholds;
 }
 
 export interface NewProject {
@@ -504,6 +811,95 @@ export interface EventFilter {
   session_id?: Id;
 }
 
+export interface TaskToOrder {
+  /** Unique among the tasks of the call (a task id, or any name). */
+  key: string;
+  labels?: string[];
+  /** Keys of tasks that must come before it. */
+  depends_on?: string[];
+  /** Breaks ties that no rule decides (default medium). */
+  priority?: Priority;
+}
+
+export interface NewFailure {
+  project_id: Id;
+  workflow_id?: Id;
+  feature: string;
+  approach: string;
+  why_failed: string;
+  lesson: string;
+  related_decision?: Id;
+  tags?: string[];
+  /** Caller-computed; every embedding of a store has the dimension of the first one. */
+  embedding?: number[];
+}
+
+export interface NewEstimate {
+  project_id: Id;
+  workflow_id?: Id;
+  feature: string;
+  unit?: string;
+  estimated: number;
+  actual?: number;
+  /** 1 to 10. */
+  complexity: number;
+  files_created?: number;
+  files_modified?: number;
+  notes?: string;
+}
+
+export interface NewRetrospective {
+  project_id: Id;
+  workflow_id?: Id;
+  feature: string;
+  surprises?: string;
+  would_change?: string;
+  new_patterns?: string[];
+  spike_accuracy?: number;
+}
+
+export interface NewSpike {
+  project_id: Id;
+  workflow_id?: Id;
+  feature: string;
+  question: string;
+  approach: string;
+  result: string;
+  viable: boolean;
+  lessons?: string;
+  time_spent_minutes?: number;
+}
+
+export interface NewAgentLog {
+  project_id: Id;
+  workflow_id?: Id;
+  session_id?: Id;
+  agent: string;
+  phase: string;
+  action: string;
+  duration_ms: number;
+  success: boolean;
+  error?: string;
+}
+
+export interface NewComplexitySnapshot {
+  project_id: Id;
+  workflow_id?: Id;
+  file: string;
+  complexity: number;
+  lines?: number;
+}
+
+export interface NewPatternUsage {
+  project_id: Id;
+  workflow_id?: Id;
+  pattern: string;
+  file?: string;
+  /** In [0, 1]. */
+  compliance: number;
+  notes?: string;
+}
+
 export interface BatchOperation {
   /** `"<namespace>.<verb>"`; store.* operations are refused inside a batch. */
   op: string;
@@ -542,6 +938,8 @@ export interface WorkflowsApi {
   put_spec(input: { id: Id; kind: string; content: string; author: string }): SpecDocument;
   spec(input: { id: Id; kind: string; version?: number }): SpecDocument;
   spec_versions(input: { id: Id; kind: string }): SpecDocument[];
+  /** Deletes the workflow and everything it owns; what the learning layer learned from it stays. */
+  delete(input: ById): null;
 }
 
 export interface SessionsApi {
@@ -609,6 +1007,58 @@ export interface DecisionsApi {
   categories(input: ByProject): CategoryDef[];
   /** Everything that happened in a workflow, as feed events. */
   replay(input: ByWorkflow): Event[];
+}
+
+type OptProject = { project_id?: Id };
+
+export interface LearningApi {
+  /** What the history advises for a decision category and subject category. */
+  recommend(input: {
+    project_id?: Id;
+    decision_category: string;
+    subject_category?: string;
+    thresholds?: LearningThresholds;
+  }): Recommendation;
+  /** Every aggregate matching the filter, with all its issues. */
+  stats(input?: { project_id?: Id; decision_category?: string; subject_category?: string }): ChoiceStat[];
+  ordering_rules(input?: { project_id?: Id; thresholds?: LearningThresholds }): OrderingRules;
+  suggest_order(input: { project_id?: Id; tasks: TaskToOrder[]; thresholds?: LearningThresholds }): SuggestedOrder;
+  orderings(input: ByProject): WorkflowOrdering[];
+  record_failure(input: NewFailure): Failure;
+  failure(input: ById): Failure;
+  failures(input?: OptProject & { limit?: number }): Failure[];
+  /** Give text, an embedding, or both; `k` defaults to 5. */
+  similar_failures(input: { project_id?: Id; text?: string; embedding?: number[]; k?: number }): SimilarFailure[];
+  record_estimate(input: NewEstimate): Estimate;
+  record_actual(input: { id: Id; actual: number }): Estimate;
+  estimates(input?: OptProject & { limit?: number }): Estimate[];
+  correction_factor(input?: {
+    project_id?: Id;
+    window_days?: number;
+    complexity_min?: number;
+    complexity_max?: number;
+  }): CorrectionFactor;
+  corrected_estimate(input: { project_id?: Id; raw: number; complexity: number }): CorrectedEstimate;
+  record_retrospective(input: NewRetrospective): Retrospective;
+  retrospectives(input: { project_id: Id; feature?: string }): Retrospective[];
+  record_spike(input: NewSpike): Spike;
+  spikes(input: { project_id: Id; feature?: string }): Spike[];
+  log_agent(input: NewAgentLog): AgentLog;
+  agent_stats(input?: OptProject & { since?: Timestamp }): AgentStats[];
+  agent_logs(input: { project_id: Id; agent?: string }): AgentLog[];
+  record_complexity(input: NewComplexitySnapshot): ComplexitySnapshot;
+  complexity_trends(input: {
+    project_id: Id;
+    file?: string;
+    window?: number;
+    thresholds?: LearningThresholds;
+  }): ComplexityTrend[];
+  record_pattern_usage(input: NewPatternUsage): PatternUsage;
+  pattern_compliance(input?: OptProject): PatternCompliance[];
+  cache_docs(input: { library: string; version: string; content: string; ttl_seconds?: number }): DocsEntry;
+  /** null when there is none or it expired. */
+  cached_docs(input: { library: string; version: string }): DocsEntry | null;
+  history(input: ByProject): History;
 }
 
 export interface ReportsApi {
@@ -681,6 +1131,7 @@ export declare class Maestro {
   readonly queues: QueuesApi;
   readonly checkpoints: CheckpointsApi;
   readonly decisions: DecisionsApi;
+  readonly learning: LearningApi;
   readonly reports: ReportsApi;
   readonly events: EventsApi;
   readonly store: StoreApi;

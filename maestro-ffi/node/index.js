@@ -41,6 +41,7 @@ const NAMESPACES = Object.freeze([
   'queues',
   'checkpoints',
   'decisions',
+  'learning',
   'reports',
   'events',
   'store',

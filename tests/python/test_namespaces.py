@@ -1,5 +1,6 @@
 """Every namespace end to end on a real database file, through the typed API."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -186,6 +187,72 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
         summary = fresh.store.import_(str(tmp_path / "export"))
         assert (summary.projects, summary.workflows, summary.decisions) == (2, 2, 1)
     assert m.call("projects.get", {"id": project.id})["name"] == "shop"
+
+
+def test_learning_advice_ordering_and_records(tmp_path):
+    with maestro.open(tmp_path / "learning.db", learning={"min_usage_count": 1}) as m:
+        p = m.projects.create("shop")
+        w = m.workflows.create(p.id, "login", "flow")
+        for title, label in (("DB", "database"), ("API", "api")):
+            t = m.tasks.create(p.id, title, workflow_id=w.id, labels=[label])
+            m.tasks.transition(t.id, "in_progress")
+            m.tasks.complete(t.id)
+        d = m.decisions.record(w.id, "tech_stack", "Use PostgreSQL", "relational",
+                               subject={"category": "database", "technology": "postgresql"})
+        m.decisions.record_outcome(d.id, "successful")
+        m.workflows.fail(w.id, "gave up", "me")
+
+        r = m.learning.recommend("tech_stack", "database", project_id=p.id)
+        assert isinstance(r, types.Recommendation) and r.thresholds["min_usage_count"] == 1
+        assert [(c.kind, c.name, c.success_count) for c in r.preferred] == [("technology", "postgresql", 1)]
+        assert m.learning.recommend("tech_stack", "database", thresholds={"min_usage_count": 2}).preferred == []
+        assert [c.name for c in m.learning.stats(decision_category="tech_stack")] == ["postgresql"]
+        loose = {"min_rule_evidence": 1, "min_rule_confidence": 0.5}
+        rules = m.learning.ordering_rules(project_id=p.id, thresholds=loose)
+        assert [(a.before, a.after) for a in rules.anti_patterns] == [("database", "api")]
+        order = m.learning.suggest_order([{"key": "b", "labels": ["api"], "depends_on": ["a"]}, {"key": "a"}])
+        assert isinstance(order, types.SuggestedOrder) and order.order == ["a", "b"]
+        [o] = m.learning.orderings(p.id)
+        assert (o.workflow_id, [t.labels for t in o.order]) == (w.id, [["database"], ["api"]])
+        m.workflows.delete(w.id)
+        assert m.workflows.list(p.id) == [] and len(m.learning.orderings(p.id)) == 1
+
+        f = m.learning.record_failure(p.id, "login", "in-memory sessions", "lost on restart", "use redis",
+                                      tags=["auth"], embedding=[1.0, 0.0, 0.5])
+        assert f.embedding == [1.0, 0.0, 0.5] and m.learning.failure(f.id).embedding is None
+        assert [x.id for x in m.learning.failures(project_id=p.id, limit=5)] == [f.id]
+        [hit] = m.learning.similar_failures("restart", embedding=[1, 0, 0.4], k=3)
+        assert hit.failure.id == f.id and hit.cosine is not None and hit.text_score is not None
+        with pytest.raises(maestro.ValidationError):
+            m.learning.similar_failures()
+
+        e = m.learning.record_estimate(p.id, "login", 3, 5, unit="hours")
+        assert m.learning.record_actual(e.id, 6).actual == 6
+        assert [x.id for x in m.learning.estimates(project_id=p.id)] == [e.id]
+        assert m.learning.correction_factor(project_id=p.id, window_days=30).factor == 2
+        assert m.learning.corrected_estimate(2, 5, project_id=p.id).corrected == 4
+
+        m.learning.record_retrospective(p.id, "login", surprises="slow CI", new_patterns=["retry"])
+        assert [x.new_patterns for x in m.learning.retrospectives(p.id, "login")] == [["retry"]]
+        m.learning.record_spike(p.id, "login", "OAuth?", "try it", "works", True, time_spent_minutes=30)
+        assert [x.viable for x in m.learning.spikes(p.id)] == [True]
+        m.learning.log_agent(p.id, "planner", "planning", "planned", 12.5, False, error="timeout")
+        assert [x.error for x in m.learning.agent_logs(p.id, "planner")] == ["timeout"]
+        [stat] = m.learning.agent_stats(since=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc))
+        assert (stat.agent, stat.failure_rate) == ("planner", 1.0)
+        assert m.learning.agent_stats(project_id=p.id, since="2999-01-01T00:00:00Z") == []
+        m.learning.record_complexity(p.id, "a.rs", 2)
+        m.learning.record_complexity(p.id, "a.rs", 4, lines=10)
+        [trend] = m.learning.complexity_trends(p.id, "a.rs", window=5)
+        assert (trend.growth, trend.alert, [pt.complexity for pt in trend.points]) == (2, True, [2, 4])
+        m.learning.record_pattern_usage(p.id, "repository", 0.4, file="a.rs")
+        [pc] = m.learning.pattern_compliance(project_id=p.id)
+        assert (pc.pattern, pc.non_compliant) == ("repository", 1)
+        assert m.learning.cache_docs("serde", "1.0", "docs", ttl_seconds=60).content == "docs"
+        assert m.learning.cached_docs("serde", "1.0").content == "docs"
+        assert m.learning.cached_docs("serde", "2.0") is None
+        h = m.learning.history(p.id)
+        assert isinstance(h, types.History) and isinstance(h.tech_stack, dict)
 
 
 def test_subscribe_iterates_with_a_timeout_from_a_thread(m, project):

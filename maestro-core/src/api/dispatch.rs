@@ -6,6 +6,7 @@ use crate::decision::{DecisionFilter, Decisions};
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, EventFilter};
 use crate::id::*;
+use crate::learning::{AdviceFilter, FailureQuery, Learning, LearningThresholds, TaskToOrder};
 use crate::maestro::{Ctx, Maestro};
 use crate::project::Projects;
 use crate::queue::Queues;
@@ -51,6 +52,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
     let queues = Queues(ctx);
     let checkpoints = Checkpoints(ctx);
     let decisions = Decisions(ctx);
+    let learning = Learning(ctx);
     let reports = Reports(ctx);
     let events = ctx.events();
     match op {
@@ -106,6 +108,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
             O::encode(workflows.spec(&id, &kind, a.opt("version")?)?)
         }
         "workflows.spec_versions" => O::encode(workflows.spec_versions(&a.req("id")?, &a.req::<String>("kind")?)?),
+        "workflows.delete" => O::encode(workflows.delete(&a.req("id")?)?),
 
         "sessions.spawn" => O::encode(sessions.spawn(a.whole()?)?),
         "sessions.get" => O::encode(sessions.get(&a.req("id")?)?),
@@ -194,6 +197,114 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         }
         "decisions.categories" => O::encode(decisions.categories(&a.req("project_id")?)?),
         "decisions.replay" => O::encode(decisions.replay(&a.req("workflow_id")?)?),
+
+        "learning.recommend" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            let (dc, sc): (String, Option<String>) = (a.req("decision_category")?, a.opt("subject_category")?);
+            let thresholds: Option<LearningThresholds> = a.opt("thresholds")?;
+            O::encode(learning.recommend(project.as_ref(), &dc, sc.as_deref(), thresholds.as_ref())?)
+        }
+        "learning.stats" => O::encode(learning.stats(&AdviceFilter {
+            project_id: a.opt("project_id")?,
+            decision_category: a.opt("decision_category")?,
+            subject_category: a.opt("subject_category")?,
+        })?),
+        "learning.ordering_rules" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            let thresholds: Option<LearningThresholds> = a.opt("thresholds")?;
+            O::encode(learning.ordering_rules(project.as_ref(), thresholds.as_ref())?)
+        }
+        "learning.suggest_order" => {
+            let (project, tasks): (Option<ProjectId>, Vec<TaskToOrder>) = (a.opt("project_id")?, a.req("tasks")?);
+            let thresholds: Option<LearningThresholds> = a.opt("thresholds")?;
+            O::encode(learning.suggest_order(project.as_ref(), &tasks, thresholds.as_ref())?)
+        }
+        "learning.orderings" => O::encode(learning.orderings(&a.req("project_id")?)?),
+        "learning.record_failure" => O::encode(learning.record_failure(a.whole()?)?),
+        "learning.failure" => O::encode(learning.failure(&a.req("id")?)?),
+        "learning.failures" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            O::encode(learning.failures(project.as_ref(), a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+        }
+        "learning.similar_failures" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            let query = FailureQuery {
+                text: a.opt("text")?,
+                embedding: a.opt("embedding")?,
+            };
+            O::encode(learning.similar_failures(project.as_ref(), &query, a.opt("k")?.unwrap_or(5))?)
+        }
+        "learning.record_estimate" => O::encode(learning.record_estimate(a.whole()?)?),
+        "learning.record_actual" => {
+            let (id, actual): (EstimateId, f64) = (a.req("id")?, a.req("actual")?);
+            O::encode(learning.record_actual(&id, actual)?)
+        }
+        "learning.estimates" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            O::encode(learning.estimates(project.as_ref(), a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+        }
+        "learning.correction_factor" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            let window_days = a.opt("window_days")?.unwrap_or(90.0);
+            let complexity = (
+                a.opt("complexity_min")?.unwrap_or(1.0),
+                a.opt("complexity_max")?.unwrap_or(10.0),
+            );
+            O::encode(learning.correction_factor(project.as_ref(), window_days, complexity)?)
+        }
+        "learning.corrected_estimate" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            let (raw, complexity): (f64, f64) = (a.req("raw")?, a.req("complexity")?);
+            O::encode(learning.corrected_estimate(project.as_ref(), raw, complexity)?)
+        }
+        "learning.record_retrospective" => O::encode(learning.record_retrospective(a.whole()?)?),
+        "learning.retrospectives" => {
+            let project: ProjectId = a.req("project_id")?;
+            O::encode(learning.retrospectives(&project, a.opt::<String>("feature")?.as_deref())?)
+        }
+        "learning.record_spike" => O::encode(learning.record_spike(a.whole()?)?),
+        "learning.spikes" => {
+            let project: ProjectId = a.req("project_id")?;
+            O::encode(learning.spikes(&project, a.opt::<String>("feature")?.as_deref())?)
+        }
+        "learning.log_agent" => O::encode(learning.log_agent(a.whole()?)?),
+        "learning.agent_stats" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            O::encode(learning.agent_stats(project.as_ref(), a.opt("since")?)?)
+        }
+        "learning.agent_logs" => {
+            let project: ProjectId = a.req("project_id")?;
+            O::encode(learning.agent_logs(&project, a.opt::<String>("agent")?.as_deref())?)
+        }
+        "learning.record_complexity" => O::encode(learning.record_complexity(a.whole()?)?),
+        "learning.complexity_trends" => {
+            let project: ProjectId = a.req("project_id")?;
+            let (file, window): (Option<String>, Option<usize>) = (a.opt("file")?, a.opt("window")?);
+            let thresholds: Option<LearningThresholds> = a.opt("thresholds")?;
+            O::encode(learning.complexity_trends(&project, file.as_deref(), window, thresholds.as_ref())?)
+        }
+        "learning.record_pattern_usage" => O::encode(learning.record_pattern_usage(a.whole()?)?),
+        "learning.pattern_compliance" => {
+            let project: Option<ProjectId> = a.opt("project_id")?;
+            O::encode(learning.pattern_compliance(project.as_ref())?)
+        }
+        "learning.cache_docs" => {
+            let (library, version, content): (String, String, String) =
+                (a.req("library")?, a.req("version")?, a.req("content")?);
+            let ttl = match a.opt::<f64>("ttl_seconds")? {
+                Some(s) => Some(
+                    Duration::try_from_secs_f64(s)
+                        .map_err(|e| Error::validation("input", "/ttl_seconds", e.to_string()))?,
+                ),
+                None => None,
+            };
+            O::encode(learning.cache_docs(&library, &version, &content, ttl)?)
+        }
+        "learning.cached_docs" => {
+            let (library, version): (String, String) = (a.req("library")?, a.req("version")?);
+            O::encode(learning.cached_docs(&library, &version)?)
+        }
+        "learning.history" => O::encode(learning.history(&a.req("project_id")?)?),
 
         "reports.execution_log" => O::encode(reports.execution_log(&a.req("workflow_id")?)?),
         "reports.final_report" => O::encode(reports.final_report(&a.req("workflow_id")?)?),

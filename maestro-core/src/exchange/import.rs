@@ -193,8 +193,9 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
             docs.push(v);
             files += 1;
         }
-        let [tech_stack, architecture, task_ordering]: [serde_json::Value; 3] =
-            docs.try_into().map_err(|_| Error::Internal("three learning documents".into()))?;
+        let [tech_stack, architecture, task_ordering]: [serde_json::Value; 3] = docs
+            .try_into()
+            .map_err(|_| Error::Internal("three learning documents".into()))?;
         let h = History {
             tech_stack,
             architecture,

@@ -150,6 +150,55 @@ impl ChoiceStat {
     }
 }
 
+/// One issue of one choice, as the store lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceIssue {
+    /// The decision category.
+    pub decision_category: String,
+    /// The subject category (`""` for none).
+    pub subject_category: String,
+    /// Technology or pattern.
+    pub kind: ChoiceKind,
+    /// The technology or pattern.
+    pub name: String,
+    /// The issue and how often it was reported.
+    pub issue: IssueCount,
+}
+
+/// Gives each choice of `rows` for which `wanted` holds its issues under `filter`, at
+/// most `limit` each, with one query.
+pub(crate) fn attach_issues(
+    tx: &dyn ReadTx,
+    filter: &AdviceFilter,
+    rows: &mut [ChoiceStat],
+    limit: usize,
+    wanted: impl Fn(&ChoiceStat) -> bool,
+) -> Result<()> {
+    if !rows.iter().any(&wanted) {
+        return Ok(());
+    }
+    let mut by_choice: std::collections::HashMap<(String, String, ChoiceKind, String), Vec<IssueCount>> =
+        std::collections::HashMap::new();
+    for i in tx.advice_issues(filter)? {
+        let list = by_choice
+            .entry((i.decision_category, i.subject_category, i.kind, i.name))
+            .or_default();
+        if list.len() < limit {
+            list.push(i.issue);
+        }
+    }
+    for s in rows.iter_mut().filter(|s| wanted(s)) {
+        let k = (
+            s.decision_category.clone(),
+            s.subject_category.clone().unwrap_or_default(),
+            s.kind,
+            s.name.clone(),
+        );
+        s.issues = by_choice.remove(&k).unwrap_or_default();
+    }
+    Ok(())
+}
+
 /// Which aggregates a query reads. Unset fields match everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdviceFilter {
@@ -302,7 +351,12 @@ fn merged(rows: Vec<ChoiceStat>, by_project: bool) -> Vec<ChoiceStat> {
     }
     let mut out: BTreeMap<(String, Option<String>, ChoiceKind, String), ChoiceStat> = BTreeMap::new();
     for r in rows {
-        let k = (r.decision_category.clone(), r.subject_category.clone(), r.kind, r.name.clone());
+        let k = (
+            r.decision_category.clone(),
+            r.subject_category.clone(),
+            r.kind,
+            r.name.clone(),
+        );
         match out.get_mut(&k) {
             Some(m) => m.absorb(&r),
             None => {
@@ -343,17 +397,15 @@ pub(crate) fn recommend_in(
     filter: &AdviceFilter,
     t: &LearningThresholds,
 ) -> Result<(Vec<ChoiceStat>, Vec<Avoid>, Vec<ChoiceStat>)> {
-    let rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
+    let mut rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
+    let avoided = |s: &ChoiceStat| s.failure_count >= t.avoid_failure_count && s.failure_count > s.success_count;
+    let ok = |s: &ChoiceStat| {
+        s.usage_count >= t.min_usage_count && s.outcome_count > 0 && s.success_rate >= t.min_success_rate
+    };
+    attach_issues(tx, filter, &mut rows, TOP_ISSUES, |s| avoided(s) || ok(s))?;
     let (mut preferred, mut avoid, mut undecided) = (Vec::new(), Vec::new(), Vec::new());
-    for mut s in rows {
-        let avoided = s.failure_count >= t.avoid_failure_count && s.failure_count > s.success_count;
-        let ok = s.usage_count >= t.min_usage_count && s.outcome_count > 0 && s.success_rate >= t.min_success_rate;
-        if avoided || ok {
-            let mut f = filter.clone();
-            f.subject_category = Some(s.subject_category.clone().unwrap_or_default());
-            f.decision_category = Some(s.decision_category.clone());
-            s.issues = tx.advice_issues(&f, s.kind.as_str(), &s.name, TOP_ISSUES)?;
-        }
+    for s in rows {
+        let (avoided, ok) = (avoided(&s), ok(&s));
         if avoided {
             avoid.push(Avoid {
                 kind: s.kind,
@@ -425,18 +477,9 @@ impl Learning<'_> {
     /// project are merged per choice.
     pub fn stats(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceStat>> {
         self.0.read(|tx| {
-            let rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
-            rows.into_iter()
-                .map(|mut s| {
-                    let f = AdviceFilter {
-                        project_id: filter.project_id.clone(),
-                        decision_category: Some(s.decision_category.clone()),
-                        subject_category: Some(s.subject_category.clone().unwrap_or_default()),
-                    };
-                    s.issues = tx.advice_issues(&f, s.kind.as_str(), &s.name, usize::MAX)?;
-                    Ok(s)
-                })
-                .collect()
+            let mut rows = merged(tx.advice_stats(filter)?, filter.project_id.is_some());
+            attach_issues(tx, filter, &mut rows, usize::MAX, |_| true)?;
+            Ok(rows)
         })
     }
 }

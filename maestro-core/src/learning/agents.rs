@@ -136,7 +136,11 @@ impl Learning<'_> {
         check_text("agent_log", "/phase", &new.phase, 256)?;
         check_text("agent_log", "/action", &new.action, 64 * 1024)?;
         if !(new.duration_ms.is_finite() && new.duration_ms >= 0.0) {
-            return Err(Error::validation("agent_log", "/duration_ms", "must be a finite number ≥ 0"));
+            return Err(Error::validation(
+                "agent_log",
+                "/duration_ms",
+                "must be a finite number ≥ 0",
+            ));
         }
         if new.error.as_ref().is_some_and(|e| e.len() > 64 * 1024) {
             return Err(Error::validation("agent_log", "/error", "longer than 65536 bytes"));
@@ -144,9 +148,9 @@ impl Learning<'_> {
         self.0.write(|tx| {
             check_owner(tx, "agent_log", &new.project_id, new.workflow_id.as_ref())?;
             if let Some(s) = &new.session_id {
-                let head = tx
-                    .session_head(s.as_str())?
-                    .ok_or_else(|| Error::validation("agent_log", "/session_id", format!("session {s} does not exist")))?;
+                let head = tx.session_head(s.as_str())?.ok_or_else(|| {
+                    Error::validation("agent_log", "/session_id", format!("session {s} does not exist"))
+                })?;
                 if head.project_id != new.project_id {
                     return Err(Error::validation(
                         "agent_log",

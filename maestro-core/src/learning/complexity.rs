@@ -102,7 +102,10 @@ pub(crate) fn trends_of(
 ) -> Vec<ComplexityTrend> {
     let mut by_file: BTreeMap<String, Vec<ComplexityPoint>> = BTreeMap::new();
     for (file, at, complexity) in rows {
-        by_file.entry(file).or_default().push(ComplexityPoint { at, complexity });
+        by_file
+            .entry(file)
+            .or_default()
+            .push(ComplexityPoint { at, complexity });
     }
     let mut out: Vec<ComplexityTrend> = by_file
         .into_iter()
@@ -186,7 +189,11 @@ impl Learning<'_> {
         t.check()?;
         let window = window.unwrap_or(DEFAULT_TREND_WINDOW);
         if window < 2 {
-            return Err(Error::validation("complexity_snapshot", "/window", "must be at least 2"));
+            return Err(Error::validation(
+                "complexity_snapshot",
+                "/window",
+                "must be at least 2",
+            ));
         }
         let rows = self.0.read(|tx| {
             crate::project::load(tx, project)?;

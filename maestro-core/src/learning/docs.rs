@@ -46,7 +46,11 @@ impl Learning<'_> {
         }
         let ttl = ttl.unwrap_or(DEFAULT_TTL);
         if ttl.is_zero() || ttl > Duration::from_secs(36_500 * 86_400) {
-            return Err(Error::validation("docs_cache", "/ttl_seconds", "must be above 0 and at most 100 years"));
+            return Err(Error::validation(
+                "docs_cache",
+                "/ttl_seconds",
+                "must be above 0 and at most 100 years",
+            ));
         }
         let now = now_ms();
         let e = DocsEntry {

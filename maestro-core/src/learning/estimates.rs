@@ -175,7 +175,11 @@ pub(crate) fn factor_of(mut ratios: Vec<f64>, window_days: f64, complexity: (f64
 
 fn check_effort(path: &str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
-        return Err(Error::validation("estimate", path, format!("must be a finite number ≥ 0, got {v}")));
+        return Err(Error::validation(
+            "estimate",
+            path,
+            format!("must be a finite number ≥ 0, got {v}"),
+        ));
     }
     Ok(())
 }
@@ -199,7 +203,10 @@ impl Learning<'_> {
         if let Some(u) = &new.unit {
             check_text("estimate", "/unit", u, 64)?;
         }
-        for (path, v) in [("/files_created", new.files_created), ("/files_modified", new.files_modified)] {
+        for (path, v) in [
+            ("/files_created", new.files_created),
+            ("/files_modified", new.files_modified),
+        ] {
             if v.is_some_and(|v| v < 0) {
                 return Err(Error::validation("estimate", path, "must be ≥ 0"));
             }
@@ -260,7 +267,11 @@ impl Learning<'_> {
         complexity: (f64, f64),
     ) -> Result<CorrectionFactor> {
         if !(window_days.is_finite() && window_days > 0.0) {
-            return Err(Error::validation("estimate", "/window_days", "must be a number above 0"));
+            return Err(Error::validation(
+                "estimate",
+                "/window_days",
+                "must be a number above 0",
+            ));
         }
         if complexity.0 > complexity.1 {
             return Err(Error::validation(
@@ -285,7 +296,10 @@ impl Learning<'_> {
             tx.records(&f, usize::MAX)
         })?;
         let mut ratios = Vec::new();
-        for r in rows.iter().filter(|r| r.flag && r.num >= complexity.0 && r.num <= complexity.1) {
+        for r in rows
+            .iter()
+            .filter(|r| r.flag && r.num >= complexity.0 && r.num <= complexity.1)
+        {
             let e: Estimate = records::from_record(r)?;
             if let Some(a) = e.actual.filter(|_| e.estimated > 0.0) {
                 ratios.push(a / e.estimated);
@@ -297,7 +311,12 @@ impl Learning<'_> {
     /// `raw` corrected by the history of the last 365 days: by the estimates of a
     /// complexity within ±1 when there are at least 3, else by all of them, else left
     /// as is.
-    pub fn corrected_estimate(&self, project: Option<&ProjectId>, raw: f64, complexity: f64) -> Result<CorrectedEstimate> {
+    pub fn corrected_estimate(
+        &self,
+        project: Option<&ProjectId>,
+        raw: f64,
+        complexity: f64,
+    ) -> Result<CorrectedEstimate> {
         check_effort("/raw", raw)?;
         check_complexity("estimate", "/complexity", complexity)?;
         let nearby = self.ratios(project, CORRECTION_WINDOW_DAYS, (complexity - 1.0, complexity + 1.0))?;

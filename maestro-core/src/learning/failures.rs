@@ -134,7 +134,11 @@ fn check_embedding(entity: &'static str, path: &str, e: &[f32]) -> Result<()> {
         ));
     }
     if let Some(i) = e.iter().position(|x| !x.is_finite()) {
-        return Err(Error::validation(entity, format!("{path}/{i}"), "must be a finite number"));
+        return Err(Error::validation(
+            entity,
+            format!("{path}/{i}"),
+            "must be a finite number",
+        ));
     }
     if e.iter().all(|x| *x == 0.0) {
         return Err(Error::validation(entity, path, "is all zeros: it has no direction"));
@@ -292,7 +296,11 @@ impl Learning<'_> {
         k: usize,
     ) -> Result<Vec<SimilarFailure>> {
         if k == 0 || k > MAX_K {
-            return Err(Error::validation("failure_query", "/k", format!("must be 1 to {MAX_K}")));
+            return Err(Error::validation(
+                "failure_query",
+                "/k",
+                format!("must be 1 to {MAX_K}"),
+            ));
         }
         let text = match &query.text {
             Some(t) => Some(any_word(t).ok_or_else(|| Error::validation("failure_query", "/text", "has no words"))?),
@@ -302,7 +310,11 @@ impl Learning<'_> {
             check_embedding("failure_query", "/embedding", e)?;
         }
         if text.is_none() && query.embedding.is_none() {
-            return Err(Error::validation("failure_query", "", "give text, an embedding, or both"));
+            return Err(Error::validation(
+                "failure_query",
+                "",
+                "give text, an embedding, or both",
+            ));
         }
         let both = text.is_some() && query.embedding.is_some();
         let depth = if both { (4 * k).max(50) } else { k };

@@ -39,20 +39,13 @@ fn aggregates(tx: &dyn ReadTx, project: &str, kind: ChoiceKind) -> Result<Vec<Ch
         project_id: Some(project.to_owned()),
         ..Default::default()
     };
-    let mut out = Vec::new();
-    for s in tx.advice_stats(&filter)? {
-        if s.kind != kind {
-            continue;
-        }
-        let mut s = s.finish();
-        let f = AdviceFilter {
-            project_id: Some(project.to_owned()),
-            decision_category: Some(s.decision_category.clone()),
-            subject_category: Some(s.subject_category.clone().unwrap_or_default()),
-        };
-        s.issues = tx.advice_issues(&f, kind.as_str(), &s.name, usize::MAX)?;
-        out.push(s);
-    }
+    let mut out: Vec<ChoiceStat> = tx
+        .advice_stats(&filter)?
+        .into_iter()
+        .filter(|s| s.kind == kind)
+        .map(ChoiceStat::finish)
+        .collect();
+    super::advice::attach_issues(tx, &filter, &mut out, usize::MAX, |_| true)?;
     Ok(out)
 }
 
@@ -92,7 +85,11 @@ fn choice_document(
             })
             .collect();
         if !stats.is_empty() {
-            let key = if sc.is_empty() { NO_SUBJECT_CATEGORY.to_owned() } else { sc.clone() };
+            let key = if sc.is_empty() {
+                NO_SUBJECT_CATEGORY.to_owned()
+            } else {
+                sc.clone()
+            };
             preferred.insert(key, Value::Array(stats));
         }
         for a in avoid.into_iter().filter(|a| a.kind == kind) {

@@ -140,7 +140,11 @@ impl Recordable for Spike {
         self.at
     }
     fn columns(&self) -> (String, f64, bool) {
-        (self.feature.clone(), self.time_spent_minutes.unwrap_or(0) as f64, self.viable)
+        (
+            self.feature.clone(),
+            self.time_spent_minutes.unwrap_or(0) as f64,
+            self.viable,
+        )
     }
 }
 
@@ -158,7 +162,11 @@ impl Learning<'_> {
         check_long("retrospective", "/surprises", &new.surprises)?;
         check_long("retrospective", "/would_change", &new.would_change)?;
         if new.new_patterns.len() > 1000 {
-            return Err(Error::validation("retrospective", "/new_patterns", "at most 1000 patterns"));
+            return Err(Error::validation(
+                "retrospective",
+                "/new_patterns",
+                "at most 1000 patterns",
+            ));
         }
         for (i, p) in new.new_patterns.iter().enumerate() {
             check_text("retrospective", &format!("/new_patterns/{i}"), p, 256)?;
@@ -228,7 +236,12 @@ impl Learning<'_> {
         self.list(project, RecordKind::Spike, feature)
     }
 
-    pub(super) fn list<T: Recordable>(&self, project: &ProjectId, kind: RecordKind, key: Option<&str>) -> Result<Vec<T>> {
+    pub(super) fn list<T: Recordable>(
+        &self,
+        project: &ProjectId,
+        kind: RecordKind,
+        key: Option<&str>,
+    ) -> Result<Vec<T>> {
         self.0.read(|tx| {
             crate::project::load(tx, project)?;
             let mut f = RecordFilter::of(kind);

@@ -28,7 +28,9 @@ mod patterns;
 mod records;
 mod thresholds;
 
-pub use advice::{wilson_lower_bound, AdviceFilter, Avoid, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount, Recommendation};
+pub use advice::{
+    wilson_lower_bound, AdviceFilter, Avoid, ChoiceIssue, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount, Recommendation,
+};
 pub use agents::{AgentLog, AgentStats, NewAgentLog};
 pub use complexity::{ComplexityPoint, ComplexitySnapshot, ComplexityTrend, NewComplexitySnapshot};
 pub use docs::DocsEntry;

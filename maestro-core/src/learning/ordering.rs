@@ -163,11 +163,14 @@ fn completed_order(tx: &dyn ReadTx, wf: &Workflow) -> Result<Vec<OrderedTask>> {
         let mut labels = t.labels.clone();
         labels.sort();
         labels.dedup();
-        done.push((seq, OrderedTask {
-            task_id: t.id,
-            labels,
-            completed_at: at,
-        }));
+        done.push((
+            seq,
+            OrderedTask {
+                task_id: t.id,
+                labels,
+                completed_at: at,
+            },
+        ));
     }
     done.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.task_id.cmp(&b.1.task_id)));
     Ok(done.into_iter().map(|(_, t)| t).collect())
@@ -297,7 +300,11 @@ fn check_tasks(tasks: &[TaskToOrder]) -> Result<Vec<Vec<usize>>> {
     let mut index = HashMap::new();
     for (i, t) in tasks.iter().enumerate() {
         if t.key.is_empty() {
-            return Err(Error::validation("task_order", format!("/tasks/{i}/key"), "must not be empty"));
+            return Err(Error::validation(
+                "task_order",
+                format!("/tasks/{i}/key"),
+                "must not be empty",
+            ));
         }
         if index.insert(t.key.as_str(), i).is_some() {
             return Err(Error::validation(

@@ -114,7 +114,11 @@ pub(crate) fn compliance_of(rows: impl IntoIterator<Item = (String, Timestamp, f
             p
         })
         .collect();
-    out.sort_by(|a, b| a.mean_compliance.total_cmp(&b.mean_compliance).then(a.pattern.cmp(&b.pattern)));
+    out.sort_by(|a, b| {
+        a.mean_compliance
+            .total_cmp(&b.mean_compliance)
+            .then(a.pattern.cmp(&b.pattern))
+    });
     out
 }
 

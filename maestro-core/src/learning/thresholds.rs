@@ -41,7 +41,13 @@ impl Default for LearningThresholds {
 impl LearningThresholds {
     /// Checks the ranges the config schema states.
     pub fn check(&self) -> crate::Result<()> {
-        let bad = |field: &str, why: &str| Err(crate::Error::validation("learning", format!("/{field}"), why.to_owned()));
+        let bad = |field: &str, why: &str| {
+            Err(crate::Error::validation(
+                "learning",
+                format!("/{field}"),
+                why.to_owned(),
+            ))
+        };
         if self.min_usage_count < 1 {
             return bad("min_usage_count", "must be at least 1");
         }

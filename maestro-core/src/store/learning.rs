@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::learning::{
-    AdviceFilter, ChoiceKey, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter, RecordKind,
+    AdviceFilter, ChoiceIssue, ChoiceKey, ChoiceStat, DocsEntry, Failure, PairStat, Record, RecordFilter, RecordKind,
     WorkflowOrdering,
 };
 
@@ -15,9 +15,9 @@ pub trait LearningRead {
     /// Every aggregate matching `filter`, without issues, by decision category, subject
     /// category, kind, name, project.
     fn advice_stats(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceStat>>;
-    /// The issues reported for the choice `kind`/`name` under `filter`, summed over the
-    /// rows the filter matches, most reported first, at most `limit`.
-    fn advice_issues(&self, filter: &AdviceFilter, kind: &str, name: &str, limit: usize) -> Result<Vec<IssueCount>>;
+    /// Every issue reported for the choices `filter` matches, summed over projects, by
+    /// decision category, subject category, kind and name, then most reported first.
+    fn advice_issues(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceIssue>>;
 
     /// Label precedence counts of a project (every project when `None`), by before, after.
     fn ordering_pairs(&self, project: Option<&str>) -> Result<Vec<PairStat>>;

@@ -48,3 +48,22 @@ pub fn live_session(m: &Maestro, p: &ProjectId, name: &str) -> Session {
     let s = m.sessions().spawn(NewSession::new(p.clone(), name)).unwrap();
     m.sessions().register(&s.id).unwrap()
 }
+
+/// A small deterministic generator (xorshift), so a failing random case can be replayed
+/// from its seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}

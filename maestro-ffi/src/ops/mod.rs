@@ -5,6 +5,7 @@
 pub mod checkpoints;
 pub mod decisions;
 pub mod events;
+pub mod learning;
 pub mod projects;
 pub mod queues;
 pub mod reports;

@@ -217,3 +217,22 @@ pub extern "C" fn maestro_workflows_spec_versions(
 ) -> maestro_status_t {
     ffi_boundary!({ unsafe { call(maestro, "workflows.spec_versions", input_json, json_out) } })
 }
+
+/// Deletes a workflow and everything it owns: its history, votes, spec documents, sessions (with
+/// their timelines' rows, links and queues), tasks, decisions and checkpoints. What the learning
+/// layer learned from it stays. Writes one `workflow.deleted` event carrying its last state; the
+/// feed keeps the earlier events.
+///
+/// Input: a JSON object {"id"}
+/// (`schemas/api/operations.schema.json#/definitions/workflows.delete`).
+/// Output in `*json_out` on success: `null` as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_workflows_delete(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "workflows.delete", input_json, json_out) } })
+}

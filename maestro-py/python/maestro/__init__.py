@@ -15,7 +15,7 @@ raises `MaestroError` there.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _native
 from .exceptions import (
@@ -33,6 +33,7 @@ from .namespaces import (
     Checkpoints,
     Decisions,
     Events,
+    Learning,
     Projects,
     Queues,
     Reports,
@@ -69,6 +70,9 @@ class Maestro:
         """Git-backed checkpoints and rollback."""
         self.decisions = Decisions(call)
         """The decision log."""
+        self.learning = Learning(call)
+        """The learning layer: recommendations, task-ordering rules, similar failures,
+        estimate correction and the other learning records."""
         self.reports = Reports(call)
         """Markdown reports."""
         self.events = Events(call, native.subscribe)
@@ -106,6 +110,7 @@ def open(
     repo: Union[str, "os.PathLike[str]", None] = None,
     durability: str = "full",
     busy_timeout: Optional[float] = None,
+    learning: Optional[Mapping[str, Any]] = None,
 ) -> Maestro:
     """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
     private in-memory one).
@@ -114,10 +119,15 @@ def open(
     root unless they name another (their checkpoints commit there). `durability` is
     "full" (every acknowledged write survives a power loss) or "normal" (it survives a
     crash of the process); `busy_timeout` is how many seconds a writer waits for another
-    process's lock before BusyError (default 30)."""
+    process's lock before BusyError (default 30). `learning` sets the handle's learning
+    thresholds (any of min_usage_count, min_success_rate, avoid_failure_count,
+    min_rule_confidence, min_rule_evidence, complexity_growth_alert; the others keep their
+    defaults)."""
     options: Dict[str, Any] = {"durability": durability}
     if busy_timeout is not None:
         options["busy_timeout_ms"] = int(busy_timeout * 1000)
+    if learning is not None:
+        options["learning"] = dict(learning)
     root = None if repo is None else os.fspath(repo)
     return Maestro(_native.Native(os.fspath(path), options), root)
 

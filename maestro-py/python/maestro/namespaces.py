@@ -4,28 +4,49 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .types import (
+    AgentLog,
+    AgentStats,
     CategoryDef,
     Checkpoint,
     CheckpointDiff,
+    ChoiceStat,
+    ComplexitySnapshot,
+    ComplexityTrend,
+    CorrectedEstimate,
+    CorrectionFactor,
     Decision,
+    DocsEntry,
+    Estimate,
     Event,
+    Failure,
     Gate,
+    History,
     HistoryEntry,
     ImportSummary,
+    OrderingRules,
+    PatternCompliance,
+    PatternUsage,
     Project,
     QueueItem,
+    Recommendation,
+    Retrospective,
     RollbackOutcome,
     Session,
     SessionTask,
     SessionTree,
+    SimilarFailure,
     SpecDocument,
+    Spike,
     SteeringDocument,
+    SuggestedOrder,
     Task,
     TimelineEvent,
     Workflow,
+    WorkflowOrdering,
 )
 
 Call = Callable[[str, Dict[str, Any]], Any]
@@ -163,6 +184,12 @@ class Workflows(_Namespace):
     def spec_versions(self, id: str, kind: str) -> List[SpecDocument]:
         """Every version of the spec document `kind`, oldest first."""
         return [SpecDocument.from_dict(d) for d in self._call("workflows.spec_versions", {"id": id, "kind": kind})]
+
+    def delete(self, id: str) -> None:
+        """Deletes a workflow and everything it owns (history, votes, spec documents,
+        sessions, tasks, decisions, checkpoints), in one transaction. What the learning
+        layer learned from it stays."""
+        self._call("workflows.delete", {"id": id})
 
 
 class Sessions(_Namespace):
@@ -448,6 +475,385 @@ class Decisions(_Namespace):
         return [Event.from_dict(e) for e in self._call("decisions.replay", {"workflow_id": workflow_id})]
 
 
+def _thresholds(thresholds: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    return None if thresholds is None else dict(thresholds)
+
+
+def _floats(name: str, values: Optional[Iterable[float]]) -> Optional[List[float]]:
+    """An embedding as a list of floats (numpy arrays and other sequences included)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers, not a {type(values).__name__}")
+    return [float(v) for v in values]
+
+
+def _timestamp(value: Union[str, datetime.datetime, None]) -> Optional[str]:
+    """An RFC 3339 time: a string as it is, a timezone-aware datetime in ISO format."""
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("the datetime must be timezone-aware (e.g. datetime.timezone.utc)")
+    return value.isoformat()
+
+
+class Learning(_Namespace):
+    """The learning layer: recommendations, task-ordering rules, similar failures,
+    estimate correction and the other learning records. `thresholds` arguments are dicts
+    with any of min_usage_count, min_success_rate, avoid_failure_count,
+    min_rule_confidence, min_rule_evidence and complexity_growth_alert; they override the
+    handle's (`maestro.open(..., learning=...)`) for one call."""
+
+    def recommend(
+        self,
+        decision_category: str,
+        subject_category: Optional[str] = None,
+        *,
+        project_id: Optional[str] = None,
+        thresholds: Optional[Mapping[str, Any]] = None,
+    ) -> Recommendation:
+        """What the history advises for `decision_category` and `subject_category` (None:
+        decisions whose subject had no category), in one project or, without `project_id`,
+        across every project. Preferred choices are ranked by the Wilson lower bound of
+        their success rate; avoided ones have at least `avoid_failure_count` failures and
+        more failures than successes."""
+        args = _args(
+            project_id=project_id,
+            decision_category=decision_category,
+            subject_category=subject_category,
+            thresholds=_thresholds(thresholds),
+        )
+        return Recommendation.from_dict(self._call("learning.recommend", args))
+
+    def stats(
+        self,
+        *,
+        project_id: Optional[str] = None,
+        decision_category: Optional[str] = None,
+        subject_category: Optional[str] = None,
+    ) -> List[ChoiceStat]:
+        """Every aggregate matching the given fields ("" as `subject_category`: decisions
+        whose subject had none), with all its issues, ordered by decision category, subject
+        category, kind and name. Without a project the rows of every project are merged."""
+        args = _args(project_id=project_id, decision_category=decision_category, subject_category=subject_category)
+        return [ChoiceStat.from_dict(c) for c in self._call("learning.stats", args)]
+
+    def ordering_rules(
+        self, *, project_id: Optional[str] = None, thresholds: Optional[Mapping[str, Any]] = None
+    ) -> OrderingRules:
+        """The task-ordering rules and anti-patterns of a project (of every project without
+        `project_id`) under the thresholds (min_rule_evidence, min_rule_confidence)."""
+        args = _args(project_id=project_id, thresholds=_thresholds(thresholds))
+        return OrderingRules.from_dict(self._call("learning.ordering_rules", args))
+
+    def suggest_order(
+        self,
+        tasks: Iterable[Mapping[str, Any]],
+        *,
+        project_id: Optional[str] = None,
+        thresholds: Optional[Mapping[str, Any]] = None,
+    ) -> SuggestedOrder:
+        """An order for `tasks` (dicts with `key` and optional `labels`, `depends_on` keys
+        and `priority`) that always respects their dependencies and uses the learned rules
+        of the project (every project without `project_id`) to break ties. Unknown keys,
+        self-dependencies and cycles raise ValidationError naming the task."""
+        args = _args(project_id=project_id, tasks=[dict(t) for t in tasks], thresholds=_thresholds(thresholds))
+        return SuggestedOrder.from_dict(self._call("learning.suggest_order", args))
+
+    def orderings(self, project_id: str) -> List[WorkflowOrdering]:
+        """The task orders of a project's ended workflows, oldest first (kept after the
+        workflows are deleted)."""
+        return [WorkflowOrdering.from_dict(o) for o in self._call("learning.orderings", {"project_id": project_id})]
+
+    def record_failure(
+        self,
+        project_id: str,
+        feature: str,
+        approach: str,
+        why_failed: str,
+        lesson: str,
+        *,
+        workflow_id: Optional[str] = None,
+        related_decision: Optional[str] = None,
+        tags: Sequence[str] = (),
+        embedding: Optional[Iterable[float]] = None,
+    ) -> Failure:
+        """Records a failure and its lesson, indexes its text and keeps its `embedding`
+        (computed by the caller; every embedding of a store has the dimension of the first
+        one stored). Returns it with its embedding."""
+        args = _args(
+            project_id=project_id,
+            feature=feature,
+            approach=approach,
+            why_failed=why_failed,
+            lesson=lesson,
+            workflow_id=workflow_id,
+            related_decision=related_decision,
+            tags=_list("tags", tags),
+            embedding=_floats("embedding", embedding),
+        )
+        return Failure.from_dict(self._call("learning.record_failure", args))
+
+    def failure(self, id: str) -> Failure:
+        """A failure by id, without its embedding."""
+        return Failure.from_dict(self._call("learning.failure", {"id": id}))
+
+    def failures(self, *, project_id: Optional[str] = None, limit: Optional[int] = None) -> List[Failure]:
+        """A project's failures (every project's without `project_id`), oldest first,
+        without embeddings, at most `limit` (default 1,000)."""
+        return [Failure.from_dict(f) for f in self._call("learning.failures", _args(project_id=project_id, limit=limit))]
+
+    def similar_failures(
+        self,
+        text: Optional[str] = None,
+        *,
+        embedding: Optional[Iterable[float]] = None,
+        project_id: Optional[str] = None,
+        k: Optional[int] = None,
+    ) -> List[SimilarFailure]:
+        """The `k` (default 5) recorded failures closest to `text` (BM25 over failures
+        containing any of its words), to `embedding` (cosine similarity), or to both
+        (fused by reciprocal rank), in one project or every project. Give text, an
+        embedding, or both."""
+        args = _args(text=text, embedding=_floats("embedding", embedding), project_id=project_id, k=k)
+        return [SimilarFailure.from_dict(f) for f in self._call("learning.similar_failures", args)]
+
+    def record_estimate(
+        self,
+        project_id: str,
+        feature: str,
+        estimated: float,
+        complexity: float,
+        *,
+        workflow_id: Optional[str] = None,
+        unit: Optional[str] = None,
+        actual: Optional[float] = None,
+        files_created: Optional[int] = None,
+        files_modified: Optional[int] = None,
+        notes: Optional[str] = None,
+    ) -> Estimate:
+        """Records an estimate (`complexity` 1 to 10), with its actual effort if known."""
+        args = _args(
+            project_id=project_id,
+            feature=feature,
+            estimated=estimated,
+            complexity=complexity,
+            workflow_id=workflow_id,
+            unit=unit,
+            actual=actual,
+            files_created=files_created,
+            files_modified=files_modified,
+            notes=notes,
+        )
+        return Estimate.from_dict(self._call("learning.record_estimate", args))
+
+    def record_actual(self, id: str, actual: float) -> Estimate:
+        """Records (or corrects) the actual effort of an estimate."""
+        return Estimate.from_dict(self._call("learning.record_actual", {"id": id, "actual": actual}))
+
+    def estimates(self, *, project_id: Optional[str] = None, limit: Optional[int] = None) -> List[Estimate]:
+        """A project's estimates (every project's without `project_id`), oldest first, at
+        most `limit` (default 1,000)."""
+        args = _args(project_id=project_id, limit=limit)
+        return [Estimate.from_dict(e) for e in self._call("learning.estimates", args)]
+
+    def correction_factor(
+        self,
+        *,
+        project_id: Optional[str] = None,
+        window_days: Optional[float] = None,
+        complexity_min: Optional[float] = None,
+        complexity_max: Optional[float] = None,
+    ) -> CorrectionFactor:
+        """The median actual / estimated over the estimates of the last `window_days`
+        (default 90) with a complexity from `complexity_min` to `complexity_max` (default 1
+        to 10) and an actual, in one project or every project; 1 without history."""
+        args = _args(
+            project_id=project_id,
+            window_days=window_days,
+            complexity_min=complexity_min,
+            complexity_max=complexity_max,
+        )
+        return CorrectionFactor.from_dict(self._call("learning.correction_factor", args))
+
+    def corrected_estimate(
+        self, raw: float, complexity: float, *, project_id: Optional[str] = None
+    ) -> CorrectedEstimate:
+        """`raw` corrected by the history of the last 365 days: by the estimates of a
+        complexity within 1 of `complexity` when there are at least 3, else by all of them,
+        else left as is."""
+        args = _args(raw=raw, complexity=complexity, project_id=project_id)
+        return CorrectedEstimate.from_dict(self._call("learning.corrected_estimate", args))
+
+    def record_retrospective(
+        self,
+        project_id: str,
+        feature: str,
+        *,
+        workflow_id: Optional[str] = None,
+        surprises: Optional[str] = None,
+        would_change: Optional[str] = None,
+        new_patterns: Optional[Sequence[str]] = None,
+        spike_accuracy: Optional[float] = None,
+    ) -> Retrospective:
+        """Records what a finished feature taught (`spike_accuracy` in [0, 1])."""
+        args = _args(
+            project_id=project_id,
+            feature=feature,
+            workflow_id=workflow_id,
+            surprises=surprises,
+            would_change=would_change,
+            new_patterns=_list("new_patterns", new_patterns),
+            spike_accuracy=spike_accuracy,
+        )
+        return Retrospective.from_dict(self._call("learning.record_retrospective", args))
+
+    def retrospectives(self, project_id: str, feature: Optional[str] = None) -> List[Retrospective]:
+        """A project's retrospectives, of one feature when given, oldest first."""
+        args = _args(project_id=project_id, feature=feature)
+        return [Retrospective.from_dict(r) for r in self._call("learning.retrospectives", args)]
+
+    def record_spike(
+        self,
+        project_id: str,
+        feature: str,
+        question: str,
+        approach: str,
+        result: str,
+        viable: bool,
+        *,
+        workflow_id: Optional[str] = None,
+        lessons: Optional[str] = None,
+        time_spent_minutes: Optional[int] = None,
+    ) -> Spike:
+        """Records what a feasibility experiment found."""
+        args = _args(
+            project_id=project_id,
+            feature=feature,
+            question=question,
+            approach=approach,
+            result=result,
+            viable=viable,
+            workflow_id=workflow_id,
+            lessons=lessons,
+            time_spent_minutes=time_spent_minutes,
+        )
+        return Spike.from_dict(self._call("learning.record_spike", args))
+
+    def spikes(self, project_id: str, feature: Optional[str] = None) -> List[Spike]:
+        """A project's spikes, of one feature when given, oldest first."""
+        return [Spike.from_dict(s) for s in self._call("learning.spikes", _args(project_id=project_id, feature=feature))]
+
+    def log_agent(
+        self,
+        project_id: str,
+        agent: str,
+        phase: str,
+        action: str,
+        duration_ms: float,
+        success: bool,
+        *,
+        workflow_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        error: Optional[str] = None,
+    ) -> AgentLog:
+        """Records what an agent did, how long it took (milliseconds) and whether it worked."""
+        args = _args(
+            project_id=project_id,
+            agent=agent,
+            phase=phase,
+            action=action,
+            duration_ms=duration_ms,
+            success=success,
+            workflow_id=workflow_id,
+            session_id=session_id,
+            error=error,
+        )
+        return AgentLog.from_dict(self._call("learning.log_agent", args))
+
+    def agent_stats(
+        self, *, project_id: Optional[str] = None, since: Union[str, datetime.datetime, None] = None
+    ) -> List[AgentStats]:
+        """Per-agent statistics over the logs of a project (every project without
+        `project_id`) since `since` (an RFC 3339 string or a timezone-aware datetime; all
+        when None): count, mean, p95 and longest duration, failure rate. Slowest first."""
+        args = _args(project_id=project_id, since=_timestamp(since))
+        return [AgentStats.from_dict(a) for a in self._call("learning.agent_stats", args)]
+
+    def agent_logs(self, project_id: str, agent: Optional[str] = None) -> List[AgentLog]:
+        """A project's agent logs, of one agent when given, oldest first (at most 10,000)."""
+        args = _args(project_id=project_id, agent=agent)
+        return [AgentLog.from_dict(a) for a in self._call("learning.agent_logs", args)]
+
+    def record_complexity(
+        self,
+        project_id: str,
+        file: str,
+        complexity: float,
+        *,
+        workflow_id: Optional[str] = None,
+        lines: Optional[int] = None,
+    ) -> ComplexitySnapshot:
+        """Records a file's complexity (any non-negative measure) and, optionally, its lines."""
+        args = _args(project_id=project_id, file=file, complexity=complexity, workflow_id=workflow_id, lines=lines)
+        return ComplexitySnapshot.from_dict(self._call("learning.record_complexity", args))
+
+    def complexity_trends(
+        self,
+        project_id: str,
+        file: Optional[str] = None,
+        *,
+        window: Optional[int] = None,
+        thresholds: Optional[Mapping[str, Any]] = None,
+    ) -> List[ComplexityTrend]:
+        """The complexity trend of each file of a project (or of one file) over its last
+        `window` snapshots (default 10), with an alert when the last is at least
+        complexity_growth_alert times the first. Alerts first."""
+        args = _args(project_id=project_id, file=file, window=window, thresholds=_thresholds(thresholds))
+        return [ComplexityTrend.from_dict(t) for t in self._call("learning.complexity_trends", args)]
+
+    def record_pattern_usage(
+        self,
+        project_id: str,
+        pattern: str,
+        compliance: float,
+        *,
+        workflow_id: Optional[str] = None,
+        file: Optional[str] = None,
+        notes: Optional[str] = None,
+    ) -> PatternUsage:
+        """Records where a pattern was applied and how closely (`compliance` in [0, 1])."""
+        args = _args(
+            project_id=project_id, pattern=pattern, compliance=compliance, workflow_id=workflow_id, file=file, notes=notes
+        )
+        return PatternUsage.from_dict(self._call("learning.record_pattern_usage", args))
+
+    def pattern_compliance(self, *, project_id: Optional[str] = None) -> List[PatternCompliance]:
+        """Compliance per pattern in a project (every project without `project_id`):
+        usages, mean and lowest compliance, usages below 0.5. Least followed first."""
+        args = _args(project_id=project_id)
+        return [PatternCompliance.from_dict(p) for p in self._call("learning.pattern_compliance", args)]
+
+    def cache_docs(
+        self, library: str, version: str, content: str, *, ttl_seconds: Optional[float] = None
+    ) -> DocsEntry:
+        """Caches `content` for `library` at `version`, replacing any earlier entry, for
+        `ttl_seconds` (default 7 days). Expired entries are removed on the way."""
+        args = _args(library=library, version=version, content=content, ttl_seconds=ttl_seconds)
+        return DocsEntry.from_dict(self._call("learning.cache_docs", args))
+
+    def cached_docs(self, library: str, version: str) -> Optional[DocsEntry]:
+        """The cached documentation of `library` at `version`, or None when there is none
+        or it expired."""
+        d = self._call("learning.cached_docs", {"library": library, "version": version})
+        return None if d is None else DocsEntry.from_dict(d)
+
+    def history(self, project_id: str) -> History:
+        """The historical documents of a project (tech-stack, architecture and
+        task-ordering), validated against their schemas."""
+        return History.from_dict(self._call("learning.history", {"project_id": project_id}))
+
+
 class Reports(_Namespace):
     """Markdown reports rendered from stored state."""
 
@@ -570,6 +976,7 @@ __all__ = [
     "Queues",
     "Checkpoints",
     "Decisions",
+    "Learning",
     "Reports",
     "Events",
     "Subscription",

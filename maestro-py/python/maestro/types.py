@@ -341,3 +341,387 @@ class ImportSummary(Record):
     tasks: int
     decisions: int
     checkpoints: int
+
+
+# ---------------------------------------------------------------------------
+# The learning layer (`maestro_core::learning`)
+
+
+@dataclass(frozen=True)
+class IssueCount(Record):
+    """How often one issue was reported in current outcomes."""
+
+    issue: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ChoiceStat(Record):
+    """The aggregate of one choice (a technology or pattern) within one decision category
+    and subject category. `success_count + partial_count + failure_count ==
+    outcome_count`, where failure means failed or reverted."""
+
+    decision_category: str
+    kind: str
+    name: str
+    usage_count: int
+    outcome_count: int
+    success_count: int
+    partial_count: int
+    failure_count: int
+    success_rate: float
+    score: float
+    last_used: str
+    issues: List[IssueCount]
+    project_id: Optional[str] = None
+    subject_category: Optional[str] = None
+    last_failed: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ChoiceStat":
+        """Builds the aggregate; `issues` is empty when the API leaves it out."""
+        d = dict(d)
+        d['issues'] = [IssueCount.from_dict(i) for i in d.get('issues', ())]
+        return super().from_dict(d)
+
+
+@dataclass(frozen=True)
+class Avoid(Record):
+    """A choice to avoid, and why."""
+
+    kind: str
+    name: str
+    reason: str
+    failure_count: int
+    outcome_count: int
+    subject_category: Optional[str] = None
+    last_failed: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Recommendation(Record):
+    """What the history advises for one decision category and subject category: preferred
+    choices best score first, choices to avoid, undecided ones, and the thresholds applied."""
+
+    decision_category: str
+    preferred: List[ChoiceStat]
+    avoid: List[Avoid]
+    undecided: List[ChoiceStat]
+    thresholds: Dict[str, Any]
+    subject_category: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Recommendation":
+        """Builds the recommendation and its choices."""
+        d = dict(d)
+        d['preferred'] = [ChoiceStat.from_dict(c) for c in d['preferred']]
+        d['avoid'] = [Avoid.from_dict(a) for a in d['avoid']]
+        d['undecided'] = [ChoiceStat.from_dict(c) for c in d['undecided']]
+        return super().from_dict(d)
+
+
+@dataclass(frozen=True)
+class OrderingRule(Record):
+    """A learned precedence rule: tasks labelled `before` go before tasks labelled `after`."""
+
+    before: str
+    after: str
+    confidence: float
+    supporting_evidence: int
+    contradicting_evidence: int
+
+
+@dataclass(frozen=True)
+class AntiPattern(Record):
+    """An order of two labels that preceded failures."""
+
+    before: str
+    after: str
+    failed_workflows: int
+    completed_workflows: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class OrderingRules(Record):
+    """The task-ordering rules and anti-patterns that pass the thresholds."""
+
+    rules: List[OrderingRule]
+    anti_patterns: List[AntiPattern]
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "OrderingRules":
+        """Builds the rules and anti-patterns."""
+        return cls(
+            [OrderingRule.from_dict(r) for r in d['rules']],
+            [AntiPattern.from_dict(a) for a in d['anti_patterns']],
+        )
+
+
+@dataclass(frozen=True)
+class SuggestedOrder(Record):
+    """A suggested task order (every key after its dependencies) and the rules behind it."""
+
+    order: List[str]
+    applied: List[OrderingRule]
+    overridden: List[OrderingRule]
+    anti_patterns: List[AntiPattern]
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "SuggestedOrder":
+        """Builds the order and its rules."""
+        return cls(
+            list(d['order']),
+            [OrderingRule.from_dict(r) for r in d['applied']],
+            [OrderingRule.from_dict(r) for r in d['overridden']],
+            [AntiPattern.from_dict(a) for a in d['anti_patterns']],
+        )
+
+
+@dataclass(frozen=True)
+class OrderedTask(Record):
+    """One completed task of an ended workflow, in completion order."""
+
+    task_id: str
+    labels: List[str]
+    completed_at: str
+
+
+@dataclass(frozen=True)
+class WorkflowOrdering(Record):
+    """The task order of one ended workflow, kept after the workflow is deleted."""
+
+    workflow_id: str
+    project_id: str
+    feature: str
+    status: str
+    ended_at: str
+    order: List[OrderedTask]
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "WorkflowOrdering":
+        """Builds the ordering and its tasks."""
+        d = dict(d)
+        d['order'] = [OrderedTask.from_dict(t) for t in d['order']]
+        return super().from_dict(d)
+
+
+@dataclass(frozen=True)
+class Failure(Record):
+    """A failed approach and its lesson. (`schemas/failure.schema.json`)"""
+
+    id: str
+    project_id: str
+    at: str
+    feature: str
+    approach: str
+    why_failed: str
+    lesson: str
+    tags: List[str]
+    workflow_id: Optional[str] = None
+    related_decision: Optional[str] = None
+    embedding: Optional[List[float]] = None
+
+
+@dataclass(frozen=True)
+class SimilarFailure(Record):
+    """One result of a similarity query: the failure (without its embedding) and its scores."""
+
+    failure: Failure
+    score: float
+    cosine: Optional[float] = None
+    text_score: Optional[float] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "SimilarFailure":
+        """Builds the result and its failure."""
+        return cls(Failure.from_dict(d['failure']), d['score'], d.get('cosine'), d.get('text_score'))
+
+
+@dataclass(frozen=True)
+class Estimate(Record):
+    """Estimated against actual effort. (`schemas/estimate.schema.json`)"""
+
+    id: str
+    project_id: str
+    at: str
+    feature: str
+    estimated: float
+    complexity: float
+    workflow_id: Optional[str] = None
+    unit: Optional[str] = None
+    actual: Optional[float] = None
+    files_created: Optional[int] = None
+    files_modified: Optional[int] = None
+    notes: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CorrectionFactor(Record):
+    """The ratio of actual to estimated effort the history shows (the median; 1 without history)."""
+
+    factor: float
+    sample_size: int
+    mean_ratio: float
+    outliers: int
+    window_days: float
+    complexity_min: float
+    complexity_max: float
+
+
+@dataclass(frozen=True)
+class CorrectedEstimate(Record):
+    """A raw estimate corrected by the history."""
+
+    raw: float
+    complexity: float
+    corrected: float
+    factor: float
+    sample_size: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class Retrospective(Record):
+    """What a finished feature taught. (`schemas/retrospective.schema.json`)"""
+
+    id: str
+    project_id: str
+    at: str
+    feature: str
+    surprises: str
+    would_change: str
+    new_patterns: List[str]
+    workflow_id: Optional[str] = None
+    spike_accuracy: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Spike(Record):
+    """What a feasibility experiment found. (`schemas/spike.schema.json`)"""
+
+    id: str
+    project_id: str
+    at: str
+    feature: str
+    question: str
+    approach: str
+    result: str
+    viable: bool
+    workflow_id: Optional[str] = None
+    lessons: Optional[str] = None
+    time_spent_minutes: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class AgentLog(Record):
+    """What an agent did, how long it took and whether it worked."""
+
+    id: str
+    project_id: str
+    at: str
+    agent: str
+    phase: str
+    action: str
+    duration_ms: float
+    success: bool
+    workflow_id: Optional[str] = None
+    session_id: Optional[str] = None
+    error: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AgentStats(Record):
+    """One agent's statistics: entries, mean, p95 and longest duration, failures."""
+
+    agent: str
+    count: int
+    mean_ms: float
+    p95_ms: float
+    max_ms: float
+    failures: int
+    failure_rate: float
+
+
+@dataclass(frozen=True)
+class ComplexitySnapshot(Record):
+    """A file's complexity at one time."""
+
+    id: str
+    project_id: str
+    at: str
+    file: str
+    complexity: float
+    workflow_id: Optional[str] = None
+    lines: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ComplexityPoint(Record):
+    """One point of a complexity trend."""
+
+    at: str
+    complexity: float
+
+
+@dataclass(frozen=True)
+class ComplexityTrend(Record):
+    """A file's complexity over its last snapshots, with an alert when it grew too much."""
+
+    file: str
+    points: List[ComplexityPoint]
+    slope: float
+    alert: bool
+    growth: Optional[float] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ComplexityTrend":
+        """Builds the trend and its points."""
+        points = [ComplexityPoint.from_dict(p) for p in d['points']]
+        return cls(d['file'], points, d['slope'], d['alert'], d.get('growth'))
+
+
+@dataclass(frozen=True)
+class PatternUsage(Record):
+    """Where a steering pattern was applied and how closely the code followed it."""
+
+    id: str
+    project_id: str
+    at: str
+    pattern: str
+    compliance: float
+    workflow_id: Optional[str] = None
+    file: Optional[str] = None
+    notes: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PatternCompliance(Record):
+    """How well one pattern is followed."""
+
+    pattern: str
+    usage_count: int
+    mean_compliance: float
+    min_compliance: float
+    non_compliant: int
+    last_used: str
+
+
+@dataclass(frozen=True)
+class DocsEntry(Record):
+    """One cached library document; never returned once expired."""
+
+    library: str
+    version: str
+    content: str
+    stored_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class History(Record):
+    """The historical documents of a project (`schemas/historical-*.schema.json`)."""
+
+    tech_stack: Dict[str, Any]
+    architecture: Dict[str, Any]
+    task_ordering: Dict[str, Any]

@@ -5,8 +5,8 @@ use super::{enc, Query, SqlTx};
 use crate::error::{Error, Result};
 use crate::id::ProjectId;
 use crate::learning::{
-    AdviceFilter, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter,
-    RecordKind, WorkflowOrdering,
+    AdviceFilter, ChoiceIssue, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record,
+    RecordFilter, RecordKind, WorkflowOrdering,
 };
 use crate::store::{LearningRead, LearningWrite};
 use crate::time::Timestamp;
@@ -17,7 +17,8 @@ const STAT_COLUMNS: &str = "project_id, decision_category, subject_category, kin
      success_count, partial_count, failure_count, last_used, last_failed";
 
 fn stat_row(r: &Row) -> rusqlite::Result<ChoiceStat> {
-    let bad = |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+    let bad =
+        |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
     let project: String = r.get(0)?;
     let subject: String = r.get(2)?;
     let kind: String = r.get(3)?;
@@ -47,7 +48,8 @@ fn json_col<T: serde::de::DeserializeOwned>(r: &Row, i: usize) -> rusqlite::Resu
 }
 
 fn record_row(r: &Row) -> rusqlite::Result<Record> {
-    let bad = |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
+    let bad =
+        |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
     let kind: String = r.get(0)?;
     let project: String = r.get(2)?;
     let workflow: Option<String> = r.get(3)?;
@@ -99,6 +101,7 @@ impl SqlTx<'_> {
             .ok_or_else(|| Error::Internal("learning_meta has no row".into()))?;
         let dim = dim.unwrap_or(0) as usize;
         let mut slot = self.vectors.0.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = if self.writer { slot.clone() } else { None };
         let mut current = match slot.take() {
             Some(v) if v.generation == generation && v.dim == dim => v,
             _ => Arc::new(Vectors {
@@ -120,7 +123,12 @@ impl SqlTx<'_> {
             v.max_seq = v.max_seq.max(max_seq);
         }
         let upto = current.seqs.partition_point(|s| *s <= max_seq);
-        *slot = Some(current.clone());
+        // A write transaction sees its own uncommitted rows: they stay out of the copy.
+        if !self.writer {
+            *slot = Some(current.clone());
+        } else if let Some(previous) = previous {
+            *slot = Some(previous);
+        }
         Ok((current, upto))
     }
 }
@@ -152,15 +160,27 @@ impl LearningRead for SqlTx<'_> {
         self.query(&q, stat_row)
     }
 
-    fn advice_issues(&self, f: &AdviceFilter, kind: &str, name: &str, limit: usize) -> Result<Vec<IssueCount>> {
-        let mut q = advice_query("SELECT issue, SUM(count) FROM advice_issues", f);
-        q.and("kind = ?", Some(kind.to_owned())).and("name = ?", Some(name.to_owned()));
-        q.sql.push_str(" GROUP BY issue");
-        q.order_limit("2 DESC, issue", limit);
+    fn advice_issues(&self, f: &AdviceFilter) -> Result<Vec<ChoiceIssue>> {
+        let mut q = advice_query(
+            "SELECT decision_category, subject_category, kind, name, issue, SUM(count) FROM advice_issues",
+            f,
+        );
+        q.sql
+            .push_str(" GROUP BY decision_category, subject_category, kind, name, issue");
+        q.order_limit("1, 2, 3, 4, 6 DESC, 5", usize::MAX);
         self.query(&q, |r| {
-            Ok(IssueCount {
-                issue: r.get(0)?,
-                count: r.get(1)?,
+            let kind: String = r.get(2)?;
+            Ok(ChoiceIssue {
+                decision_category: r.get(0)?,
+                subject_category: r.get(1)?,
+                kind: ChoiceKind::parse(&kind).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                name: r.get(3)?,
+                issue: IssueCount {
+                    issue: r.get(4)?,
+                    count: r.get(5)?,
+                },
             })
         })
     }
@@ -211,7 +231,9 @@ impl LearningRead for SqlTx<'_> {
 
     fn embedding_dim(&self) -> Result<Option<usize>> {
         Ok(self
-            .one("SELECT embedding_dim FROM learning_meta", [], |r| r.get::<_, Option<i64>>(0))?
+            .one("SELECT embedding_dim FROM learning_meta", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
             .flatten()
             .map(|d| d as usize))
     }

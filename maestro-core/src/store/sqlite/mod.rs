@@ -237,7 +237,7 @@ impl Store for SqliteStore {
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>> {
         let conn = lock(&self.writer);
         Self::begin(&conn, "BEGIN IMMEDIATE")?;
-        let mut tx = SqlTx::new(&conn, &self.vectors);
+        let mut tx = SqlTx::new(&conn, &self.vectors).writing();
         match f(&mut tx) {
             Ok(()) if tx.aborted() => {
                 let _ = control(&conn, "ROLLBACK");

@@ -25,6 +25,9 @@ pub(super) struct SqlTx<'c> {
     conn: &'c Connection,
     /// The in-memory copy of the failures' embeddings, shared by every transaction.
     vectors: &'c VectorCache,
+    /// Whether this transaction may write: it then never updates the shared vector copy,
+    /// which must hold committed rows only.
+    writer: bool,
     events: Vec<(i64, NewEvent)>,
     savepoints: usize,
     /// Set when SQLite rolled the whole transaction back on its own (full disk, I/O
@@ -89,10 +92,17 @@ impl<'c> SqlTx<'c> {
         SqlTx {
             conn,
             vectors,
+            writer: false,
             events: Vec::new(),
             savepoints: 0,
             aborted: false,
         }
+    }
+
+    /// This transaction as the write transaction it is.
+    pub(super) fn writing(mut self) -> Self {
+        self.writer = true;
+        self
     }
 
     pub(super) fn into_events(self) -> Vec<(i64, NewEvent)> {

@@ -38,7 +38,8 @@ impl Vectors {
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         self.seqs.push(seq);
         self.projects.push(p);
-        self.data.extend(v.iter().map(|x| if norm > 0.0 { x / norm } else { 0.0 }));
+        self.data
+            .extend(v.iter().map(|x| if norm > 0.0 { x / norm } else { 0.0 }));
         self.max_seq = self.max_seq.max(seq);
     }
 
