@@ -363,6 +363,30 @@ fn aggregates_equal_a_recomputation_after_random_outcomes_amendments_and_deletio
             assert_eq!(g, w, "seed {seed}");
         }
         assert!(!want.is_empty(), "seed {seed} exercised nothing");
+        // The top issues kept with each aggregate are the first five of the recomputation.
+        let everything = LearningThresholds {
+            min_usage_count: 1,
+            min_success_rate: 0.0,
+            ..Default::default()
+        };
+        for cat in categories {
+            for sub in subjects {
+                let sub = (!sub.is_empty()).then_some(sub);
+                let r = m
+                    .learning()
+                    .recommend(Some(&p.id), cat, sub, Some(&everything))
+                    .unwrap();
+                for s in &r.preferred {
+                    let w = want
+                        .iter()
+                        .find(|w| {
+                            w.decision_category == cat && w.subject_category.as_deref() == sub && w.name == s.name
+                        })
+                        .unwrap();
+                    assert_eq!(s.issues, w.issues[..w.issues.len().min(5)], "seed {seed}");
+                }
+            }
+        }
     }
 }
 

@@ -567,6 +567,41 @@ describe('an end-to-end workflow on a database file', () => {
   });
 });
 
+describe('the learning layer', () => {
+  test('outcomes become a recommendation; failures come back by embedding; a wrong dimension names /embedding', () => {
+    const m = maestro.open(dbPath('learning'), { durability: 'normal', learning: { min_usage_count: 1 } });
+    try {
+      const p = m.projects.create({ name: 'learn' });
+      const wf = m.workflows.create({ project_id: p.id, feature: 'f', model: 'flow' });
+      for (const [technology, status] of [['postgresql', 'successful'], ['postgresql', 'successful'], ['mongodb', 'failed'], ['mongodb', 'failed']]) {
+        const d = m.decisions.record({
+          workflow_id: wf.id, category: 'tech_stack', decision: `Use ${technology}`, rationale: 'why not',
+          subject: { category: 'database', technology },
+        });
+        m.decisions.record_outcome({ id: d.id, outcome: { status, issues: ['lost writes'] } });
+      }
+      const r = m.learning.recommend({ project_id: p.id, decision_category: 'tech_stack', subject_category: 'database' });
+      assert.deepEqual(r.preferred.map((s) => [s.name, s.usage_count, s.success_count]), [['postgresql', 2, 2]]);
+      assert.deepEqual(r.avoid.map((a) => [a.name, a.failure_count]), [['mongodb', 2]]);
+      assert.equal(r.thresholds.min_usage_count, 1, 'the open options set the thresholds');
+
+      const f = m.learning.record_failure({
+        project_id: p.id, feature: 'auth', approach: 'custom JWT', why_failed: 'rotation', lesson: 'use the IdP',
+        embedding: [1, 0, 0],
+      });
+      const hits = m.learning.similar_failures({ project_id: p.id, embedding: [2, 0, 0], k: 1 });
+      assert.equal(hits[0].failure.id, f.id);
+      assert.ok(Math.abs(hits[0].score - 1) < 1e-6);
+      expectError(() => m.learning.similar_failures({ embedding: [1, 0] }), { code: 'MAESTRO_VALIDATION', path: '/embedding' });
+
+      const s = m.learning.suggest_order({ tasks: [{ key: 'b', depends_on: ['a'] }, { key: 'a' }] });
+      assert.deepEqual(s.order, ['a', 'b']);
+    } finally {
+      m.close();
+    }
+  });
+});
+
 describe('errors', () => {
   let db;
   let projectId;

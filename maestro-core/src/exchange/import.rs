@@ -557,13 +557,15 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
     for (p, h) in &data.learning {
         let r = historical::restore(p, h)?;
         for s in &r.stats {
-            tx.put_advice_stat(s)?;
             let key = s
                 .key()
                 .ok_or_else(|| Error::Internal("a restored aggregate has its project".into()))?;
             for i in &s.issues {
                 tx.add_advice_issue(&key, &i.issue, i.count)?;
             }
+            let mut s = s.clone();
+            s.issues = tx.advice_top_issues(&key, crate::learning::advice::TOP_ISSUES)?;
+            tx.put_advice_stat(&s)?;
         }
         for pair in &r.pairs {
             tx.add_ordering_pair(pair)?;

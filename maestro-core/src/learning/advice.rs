@@ -13,8 +13,8 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Issues shown with each preferred or avoided choice.
-const TOP_ISSUES: usize = 5;
+/// Issues shown with each preferred or avoided choice, and kept with each aggregate.
+pub const TOP_ISSUES: usize = 5;
 
 str_enum!(
     /// What a decision's subject chose.
@@ -150,9 +150,9 @@ impl ChoiceStat {
     }
 }
 
-/// One issue of one choice, as the store lists them.
+/// The issues of one choice in one project, as the store lists them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChoiceIssue {
+pub struct ChoiceIssues {
     /// The decision category.
     pub decision_category: String,
     /// The subject category (`""` for none).
@@ -161,8 +161,8 @@ pub struct ChoiceIssue {
     pub kind: ChoiceKind,
     /// The technology or pattern.
     pub name: String,
-    /// The issue and how often it was reported.
-    pub issue: IssueCount,
+    /// Each issue and how often it was reported, in any order.
+    pub issues: Vec<IssueCount>,
 }
 
 /// Gives each choice of `rows` for which `wanted` holds its issues under `filter`, at
@@ -177,24 +177,37 @@ pub(crate) fn attach_issues(
     if !rows.iter().any(&wanted) {
         return Ok(());
     }
-    let mut by_choice: std::collections::HashMap<(String, String, ChoiceKind, String), Vec<IssueCount>> =
-        std::collections::HashMap::new();
-    for i in tx.advice_issues(filter)? {
-        let list = by_choice
-            .entry((i.decision_category, i.subject_category, i.kind, i.name))
-            .or_default();
-        if list.len() < limit {
-            list.push(i.issue);
-        }
-    }
-    for s in rows.iter_mut().filter(|s| wanted(s)) {
-        let k = (
+    type Key = (String, String, ChoiceKind, String);
+    let key = |s: &ChoiceStat| -> Key {
+        (
             s.decision_category.clone(),
             s.subject_category.clone().unwrap_or_default(),
             s.kind,
             s.name.clone(),
-        );
-        s.issues = by_choice.remove(&k).unwrap_or_default();
+        )
+    };
+    let mut by_choice: std::collections::HashMap<Key, BTreeMap<String, i64>> = rows
+        .iter()
+        .filter(|s| wanted(s))
+        .map(|s| (key(s), BTreeMap::new()))
+        .collect();
+    for c in tx.advice_issues(filter)? {
+        let k = (c.decision_category, c.subject_category, c.kind, c.name);
+        if let Some(counts) = by_choice.get_mut(&k) {
+            for i in c.issues {
+                *counts.entry(i.issue).or_default() += i.count;
+            }
+        }
+    }
+    for s in rows.iter_mut().filter(|s| wanted(s)) {
+        let counts = by_choice.remove(&key(s)).unwrap_or_default();
+        let mut issues: Vec<IssueCount> = counts
+            .into_iter()
+            .map(|(issue, count)| IssueCount { issue, count })
+            .collect();
+        issues.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.issue.cmp(&b.issue)));
+        issues.truncate(limit);
+        s.issues = issues;
     }
     Ok(())
 }
@@ -339,6 +352,7 @@ pub(crate) fn on_outcome(tx: &mut dyn WriteTx, d: &Decision, previous: Option<&O
         if is_failure(new.status) {
             stat.last_failed = stat.last_failed.max(Some(new.at));
         }
+        stat.issues = tx.advice_top_issues(&key, TOP_ISSUES)?;
         tx.put_advice_stat(&stat)?;
     }
     Ok(())
@@ -362,6 +376,7 @@ fn merged(rows: Vec<ChoiceStat>, by_project: bool) -> Vec<ChoiceStat> {
             None => {
                 let mut m = r;
                 m.project_id = None;
+                m.issues.clear();
                 out.insert(k, m);
             }
         }
@@ -402,7 +417,13 @@ pub(crate) fn recommend_in(
     let ok = |s: &ChoiceStat| {
         s.usage_count >= t.min_usage_count && s.outcome_count > 0 && s.success_rate >= t.min_success_rate
     };
-    attach_issues(tx, filter, &mut rows, TOP_ISSUES, |s| avoided(s) || ok(s))?;
+    // One project: each row carries its top issues. Several: the sums must be ranked anew.
+    if filter.project_id.is_none() {
+        attach_issues(tx, filter, &mut rows, TOP_ISSUES, |s| avoided(s) || ok(s))?;
+    }
+    for s in rows.iter_mut().filter(|s| !(avoided(s) || ok(s))) {
+        s.issues.clear();
+    }
     let (mut preferred, mut avoid, mut undecided) = (Vec::new(), Vec::new(), Vec::new());
     for s in rows {
         let (avoided, ok) = (avoided(&s), ok(&s));

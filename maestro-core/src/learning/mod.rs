@@ -29,7 +29,8 @@ mod records;
 mod thresholds;
 
 pub use advice::{
-    wilson_lower_bound, AdviceFilter, Avoid, ChoiceIssue, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount, Recommendation,
+    wilson_lower_bound, AdviceFilter, Avoid, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount,
+    Recommendation,
 };
 pub use agents::{AgentLog, AgentStats, NewAgentLog};
 pub use complexity::{ComplexityPoint, ComplexitySnapshot, ComplexityTrend, NewComplexitySnapshot};

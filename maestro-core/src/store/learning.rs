@@ -4,20 +4,23 @@
 
 use crate::error::Result;
 use crate::learning::{
-    AdviceFilter, ChoiceIssue, ChoiceKey, ChoiceStat, DocsEntry, Failure, PairStat, Record, RecordFilter, RecordKind,
-    WorkflowOrdering,
+    AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter,
+    RecordKind, WorkflowOrdering,
 };
 
 /// Learning queries available inside any transaction.
 pub trait LearningRead {
-    /// The aggregate of one choice, without its issues.
+    /// The aggregate of one choice, with its top issues as last stored.
     fn advice_stat(&self, key: &ChoiceKey) -> Result<Option<ChoiceStat>>;
-    /// Every aggregate matching `filter`, without issues, by decision category, subject
-    /// category, kind, name, project.
+    /// Every aggregate matching `filter`, with its top issues as last stored, by decision
+    /// category, subject category, kind, name, project.
     fn advice_stats(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceStat>>;
-    /// Every issue reported for the choices `filter` matches, summed over projects, by
-    /// decision category, subject category, kind and name, then most reported first.
-    fn advice_issues(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceIssue>>;
+    /// The issue counts of every choice `filter` matches, one entry per choice and
+    /// project, issues in no particular order (the domain sums and ranks them).
+    fn advice_issues(&self, filter: &AdviceFilter) -> Result<Vec<ChoiceIssues>>;
+
+    /// The `limit` most reported issues of one choice (then by issue text).
+    fn advice_top_issues(&self, key: &ChoiceKey, limit: usize) -> Result<Vec<IssueCount>>;
 
     /// Label precedence counts of a project (every project when `None`), by before, after.
     fn ordering_pairs(&self, project: Option<&str>) -> Result<Vec<PairStat>>;
@@ -49,7 +52,8 @@ pub trait LearningRead {
 
 /// Learning mutations, available inside a write transaction.
 pub trait LearningWrite {
-    /// Inserts or replaces the counts of one choice (not its issues).
+    /// Inserts or replaces the counts of one choice and its top issues (`s.issues`); the
+    /// issue counts themselves change through [`LearningWrite::add_advice_issue`].
     fn put_advice_stat(&mut self, s: &ChoiceStat) -> Result<()>;
     /// Adds `delta` to how often `issue` was reported for a choice; a count that reaches 0
     /// is removed.

@@ -181,6 +181,8 @@ CREATE TABLE decision_categories (
     // 5: the learning layer. Aggregates (advice_stats, advice_issues, ordering_pairs,
     // ordering_history) reference projects but never workflows or decisions, so they survive
     // the deletion of the raw rows they were computed from; they go with their project.
+    // `top_issues` holds a choice's most reported issues, kept by the writer, so a
+    // recommendation reads one row per choice.
     // Failures keep their caller-supplied embedding as little-endian f32 bytes; every
     // embedding of a store has the dimension in learning_meta. `generation` grows whenever a
     // failure is deleted, which tells the in-memory vector index to reload. The other
@@ -191,7 +193,7 @@ CREATE TABLE advice_stats (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     usage_count INTEGER NOT NULL, outcome_count INTEGER NOT NULL, success_count INTEGER NOT NULL,
     partial_count INTEGER NOT NULL, failure_count INTEGER NOT NULL,
-    last_used INTEGER NOT NULL, last_failed INTEGER,
+    last_used INTEGER NOT NULL, last_failed INTEGER, top_issues TEXT NOT NULL,
     PRIMARY KEY (decision_category, subject_category, kind, name, project_id)
 ) WITHOUT ROWID;
 CREATE INDEX advice_stats_project ON advice_stats(project_id);
@@ -201,6 +203,7 @@ CREATE TABLE advice_issues (
     PRIMARY KEY (decision_category, subject_category, kind, name, project_id, issue)
 ) WITHOUT ROWID;
 CREATE INDEX advice_issues_project ON advice_issues(project_id);
+CREATE INDEX advice_issues_top ON advice_issues(decision_category, subject_category, kind, name, project_id, count DESC, issue);
 CREATE TABLE ordering_pairs (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, before TEXT NOT NULL, after TEXT NOT NULL,
     completed INTEGER NOT NULL, failed INTEGER NOT NULL, last_seen INTEGER NOT NULL,
