@@ -762,6 +762,15 @@ fn similar_failures_finds_the_known_nearest_neighbours() {
             )
             .unwrap_err();
         assert_eq!(e.path(), Some("/embedding"));
+        // Lengths are computed in f64: a vector whose squares underflow f32 still points
+        // somewhere.
+        let tiny = FailureQuery {
+            text: None,
+            embedding: Some(vec![1e-30, 0.0, 0.0, 0.0]),
+        };
+        let hit = &m.learning().similar_failures(Some(&p.id), &tiny, 1).unwrap()[0];
+        assert_eq!(hit.failure.id, f1.id);
+        assert!(close(hit.score, 1.0));
         let e = m
             .learning()
             .similar_failures(None, &FailureQuery::default(), 1)
@@ -1139,4 +1148,111 @@ fn a_rolled_back_batch_leaves_no_vector_behind() {
     let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
     assert_eq!(hits.iter().map(|h| &h.failure.id).collect::<Vec<_>>(), [&c.id, &a.id]);
     assert!(close(hits[0].score, 0.8));
+}
+
+fn all_stats(m: &Maestro, p: &ProjectId) -> Vec<ChoiceStat> {
+    m.learning()
+        .stats(&AdviceFilter {
+            project_id: Some(p.to_string()),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.db");
+    let m = Maestro::open(&path, Options::durability(Durability::Normal)).unwrap();
+    let (p, _) = scripted_history(&m);
+    choose(
+        &m,
+        &m.workflows().list(&p.id).unwrap()[0].id,
+        "architecture",
+        "",
+        "hexagonal",
+    );
+    let before = all_stats(&m, &p.id);
+    drop(m);
+    // Back to schema version 4: the learning tables and their migration are gone.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE advice_stats; DROP TABLE advice_issues; DROP TABLE ordering_pairs; DROP TABLE ordering_history;
+         DROP TABLE learning_meta; DROP TABLE failures; DROP TABLE failures_fts; DROP TABLE learning_records;
+         DROP TABLE docs_cache; DELETE FROM schema_migrations WHERE version = 5;",
+    )
+    .unwrap();
+    drop(raw);
+    let m = Maestro::open(&path, Options::durability(Durability::Normal)).unwrap();
+    assert_eq!(all_stats(&m, &p.id), before);
+    let r = m
+        .learning()
+        .recommend(Some(&p.id), "tech_stack", Some("database"), None)
+        .unwrap();
+    assert_eq!(
+        r.preferred[0].issues[0].issue, "slow migrations",
+        "top issues are backfilled too"
+    );
+    // An amendment after the upgrade moves the old outcome, it does not subtract a
+    // never-counted one.
+    let d = m
+        .decisions()
+        .list(
+            &DecisionFilter {
+                technology: Some("mongodb".into()),
+                ..Default::default()
+            },
+            1,
+        )
+        .unwrap()
+        .remove(0);
+    outcome(&m, &d.id, OutcomeStatus::Successful, &[]);
+    let mongo = all_stats(&m, &p.id).into_iter().find(|s| s.name == "mongodb").unwrap();
+    assert_eq!(
+        (mongo.outcome_count, mongo.success_count, mongo.failure_count),
+        (4, 2, 2)
+    );
+}
+
+#[test]
+fn an_import_without_learning_documents_counts_the_imported_decisions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Maestro::open_in_memory().unwrap();
+    let (p, _) = scripted_history(&a);
+    a.export(tmp.path().join("x")).unwrap();
+    std::fs::remove_dir_all(tmp.path().join("x/learning")).unwrap();
+    let b = Maestro::open_in_memory().unwrap();
+    b.import(tmp.path().join("x")).unwrap();
+    assert_eq!(all_stats(&b, &p.id), all_stats(&a, &p.id));
+}
+
+#[test]
+fn a_change_after_completion_does_not_move_a_task_in_the_learned_order() {
+    let m = Maestro::open_in_memory().unwrap();
+    let p = project(&m, "shop");
+    let wf = workflow(&m, &p.id, "f");
+    let db = labelled(&m, &p.id, &wf.id, "db", &["database"]);
+    let api = labelled(&m, &p.id, &wf.id, "api", &["backend"]);
+    for t in [&db, &api] {
+        m.tasks().transition(&t.id, TaskStatus::InProgress, None, None).unwrap();
+        m.tasks().complete(&t.id, None).unwrap();
+    }
+    // A later dependency change writes a newer event for the database task.
+    let extra = labelled(&m, &p.id, &wf.id, "docs", &[]);
+    m.tasks().add_dependency(&db.id, &extra.id).unwrap();
+    m.workflows().advance(&wf.id, "done", "orch", None).unwrap();
+    let o = &m.learning().orderings(&p.id).unwrap()[0];
+    assert_eq!(
+        o.order.iter().map(|t| t.task_id.clone()).collect::<Vec<_>>(),
+        [db.id.clone(), api.id.clone()]
+    );
+    let t = LearningThresholds {
+        min_rule_evidence: 1,
+        ..Default::default()
+    };
+    let rules = m.learning().ordering_rules(Some(&p.id), Some(&t)).unwrap().rules;
+    assert_eq!(
+        (rules[0].before.as_str(), rules[0].after.as_str()),
+        ("database", "backend")
+    );
 }

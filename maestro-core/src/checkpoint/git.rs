@@ -35,6 +35,28 @@ fn signature(repo: &Repository) -> Result<Signature<'static>> {
     }
 }
 
+/// Stages every change of the work tree (tracked and untracked, honouring `.gitignore`).
+/// A file that another process is writing can change size while git reads it ("failed
+/// to read file into stream"); staging again from the index on disk then sees it whole,
+/// so such OS-level read errors are retried a few times.
+fn stage_work_tree(index: &mut git2::Index) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        let staged = index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .and_then(|()| index.update_all(["*"], None));
+        match staged {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 5 && e.class() == git2::ErrorClass::Os => {
+                attempt += 1;
+                index.read(true)?;
+                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 impl Repo {
     /// Opens the repository whose work tree is `root`, or `None` when `root` is not
     /// inside a git work tree. Blocks until no other process holds the checkpoint lock.
@@ -73,8 +95,7 @@ impl Repo {
     pub(crate) fn commit_all(&self, message: &str) -> Result<String> {
         self.check_can_commit()?;
         let mut index = self.repo.index()?;
-        index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
-        index.update_all(["*"], None)?;
+        stage_work_tree(&mut index)?;
         let tree_id = index.write_tree()?;
         let head = self.head_commit()?;
         // Staging everything and comparing trees is one pass over the work tree; a
@@ -174,8 +195,7 @@ impl Repo {
         // left exactly as it was.
         let scratch = Repository::open(self.repo.path())?;
         let mut index = scratch.index()?;
-        index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
-        index.update_all(["*"], None)?;
+        stage_work_tree(&mut index)?;
         let workdir = self
             .repo
             .workdir()

@@ -548,15 +548,28 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         feed::emit(tx, "imported", c)?;
         sum.checkpoints += 1;
     }
+    let mut restored = Vec::new();
+    for (p, h) in &data.learning {
+        restored.push(historical::restore(p, h)?);
+    }
+    let with_aggregates: HashSet<&str> = data
+        .learning
+        .iter()
+        .zip(&restored)
+        .filter(|(_, r)| r.stats.is_some())
+        .map(|((p, _), _)| p.id.as_str())
+        .collect();
     for d in merge_by_time(decisions, |d| d.at) {
         absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
         let seq = feed::emit(tx, "imported", &d)?;
         tx.insert_decision(&d, seq)?;
+        if !with_aggregates.contains(d.project_id.as_str()) {
+            crate::learning::advice::count_existing(tx, &d)?;
+        }
         sum.decisions += 1;
     }
-    for (p, h) in &data.learning {
-        let r = historical::restore(p, h)?;
-        for s in &r.stats {
+    for r in &restored {
+        for s in r.stats.iter().flatten() {
             let key = s
                 .key()
                 .ok_or_else(|| Error::Internal("a restored aggregate has its project".into()))?;

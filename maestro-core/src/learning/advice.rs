@@ -340,6 +340,24 @@ pub(crate) fn on_recorded(tx: &mut dyn WriteTx, d: &Decision) -> Result<()> {
     Ok(())
 }
 
+/// Counts a decision that was recorded elsewhere (an import without learning documents)
+/// as if it had been recorded here: its usage, its current outcome, its failures.
+pub(crate) fn count_existing(tx: &mut dyn WriteTx, d: &Decision) -> Result<()> {
+    on_recorded(tx, d)?;
+    let Some(current) = d.outcomes.last() else {
+        return Ok(());
+    };
+    let last_failed = d.outcomes.iter().filter(|o| is_failure(o.status)).map(|o| o.at).max();
+    for key in choices(d) {
+        let mut stat = tx.advice_stat(&key)?.unwrap_or_else(|| ChoiceStat::empty(&key, d.at));
+        count_outcome(tx, &key, &mut stat, current, 1)?;
+        stat.last_failed = stat.last_failed.max(last_failed);
+        stat.issues = tx.advice_top_issues(&key, TOP_ISSUES)?;
+        tx.put_advice_stat(&stat)?;
+    }
+    Ok(())
+}
+
 /// Moves a decision's choices from its previous current outcome (if any) to `new`. Runs
 /// in the transaction that records the outcome.
 pub(crate) fn on_outcome(tx: &mut dyn WriteTx, d: &Decision, previous: Option<&Outcome>, new: &Outcome) -> Result<()> {
@@ -388,7 +406,18 @@ fn avoid_reason(s: &ChoiceStat) -> String {
     let issues = if s.issues.is_empty() {
         "no issues reported".to_owned()
     } else {
-        let top: Vec<String> = s.issues.iter().map(|i| format!("{} ({})", i.issue, i.count)).collect();
+        // Issues may be 64 KiB each; the reason names them, it does not quote them whole.
+        let short = |t: &str| -> String {
+            match t.char_indices().nth(200) {
+                Some((cut, _)) => format!("{}…", &t[..cut]),
+                None => t.to_owned(),
+            }
+        };
+        let top: Vec<String> = s
+            .issues
+            .iter()
+            .map(|i| format!("{} ({})", short(&i.issue), i.count))
+            .collect();
         format!("issues: {}", top.join("; "))
     };
     format!(

@@ -10,7 +10,8 @@ use crate::time::{now_ms, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// How long an entry lives unless told otherwise (config `retention.docs_cache_days`).
+/// How long an entry lives unless the call says otherwise (the config's
+/// `retention.docs_cache_days` default).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// Largest cached document, in bytes.
 pub const MAX_CONTENT: usize = 4 * 1024 * 1024;

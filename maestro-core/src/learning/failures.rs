@@ -140,7 +140,8 @@ fn check_embedding(entity: &'static str, path: &str, e: &[f32]) -> Result<()> {
             "must be a finite number",
         ));
     }
-    if e.iter().all(|x| *x == 0.0) {
+    let norm = e.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    if norm == 0.0 || !norm.is_finite() {
         return Err(Error::validation(entity, path, "is all zeros: it has no direction"));
     }
     Ok(())

@@ -15,6 +15,10 @@ use crate::store::ReadTx;
 use crate::time::Timestamp;
 use serde_json::{json, Map, Value};
 
+/// Most rules and workflow orders a task-ordering document lists: the best rules and the
+/// newest orders (the pair counts, which the rules derive from, are always complete).
+pub const MAX_LISTED: usize = 10_000;
+
 /// The key `preferred_by_category` uses for decisions whose subject had no category.
 pub const NO_SUBJECT_CATEGORY: &str = "uncategorized";
 
@@ -152,10 +156,12 @@ fn choice_decision(d: &Decision, field: &str, name: &str) -> Value {
 fn ordering_document(tx: &dyn ReadTx, p: &Project, t: &LearningThresholds) -> Result<Value> {
     let pairs = tx.ordering_pairs(Some(p.id.as_str()))?;
     let history = tx.ordering_history(p.id.as_str())?;
-    let rules = derive(pairs.clone(), t).rules;
+    let mut rules = derive(pairs.clone(), t).rules;
+    rules.truncate(MAX_LISTED);
     let mut generated = p.created_at;
     let workflows: Vec<Value> = history
         .iter()
+        .skip(history.len().saturating_sub(MAX_LISTED))
         .map(|w| {
             generated = generated.max(w.ended_at);
             let mut m = json!({
@@ -218,7 +224,9 @@ pub(crate) fn history(tx: &dyn ReadTx, p: &Project, t: &LearningThresholds) -> R
 
 /// What an import restores from the three documents of one project.
 pub(crate) struct Restored {
-    pub stats: Vec<ChoiceStat>,
+    /// `None` when the documents carry no `aggregates` (written by hand, or by another
+    /// tool): the import then counts the imported decisions instead.
+    pub stats: Option<Vec<ChoiceStat>>,
     pub pairs: Vec<PairStat>,
     pub orderings: Vec<WorkflowOrdering>,
 }
@@ -226,13 +234,38 @@ pub(crate) struct Restored {
 /// Reads the aggregates back out of validated documents of project `p`.
 pub(crate) fn restore(p: &Project, h: &History) -> Result<Restored> {
     let bad = |e: serde_json::Error| Error::validation("history", "", e.to_string());
-    let mut stats: Vec<ChoiceStat> = Vec::new();
+    let mut stats: Option<Vec<ChoiceStat>> = None;
     for doc in [&h.tech_stack, &h.architecture] {
-        let rows: Vec<ChoiceStat> = serde_json::from_value(doc["aggregates"].clone()).map_err(bad)?;
-        stats.extend(rows);
+        if let Some(rows) = doc.get("aggregates") {
+            let rows: Vec<ChoiceStat> = serde_json::from_value(rows.clone()).map_err(bad)?;
+            stats.get_or_insert_with(Vec::new).extend(rows);
+        }
     }
-    for s in &mut stats {
+    let mut seen = std::collections::HashSet::new();
+    for s in stats.iter_mut().flatten() {
         s.project_id = Some(p.id.clone());
+        let key = (
+            s.decision_category.clone(),
+            s.subject_category.clone(),
+            s.kind,
+            s.name.clone(),
+        );
+        if !seen.insert(key) {
+            return Err(Error::validation(
+                "history",
+                "/aggregates",
+                format!("{} {:?} appears twice", s.kind, s.name),
+            ));
+        }
+        for (i, issue) in s.issues.iter().enumerate() {
+            if s.issues[..i].iter().any(|o| o.issue == issue.issue) {
+                return Err(Error::validation(
+                    "history",
+                    "/aggregates",
+                    format!("issue {:?} of {} {:?} appears twice", issue.issue, s.kind, s.name),
+                ));
+            }
+        }
     }
     let doc = &h.task_ordering;
     let mut pairs = Vec::new();
@@ -252,7 +285,7 @@ pub(crate) fn restore(p: &Project, h: &History) -> Result<Restored> {
         orderings.push(WorkflowOrdering {
             workflow_id: serde_json::from_value(v["workflow_id"].clone()).map_err(bad)?,
             project_id: p.id.clone(),
-            feature: serde_json::from_value(v["feature"].clone()).map_err(bad)?,
+            feature: v["feature"].as_str().unwrap_or_default().to_owned(),
             status: if failed {
                 crate::workflow::WorkflowStatus::Failed
             } else {

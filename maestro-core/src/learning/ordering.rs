@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Most tasks one `suggest_order` call orders.
-pub const MAX_ORDER_TASKS: usize = 10_000;
+pub const MAX_ORDER_TASKS: usize = 1_000;
+/// Most labels of one task to order, as on a stored task.
+pub const MAX_ORDER_LABELS: usize = 64;
 
 /// How often label `before` preceded label `after` in a project's ended workflows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,7 +147,8 @@ pub struct SuggestedOrder {
     pub applied: Vec<OrderingRule>,
     /// Rules relevant to these tasks that the dependencies (or a stronger rule) overrode.
     pub overridden: Vec<OrderingRule>,
-    /// Anti-patterns the order still contains (dependencies forced them).
+    /// Anti-patterns the order contains, for the caller to weigh: they are reported, not
+    /// avoided (an order that preceded failures says little about what to do instead).
     pub anti_patterns: Vec<AntiPattern>,
 }
 
@@ -156,10 +159,7 @@ fn completed_order(tx: &dyn ReadTx, wf: &Workflow) -> Result<Vec<OrderedTask>> {
         if t.workflow_id.as_ref() != Some(&wf.id) || t.status != TaskStatus::Completed {
             continue;
         }
-        let (seq, at) = match tx.event_at(EntityKind::Task, t.id.as_str(), i64::MAX)? {
-            Some(e) => (e.seq, e.at),
-            None => (i64::MAX, t.updated_at),
-        };
+        let (seq, at) = completion(tx, &t)?;
         let mut labels = t.labels.clone();
         labels.sort();
         labels.dedup();
@@ -174,6 +174,25 @@ fn completed_order(tx: &dyn ReadTx, wf: &Workflow) -> Result<Vec<OrderedTask>> {
     }
     done.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.task_id.cmp(&b.1.task_id)));
     Ok(done.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The feed seq and time at which a completed task last became completed: the first
+/// event of the run of `completed` states its history ends with (later events, such as a
+/// dependency added, do not move it).
+fn completion(tx: &dyn ReadTx, t: &crate::task::Task) -> Result<(i64, Timestamp)> {
+    let mut found = (i64::MAX, t.updated_at);
+    let mut at_seq = i64::MAX;
+    // Bounded: a task rarely has more than a few events after its completion.
+    for _ in 0..64 {
+        match tx.event_at(EntityKind::Task, t.id.as_str(), at_seq)? {
+            Some(e) if e.payload["status"] == "completed" => {
+                found = (e.seq, e.at);
+                at_seq = e.seq - 1;
+            }
+            _ => break,
+        }
+    }
+    Ok(found)
 }
 
 /// The label pairs `(a, b)` where every `a` task precedes the first `b` task.
@@ -299,11 +318,25 @@ fn check_tasks(tasks: &[TaskToOrder]) -> Result<Vec<Vec<usize>>> {
     }
     let mut index = HashMap::new();
     for (i, t) in tasks.iter().enumerate() {
-        if t.key.is_empty() {
+        if t.key.is_empty() || t.key.len() > 256 {
             return Err(Error::validation(
                 "task_order",
                 format!("/tasks/{i}/key"),
-                "must not be empty",
+                "must be 1 to 256 bytes",
+            ));
+        }
+        if t.labels.len() > MAX_ORDER_LABELS {
+            return Err(Error::validation(
+                "task_order",
+                format!("/tasks/{i}/labels"),
+                format!("at most {MAX_ORDER_LABELS} labels"),
+            ));
+        }
+        if let Some(j) = t.labels.iter().position(|l| l.is_empty() || l.len() > 100) {
+            return Err(Error::validation(
+                "task_order",
+                format!("/tasks/{i}/labels/{j}"),
+                "must be 1 to 100 bytes",
             ));
         }
         if index.insert(t.key.as_str(), i).is_some() {
@@ -378,9 +411,12 @@ pub(crate) fn suggest(tasks: &[TaskToOrder], rules: &OrderingRules) -> Result<Su
     // Sum over unplaced u of weight[u][t], kept up to date as tasks are placed.
     let mut pressure: Vec<f64> = (0..n).map(|t| (0..n).map(|u| weight[u * n + t]).sum()).collect();
     let mut order = Vec::with_capacity(n);
+    // Placing tasks subtracts their weights again, which leaves rounding dust: pressures
+    // are compared at a precision far below any rule's confidence.
+    let level = |p: f64| (p * 1e9).round() as i64;
     while let Some(&next) = ready.iter().min_by(|&&a, &&b| {
-        pressure[a]
-            .total_cmp(&pressure[b])
+        level(pressure[a])
+            .cmp(&level(pressure[b]))
             .then(tasks[b].priority.cmp(&tasks[a].priority))
             .then(a.cmp(&b))
     }) {

@@ -241,6 +241,41 @@ CREATE TABLE docs_cache (
     library TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL,
     stored_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (library, version)
 ) WITHOUT ROWID;
+-- The decisions recorded before this migration count from the start: usage, current
+-- outcomes, the time of the last failure, and the issues of current outcomes. Their
+-- documents are the payloads of their latest feed events.
+CREATE TEMP VIEW learning_choices AS
+    SELECT d.seq, d.category AS dc, COALESCE(d.subject_category, '') AS sc, 'technology' AS kind,
+           d.technology AS name, d.project_id AS pid, d.outcome, d.latest_seq
+    FROM decisions d WHERE d.technology IS NOT NULL
+    UNION ALL
+    SELECT d.seq, d.category, COALESCE(d.subject_category, ''), 'pattern', d.pattern, d.project_id, d.outcome,
+           d.latest_seq
+    FROM decisions d WHERE d.pattern IS NOT NULL;
+INSERT INTO advice_stats (decision_category, subject_category, kind, name, project_id, usage_count, outcome_count,
+    success_count, partial_count, failure_count, last_used, last_failed, top_issues)
+SELECT c.dc, c.sc, c.kind, c.name, c.pid, COUNT(*), COUNT(c.outcome),
+    COUNT(CASE WHEN c.outcome = 'successful' THEN 1 END), COUNT(CASE WHEN c.outcome = 'partial' THEN 1 END),
+    COUNT(CASE WHEN c.outcome IN ('failed', 'reverted') THEN 1 END),
+    MAX((SELECT CAST(ROUND((julianday(json_extract(e.payload, '$.at')) - 2440587.5) * 86400000.0) AS INTEGER)
+         FROM events e WHERE e.seq = c.latest_seq)),
+    MAX((SELECT MAX(CAST(ROUND((julianday(json_extract(o.value, '$.at')) - 2440587.5) * 86400000.0) AS INTEGER))
+         FROM events e, json_each(e.payload, '$.outcomes') o
+         WHERE e.seq = c.latest_seq AND json_extract(o.value, '$.status') IN ('failed', 'reverted'))),
+    '[]'
+FROM learning_choices c GROUP BY c.dc, c.sc, c.kind, c.name, c.pid;
+INSERT INTO advice_issues (decision_category, subject_category, kind, name, project_id, issue, count)
+SELECT c.dc, c.sc, c.kind, c.name, c.pid, i.value, COUNT(DISTINCT c.seq)
+FROM learning_choices c JOIN events e ON e.seq = c.latest_seq, json_each(e.payload, '$.outcomes[#-1].issues') i
+WHERE c.outcome IS NOT NULL
+GROUP BY c.dc, c.sc, c.kind, c.name, c.pid, i.value;
+UPDATE advice_stats SET top_issues = (
+    SELECT json_group_array(json_object('issue', t.issue, 'count', t.count)) FROM (
+        SELECT issue, count FROM advice_issues i
+        WHERE i.decision_category = advice_stats.decision_category AND i.subject_category = advice_stats.subject_category
+          AND i.kind = advice_stats.kind AND i.name = advice_stats.name AND i.project_id = advice_stats.project_id
+        ORDER BY count DESC, issue LIMIT 5) t);
+DROP VIEW learning_choices;
 "#,
 ];
 

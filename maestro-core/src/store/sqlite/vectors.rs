@@ -35,19 +35,27 @@ impl Vectors {
     /// Appends one vector, normalised.
     pub fn push(&mut self, seq: i64, project: &str, v: &[f32]) {
         let p = self.project_index(project);
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let norm = norm(v);
         self.seqs.push(seq);
         self.projects.push(p);
-        self.data
-            .extend(v.iter().map(|x| if norm > 0.0 { x / norm } else { 0.0 }));
+        self.data.extend(
+            v.iter()
+                .map(|x| if norm > 0.0 { (f64::from(*x) / norm) as f32 } else { 0.0 }),
+        );
         self.max_seq = self.max_seq.max(seq);
     }
 
     /// The `k` best `(cosine, seq)` among the first `upto` vectors whose project is
     /// `project` (any when `None`), best first.
     pub fn nearest(&self, query: &[f32], project: Option<&str>, upto: usize, k: usize) -> Vec<(f64, i64)> {
-        let norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
-        let q: Vec<f32> = query.iter().map(|x| x / norm).collect();
+        if k == 0 || self.dim == 0 || query.len() != self.dim {
+            return Vec::new();
+        }
+        let norm = norm(query);
+        if norm == 0.0 || !norm.is_finite() {
+            return Vec::new();
+        }
+        let q: Vec<f32> = query.iter().map(|x| (f64::from(*x) / norm) as f32).collect();
         let want = match project {
             Some(p) => match self.project_names.iter().position(|n| n == p) {
                 Some(i) => Some(i as u32),
@@ -73,6 +81,11 @@ impl Vectors {
             .map(|(s, i)| (f64::from(s), self.seqs[i as usize]))
             .collect()
     }
+}
+
+/// The Euclidean length, in f64 so tiny or huge components neither underflow nor overflow.
+fn norm(v: &[f32]) -> f64 {
+    v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt()
 }
 
 /// The dot product, in eight independent lanes so the compiler vectorises it.
