@@ -223,17 +223,17 @@ pub fn raw_json_insert(conn: &Connection, tx: bool, body: &str) {
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     /// A value in [-1, 1].
     pub fn unit(&mut self) -> f32 {
-        (self.next() % 2_000_001) as f32 / 1_000_000.0 - 1.0
+        (self.next_u64() % 2_000_001) as f32 / 1_000_000.0 - 1.0
     }
 }
