@@ -6,7 +6,8 @@
 //!   ([`Learning::suggest_order`]);
 //! - [`failures`]: failures and lessons, found by cosine similarity of caller-supplied
 //!   embeddings and full-text ranking ([`Learning::similar_failures`]);
-//! - [`estimates`]: estimated vs actual effort and its correction;
+//! - estimates: estimated vs actual effort and its correction
+//!   ([`Learning::correction_factor`], [`Learning::corrected_estimate`]);
 //! - retrospectives, spikes, agent logs, complexity snapshots, pattern usage and the
 //!   docs cache;
 //! - [`historical`]: the seed-000 historical export.
