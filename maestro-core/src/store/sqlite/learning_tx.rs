@@ -101,14 +101,26 @@ impl SqlTx<'_> {
             .ok_or_else(|| Error::Internal("learning_meta has no row".into()))?;
         let dim = dim.unwrap_or(0) as usize;
         let mut slot = self.vectors.0.lock().unwrap_or_else(|p| p.into_inner());
-        let previous = if self.writer { slot.clone() } else { None };
-        let mut current = match slot.take() {
-            Some(v) if v.generation == generation && v.dim == dim => v,
-            _ => Arc::new(Vectors {
+        let fresh = || {
+            Arc::new(Vectors {
                 generation,
                 dim,
                 ..Default::default()
-            }),
+            })
+        };
+        let reusable = slot.as_ref().filter(|v| v.generation == generation && v.dim == dim);
+        // `publish`: whether this snapshot's copy replaces the shared one afterwards.
+        let (mut current, publish) = match reusable {
+            // A write transaction sees its own uncommitted rows: it extends a private copy
+            // (`make_mut` copies while the slot still holds the shared one).
+            Some(v) if self.writer => (v.clone(), false),
+            // Taken out of the slot, so extending it copies nothing.
+            Some(_) => (slot.take().unwrap_or_else(fresh), true),
+            // Another generation: a newer one stays for the readers that can see it.
+            None => (
+                fresh(),
+                !self.writer && slot.as_ref().is_none_or(|v| v.generation < generation),
+            ),
         };
         if current.max_seq < max_seq {
             let rows = self.all(
@@ -123,11 +135,8 @@ impl SqlTx<'_> {
             v.max_seq = v.max_seq.max(max_seq);
         }
         let upto = current.seqs.partition_point(|s| *s <= max_seq);
-        // A write transaction sees its own uncommitted rows: they stay out of the copy.
-        if !self.writer {
+        if publish {
             *slot = Some(current.clone());
-        } else if let Some(previous) = previous {
-            *slot = Some(previous);
         }
         Ok((current, upto))
     }
