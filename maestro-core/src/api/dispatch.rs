@@ -6,7 +6,7 @@ use crate::decision::{DecisionFilter, Decisions};
 use crate::error::{Error, Result};
 use crate::feed::{EntityKind, EventFilter};
 use crate::id::*;
-use crate::learning::{AdviceFilter, FailureQuery, Learning, LearningThresholds, TaskToOrder};
+use crate::learning::{estimates, failures, AdviceFilter, FailureQuery, Learning, LearningThresholds, TaskToOrder};
 use crate::maestro::{Ctx, Maestro};
 use crate::project::Projects;
 use crate::queue::Queues;
@@ -232,7 +232,11 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
                 text: a.opt("text")?,
                 embedding: a.opt("embedding")?,
             };
-            O::encode(learning.similar_failures(project.as_ref(), &query, a.opt("k")?.unwrap_or(5))?)
+            O::encode(learning.similar_failures(
+                project.as_ref(),
+                &query,
+                a.opt("k")?.unwrap_or(failures::DEFAULT_K),
+            )?)
         }
         "learning.record_estimate" => O::encode(learning.record_estimate(a.whole()?)?),
         "learning.record_actual" => {
@@ -245,10 +249,10 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         }
         "learning.correction_factor" => {
             let project: Option<ProjectId> = a.opt("project_id")?;
-            let window_days = a.opt("window_days")?.unwrap_or(90.0);
+            let window_days = a.opt("window_days")?.unwrap_or(estimates::DEFAULT_WINDOW_DAYS);
             let complexity = (
-                a.opt("complexity_min")?.unwrap_or(1.0),
-                a.opt("complexity_max")?.unwrap_or(10.0),
+                a.opt("complexity_min")?.unwrap_or(estimates::COMPLEXITY_RANGE.0),
+                a.opt("complexity_max")?.unwrap_or(estimates::COMPLEXITY_RANGE.1),
             );
             O::encode(learning.correction_factor(project.as_ref(), window_days, complexity)?)
         }

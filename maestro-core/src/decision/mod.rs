@@ -210,16 +210,27 @@ fn check_outcome(o: &NewOutcome) -> Result<()> {
     Ok(())
 }
 
-/// Turns user text into an FTS5 query that matches documents containing every word:
-/// each word is quoted, so operators and punctuation in the text are never syntax.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
+/// The first `max` words of user text, each quoted for FTS5, so operators and
+/// punctuation in the text are never syntax; `None` when the text has no words.
+fn quoted_words(text: &str, max: usize, joiner: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
-        .take(32)
+        .take(max)
         .map(|w| format!("\"{w}\""))
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    (!words.is_empty()).then(|| words.join(joiner))
+}
+
+/// Turns user text into an FTS5 query that matches documents containing every word.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    quoted_words(text, 32, " ")
+}
+
+/// Turns user text into an FTS5 query that matches documents containing any word (for
+/// similarity, where BM25 ranks the documents sharing the most words first).
+pub(crate) fn fts_any_query(text: &str) -> Option<String> {
+    quoted_words(text, 64, " OR ")
 }
 
 impl Decisions<'_> {

@@ -1,8 +1,8 @@
 //! Agent logs (SPEC §3.9, seed 002): what each agent did, how long it took and whether it
 //! worked, and per-agent statistics to find the slowest and least reliable agents.
 
-use super::records::{self, learning_entity, RecordFilter, RecordKind, Recordable};
-use super::{failures::check_owner, Learning};
+use super::records::{self, learning_record, RecordFilter, RecordKind};
+use super::{check_owner, Learning};
 use crate::error::{Error, Result};
 use crate::id::{ProjectId, RecordId, SessionId, WorkflowId};
 use crate::project::check_text;
@@ -68,17 +68,7 @@ pub struct AgentLog {
     pub error: Option<String>,
 }
 
-learning_entity!(AgentLog, AgentLog);
-
-impl Recordable for AgentLog {
-    const KIND: RecordKind = RecordKind::AgentLog;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (self.agent.clone(), self.duration_ms, self.success)
-    }
-}
+learning_record!(AgentLog, |s| (s.agent.clone(), s.duration_ms, s.success));
 
 /// One agent's statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,7 +185,7 @@ impl Learning<'_> {
 
     /// A project's agent logs, of one agent when given, oldest first (at most 10,000).
     pub fn agent_logs(&self, project: &ProjectId, agent: Option<&str>) -> Result<Vec<AgentLog>> {
-        self.list(project, RecordKind::AgentLog, agent)
+        self.list(project, agent)
     }
 }
 

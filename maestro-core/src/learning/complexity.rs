@@ -1,8 +1,8 @@
 //! Complexity snapshots per file (SPEC §3.9, seed 002), their trend, and an alert when a
 //! file's complexity grows past the configured factor.
 
-use super::records::{self, learning_entity, RecordFilter, RecordKind, Recordable};
-use super::{failures::check_owner, Learning, LearningThresholds};
+use super::records::{self, learning_record, RecordFilter, RecordKind};
+use super::{check_owner, Learning, LearningThresholds};
 use crate::error::{Error, Result};
 use crate::id::{ProjectId, RecordId, WorkflowId};
 use crate::project::check_text;
@@ -53,17 +53,7 @@ pub struct ComplexitySnapshot {
     pub lines: Option<i64>,
 }
 
-learning_entity!(ComplexitySnapshot, ComplexitySnapshot);
-
-impl Recordable for ComplexitySnapshot {
-    const KIND: RecordKind = RecordKind::ComplexitySnapshot;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (self.file.clone(), self.complexity, false)
-    }
-}
+learning_record!(ComplexitySnapshot, |s| (s.file.clone(), s.complexity, false));
 
 /// One point of a trend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,8 @@
 //! Estimated against actual effort (SPEC §3.9, seed 002), and the correction the history
 //! suggests for a new estimate.
 
-use super::records::{self, learning_entity, RecordFilter, RecordKind, Recordable};
-use super::{failures::check_owner, Learning};
+use super::records::{self, learning_record, RecordFilter, RecordKind};
+use super::{check_owner, Learning};
 use crate::error::{Error, Result};
 use crate::feed;
 use crate::id::{EstimateId, ProjectId, WorkflowId};
@@ -10,6 +10,10 @@ use crate::project::check_text;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// The window `correction_factor` reads when the caller gives none, in days.
+pub const DEFAULT_WINDOW_DAYS: f64 = 90.0;
+/// Every complexity an estimate may have, lowest and highest.
+pub const COMPLEXITY_RANGE: (f64, f64) = (1.0, 10.0);
 /// The window `corrected_estimate` reads, in days.
 pub const CORRECTION_WINDOW_DAYS: f64 = 365.0;
 /// Estimates of a nearby complexity needed before `corrected_estimate` narrows to them.
@@ -83,17 +87,7 @@ pub struct Estimate {
     pub notes: Option<String>,
 }
 
-learning_entity!(Estimate, Estimate);
-
-impl Recordable for Estimate {
-    const KIND: RecordKind = RecordKind::Estimate;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (self.feature.clone(), self.complexity, self.actual.is_some())
-    }
-}
+learning_record!(Estimate, |s| (s.feature.clone(), s.complexity, s.actual.is_some()));
 
 /// The ratio of actual to estimated effort the history shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,7 +179,7 @@ fn check_effort(path: &str, v: f64) -> Result<()> {
 }
 
 fn check_complexity(entity: &'static str, path: &str, v: f64) -> Result<()> {
-    if !(1.0..=10.0).contains(&v) {
+    if !(COMPLEXITY_RANGE.0..=COMPLEXITY_RANGE.1).contains(&v) {
         return Err(Error::validation(entity, path, format!("must be 1 to 10, got {v}")));
     }
     Ok(())
@@ -323,14 +317,14 @@ impl Learning<'_> {
         let (ratios, basis) = if nearby.len() >= MIN_NEARBY_SAMPLES {
             (nearby, "complexity ±1")
         } else {
-            let all = self.ratios(project, CORRECTION_WINDOW_DAYS, (1.0, 10.0))?;
+            let all = self.ratios(project, CORRECTION_WINDOW_DAYS, COMPLEXITY_RANGE)?;
             if all.is_empty() {
                 (all, "no history")
             } else {
                 (all, "all complexities")
             }
         };
-        let f = factor_of(ratios, CORRECTION_WINDOW_DAYS, (1.0, 10.0));
+        let f = factor_of(ratios, CORRECTION_WINDOW_DAYS, COMPLEXITY_RANGE);
         Ok(CorrectedEstimate {
             raw,
             complexity,

@@ -2,6 +2,7 @@
 //! similarity of caller-supplied embeddings, full-text ranking (FTS5, BM25) of the text,
 //! or both fused by reciprocal rank.
 
+use super::check_owner;
 use super::Learning;
 use crate::error::{Error, Result};
 use crate::feed::{self, EntityKind, FeedEntity};
@@ -16,6 +17,8 @@ use std::collections::HashMap;
 pub const MAX_TEXT: usize = 64 * 1024;
 /// Most dimensions an embedding may have.
 pub const MAX_DIMENSIONS: usize = 4096;
+/// Results a similarity query returns when the caller gives no `k`.
+pub const DEFAULT_K: usize = 5;
 /// Most results one similarity query returns.
 pub const MAX_K: usize = 1000;
 /// The constant of reciprocal rank fusion (Cormack et al., 2009).
@@ -179,39 +182,6 @@ fn check_new(f: &NewFailure) -> Result<()> {
     Ok(())
 }
 
-/// An FTS5 query matching text that contains any word of `text`: each word quoted, so
-/// punctuation and operators are never syntax.
-fn any_word(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-        .take(64)
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" OR "))
-}
-
-/// Checks that `project` exists and that `workflow` belongs to it.
-pub(crate) fn check_owner(
-    tx: &dyn ReadTx,
-    entity: &'static str,
-    project: &ProjectId,
-    workflow: Option<&WorkflowId>,
-) -> Result<()> {
-    crate::project::load(tx, project)?;
-    if let Some(w) = workflow {
-        let wf = crate::workflow::load(tx, w)?;
-        if wf.project_id != *project {
-            return Err(Error::validation(
-                entity,
-                "/workflow_id",
-                format!("workflow {w} belongs to another project"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Learning<'_> {
     /// Records a failure and its lesson, indexes its text, and keeps its embedding. An
     /// embedding whose dimension differs from the store's is a validation error, as is
@@ -304,7 +274,10 @@ impl Learning<'_> {
             ));
         }
         let text = match &query.text {
-            Some(t) => Some(any_word(t).ok_or_else(|| Error::validation("failure_query", "/text", "has no words"))?),
+            Some(t) => Some(
+                crate::decision::fts_any_query(t)
+                    .ok_or_else(|| Error::validation("failure_query", "/text", "has no words"))?,
+            ),
             None => None,
         };
         if let Some(e) = &query.embedding {

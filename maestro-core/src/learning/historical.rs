@@ -267,34 +267,55 @@ pub(crate) fn restore(p: &Project, h: &History) -> Result<Restored> {
             }
         }
     }
-    let doc = &h.task_ordering;
-    let mut pairs = Vec::new();
-    for v in doc["pairs"].as_array().into_iter().flatten() {
-        pairs.push(PairStat {
-            project_id: p.id.clone(),
-            before: serde_json::from_value(v["before"].clone()).map_err(bad)?,
-            after: serde_json::from_value(v["after"].clone()).map_err(bad)?,
-            completed: serde_json::from_value(v["completed"].clone()).map_err(bad)?,
-            failed: serde_json::from_value(v["failed"].clone()).map_err(bad)?,
-            last_seen: serde_json::from_value(v["last_seen"].clone()).map_err(bad)?,
-        });
+    /// One item of `pairs`, as the schema describes it.
+    #[derive(serde::Deserialize)]
+    struct PairDoc {
+        before: String,
+        after: String,
+        completed: i64,
+        failed: i64,
+        last_seen: Timestamp,
     }
-    let mut orderings = Vec::new();
-    for v in doc["workflows"].as_array().into_iter().flatten() {
-        let failed = v["failed"].as_bool().unwrap_or(false);
-        orderings.push(WorkflowOrdering {
-            workflow_id: serde_json::from_value(v["workflow_id"].clone()).map_err(bad)?,
+    /// One item of `workflows`, as the schema describes it.
+    #[derive(serde::Deserialize)]
+    struct WorkflowDoc {
+        workflow_id: crate::id::WorkflowId,
+        #[serde(default)]
+        feature: String,
+        completed_at: Timestamp,
+        order: Vec<super::OrderedTask>,
+        #[serde(default)]
+        failed: bool,
+    }
+    let list = |field: &str| h.task_ordering.get(field).cloned().unwrap_or(Value::Array(Vec::new()));
+    let pairs: Vec<PairDoc> = serde_json::from_value(list("pairs")).map_err(bad)?;
+    let workflows: Vec<WorkflowDoc> = serde_json::from_value(list("workflows")).map_err(bad)?;
+    let pairs = pairs
+        .into_iter()
+        .map(|d| PairStat {
             project_id: p.id.clone(),
-            feature: v["feature"].as_str().unwrap_or_default().to_owned(),
-            status: if failed {
+            before: d.before,
+            after: d.after,
+            completed: d.completed,
+            failed: d.failed,
+            last_seen: d.last_seen,
+        })
+        .collect();
+    let orderings = workflows
+        .into_iter()
+        .map(|w| WorkflowOrdering {
+            workflow_id: w.workflow_id,
+            project_id: p.id.clone(),
+            feature: w.feature,
+            status: if w.failed {
                 crate::workflow::WorkflowStatus::Failed
             } else {
                 crate::workflow::WorkflowStatus::Completed
             },
-            ended_at: serde_json::from_value::<Timestamp>(v["completed_at"].clone()).map_err(bad)?,
-            order: serde_json::from_value(v["order"].clone()).map_err(bad)?,
-        });
-    }
+            ended_at: w.completed_at,
+            order: w.order,
+        })
+        .collect();
     Ok(Restored {
         stats,
         pairs,

@@ -1,8 +1,8 @@
 //! Retrospectives and spikes (SPEC §3.9, seed 002): what finished features taught, and
 //! what feasibility experiments found.
 
-use super::records::{self, learning_entity, RecordFilter, RecordKind, Recordable};
-use super::{failures::check_owner, Learning};
+use super::records::{self, learning_record};
+use super::{check_owner, Learning};
 use crate::error::{Error, Result};
 use crate::id::{ProjectId, RecordId, WorkflowId};
 use crate::project::check_text;
@@ -62,17 +62,11 @@ pub struct Retrospective {
     pub spike_accuracy: Option<f64>,
 }
 
-learning_entity!(Retrospective, Retrospective);
-
-impl Recordable for Retrospective {
-    const KIND: RecordKind = RecordKind::Retrospective;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (self.feature.clone(), self.spike_accuracy.unwrap_or(0.0), false)
-    }
-}
+learning_record!(Retrospective, |s| (
+    s.feature.clone(),
+    s.spike_accuracy.unwrap_or(0.0),
+    false
+));
 
 /// A spike to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,21 +126,11 @@ pub struct Spike {
     pub time_spent_minutes: Option<i64>,
 }
 
-learning_entity!(Spike, Spike);
-
-impl Recordable for Spike {
-    const KIND: RecordKind = RecordKind::Spike;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (
-            self.feature.clone(),
-            self.time_spent_minutes.unwrap_or(0) as f64,
-            self.viable,
-        )
-    }
-}
+learning_record!(Spike, |s| (
+    s.feature.clone(),
+    s.time_spent_minutes.unwrap_or(0) as f64,
+    s.viable
+));
 
 fn check_long(entity: &'static str, path: &str, s: &str) -> Result<()> {
     if s.len() > MAX_TEXT {
@@ -198,7 +182,7 @@ impl Learning<'_> {
 
     /// A project's retrospectives, of one feature when given, oldest first.
     pub fn retrospectives(&self, project: &ProjectId, feature: Option<&str>) -> Result<Vec<Retrospective>> {
-        self.list(project, RecordKind::Retrospective, feature)
+        self.list(project, feature)
     }
 
     /// Records a spike. Writes `spike.recorded`.
@@ -233,21 +217,6 @@ impl Learning<'_> {
 
     /// A project's spikes, of one feature when given, oldest first.
     pub fn spikes(&self, project: &ProjectId, feature: Option<&str>) -> Result<Vec<Spike>> {
-        self.list(project, RecordKind::Spike, feature)
-    }
-
-    pub(super) fn list<T: Recordable>(
-        &self,
-        project: &ProjectId,
-        kind: RecordKind,
-        key: Option<&str>,
-    ) -> Result<Vec<T>> {
-        self.0.read(|tx| {
-            crate::project::load(tx, project)?;
-            let mut f = RecordFilter::of(kind);
-            f.project_id = Some(project.as_str().to_owned());
-            f.key = key.map(str::to_owned);
-            records::list(tx, &f, super::MAX_RESULTS)
-        })
+        self.list(project, feature)
     }
 }

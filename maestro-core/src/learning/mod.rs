@@ -6,7 +6,7 @@
 //!   ([`Learning::suggest_order`]);
 //! - [`failures`]: failures and lessons, found by cosine similarity of caller-supplied
 //!   embeddings and full-text ranking ([`Learning::similar_failures`]);
-//! - estimates: estimated vs actual effort and its correction
+//! - [`estimates`]: estimated vs actual effort and its correction
 //!   ([`Learning::correction_factor`], [`Learning::corrected_estimate`]);
 //! - retrospectives, spikes, agent logs, complexity snapshots, pattern usage and the
 //!   docs cache;
@@ -20,7 +20,7 @@ pub mod advice;
 mod agents;
 mod complexity;
 mod docs;
-mod estimates;
+pub mod estimates;
 pub mod failures;
 pub mod historical;
 mod journal;
@@ -47,9 +47,10 @@ pub use patterns::{NewPatternUsage, PatternCompliance, PatternUsage};
 pub use records::{Record, RecordFilter, RecordKind};
 pub use thresholds::LearningThresholds;
 
-use crate::error::Result;
-use crate::id::ProjectId;
+use crate::error::{Error, Result};
+use crate::id::{ProjectId, WorkflowId};
 use crate::maestro::Ctx;
+use crate::store::ReadTx;
 
 /// Most records one list call returns.
 pub const MAX_RESULTS: usize = 10_000;
@@ -63,11 +64,6 @@ impl Learning<'_> {
         self.0.thresholds()
     }
 
-    /// The handle's thresholds (from [`crate::Options::learning`]).
-    pub fn default_thresholds(&self) -> LearningThresholds {
-        self.thresholds().clone()
-    }
-
     /// The historical documents of a project (seed 000's tech-stack, architecture and
     /// task-ordering), validated against their schemas; the export writes them to
     /// `learning/<project>/`.
@@ -78,4 +74,25 @@ impl Learning<'_> {
             historical::history(tx, &p, &t)
         })
     }
+}
+
+/// Checks that `project` exists and that `workflow` belongs to it.
+pub(crate) fn check_owner(
+    tx: &dyn ReadTx,
+    entity: &'static str,
+    project: &ProjectId,
+    workflow: Option<&WorkflowId>,
+) -> Result<()> {
+    crate::project::load(tx, project)?;
+    if let Some(w) = workflow {
+        let wf = crate::workflow::load(tx, w)?;
+        if wf.project_id != *project {
+            return Err(Error::validation(
+                entity,
+                "/workflow_id",
+                format!("workflow {w} belongs to another project"),
+            ));
+        }
+    }
+    Ok(())
 }

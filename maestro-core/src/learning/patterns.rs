@@ -1,8 +1,8 @@
 //! Pattern usage (SPEC §3.9, seed 002): where a steering pattern was applied and how
 //! closely the code followed it, and compliance per pattern.
 
-use super::records::{self, learning_entity, RecordFilter, RecordKind, Recordable};
-use super::{failures::check_owner, Learning};
+use super::records::{self, learning_record, RecordFilter, RecordKind};
+use super::{check_owner, Learning};
 use crate::error::{Error, Result};
 use crate::id::{ProjectId, RecordId, WorkflowId};
 use crate::project::check_text;
@@ -59,17 +59,11 @@ pub struct PatternUsage {
     pub notes: Option<String>,
 }
 
-learning_entity!(PatternUsage, PatternUsage);
-
-impl Recordable for PatternUsage {
-    const KIND: RecordKind = RecordKind::PatternUsage;
-    fn at(&self) -> Timestamp {
-        self.at
-    }
-    fn columns(&self) -> (String, f64, bool) {
-        (self.pattern.clone(), self.compliance, self.compliance >= COMPLIANT)
-    }
-}
+learning_record!(PatternUsage, |s| (
+    s.pattern.clone(),
+    s.compliance,
+    s.compliance >= COMPLIANT
+));
 
 /// How well one pattern is followed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

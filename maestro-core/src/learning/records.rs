@@ -115,12 +115,13 @@ pub(crate) fn list<T: Recordable>(tx: &dyn ReadTx, filter: &RecordFilter, limit:
     tx.records(filter, limit)?.iter().map(from_record).collect()
 }
 
-/// Implements [`FeedEntity`] for a learning document with `id`, `project_id` and an
-/// optional `workflow_id`.
-macro_rules! learning_entity {
-    ($ty:ty, $entity:ident) => {
+/// Implements [`FeedEntity`] and [`Recordable`] for a learning document with `id`,
+/// `project_id`, `at` and an optional `workflow_id`, whose [`RecordKind`] has the
+/// entity's name; `columns` gives its `(key, num, flag)`.
+macro_rules! learning_record {
+    ($ty:ident, |$s:ident| $columns:expr) => {
         impl $crate::feed::FeedEntity for $ty {
-            const ENTITY: $crate::feed::EntityKind = $crate::feed::EntityKind::$entity;
+            const ENTITY: $crate::feed::EntityKind = $crate::feed::EntityKind::$ty;
             fn entity_id(&self) -> &str {
                 self.id.as_str()
             }
@@ -131,6 +132,31 @@ macro_rules! learning_entity {
                 self.workflow_id.as_ref().map(|w| w.as_str())
             }
         }
+
+        impl $crate::learning::records::Recordable for $ty {
+            const KIND: $crate::learning::records::RecordKind = $crate::learning::records::RecordKind::$ty;
+            fn at(&self) -> $crate::time::Timestamp {
+                self.at
+            }
+            fn columns(&self) -> (String, f64, bool) {
+                let $s = self;
+                $columns
+            }
+        }
     };
 }
-pub(crate) use learning_entity;
+pub(crate) use learning_record;
+
+impl super::Learning<'_> {
+    /// A project's records of kind `T`, of one key when given, oldest first (at most
+    /// [`super::MAX_RESULTS`]).
+    pub(super) fn list<T: Recordable>(&self, project: &ProjectId, key: Option<&str>) -> Result<Vec<T>> {
+        self.0.read(|tx| {
+            crate::project::load(tx, project)?;
+            let mut f = RecordFilter::of(T::KIND);
+            f.project_id = Some(project.as_str().to_owned());
+            f.key = key.map(str::to_owned);
+            list(tx, &f, super::MAX_RESULTS)
+        })
+    }
+}

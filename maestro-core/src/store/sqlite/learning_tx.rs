@@ -1,75 +1,17 @@
 //! [`LearningRead`] and [`LearningWrite`] over SQLite.
 
 use super::super::vectors::{from_blob, to_blob, Vectors};
+use super::rows::{self, CHOICE_STAT, PAIR_STAT, RECORD};
 use super::{enc, Query, SqlTx};
 use crate::error::{Error, Result};
-use crate::id::ProjectId;
 use crate::learning::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record,
     RecordFilter, RecordKind, WorkflowOrdering,
 };
 use crate::store::{LearningRead, LearningWrite};
 use crate::time::Timestamp;
-use rusqlite::{params, Row};
+use rusqlite::params;
 use std::sync::Arc;
-
-const STAT_COLUMNS: &str = "project_id, decision_category, subject_category, kind, name, usage_count, outcome_count, \
-     success_count, partial_count, failure_count, last_used, last_failed, top_issues";
-
-fn stat_row(r: &Row) -> rusqlite::Result<ChoiceStat> {
-    let bad =
-        |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
-    let project: String = r.get(0)?;
-    let subject: String = r.get(2)?;
-    let kind: String = r.get(3)?;
-    Ok(ChoiceStat {
-        project_id: Some(ProjectId::parse(&project).map_err(|e| bad(0, e))?),
-        decision_category: r.get(1)?,
-        subject_category: (!subject.is_empty()).then_some(subject),
-        kind: ChoiceKind::parse(&kind).map_err(|e| bad(3, e))?,
-        name: r.get(4)?,
-        usage_count: r.get(5)?,
-        outcome_count: r.get(6)?,
-        success_count: r.get(7)?,
-        partial_count: r.get(8)?,
-        failure_count: r.get(9)?,
-        success_rate: 0.0,
-        score: 0.0,
-        last_used: Timestamp(r.get(10)?),
-        last_failed: r.get::<_, Option<i64>>(11)?.map(Timestamp),
-        issues: json_col(r, 12)?,
-    })
-}
-
-fn json_col<T: serde::de::DeserializeOwned>(r: &Row, i: usize) -> rusqlite::Result<T> {
-    let s: String = r.get(i)?;
-    serde_json::from_str(&s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-fn record_row(r: &Row) -> rusqlite::Result<Record> {
-    let bad =
-        |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
-    let kind: String = r.get(0)?;
-    let project: String = r.get(2)?;
-    let workflow: Option<String> = r.get(3)?;
-    Ok(Record {
-        kind: RecordKind::parse(&kind).map_err(|e| bad(0, e))?,
-        id: r.get(1)?,
-        project_id: ProjectId::parse(&project).map_err(|e| bad(2, e))?,
-        workflow_id: workflow
-            .map(|w| crate::id::WorkflowId::parse(&w))
-            .transpose()
-            .map_err(|e| bad(3, e))?,
-        at: Timestamp(r.get(4)?),
-        key: r.get(5)?,
-        num: r.get(6)?,
-        flag: r.get(7)?,
-        doc: r.get(8)?,
-    })
-}
-
-const RECORD_COLUMNS: &str = "kind, id, project_id, workflow_id, at, key, num, flag, doc";
 
 fn advice_query(head: &str, f: &AdviceFilter) -> Query {
     let mut q = Query::new(format!("{head} WHERE 1 = ?1"), 1_i64);
@@ -83,7 +25,7 @@ impl SqlTx<'_> {
     fn failures_at(&self, seqs: &[(i64, f64)]) -> Result<Vec<(Failure, f64)>> {
         let mut out = Vec::with_capacity(seqs.len());
         for (seq, score) in seqs {
-            if let Some(f) = self.one("SELECT doc FROM failures WHERE seq = ?1", [seq], |r| json_col(r, 0))? {
+            if let Some(f) = self.one("SELECT doc FROM failures WHERE seq = ?1", [seq], |r| rows::json(r, 0))? {
                 out.push((f, *score));
             }
         }
@@ -146,7 +88,7 @@ impl LearningRead for SqlTx<'_> {
     fn advice_stat(&self, k: &ChoiceKey) -> Result<Option<ChoiceStat>> {
         self.one(
             &format!(
-                "SELECT {STAT_COLUMNS} FROM advice_stats WHERE decision_category = ?1 AND subject_category = ?2 \
+                "SELECT {CHOICE_STAT} FROM advice_stats WHERE decision_category = ?1 AND subject_category = ?2 \
                  AND kind = ?3 AND name = ?4 AND project_id = ?5"
             ),
             params![
@@ -156,17 +98,17 @@ impl LearningRead for SqlTx<'_> {
                 k.name,
                 k.project_id.as_str()
             ],
-            stat_row,
+            rows::choice_stat,
         )
     }
 
     fn advice_stats(&self, f: &AdviceFilter) -> Result<Vec<ChoiceStat>> {
-        let mut q = advice_query(&format!("SELECT {STAT_COLUMNS} FROM advice_stats"), f);
+        let mut q = advice_query(&format!("SELECT {CHOICE_STAT} FROM advice_stats"), f);
         q.order_limit(
             "decision_category, subject_category, kind, name, project_id",
             usize::MAX,
         );
-        self.query(&q, stat_row)
+        self.query(&q, rows::choice_stat)
     }
 
     fn advice_issues(&self, f: &AdviceFilter) -> Result<Vec<ChoiceIssues>> {
@@ -247,27 +189,17 @@ impl LearningRead for SqlTx<'_> {
     }
 
     fn ordering_pairs(&self, project: Option<&str>) -> Result<Vec<PairStat>> {
-        let map = |r: &Row| -> rusqlite::Result<PairStat> {
-            let p: String = r.get(0)?;
-            Ok(PairStat {
-                project_id: ProjectId::parse(&p).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-                })?,
-                before: r.get(1)?,
-                after: r.get(2)?,
-                completed: r.get(3)?,
-                failed: r.get(4)?,
-                last_seen: Timestamp(r.get(5)?),
-            })
-        };
-        const COLS: &str = "SELECT project_id, before, after, completed, failed, last_seen FROM ordering_pairs";
         match project {
             Some(p) => self.all(
-                &format!("{COLS} WHERE project_id = ?1 ORDER BY before, after"),
+                &format!("SELECT {PAIR_STAT} FROM ordering_pairs WHERE project_id = ?1 ORDER BY before, after"),
                 [p],
-                map,
+                rows::pair_stat,
             ),
-            None => self.all(&format!("{COLS} ORDER BY before, after, project_id"), [], map),
+            None => self.all(
+                &format!("SELECT {PAIR_STAT} FROM ordering_pairs ORDER BY before, after, project_id"),
+                [],
+                rows::pair_stat,
+            ),
         }
     }
 
@@ -275,19 +207,19 @@ impl LearningRead for SqlTx<'_> {
         self.all(
             "SELECT doc FROM ordering_history WHERE project_id = ?1 ORDER BY seq",
             [project],
-            |r| json_col(r, 0),
+            |r| rows::json(r, 0),
         )
     }
 
     fn failure(&self, id: &str) -> Result<Option<Failure>> {
-        self.one("SELECT doc FROM failures WHERE id = ?1", [id], |r| json_col(r, 0))
+        self.one("SELECT doc FROM failures WHERE id = ?1", [id], |r| rows::json(r, 0))
     }
 
     fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>> {
         let mut q = Query::new("SELECT doc FROM failures WHERE 1 = ?1".to_owned(), 1_i64);
         q.and("project_id = ?", project.map(str::to_owned));
         q.order_limit("seq", limit);
-        self.query(&q, |r| json_col(r, 0))
+        self.query(&q, |r| rows::json(r, 0))
     }
 
     fn embedding_dim(&self) -> Result<Option<usize>> {
@@ -308,7 +240,7 @@ impl LearningRead for SqlTx<'_> {
         );
         q.and("f.project_id = ?", project.map(str::to_owned));
         q.order_limit("bm25(failures_fts), f.seq", limit);
-        self.query(&q, |r| Ok((json_col(r, 0)?, r.get(1)?)))
+        self.query(&q, |r| Ok((rows::json(r, 0)?, r.get(1)?)))
     }
 
     fn nearest_failures(&self, embedding: &[f32], project: Option<&str>, k: usize) -> Result<Vec<(Failure, f64)>> {
@@ -323,22 +255,22 @@ impl LearningRead for SqlTx<'_> {
 
     fn record(&self, kind: RecordKind, id: &str) -> Result<Option<Record>> {
         self.one(
-            &format!("SELECT {RECORD_COLUMNS} FROM learning_records WHERE id = ?1 AND kind = ?2"),
+            &format!("SELECT {RECORD} FROM learning_records WHERE id = ?1 AND kind = ?2"),
             [id, kind.as_str()],
-            record_row,
+            rows::record,
         )
     }
 
     fn records(&self, f: &RecordFilter, limit: usize) -> Result<Vec<Record>> {
         let mut q = Query::new(
-            format!("SELECT {RECORD_COLUMNS} FROM learning_records WHERE kind = ?1"),
+            format!("SELECT {RECORD} FROM learning_records WHERE kind = ?1"),
             f.kind.as_str().to_owned(),
         );
         q.and("project_id = ?", f.project_id.clone())
             .and("key = ?", f.key.clone())
             .and("at >= ?", f.since.map(|t| t.millis()));
         q.order_limit("seq", limit);
-        self.query(&q, record_row)
+        self.query(&q, rows::record)
     }
 
     fn docs(&self, library: &str, version: &str, now_ms: i64) -> Result<Option<DocsEntry>> {
@@ -366,7 +298,7 @@ impl LearningWrite for SqlTx<'_> {
             .ok_or_else(|| Error::Internal("a stored aggregate needs its project".into()))?;
         self.exec(
             &format!(
-                "INSERT OR REPLACE INTO advice_stats ({STAT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                "INSERT OR REPLACE INTO advice_stats ({CHOICE_STAT}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
             ),
             params![
                 key.project_id.as_str(),
@@ -475,7 +407,7 @@ impl LearningWrite for SqlTx<'_> {
 
     fn insert_record(&mut self, r: &Record) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO learning_records ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            &format!("INSERT INTO learning_records ({RECORD}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
             params![
                 r.kind.as_str(),
                 r.id,

@@ -5,6 +5,7 @@ use crate::checkpoint::{Checkpoint, CheckpointType};
 use crate::decision::{CategoryDef, Decision};
 use crate::feed::{EntityKind, Event};
 use crate::id::*;
+use crate::learning::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
 use crate::project::Project;
 use crate::queue::{QueueItem, QueueStatus};
 use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy, TimelineEvent};
@@ -28,7 +29,7 @@ fn opt_parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>)
     s.map(|s| f(&s).map_err(|e| bad(col, e))).transpose()
 }
 
-fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> Result<T> {
+pub fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> Result<T> {
     let s: String = row.get(col)?;
     serde_json::from_str(&s).map_err(|e| bad(col, e))
 }
@@ -282,5 +283,56 @@ pub fn category(r: &Row) -> Result<CategoryDef> {
         name: r.get(1)?,
         description: r.get(2)?,
         created_at: ts(r, 3)?,
+    })
+}
+
+pub const CHOICE_STAT: &str = "project_id, decision_category, subject_category, kind, name, usage_count, \
+     outcome_count, success_count, partial_count, failure_count, last_used, last_failed, top_issues";
+/// A stored aggregate: its rate and score are left for the domain to derive.
+pub fn choice_stat(r: &Row) -> Result<ChoiceStat> {
+    let subject: String = r.get(2)?;
+    Ok(ChoiceStat {
+        project_id: Some(parse(r, 0, ProjectId::parse)?),
+        decision_category: r.get(1)?,
+        subject_category: (!subject.is_empty()).then_some(subject),
+        kind: parse(r, 3, ChoiceKind::parse)?,
+        name: r.get(4)?,
+        usage_count: r.get(5)?,
+        outcome_count: r.get(6)?,
+        success_count: r.get(7)?,
+        partial_count: r.get(8)?,
+        failure_count: r.get(9)?,
+        success_rate: 0.0,
+        score: 0.0,
+        last_used: ts(r, 10)?,
+        last_failed: opt_ts(r, 11)?,
+        issues: json(r, 12)?,
+    })
+}
+
+pub const PAIR_STAT: &str = "project_id, before, after, completed, failed, last_seen";
+pub fn pair_stat(r: &Row) -> Result<PairStat> {
+    Ok(PairStat {
+        project_id: parse(r, 0, ProjectId::parse)?,
+        before: r.get(1)?,
+        after: r.get(2)?,
+        completed: r.get(3)?,
+        failed: r.get(4)?,
+        last_seen: ts(r, 5)?,
+    })
+}
+
+pub const RECORD: &str = "kind, id, project_id, workflow_id, at, key, num, flag, doc";
+pub fn record(r: &Row) -> Result<Record> {
+    Ok(Record {
+        kind: parse(r, 0, RecordKind::parse)?,
+        id: r.get(1)?,
+        project_id: parse(r, 2, ProjectId::parse)?,
+        workflow_id: opt_parse(r, 3, WorkflowId::parse)?,
+        at: ts(r, 4)?,
+        key: r.get(5)?,
+        num: r.get(6)?,
+        flag: r.get(7)?,
+        doc: r.get(8)?,
     })
 }
