@@ -201,14 +201,7 @@ fn main() -> Result<()> {
         std::fs::read_to_string(repo.join("src/backend.txt"))?.trim(),
         out.safety_ref.as_deref().unwrap_or("(nothing to save)")
     );
-    let mut undo = NewDecision::new(
-        wf.id.clone(),
-        "checkpoint",
-        "Roll back the risky refactor",
-        "It broke the backend; the checkpoint is known good and the refactor stays in a safety ref",
-    );
-    undo.session_id = Some(orch.id.clone());
-    m.decisions().record(undo)?;
+    println!("  the rollback is logged as decision {}", out.decision_id);
     m.sessions().complete(&orch.id)?;
     m.decisions().record_outcome(
         &choice.id,

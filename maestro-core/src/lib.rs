@@ -19,6 +19,7 @@ mod macros;
 
 pub mod api;
 pub mod checkpoint;
+pub mod config;
 pub mod decision;
 pub mod error;
 pub mod exchange;
@@ -45,6 +46,7 @@ pub use decision::{
     Alternative, CategoryDef, Confidence, Decision, DecisionCategory, DecisionContext, DecisionFilter, Decisions,
     Impact, NewDecision, NewOutcome, Outcome, OutcomeStatus, Reversibility, RiskLevel, Scope, Subject,
 };
+pub use config::{Config, ConfigSource, RetentionPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use exchange::ImportSummary;
 pub use report::Reports;

@@ -2,6 +2,7 @@
 //! pushes committed events to in-process subscribers.
 
 use crate::checkpoint::Checkpoints;
+use crate::config::{Config, ConfigSource};
 use crate::decision::Decisions;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportSummary};
@@ -22,7 +23,7 @@ use std::path::Path;
 pub(crate) trait Exec {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
-    fn thresholds(&self) -> &LearningThresholds;
+    fn config(&self) -> &Config;
 }
 
 /// The execution context a namespace runs its operations in.
@@ -37,7 +38,12 @@ impl<'a> Ctx<'a> {
 
     /// The learning thresholds of the handle.
     pub(crate) fn thresholds(self) -> &'a LearningThresholds {
-        self.0.thresholds()
+        &self.0.config().learning
+    }
+
+    /// The handle's configuration.
+    pub(crate) fn config(self) -> &'a Config {
+        self.0.config()
     }
 
     /// The change feed read through this context (no subscriptions).
@@ -78,12 +84,17 @@ impl<'a> Ctx<'a> {
 }
 
 /// How to open a [`Maestro`] on SQLite.
+///
+/// The store's `config.yaml` ([`Options::config`]) supplies the values of every field
+/// left at its default here: a field set to something else wins over the file.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// SQLite settings: durability, busy timeout.
     pub sqlite: SqliteOptions,
     /// When the learning layer prefers, avoids or alerts (config `learning`).
     pub learning: LearningThresholds,
+    /// Which `config.yaml` to load: by default the one beside the database file, if any.
+    pub config: ConfigSource,
 }
 
 impl Options {
@@ -107,7 +118,11 @@ pub struct Maestro {
     subscribers: Subscribers,
     /// Held from commit to publish, so subscribers see events in commit order.
     commit_order: std::sync::Mutex<()>,
-    thresholds: LearningThresholds,
+    config: Config,
+    /// The database file; `None` in memory.
+    path: Option<std::path::PathBuf>,
+    /// Held by a running prune, so two prunes of one handle never interleave.
+    pub(crate) pruning: std::sync::Mutex<()>,
 }
 
 impl Exec for Maestro {
@@ -122,8 +137,8 @@ impl Exec for Maestro {
         self.store.read(f)
     }
 
-    fn thresholds(&self) -> &LearningThresholds {
-        &self.thresholds
+    fn config(&self) -> &Config {
+        &self.config
     }
 }
 
@@ -132,7 +147,7 @@ impl Exec for Maestro {
 /// handle the error and go on; returning `Err` from the batch rolls everything back.
 pub struct Batch<'t> {
     tx: RefCell<&'t mut dyn WriteTx>,
-    thresholds: &'t LearningThresholds,
+    config: &'t Config,
 }
 
 impl Exec for Batch<'_> {
@@ -153,8 +168,8 @@ impl Exec for Batch<'_> {
         f(tx)
     }
 
-    fn thresholds(&self) -> &LearningThresholds {
-        self.thresholds
+    fn config(&self) -> &Config {
+        self.config
     }
 }
 
@@ -224,10 +239,15 @@ impl Maestro {
     }
 
     /// Opens (creating if needed, mode 0600) the SQLite database at `path` and migrates it.
+    /// Loads the config [`Options::config`] names (by default `config.yaml` beside the
+    /// database, if there is one) before touching the database: a bad config is an error
+    /// naming its line, column and JSON path, and nothing is created.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
-        options.learning.check()?;
-        let mut m = Self::with_store(Box::new(SqliteStore::open(path.as_ref(), options.sqlite)?));
-        m.thresholds = options.learning;
+        let path = path.as_ref();
+        let (sqlite, config) = merge(options, Some(path))?;
+        let mut m = Self::with_store(Box::new(SqliteStore::open(path, sqlite)?));
+        m.config = config;
+        m.path = Some(path.to_owned());
         Ok(m)
     }
 
@@ -238,11 +258,12 @@ impl Maestro {
     }
 
     /// [`Maestro::open_in_memory`] with the options that apply to it (the learning
-    /// thresholds; SQLite file settings do not apply to memory).
+    /// thresholds and a config given or named; SQLite file settings do not apply to
+    /// memory, and there is no file beside which to discover a config).
     pub fn open_in_memory_with(options: Options) -> Result<Self> {
-        options.learning.check()?;
+        let (_, config) = merge(options, None)?;
         let mut m = Self::open_in_memory()?;
-        m.thresholds = options.learning;
+        m.config = config;
         Ok(m)
     }
 
@@ -252,8 +273,25 @@ impl Maestro {
             store,
             subscribers: Subscribers::default(),
             commit_order: std::sync::Mutex::new(()),
-            thresholds: LearningThresholds::default(),
+            config: Config::default(),
+            path: None,
+            pruning: std::sync::Mutex::new(()),
         }
+    }
+
+    /// The configuration this handle runs with: its `config.yaml` merged with the
+    /// options it was opened with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The database file, `None` for a store in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.store
     }
 
     /// Runs `f` as one transaction: every operation inside commits together or not at all.
@@ -262,7 +300,7 @@ impl Maestro {
         Ctx(self).write(|tx| {
             let batch = Batch {
                 tx: RefCell::new(tx),
-                thresholds: &self.thresholds,
+                config: &self.config,
             };
             f(&batch)
         })
@@ -292,6 +330,29 @@ impl Maestro {
     pub fn check_integrity(&self) -> Result<()> {
         self.store.check_integrity()
     }
+}
+
+/// The effective SQLite settings and config of `options` for a database at `db`: the
+/// config's values fill every option left at its default.
+fn merge(options: Options, db: Option<&Path>) -> Result<(SqliteOptions, Config)> {
+    let mut config = Config::resolve(&options.config, db)?;
+    let defaults = SqliteOptions::default();
+    let mut sqlite = options.sqlite;
+    if sqlite.durability == defaults.durability {
+        if let Some(d) = config.storage.durability {
+            sqlite.durability = d;
+        }
+    }
+    if sqlite.busy_timeout == defaults.busy_timeout {
+        if let Some(ms) = config.storage.busy_timeout_ms {
+            sqlite.busy_timeout = std::time::Duration::from_millis(ms);
+        }
+    }
+    if options.learning != LearningThresholds::default() {
+        options.learning.check()?;
+        config.learning = options.learning;
+    }
+    Ok((sqlite, config))
 }
 
 /// The change feed.

@@ -66,6 +66,7 @@ pub fn options(json: &str) -> Result<Options> {
         durability: Option<Durability>,
         busy_timeout_ms: Option<u64>,
         learning: Option<crate::learning::LearningThresholds>,
+        config: Option<String>,
     }
     let v = limits::parse("options", json)?;
     schema::check(OPTIONS.get_or_init(|| compile("Options")), "options", &v, None)?;
@@ -80,6 +81,9 @@ pub fn options(json: &str) -> Result<Options> {
     if let Some(l) = raw.learning {
         l.check().map_err(|e| e.within("/learning"))?;
         o.learning = l;
+    }
+    if let Some(path) = raw.config {
+        o.config = crate::config::ConfigSource::File(path.into());
     }
     Ok(o)
 }

@@ -14,7 +14,8 @@ pub use snapshot::{QueueState, SessionState, StateSnapshot, TaskState};
 
 use crate::error::{Error, Result};
 use crate::feed::{self, EntityKind, FeedEntity};
-use crate::id::{CheckpointId, ProjectId, SessionId, WorkflowId};
+use crate::decision::{Confidence, DecisionContext, NewDecision};
+use crate::id::{CheckpointId, DecisionId, ProjectId, SessionId, WorkflowId};
 use crate::macros::str_enum;
 use crate::maestro::Ctx;
 use crate::project::check_text;
@@ -151,6 +152,9 @@ pub struct RollbackOutcome {
     pub safety_ref: Option<String>,
     /// How many tasks `restore_state` changed.
     pub restored_tasks: usize,
+    /// The decision of category `checkpoint` that logs the rollback (SPEC §3.8): what was
+    /// rolled back, the mode and the safety ref.
+    pub decision_id: DecisionId,
 }
 
 /// The files that differ between two checkpoints' commits.
@@ -376,10 +380,31 @@ impl Checkpoints<'_> {
             } else {
                 0
             };
+            let commit = cp.commit_sha.as_deref().unwrap_or("(state only)");
+            let saved = match &safety_ref {
+                Some(r) => format!("the work from before the rollback is kept in {r}"),
+                None => "there was no git work to save".to_owned(),
+            };
+            let mut d = NewDecision::new(
+                cp.workflow_id.clone(),
+                "checkpoint",
+                format!("Roll back to checkpoint {id} ({})", cp.description),
+                format!(
+                    "Rollback to commit {commit} (mode {}, restore_state {restore_state}); {saved}; {restored_tasks} task(s) restored.",
+                    mode.as_str()
+                ),
+            );
+            d.session_id = cp.session_id.clone().filter(|s| tx.session(s.as_str()).ok().flatten().is_some());
+            d.context = Some(DecisionContext {
+                sources: safety_ref.iter().cloned().chain(cp.commit_sha.iter().cloned()).collect(),
+                confidence: Confidence::High,
+            });
+            let decision = crate::decision::record_in(self.0.config(), tx, d)?;
             Ok(RollbackOutcome {
                 checkpoint: next,
                 safety_ref: safety_ref.clone(),
                 restored_tasks,
+                decision_id: decision.id,
             })
         });
         // The reset happened: whatever failed afterwards, say where the saved work is.

@@ -10,6 +10,7 @@ pub use model::{
     NewDecision, NewOutcome, Outcome, OutcomeStatus, Reversibility, RiskLevel, Scope, Subject,
 };
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::feed::{self, Event};
 use crate::id::{validate_id, DecisionId, ProjectId, WorkflowId};
@@ -91,20 +92,22 @@ fn check_fields(d: &NewDecision) -> Result<()> {
 }
 
 /// Whether `category` is built in or registered for `project`.
-fn category_exists(tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<bool> {
-    Ok(DecisionCategory::parse(category).is_ok() || tx.decision_category(project.as_str(), category)?.is_some())
+fn category_exists(config: &Config, tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<bool> {
+    Ok(DecisionCategory::parse(category).is_ok()
+        || config.category(category).is_some()
+        || tx.decision_category(project.as_str(), category)?.is_some())
 }
 
 /// `category_exists`, or a validation error listing the built-ins.
-fn check_category(tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<()> {
-    if category_exists(tx, project, category)? {
+fn check_category(config: &Config, tx: &dyn ReadTx, project: &ProjectId, category: &str) -> Result<()> {
+    if category_exists(config, tx, project, category)? {
         return Ok(());
     }
     Err(Error::validation(
         "decision",
         "/category",
         format!(
-            "{category:?} is neither built in ({}) nor registered for project {project}",
+            "{category:?} is neither built in ({}), nor in the config, nor registered for project {project}",
             DecisionCategory::ALL
                 .iter()
                 .map(|c| c.as_str())
@@ -120,12 +123,12 @@ pub(crate) fn load(tx: &dyn ReadTx, id: &DecisionId) -> Result<Decision> {
 }
 
 /// Records `new` in the current transaction.
-pub(crate) fn record_in(tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decision> {
+pub(crate) fn record_in(config: &Config, tx: &mut dyn WriteTx, new: NewDecision) -> Result<Decision> {
     check_fields(&new)?;
     let (project_id, phase) = tx
         .workflow_phase(new.workflow_id.as_str())?
         .ok_or_else(|| Error::not_found("workflow", new.workflow_id.as_str()))?;
-    check_category(tx, &project_id, &new.category)?;
+    check_category(config, tx, &project_id, &new.category)?;
     if let Some(sid) = &new.session_id {
         let s = session::load(tx, sid)?;
         if s.workflow_id.as_ref().is_some_and(|w| *w != new.workflow_id) || s.project_id != project_id {
@@ -239,7 +242,8 @@ impl Decisions<'_> {
     /// and related decisions, when given, must exist in the same project (the session in
     /// the same workflow). Writes `decision.recorded` on the change feed.
     pub fn record(&self, new: NewDecision) -> Result<Decision> {
-        self.0.write(|tx| record_in(tx, new))
+        let config = self.0.config();
+        self.0.write(|tx| record_in(config, tx, new))
     }
 
     /// The decision with its outcome history.
@@ -307,7 +311,7 @@ impl Decisions<'_> {
         check_text("decision_category", "/description", description, MAX_NAME)?;
         self.0.write(|tx| {
             project::load(tx, project)?;
-            if category_exists(tx, project, name)? {
+            if category_exists(self.0.config(), tx, project, name)? {
                 return Err(Error::conflict("decision_category", name, "already exists"));
             }
             let def = CategoryDef {
@@ -323,7 +327,8 @@ impl Decisions<'_> {
     }
 
     /// Every category a decision of the project may use: the built-ins (with an empty
-    /// description and the project's creation time) and then the registered ones by name.
+    /// description and the project's creation time), then the config's extra categories
+    /// (with the project's creation time), then the ones registered for it, by name.
     pub fn categories(&self, project: &ProjectId) -> Result<Vec<CategoryDef>> {
         self.0.read(|tx| {
             let p = project::load(tx, project)?;
@@ -336,6 +341,12 @@ impl Decisions<'_> {
                     created_at: p.created_at,
                 })
                 .collect();
+            all.extend(self.0.config().decision_categories.iter().map(|c| CategoryDef {
+                project_id: p.id.clone(),
+                name: c.name.clone(),
+                description: c.description.clone(),
+                created_at: p.created_at,
+            }));
             all.extend(tx.decision_categories(project.as_str())?);
             Ok(all)
         })

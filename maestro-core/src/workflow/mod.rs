@@ -278,7 +278,17 @@ impl Workflows<'_> {
             return Err(Error::validation("workflow", "request", "longer than 100000 bytes"));
         }
         let model = match new.model {
-            ModelRef::Builtin(name) => builtin_model(&name)?,
+            ModelRef::Builtin(name) => match self.0.config().phase_model(&name) {
+                Some(m) => m.clone(),
+                None => builtin_model(&name).map_err(|e| match e {
+                    Error::Validation { entity, path, message } => Error::Validation {
+                        entity,
+                        path,
+                        message: format!("{message}; custom models come from config.yaml phase_models"),
+                    },
+                    other => other,
+                })?,
+            },
             ModelRef::Custom(m) => {
                 m.validate()?;
                 m
