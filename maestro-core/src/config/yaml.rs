@@ -182,7 +182,8 @@ impl Builder<'_> {
             Some(pointer) => {
                 self.count(1, &pointer, at)?;
                 let value = resolve(text, style, tag).map_err(|m| self.fail(&pointer, at, m))?;
-                self.positions.entry(pointer).or_insert(at.into());
+                // A scalar's own position beats its key's; a block value keeps its key's.
+                self.positions.insert(pointer, at.into());
                 self.place(value, 1, 1, anchor, at)
             }
         }
