@@ -25,6 +25,9 @@ pub enum ErrorKind {
     Io,
     /// A bug or broken invariant inside Maestro.
     Internal,
+    /// What was asked for is older than the change feed's horizon: retention pruned it.
+    /// The error carries the oldest seq from which the feed is complete.
+    Pruned,
 }
 
 impl ErrorKind {
@@ -39,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Git => "git",
             ErrorKind::Io => "io",
             ErrorKind::Internal => "internal",
+            ErrorKind::Pruned => "pruned",
         }
     }
 }
@@ -126,6 +130,18 @@ pub enum Error {
     /// A broken invariant inside Maestro.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A read reached below the change feed's horizon: events up to `horizon` may have
+    /// been pruned, so the answer could silently miss some. Resynchronise from current
+    /// state, then read the feed from `horizon` on (`events.since(horizon)`).
+    #[error("{what} at seq {seq} is below the feed horizon {horizon}: events up to it were pruned by retention; resync from current state, then read events after seq {horizon}")]
+    Pruned {
+        /// The read that was refused (`events.since`, `events.state_at`).
+        what: &'static str,
+        /// The seq the caller asked for.
+        seq: i64,
+        /// The feed horizon: every event after this seq is retained.
+        horizon: i64,
+    },
 }
 
 impl Error {
@@ -141,6 +157,16 @@ impl Error {
             Error::Git(_) => ErrorKind::Git,
             Error::Io(_) => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,
+            Error::Pruned { .. } => ErrorKind::Pruned,
+        }
+    }
+
+    /// For [`Error::Pruned`], the oldest seq from which the feed is complete (the
+    /// horizon + 1): resume with `since(oldest_seq - 1)` after a resync.
+    pub fn oldest_seq(&self) -> Option<i64> {
+        match self {
+            Error::Pruned { horizon, .. } => Some(horizon + 1),
+            _ => None,
         }
     }
 

@@ -332,6 +332,15 @@ impl Maestro {
     }
 }
 
+/// [`Error::Pruned`] when `seq` is below the feed horizon.
+fn below_horizon(tx: &dyn ReadTx, what: &'static str, seq: i64) -> Result<()> {
+    let horizon = tx.feed_horizon()?;
+    if seq < horizon {
+        return Err(Error::Pruned { what, seq, horizon });
+    }
+    Ok(())
+}
+
 /// The effective SQLite settings and config of `options` for a database at `db`: the
 /// config's values fill every option left at its default.
 fn merge(options: Options, db: Option<&Path>) -> Result<(SqliteOptions, Config)> {
@@ -368,9 +377,21 @@ pub const MAX_EVENTS_PER_CALL: usize = 100_000;
 impl Events<'_> {
     /// Events after `seq` matching `filter`, in commit order, at most `limit` (capped
     /// at [`MAX_EVENTS_PER_CALL`]). Pass the last `seq` you saw to resume after a disconnect.
+    ///
+    /// Below the feed's horizon (events retention pruned) this fails with
+    /// [`Error::Pruned`] rather than skip silently: its `oldest_seq` says where the feed
+    /// is complete again.
     pub fn since(&self, seq: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>> {
-        self.ctx
-            .read(|tx| tx.events_since(seq, filter, limit.min(MAX_EVENTS_PER_CALL)))
+        self.ctx.read(|tx| {
+            below_horizon(tx, "events.since", seq)?;
+            tx.events_since(seq, filter, limit.min(MAX_EVENTS_PER_CALL))
+        })
+    }
+
+    /// The feed horizon: every event after this seq is retained (0 when nothing was ever
+    /// pruned).
+    pub fn horizon(&self) -> Result<i64> {
+        self.ctx.read(|tx| tx.feed_horizon())
     }
 
     /// The highest committed `seq` (0 when the feed is empty).
@@ -379,9 +400,11 @@ impl Events<'_> {
     }
 
     /// The entity's state as JSON as of feed position `seq`; `None` if it did not exist
-    /// then (not yet created, or deleted).
+    /// then (not yet created, or deleted), or if retention removed it with its workflow.
+    /// Below the feed's horizon this fails with [`Error::Pruned`].
     pub fn state_at(&self, entity: EntityKind, id: &str, seq: i64) -> Result<Option<serde_json::Value>> {
         self.ctx.read(|tx| {
+            below_horizon(tx, "events.state_at", seq)?;
             let Some(e) = tx.event_at(entity, id, seq)? else {
                 return Ok(None);
             };

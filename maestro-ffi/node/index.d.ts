@@ -1158,13 +1158,14 @@ export type StatusName =
   | 'MAESTRO_GIT'
   | 'MAESTRO_IO'
   | 'MAESTRO_INTERNAL'
+  | 'MAESTRO_PRUNED'
   | 'MAESTRO_PANIC';
 
 export declare const STATUS: Readonly<Record<StatusName, number>>;
 export declare const NAMESPACES: readonly string[];
 
 export declare class MaestroError extends Error {
-  constructor(status: number, message?: string | null, path?: string | null, operation?: string | null);
+  constructor(status: number, message?: string | null, path?: string | null, operation?: string | null, oldestSeq?: number | null);
   /** The symbolic status, e.g. 'MAESTRO_NOT_FOUND'. */
   readonly code: StatusName | `MAESTRO_STATUS_${number}`;
   /** The numeric status. */
@@ -1173,6 +1174,8 @@ export declare class MaestroError extends Error {
   readonly path: string | null;
   /** The operation that failed ("tasks.create", "open", ...), when known. */
   readonly operation: string | null;
+  /** For MAESTRO_PRUNED (a read below the feed horizon): the oldest seq from which the feed is complete; resync, then `events.since(oldestSeq - 1)`. Null otherwise. */
+  readonly oldestSeq: number | null;
 }
 
 export interface OpenSettings {

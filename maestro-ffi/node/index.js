@@ -27,6 +27,7 @@ const STATUS = Object.freeze({
   MAESTRO_GIT: 105,
   MAESTRO_IO: 106,
   MAESTRO_INTERNAL: 107,
+  MAESTRO_PRUNED: 108,
   MAESTRO_PANIC: 200,
 });
 
@@ -56,7 +57,7 @@ const DEFAULT_EVENTS_LIMIT = 1000;
 
 /** A failed call: `status` is the number, `code` its name (`'MAESTRO_NOT_FOUND'`). */
 class MaestroError extends Error {
-  constructor(status, message, errorPath = null, operation = null) {
+  constructor(status, message, errorPath = null, operation = null, oldestSeq = null) {
     const code = STATUS_NAMES.get(status) || `MAESTRO_STATUS_${status}`;
     super(message == null || message === '' ? code : message);
     this.name = 'MaestroError';
@@ -64,6 +65,7 @@ class MaestroError extends Error {
     this.status = status;
     this.path = errorPath == null ? null : errorPath;
     this.operation = operation;
+    this.oldestSeq = oldestSeq;
   }
 }
 
@@ -130,6 +132,7 @@ class Library {
       last_error_code: lib.func('uint32_t maestro_last_error_code(void)'),
       last_error_message: lib.func('const char *maestro_last_error_message(void)'),
       last_error_path: lib.func('const char *maestro_last_error_path(void)'),
+      last_error_oldest_seq: lib.func('int64_t maestro_last_error_oldest_seq(void)'),
       clear_error: lib.func('void maestro_clear_error(void)'),
       open: lib.func(
         'uint32_t maestro_open(const char *path, const char *options_json, _Out_ maestro_t **maestro_out)',
@@ -173,7 +176,8 @@ class Library {
   lastError(status, operation = null) {
     const message = this.native.last_error_message();
     const errorPath = this.native.last_error_path();
-    return new MaestroError(status, message, errorPath, operation);
+    const oldest = status === STATUS.MAESTRO_PRUNED ? Number(this.native.last_error_oldest_seq()) : null;
+    return new MaestroError(status, message, errorPath, operation, oldest);
   }
 
   version() {

@@ -26,6 +26,7 @@ struct LastError {
     code: maestro_status_t,
     message: CString,
     path: Option<CString>,
+    oldest_seq: Option<i64>,
 }
 
 thread_local! {
@@ -52,12 +53,17 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>) -> maestro_status_t {
+    set_with_seq(code, message, path, None)
+}
+
+fn set_with_seq(code: maestro_status_t, message: String, path: Option<String>, oldest_seq: Option<i64>) -> maestro_status_t {
     // `try_with`: during thread teardown the slot may be gone; the code still returns.
     let _ = LAST.try_with(|l| {
         *l.borrow_mut() = Some(LastError {
             code,
             message: c_string(message),
             path: path.map(c_string),
+            oldest_seq,
         })
     });
     code
@@ -85,7 +91,7 @@ impl Failure {
                 format!("{name} is not valid UTF-8"),
                 Some(name.to_owned()),
             ),
-            Failure::Core(e) => set(e.kind().into(), chain(&e), e.path().map(str::to_owned)),
+            Failure::Core(e) => set_with_seq(e.kind().into(), chain(&e), e.path().map(str::to_owned), e.oldest_seq()),
         }
     }
 }
@@ -121,6 +127,15 @@ pub extern "C" fn maestro_last_error_path() -> *const c_char {
             .map_or(ptr::null(), |p| p.as_ptr())
     })
     .unwrap_or(ptr::null())
+}
+
+/// For a `MAESTRO_PRUNED` failure on this thread, the oldest seq from which the change
+/// feed is complete (resume with `maestro_events_since(m, oldest_seq - 1, ...)` after a
+/// resync); -1 when the last error is of another kind or there is none.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_oldest_seq() -> i64 {
+    LAST.try_with(|l| l.borrow().as_ref().and_then(|e| e.oldest_seq).unwrap_or(-1))
+        .unwrap_or(-1)
 }
 
 /// Forgets the last error of this thread.

@@ -36,6 +36,10 @@ pub enum maestro_status_t {
     MAESTRO_IO = 106,
     /// A bug inside Maestro; please report it with the last error message.
     MAESTRO_INTERNAL = 107,
+    /// A read below the change feed's horizon: retention pruned events it would need.
+    /// `maestro_last_error_oldest_seq()` says from which seq the feed is complete; resync
+    /// from current state, then read from there.
+    MAESTRO_PRUNED = 108,
     // 200–299: the library itself.
     /// A panic was caught at the boundary; the handle is still usable.
     MAESTRO_PANIC = 200,
@@ -52,6 +56,7 @@ impl From<ErrorKind> for maestro_status_t {
             ErrorKind::Git => maestro_status_t::MAESTRO_GIT,
             ErrorKind::Io => maestro_status_t::MAESTRO_IO,
             ErrorKind::Internal => maestro_status_t::MAESTRO_INTERNAL,
+            ErrorKind::Pruned => maestro_status_t::MAESTRO_PRUNED,
         }
     }
 }

@@ -54,6 +54,12 @@ create_exception!(
     MaestroError,
     "A bug inside Maestro; please report it."
 );
+create_exception!(
+    maestro._native,
+    PrunedError,
+    MaestroError,
+    "A read below the change feed's horizon: retention pruned events it needs. `.oldest_seq` is the oldest seq from which the feed is complete; resync from current state, then read `events.since(oldest_seq - 1)`."
+);
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -66,12 +72,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GitError", py.get_type::<GitError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
+    m.add("PrunedError", py.get_type::<PrunedError>())?;
     Ok(())
 }
 
 /// The exception for `e`, with its details as attributes: `kind` always; `path` on
 /// validation errors; `entity` and `id` when the error names one; `from_state` and
-/// `to_state` on illegal transitions. Attributes that do not apply are `None`.
+/// `to_state` on illegal transitions; `oldest_seq` on pruned reads. Attributes that do
+/// not apply are `None`.
 pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     let message = e.to_string();
     let err = match e.kind() {
@@ -83,6 +91,7 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
         ErrorKind::Git => GitError::new_err(message),
         ErrorKind::Io => IoError::new_err(message),
         ErrorKind::Internal => InternalError::new_err(message),
+        ErrorKind::Pruned => PrunedError::new_err(message),
     };
     let (entity, id, from, to): (Option<&str>, Option<&str>, Option<&str>, Option<&str>) = match &e {
         Error::NotFound { entity, id } | Error::Conflict { entity, id, .. } => (Some(entity), Some(id), None, None),
@@ -100,6 +109,7 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     set("id", id);
     set("from_state", from);
     set("to_state", to);
+    let _ = value.setattr("oldest_seq", e.oldest_seq());
     err
 }
 
@@ -109,7 +119,7 @@ pub(crate) fn binding(message: String) -> PyErr {
     let err = MaestroError::new_err(message);
     Python::attach(|py| {
         let value = err.value(py);
-        for name in ["kind", "path", "entity", "id", "from_state", "to_state"] {
+        for name in ["kind", "path", "entity", "id", "from_state", "to_state", "oldest_seq"] {
             let _ = value.setattr(name, py.None());
         }
     });

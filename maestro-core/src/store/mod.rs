@@ -3,9 +3,11 @@
 //! [`ReadTx`] and [`WriteTx`] and runs the conformance suite in `tests/conformance.rs`.
 
 mod learning;
+mod retention;
 pub mod sqlite;
 
 pub use learning::{LearningRead, LearningWrite};
+pub use retention::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
@@ -37,10 +39,17 @@ pub trait Store: Send + Sync {
 
     /// Runs the backend's own consistency check; `Ok(())` when the store is sound.
     fn check_integrity(&self) -> Result<()>;
+
+    /// The bytes the store occupies (for SQLite: the database file and its WAL).
+    fn size_bytes(&self) -> Result<u64>;
+
+    /// Returns space freed by deletes to the file system, in steps short enough that
+    /// another writer waits at most a few milliseconds for each.
+    fn reclaim_space(&self) -> Result<()>;
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx: LearningRead {
+pub trait ReadTx: LearningRead + RetentionRead {
     /// Project by id.
     fn project(&self, id: &str) -> Result<Option<Project>>;
     /// Project by unique name.
@@ -152,7 +161,7 @@ pub trait ReadTx: LearningRead {
 /// Mutations, available inside a write transaction. `update_*` methods are
 /// compare-and-swap: they write only when the stored version equals `expected_version`
 /// and return whether they wrote.
-pub trait WriteTx: ReadTx + LearningWrite {
+pub trait WriteTx: ReadTx + LearningWrite + RetentionWrite {
     /// Inserts a project.
     fn insert_project(&mut self, p: &Project) -> Result<()>;
     /// Deletes a project and everything it owns.

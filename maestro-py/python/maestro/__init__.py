@@ -23,6 +23,7 @@ from .exceptions import (
     ConflictError,
     GitError,
     InternalError,
+    PrunedError,
     IoError,
     MaestroError,
     NotFoundError,
@@ -152,4 +153,5 @@ __all__ = [
     "GitError",
     "IoError",
     "InternalError",
+    "PrunedError",
 ]

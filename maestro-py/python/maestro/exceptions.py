@@ -3,7 +3,8 @@
 Every exception has the attributes `kind` (`"validation"`, `"not_found"`, ...), `path`
 (the JSON pointer of the offending value, for validation errors), `entity` and `id`
 (when the error names one), `from_state` and `to_state` (illegal transitions); the ones
-that do not apply are None.
+that do not apply are None. `PrunedError` has `oldest_seq`: the oldest seq from which the
+change feed is complete (resync, then read `events.since(oldest_seq - 1)`).
 """
 
 from ._native import (
@@ -14,6 +15,7 @@ from ._native import (
     IoError,
     MaestroError,
     NotFoundError,
+    PrunedError,
     StorageError,
     ValidationError,
 )
@@ -28,4 +30,5 @@ __all__ = [
     "GitError",
     "IoError",
     "InternalError",
+    "PrunedError",
 ]

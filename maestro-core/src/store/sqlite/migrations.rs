@@ -277,7 +277,25 @@ UPDATE advice_stats SET top_issues = (
         ORDER BY count DESC, issue LIMIT 5) t);
 DROP VIEW learning_choices;
 "#,
+    // 6: retention. `feed_state.horizon` is the seq up to which feed events may have been
+    // pruned (readers below it get a typed error); `compacted` how far compaction got, so
+    // a prune killed half-way resumes. The workflow index finds a pruned workflow's
+    // events; the latest-seq index tells compaction which decision events are live.
+    // (Incremental auto-vacuum is switched on by the store after this migration, since
+    // VACUUM cannot run inside a transaction.)
+    r#"
+CREATE TABLE feed_state (
+    one INTEGER PRIMARY KEY CHECK (one = 1), horizon INTEGER NOT NULL, compacted INTEGER NOT NULL
+);
+INSERT INTO feed_state VALUES (1, 0, 0);
+CREATE INDEX events_workflow ON events(workflow_id, seq) WHERE workflow_id IS NOT NULL;
+CREATE INDEX decisions_latest ON decisions(latest_seq);
+CREATE INDEX workflows_ended ON workflows(ended_at) WHERE ended_at IS NOT NULL;
+"#,
 ];
+
+/// The migration that brings retention (the feed horizon and incremental auto-vacuum).
+pub const RETENTION: usize = 6;
 
 /// The schema version this library writes.
 pub fn latest() -> usize {

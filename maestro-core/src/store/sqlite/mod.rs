@@ -121,6 +121,22 @@ fn retry_busy<T>(timeout: Duration, mut f: impl FnMut() -> Result<T>) -> Result<
     }
 }
 
+/// Switches a database created without incremental auto-vacuum to it: a one-time
+/// `VACUUM` that rewrites the file under the write lock (the migration of existing stores
+/// to retention). Nothing to do for databases created by this version.
+fn enable_incremental_vacuum(conn: &Connection) -> Result<()> {
+    let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+    if mode == 2 {
+        return Ok(());
+    }
+    conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+    Ok(())
+}
+
+/// Pages returned to the file system per step of [`Store::reclaim_space`]: 1,024 pages
+/// (4 MiB at the default page size) take a few milliseconds.
+const RECLAIM_PAGES: i64 = 1024;
+
 impl SqliteStore {
     /// Opens or creates the database at `path`, switches it to WAL and applies migrations.
     pub fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
@@ -135,7 +151,16 @@ impl SqliteStore {
         }
         create_owner_only(path)?;
         let writer = Self::connect(path, &options, false)?;
+        let tables: i64 = writer.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables == 0 {
+            // Only possible before the first table: space freed by deletes can then be
+            // returned to the file system a few pages at a time.
+            writer.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")?;
+        }
         retry_busy(options.busy_timeout, || migrations::migrate_to(&writer, version))?;
+        if version >= migrations::RETENTION {
+            retry_busy(options.busy_timeout, || enable_incremental_vacuum(&writer))?;
+        }
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers: Some(Mutex::new(Vec::new())),
@@ -285,5 +310,49 @@ impl Store for SqliteStore {
         } else {
             Err(Error::Incompatible(format!("integrity check failed: {result}")))
         }
+    }
+
+    fn size_bytes(&self) -> Result<u64> {
+        let Some(path) = &self.path else {
+            let conn = lock(&self.writer);
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            return Ok((pages * size) as u64);
+        };
+        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        Ok(len(path) + len(Path::new(&wal)))
+    }
+
+    fn reclaim_space(&self) -> Result<()> {
+        loop {
+            let freed = {
+                let conn = lock(&self.writer);
+                let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+                if free == 0 {
+                    break;
+                }
+                let auto: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+                if auto != 2 {
+                    break;
+                }
+                conn.execute_batch(&format!("PRAGMA incremental_vacuum({RECLAIM_PAGES})"))?;
+                free
+            };
+            if freed <= RECLAIM_PAGES {
+                break;
+            }
+            // Let writers of other processes, which poll for the lock, in between steps.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if self.path.is_some() {
+            let conn = lock(&self.writer);
+            // Shrinks the WAL; waits at most briefly for readers, and gives up if it must.
+            conn.busy_timeout(Duration::from_millis(50))?;
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            conn.busy_timeout(self.options.busy_timeout)?;
+        }
+        Ok(())
     }
 }

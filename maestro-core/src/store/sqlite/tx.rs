@@ -18,6 +18,8 @@ use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
 #[path = "learning_tx.rs"]
 mod learning;
+#[path = "retention_tx.rs"]
+mod retention;
 
 use super::vectors::VectorCache;
 

@@ -1,0 +1,260 @@
+//! [`RetentionRead`] and [`RetentionWrite`] over SQLite.
+
+use super::{enc, SqlTx};
+use crate::error::Result;
+use crate::store::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
+use rusqlite::params;
+
+/// The learning records' entity kinds: kept forever, so their events never go with a
+/// workflow or session.
+const LEARNING: &str = "('failure', 'estimate', 'retrospective', 'spike', 'agent_log', 'complexity_snapshot', 'pattern_usage')";
+
+/// The events of the workflows in `?1` (a JSON array) and of their sessions.
+fn of_workflows() -> String {
+    format!(
+        "entity NOT IN {LEARNING} AND (
+            workflow_id IN (SELECT value FROM json_each(?1))
+            OR session_id IN (SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each(?1))))"
+    )
+}
+
+/// Whether the event `events` row is one retained state no longer needs, with the
+/// entities of the gone workflows (`?4`), checkpoints (`?5`) and agent logs before `?6`
+/// counted as removed and `?3` the cutoff seq.
+fn compactable() -> String {
+    format!(
+        "(
+          NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = events.project_id)
+          OR (entity NOT IN {LEARNING} AND (
+                (workflow_id IS NOT NULL AND (workflow_id IN (SELECT value FROM json_each(?4))
+                    OR NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = events.workflow_id)))
+                OR (session_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM sessions s WHERE s.id = events.session_id
+                      AND (s.workflow_id IS NULL OR s.workflow_id NOT IN (SELECT value FROM json_each(?4)))))))
+          OR (entity = 'decision'
+              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.seq = events.seq
+                              AND d.workflow_id NOT IN (SELECT value FROM json_each(?4)))
+              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.latest_seq = events.seq
+                              AND d.workflow_id NOT IN (SELECT value FROM json_each(?4))))
+          OR (entity = 'checkpoint' AND NOT EXISTS (
+                SELECT 1 FROM checkpoints c WHERE c.id = events.entity_id
+                  AND c.id NOT IN (SELECT value FROM json_each(?5))))
+          OR (entity = 'agent_log' AND NOT EXISTS (
+                SELECT 1 FROM learning_records r WHERE r.id = events.entity_id AND r.at >= ?6))
+          OR (entity NOT IN ('timeline_event', 'session_task', 'decision')
+              AND EXISTS (SELECT 1 FROM events n INDEXED BY events_entity
+                          WHERE n.entity = events.entity AND n.entity NOT IN ('timeline_event', 'session_task')
+                            AND n.entity_id = events.entity_id AND n.seq > events.seq AND n.seq <= ?3))
+        )"
+    )
+}
+
+fn gone_params(g: &Gone) -> Result<(String, String)> {
+    Ok((enc(&g.workflows)?, enc(&g.checkpoints)?))
+}
+
+impl RetentionRead for SqlTx<'_> {
+    fn feed_horizon(&self) -> Result<i64> {
+        self.scalar("SELECT horizon FROM feed_state", [])
+    }
+
+    fn compacted_upto(&self) -> Result<i64> {
+        self.scalar("SELECT compacted FROM feed_state", [])
+    }
+
+    fn seq_before(&self, at_ms: i64) -> Result<i64> {
+        // seq is the rowid: a binary search over it reads O(log n) rows, where `at`
+        // has no index.
+        let (mut lo, mut hi): (i64, i64) = (
+            self.scalar("SELECT COALESCE(MIN(seq), 0) FROM events", [])?,
+            self.scalar("SELECT COALESCE(MAX(seq), 0) FROM events", [])?,
+        );
+        if hi == 0 {
+            return Ok(0);
+        }
+        let first = |from: i64| -> Result<Option<(i64, i64)>> {
+            self.one(
+                "SELECT seq, at FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+                [from],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        };
+        match first(lo)? {
+            Some((_, at)) if at < at_ms => {}
+            _ => return Ok(0),
+        }
+        // Invariant: the event at or after `lo` was written before `at_ms`.
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2;
+            match first(mid)? {
+                Some((seq, at)) if at < at_ms => lo = seq.max(mid),
+                _ => hi = mid - 1,
+            }
+        }
+        Ok(self
+            .one("SELECT seq FROM events WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1", [lo], |r| {
+                r.get(0)
+            })?
+            .unwrap_or(0))
+    }
+
+    fn ended_workflows(&self, ended_before_ms: i64, limit: usize) -> Result<Vec<(String, String)>> {
+        self.all(
+            "SELECT id, project_id FROM workflows
+             WHERE status IN ('completed', 'failed') AND ended_at IS NOT NULL AND ended_at < ?1
+             ORDER BY ended_at, id LIMIT ?2",
+            params![ended_before_ms, limit as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    fn workflow_needed_by(&self, workflow: &str) -> Result<Option<String>> {
+        let checks: [(&str, &str); 5] = [
+            (
+                "SELECT t.id || ' depends on ' || d.depends_on FROM task_deps d
+                 JOIN tasks t ON t.id = d.task_id JOIN tasks u ON u.id = d.depends_on
+                 WHERE u.workflow_id = ?1 AND t.workflow_id IS NOT ?1 LIMIT 1",
+                "task",
+            ),
+            (
+                "SELECT t.id || ' is a subtask of ' || t.parent_id FROM tasks t JOIN tasks u ON u.id = t.parent_id
+                 WHERE u.workflow_id = ?1 AND t.workflow_id IS NOT ?1 LIMIT 1",
+                "task",
+            ),
+            (
+                "SELECT s.id || ' is a child of ' || s.parent_session_id FROM sessions s
+                 JOIN sessions p ON p.id = s.parent_session_id
+                 WHERE p.workflow_id = ?1 AND s.workflow_id IS NOT ?1 LIMIT 1",
+                "session",
+            ),
+            (
+                "SELECT l.session_id || ' works on ' || l.task_id FROM session_tasks l
+                 JOIN tasks t ON t.id = l.task_id JOIN sessions s ON s.id = l.session_id
+                 WHERE (t.workflow_id = ?1) <> (s.workflow_id IS ?1) LIMIT 1",
+                "session",
+            ),
+            (
+                "SELECT q.session_id || ' has queued ' || q.task_id FROM queue_items q
+                 JOIN tasks t ON t.id = q.task_id JOIN sessions s ON s.id = q.session_id
+                 WHERE (t.workflow_id = ?1) <> (s.workflow_id IS ?1) LIMIT 1",
+                "session",
+            ),
+        ];
+        for (sql, entity) in checks {
+            if let Some(why) = self.one(sql, [workflow], |r| r.get::<_, String>(0))? {
+                return Ok(Some(format!("{entity} {why}")));
+            }
+        }
+        Ok(None)
+    }
+
+    fn workflow_rows(&self, workflow: &str) -> Result<WorkflowRows> {
+        let n = |sql: &str| -> Result<usize> { Ok(self.scalar(sql, [workflow])? as usize) };
+        Ok(WorkflowRows {
+            sessions: n("SELECT COUNT(*) FROM sessions WHERE workflow_id = ?1")?,
+            tasks: n("SELECT COUNT(*) FROM tasks WHERE workflow_id = ?1")?,
+            decisions: n("SELECT COUNT(*) FROM decisions WHERE workflow_id = ?1")?,
+            checkpoints: n("SELECT COUNT(*) FROM checkpoints WHERE workflow_id = ?1")?,
+            queue_items: n(
+                "SELECT COUNT(*) FROM queue_items WHERE session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1)",
+            )?,
+            timeline_events: n("SELECT COUNT(*) FROM events WHERE entity = 'timeline_event'
+                 AND session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1)")?,
+        })
+    }
+
+    fn surplus_checkpoints(&self, keep: usize) -> Result<Vec<String>> {
+        self.all(
+            "SELECT id FROM (
+                SELECT id, at, ROW_NUMBER() OVER (PARTITION BY workflow_id ORDER BY at DESC, id DESC) AS newest
+                FROM checkpoints)
+             WHERE newest > ?1 ORDER BY at, id",
+            [keep as i64],
+            |r| r.get(0),
+        )
+    }
+
+    fn count_agent_logs_before(&self, before_ms: i64) -> Result<usize> {
+        Ok(self.scalar(
+            "SELECT COUNT(*) FROM learning_records WHERE kind = 'agent_log' AND at < ?1",
+            [before_ms],
+        )? as usize)
+    }
+
+    fn count_docs_cache_due(&self, stored_before_ms: i64, now_ms: i64) -> Result<usize> {
+        Ok(self.scalar(
+            "SELECT COUNT(*) FROM docs_cache WHERE stored_at < ?1 OR expires_at <= ?2",
+            [stored_before_ms, now_ms],
+        )? as usize)
+    }
+
+    fn count_workflow_events(&self, gone: &[String], upto: i64) -> Result<usize> {
+        Ok(self.scalar(
+            &format!("SELECT COUNT(*) FROM events WHERE seq <= ?2 AND {}", of_workflows()),
+            params![enc(&gone)?, upto],
+        )? as usize)
+    }
+
+    fn count_compactable(&self, after: i64, upto: i64, cutoff: i64, gone: &Gone) -> Result<usize> {
+        let (w, c) = gone_params(gone)?;
+        Ok(self.scalar(
+            &format!(
+                "SELECT COUNT(*) FROM events WHERE seq > ?1 AND seq <= ?2 AND {}",
+                compactable()
+            ),
+            params![after, upto, cutoff, w, c, gone.agent_logs_before],
+        )? as usize)
+    }
+}
+
+impl RetentionWrite for SqlTx<'_> {
+    fn prune_workflow(&mut self, workflow: &str, horizon: i64) -> Result<usize> {
+        let events = self.exec(
+            &format!("DELETE FROM events WHERE seq <= ?2 AND {}", of_workflows()),
+            params![enc(&[workflow])?, horizon],
+        )?;
+        self.exec("DELETE FROM workflows WHERE id = ?1", [workflow])?;
+        Ok(events)
+    }
+
+    fn raise_horizon(&mut self, upto: i64) -> Result<i64> {
+        let newest = self.scalar("SELECT COALESCE(MAX(seq), 0) FROM events", [])?;
+        // The newest event stays: seq is max + 1, and must never be reused.
+        let upto = upto.min(newest - 1).max(0);
+        self.exec("UPDATE feed_state SET horizon = MAX(horizon, ?1)", [upto])?;
+        self.feed_horizon()
+    }
+
+    fn compact_events(&mut self, after: i64, upto: i64, cutoff: i64) -> Result<usize> {
+        let upto = upto.min(self.feed_horizon()?);
+        if upto <= after {
+            return Ok(0);
+        }
+        let n = self.exec(
+            &format!("DELETE FROM events WHERE seq > ?1 AND seq <= ?2 AND {}", compactable()),
+            params![after, upto, cutoff, "[]", "[]", 0_i64],
+        )?;
+        self.exec("UPDATE feed_state SET compacted = MAX(compacted, ?1)", [upto])?;
+        Ok(n)
+    }
+
+    fn delete_checkpoint(&mut self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM checkpoints WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize) -> Result<usize> {
+        self.exec(
+            "DELETE FROM learning_records WHERE seq IN (
+                SELECT seq FROM learning_records WHERE kind = 'agent_log' AND at < ?1 LIMIT ?2)",
+            params![before_ms, limit as i64],
+        )
+    }
+
+    fn delete_docs_cache_due(&mut self, stored_before_ms: i64, now_ms: i64) -> Result<usize> {
+        self.exec(
+            "DELETE FROM docs_cache WHERE stored_at < ?1 OR expires_at <= ?2",
+            [stored_before_ms, now_ms],
+        )
+    }
+}
