@@ -22,12 +22,14 @@ SRC = os.path.join(REPO, "maestro-core", "src")
 NAMES = [
     "project", "workflow", "phase-model", "session", "timeline-event", "task", "queue-item",
     "decision", "decision-outcome", "checkpoint", "failure", "estimate", "retrospective", "spike",
-    "event", "historical-tech-stack", "historical-architecture", "historical-task-ordering", "config",
+    "agent-log", "complexity-snapshot", "pattern-usage", "event", "historical-tech-stack",
+    "historical-architecture", "historical-task-ordering", "config",
 ]
 # Schemas describing what the Rust code does not have yet: no enums allowed there except
 # decision categories and outcome statuses.
 NO_ENUM = {
     "failure": set(), "estimate": set(), "retrospective": set(), "spike": set(),
+    "agent-log": set(), "complexity-snapshot": set(), "pattern-usage": set(),
     "historical-tech-stack": {"DecisionCategory", "OutcomeStatus"},
     "historical-architecture": {"DecisionCategory", "OutcomeStatus"},
     "historical-task-ordering": {"DecisionCategory", "OutcomeStatus"},
@@ -182,8 +184,10 @@ def main():
               "EntityKind", "DecisionCategory", "Confidence", "Scope", "RiskLevel", "Reversibility", "OutcomeStatus"]:
         if e not in enums:
             fail(f"str_enum {e} not found in the Rust sources")
-    if enums.get("EntityKind", [])[-2:] != ["decision", "decision_category"]:
-        fail("EntityKind does not end with decision, decision_category")
+    # (the learning kinds failure ... pattern_usage were added after them since)
+    kinds = enums.get("EntityKind", [])
+    if not any(kinds[i:i + 2] == ["decision", "decision_category"] for i in range(len(kinds))):
+        fail("EntityKind does not have decision, decision_category (in that order)")
 
     # examples
     n_examples = 0

@@ -319,9 +319,19 @@ impl Maestro {
         exchange::export(Ctx(self), dir.as_ref())
     }
 
-    /// Imports an export: validates every file against its schema and the references
-    /// between them first, then applies everything in one transaction — all or nothing.
-    /// Ids that already exist in this store are a conflict.
+    /// Exports one workflow as retention archives it: the export layout narrowed to the
+    /// workflow, its sessions and tasks, with its project's file (so the archive imports
+    /// into an empty store, or back into this one after a prune). `dir` must not exist or
+    /// be empty. Returns the number of files.
+    pub fn export_workflow(&self, workflow: &crate::WorkflowId, dir: impl AsRef<Path>) -> Result<usize> {
+        exchange::export_workflow(Ctx(self), workflow, dir.as_ref())
+    }
+
+    /// Imports an export, or a pruned workflow's archive (a directory, or a `.tar.gz`
+    /// file): validates every file against its schema and the references between them
+    /// first, then applies everything in one transaction — all or nothing. Ids that
+    /// already exist in this store are a conflict, except a project with the same id and
+    /// name, which is kept as it is (an archive imported back into its store).
     pub fn import(&self, dir: impl AsRef<Path>) -> Result<ImportSummary> {
         exchange::import(Ctx(self), dir.as_ref())
     }

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use maestro_core::decision::*;
+use maestro_core::learning::{NewAgentLog, NewComplexitySnapshot, NewPatternUsage};
 use maestro_core::schema::Schema;
 use maestro_core::workflow::Terminal;
 use maestro_core::*;
@@ -85,7 +86,7 @@ fn there_is_one_schema_file_per_document_and_each_compiles() {
     let mut known: Vec<String> = Schema::ALL.iter().map(|s| s.file_name()).collect();
     known.sort();
     assert_eq!(on_disk, known);
-    assert_eq!(Schema::ALL.len(), 19, "SPEC §5 lists 19 documents");
+    assert_eq!(Schema::ALL.len(), 22, "19 SPEC §5 documents + 3 learning records");
     for s in Schema::ALL {
         let v: Value = serde_json::from_str(s.source()).unwrap();
         assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#", "{s}");
@@ -250,6 +251,39 @@ fn what_the_store_writes_validates_against_the_schemas() {
         .checkpoints()
         .create(NewCheckpoint::new(wf.id.clone(), "cp", CheckpointType::Manual))
         .unwrap();
+    let l = m.learning();
+    let log = l
+        .log_agent(NewAgentLog {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.id.clone()),
+            session_id: Some(s.id.clone()),
+            agent: "backend-coder".into(),
+            phase: "implementing".into(),
+            action: "edit".into(),
+            duration_ms: 1250.0,
+            success: false,
+            error: Some("tests failed".into()),
+        })
+        .unwrap();
+    let snapshot = l
+        .record_complexity(NewComplexitySnapshot {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.id.clone()),
+            file: "src/checkout.rs".into(),
+            complexity: 0.0,
+            lines: Some(0),
+        })
+        .unwrap();
+    let usage = l
+        .record_pattern_usage(NewPatternUsage {
+            project_id: p.id.clone(),
+            workflow_id: None,
+            pattern: "repository".into(),
+            file: None,
+            compliance: 1.0,
+            notes: Some(String::new()),
+        })
+        .unwrap();
 
     let check = |schema: Schema, v: Value| schema.validate(&v).unwrap_or_else(|e| panic!("{schema}: {e}\n{v:#}"));
     check(
@@ -280,6 +314,9 @@ fn what_the_store_writes_validates_against_the_schemas() {
         serde_json::to_value(d.outcome().unwrap()).unwrap(),
     );
     check(Schema::Checkpoint, serde_json::to_value(c).unwrap());
+    check(Schema::AgentLog, serde_json::to_value(&log).unwrap());
+    check(Schema::ComplexitySnapshot, serde_json::to_value(&snapshot).unwrap());
+    check(Schema::PatternUsage, serde_json::to_value(&usage).unwrap());
     for e in m.events().since(0, &EventFilter::default(), 1000).unwrap() {
         check(Schema::Event, serde_json::to_value(e).unwrap());
     }

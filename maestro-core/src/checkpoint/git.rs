@@ -126,6 +126,43 @@ impl Repo {
         Ok(())
     }
 
+    /// Deletes `refs/tags/maestro/checkpoint/<id>`; returns whether it existed.
+    pub(crate) fn delete_tag(&self, id: &str) -> Result<bool> {
+        match self.repo.find_reference(&format!("refs/tags/maestro/checkpoint/{id}")) {
+            Ok(mut r) => {
+                r.delete()?;
+                Ok(true)
+            }
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The `refs/maestro/safety/…` refs whose commit was made before `before_ms`, sorted.
+    pub(crate) fn safety_refs_before(&self, before_ms: i64) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for r in self.repo.references_glob("refs/maestro/safety/*")? {
+            let r = r?;
+            let (Ok(name), Ok(commit)) = (r.name(), r.peel_to_commit()) else {
+                continue;
+            };
+            if commit.time().seconds().saturating_mul(1000) < before_ms {
+                out.push(name.to_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes the ref `name` if it exists.
+    pub(crate) fn delete_ref(&self, name: &str) -> Result<()> {
+        match self.repo.find_reference(name) {
+            Ok(mut r) => Ok(r.delete()?),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Whether `sha` still names a commit in the repository. Only "not found" counts as
     /// gone: any other failure is an error, never a verdict.
     pub(crate) fn has_commit(&self, sha: &str) -> Result<bool> {

@@ -194,6 +194,34 @@ fn project_root(ctx: Ctx<'_>, project: &ProjectId) -> Result<Option<std::path::P
         .map(std::path::PathBuf::from))
 }
 
+/// Deletes the `maestro/checkpoint/<id>` tags of `ids` in the repository at `root`;
+/// returns how many existed. Nothing to do without a repository.
+pub(crate) fn delete_tags(root: Option<&std::path::Path>, ids: &[String]) -> Result<usize> {
+    Ok(with_repo(root, |repo| {
+        let mut n = 0;
+        for id in ids {
+            n += usize::from(repo.delete_tag(id)?);
+        }
+        Ok(n)
+    })?
+    .unwrap_or(0))
+}
+
+/// The safety refs (work saved by rollbacks) of the repository at `root` made before
+/// `before_ms`; deleted too unless `dry_run`.
+pub(crate) fn prune_safety_refs(root: Option<&std::path::Path>, before_ms: i64, dry_run: bool) -> Result<Vec<String>> {
+    Ok(with_repo(root, |repo| {
+        let refs = repo.safety_refs_before(before_ms)?;
+        if !dry_run {
+            for r in &refs {
+                repo.delete_ref(r)?;
+            }
+        }
+        Ok(refs)
+    })?
+    .unwrap_or_default())
+}
+
 fn with_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
     match root {
         Some(r) => match git::Repo::open(r)? {

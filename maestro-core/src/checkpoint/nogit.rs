@@ -22,6 +22,15 @@ impl Repo {
     pub(crate) fn tag(&self, _id: &str, _sha: &str) -> Result<()> {
         match *self {}
     }
+    pub(crate) fn delete_tag(&self, _id: &str) -> Result<bool> {
+        match *self {}
+    }
+    pub(crate) fn safety_refs_before(&self, _before_ms: i64) -> Result<Vec<String>> {
+        match *self {}
+    }
+    pub(crate) fn delete_ref(&self, _name: &str) -> Result<()> {
+        match *self {}
+    }
     pub(crate) fn has_commit(&self, _sha: &str) -> Result<bool> {
         match *self {}
     }

@@ -3,6 +3,10 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
+use crate::learning::records::{self, Recordable};
+use crate::learning::{
+    AgentLog, ComplexitySnapshot, Estimate, Failure, PatternUsage, RecordFilter, Retrospective, Spike,
+};
 use crate::error::Result;
 use crate::project::Project;
 use crate::queue::QueueItem;
@@ -10,6 +14,54 @@ use crate::session::{Session, SessionFilter, TimelineEvent};
 use crate::store::ReadTx;
 use crate::task::{SessionTask, Task};
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
+
+/// A project's learning records, in the order they were recorded: kept forever, so
+/// they are exported with their project (and never with a pruned workflow's archive).
+#[derive(Default)]
+pub(crate) struct LearningDump {
+    pub failures: Vec<Failure>,
+    pub estimates: Vec<Estimate>,
+    pub retrospectives: Vec<Retrospective>,
+    pub spikes: Vec<Spike>,
+    pub agent_logs: Vec<AgentLog>,
+    pub complexity: Vec<ComplexitySnapshot>,
+    pub patterns: Vec<PatternUsage>,
+}
+
+impl LearningDump {
+    /// Reads every learning record of `project`, failures with their embeddings.
+    pub fn read(tx: &dyn ReadTx, project: &str) -> Result<Self> {
+        fn all<T: Recordable>(tx: &dyn ReadTx, project: &str) -> Result<Vec<T>> {
+            let mut f = RecordFilter::of(T::KIND);
+            f.project_id = Some(project.to_owned());
+            records::list(tx, &f, usize::MAX)
+        }
+        let mut failures = tx.failures(Some(project), usize::MAX)?;
+        for f in &mut failures {
+            f.embedding = tx.failure_embedding(f.id.as_str())?;
+        }
+        Ok(LearningDump {
+            failures,
+            estimates: all(tx, project)?,
+            retrospectives: all(tx, project)?,
+            spikes: all(tx, project)?,
+            agent_logs: all(tx, project)?,
+            complexity: all(tx, project)?,
+            patterns: all(tx, project)?,
+        })
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.failures.len()
+            + self.estimates.len()
+            + self.retrospectives.len()
+            + self.spikes.len()
+            + self.agent_logs.len()
+            + self.complexity.len()
+            + self.patterns.len()
+    }
+}
 
 /// A project and everything it owns.
 pub(crate) struct ProjectDump {
@@ -90,6 +142,17 @@ impl ProjectDump {
     /// Every project in the store, oldest first.
     pub fn read_all(tx: &dyn ReadTx) -> Result<Vec<Self>> {
         tx.projects()?.into_iter().map(|p| Self::read(tx, p)).collect()
+    }
+
+    /// This dump narrowed to one workflow: its sessions and tasks, the project's own
+    /// documents kept (what a pruned workflow's archive holds).
+    pub fn only_workflow(mut self, workflow: &str) -> Self {
+        self.workflows.retain(|w| w.workflow.id.as_str() == workflow);
+        self.sessions
+            .retain(|s| s.session.workflow_id.as_ref().is_some_and(|w| w.as_str() == workflow));
+        self.tasks
+            .retain(|t| t.workflow_id.as_ref().is_some_and(|w| w.as_str() == workflow));
+        self
     }
 
     /// The sessions that worked on `workflow`.

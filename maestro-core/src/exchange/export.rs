@@ -1,8 +1,8 @@
 //! `export(dir)`: every project as stable, pretty JSON plus the markdown reports, read in
 //! one snapshot and written all at once (into a staging directory renamed into place).
 
-use super::dump::ProjectDump;
-use super::files::{pretty, ProjectFile, SessionFile, TaskFile, WorkflowFile};
+use super::dump::{LearningDump, ProjectDump};
+use super::files::{lines, pretty, ProjectFile, SessionFile, TaskFile, WorkflowFile};
 use super::paths::entity_path;
 use crate::error::{Error, Result};
 use crate::learning::History;
@@ -11,18 +11,60 @@ use crate::schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The export of `dumps`: relative path → content.
-pub(crate) fn render(dumps: &[ProjectDump], histories: &[History]) -> Result<BTreeMap<PathBuf, String>> {
+/// What a whole-store export holds beyond the projects' own state: each project's
+/// learning (aggregates and records) and the configuration. A workflow archive has none.
+pub(crate) struct StoreExtras<'a> {
+    pub histories: &'a [History],
+    pub learning: &'a [LearningDump],
+    pub config: &'a crate::config::Config,
+}
+
+/// Each learning record kind's file under `learning/<project>/`.
+pub(crate) const RECORD_FILES: [&str; 7] = [
+    "failures.json",
+    "estimates.json",
+    "retrospectives.json",
+    "spikes.json",
+    "agent-logs.json",
+    "complexity-snapshots.json",
+    "pattern-usage.json",
+];
+
+fn learning_files(root: &Path, pid: &str, h: &History, l: &LearningDump, out: &mut BTreeMap<PathBuf, String>) -> Result<()> {
+    for (file, doc) in [
+        ("/tech-stack.json", &h.tech_stack),
+        ("/architecture.json", &h.architecture),
+        ("/task-ordering.json", &h.task_ordering),
+    ] {
+        out.insert(entity_path(root, "learning", pid, file)?, pretty(doc)?);
+    }
+    let docs = [
+        (l.failures.is_empty(), pretty(&l.failures)?),
+        (l.estimates.is_empty(), pretty(&l.estimates)?),
+        (l.retrospectives.is_empty(), pretty(&l.retrospectives)?),
+        (l.spikes.is_empty(), pretty(&l.spikes)?),
+        (l.agent_logs.is_empty(), pretty(&l.agent_logs)?),
+        (l.complexity.is_empty(), pretty(&l.complexity)?),
+        (l.patterns.is_empty(), pretty(&l.patterns)?),
+    ];
+    for (file, (empty, text)) in RECORD_FILES.iter().zip(docs) {
+        if !empty {
+            out.insert(entity_path(root, "learning", pid, &format!("/{file}"))?, text);
+        }
+    }
+    Ok(())
+}
+
+/// The export of `dumps`: relative path → content. `extras` is `None` for a workflow
+/// archive.
+pub(crate) fn render(dumps: &[ProjectDump], extras: Option<&StoreExtras<'_>>) -> Result<BTreeMap<PathBuf, String>> {
     let root = Path::new("");
     let mut out = BTreeMap::new();
-    for (d, h) in dumps.iter().zip(histories) {
+    for (i, d) in dumps.iter().enumerate() {
         let p = &d.project;
-        for (file, doc) in [
-            ("/tech-stack.json", &h.tech_stack),
-            ("/architecture.json", &h.architecture),
-            ("/task-ordering.json", &h.task_ordering),
-        ] {
-            out.insert(entity_path(root, "learning", p.id.as_str(), file)?, pretty(doc)?);
+        if let Some(x) = extras {
+            let (h, l) = (&x.histories[i], &x.learning[i]);
+            learning_files(root, p.id.as_str(), h, l, &mut out)?;
         }
         out.insert(
             entity_path(root, "projects", p.id.as_str(), ".json")?,
@@ -72,7 +114,7 @@ pub(crate) fn render(dumps: &[ProjectDump], histories: &[History]) -> Result<BTr
             let file = SessionFile {
                 schema_version: SCHEMA_VERSION,
                 session: s.session.clone(),
-                timeline: s.timeline.clone(),
+                timeline: Vec::new(),
                 tasks: s.links.clone(),
                 queue: s.queue.clone(),
             };
@@ -80,6 +122,12 @@ pub(crate) fn render(dumps: &[ProjectDump], histories: &[History]) -> Result<BTr
                 entity_path(root, "sessions", s.session.id.as_str(), ".json")?,
                 pretty(&file)?,
             );
+            if !s.timeline.is_empty() {
+                out.insert(
+                    entity_path(root, "sessions", s.session.id.as_str(), ".timeline.jsonl")?,
+                    lines(&s.timeline)?,
+                );
+            }
         }
         for t in &d.tasks {
             let file = TaskFile {
@@ -90,6 +138,14 @@ pub(crate) fn render(dumps: &[ProjectDump], histories: &[History]) -> Result<BTr
         }
     }
     out.insert(PathBuf::from("DECISIONS.md"), report::decisions_md(dumps));
+    if let Some(x) = extras {
+        let living: Vec<(&crate::project::Project, &LearningDump)> =
+            dumps.iter().map(|d| &d.project).zip(x.learning.iter()).collect();
+        out.insert(PathBuf::from("FAILURES.md"), report::failures_md(&living));
+        out.insert(PathBuf::from("ESTIMATES.md"), report::estimates_md(&living));
+        out.insert(PathBuf::from("PATTERNS.md"), report::patterns_md(&living));
+        out.insert(PathBuf::from(crate::config::FILE_NAME), x.config.to_yaml()?);
+    }
     Ok(out)
 }
 

@@ -32,12 +32,15 @@ pub(crate) struct WorkflowFile {
     pub spec_documents: Vec<SpecDocument>,
 }
 
-/// `sessions/<id>.json`.
+/// `sessions/<id>.json`. The timeline is written beside it, one event per line in
+/// `sessions/<id>.timeline.jsonl`, so a timeline of any length imports (each line within
+/// the limits of one document); a `timeline` array inside the file is still read.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SessionFile {
     pub schema_version: u32,
     #[serde(flatten)]
     pub session: Session,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEvent>,
     pub tasks: Vec<SessionTask>,
     pub queue: Vec<QueueItem>,
@@ -49,6 +52,16 @@ pub(crate) struct TaskFile {
     pub schema_version: u32,
     #[serde(flatten)]
     pub task: Task,
+}
+
+/// One compact JSON document per line, each line ending in a newline.
+pub(crate) fn lines<T: Serialize>(items: &[T]) -> Result<String> {
+    let mut out = String::new();
+    for item in items {
+        out.push_str(&serde_json::to_string(item).map_err(|e| Error::Internal(format!("cannot encode export: {e}")))?);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Stable, pretty JSON with a final newline.

@@ -1,6 +1,8 @@
 //! `import(dir)`: reads and validates every file of an export first, then applies it all
 //! in one write transaction. Nothing is written unless everything is valid and fits.
 
+use super::dump::LearningDump;
+use super::export::RECORD_FILES;
 use super::files::{ProjectFile, SessionFile, TaskFile, WorkflowFile};
 use crate::checkpoint::Checkpoint;
 use crate::decision::Decision;
@@ -34,6 +36,14 @@ pub struct ImportSummary {
     pub decisions: usize,
     /// Checkpoints created.
     pub checkpoints: usize,
+    /// Projects that already existed with the same id and name (an archive of a pruned
+    /// workflow imported back): kept as they are, with their learning.
+    #[serde(default)]
+    pub projects_existing: usize,
+    /// Learning records created (failures, estimates, retrospectives, spikes, agent logs,
+    /// complexity snapshots, pattern usage).
+    #[serde(default)]
+    pub learning_records: usize,
 }
 
 /// A validated export, ready to apply.
@@ -44,6 +54,7 @@ pub(crate) struct Loaded {
     sessions: Vec<SessionFile>,
     tasks: Vec<Task>,
     learning: Vec<(Project, History)>,
+    records: Vec<LearningDump>,
 }
 
 fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
@@ -53,21 +64,66 @@ fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
 /// Reads `dir/rel` and validates it against `schema`. Errors name the file and the JSON
 /// pointer inside it.
 fn load_value(dir: &Path, rel: &str, schema: Schema) -> Result<serde_json::Value> {
-    schema.parse_json(&read_text(dir, rel)?).map_err(|e| in_file(rel, e))
+    let text = read_text(dir, rel, crate::schema::limits::MAX_DOCUMENT_BYTES as u64)?;
+    schema.parse_json(&text).map_err(|e| in_file(rel, e))
 }
 
-/// The text of `dir/rel`: a regular file (never a symlink), within the size limit, UTF-8.
-fn read_text(dir: &Path, rel: &str) -> Result<String> {
+/// Largest list file (`decisions.json`, `checkpoints.json`, learning records) read: each
+/// of its items must still fit the limits of one document.
+const MAX_LIST_BYTES: u64 = 1 << 30;
+
+/// Opens `dir/rel` if it is a regular file (never a symlink) of at most `max` bytes.
+fn open_file(dir: &Path, rel: &str, max: u64) -> Result<std::fs::File> {
     let path = dir.join(rel);
     let meta = std::fs::symlink_metadata(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(bad(rel, "", "not a regular file (symlinks are refused)"));
     }
-    if meta.len() > crate::schema::limits::MAX_DOCUMENT_BYTES as u64 {
-        return Err(bad(rel, "", format!("{} bytes is more than the limit", meta.len())));
+    if meta.len() > max {
+        return Err(bad(rel, "", format!("{} bytes is more than the limit of {max}", meta.len())));
     }
-    let bytes = std::fs::read(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
+    std::fs::File::open(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))
+}
+
+/// The text of `dir/rel`: a regular file (never a symlink), within `max` bytes, UTF-8.
+fn read_text(dir: &Path, rel: &str, max: u64) -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_file(dir, rel, max)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| bad(rel, "", format!("not UTF-8: {e}")))
+}
+
+/// The items of a JSON-lines file, each line one document within the limits and valid
+/// against `schema`. Lines are read one at a time, so the file's length is not bounded.
+fn load_lines<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
+    use std::io::{BufRead, Read};
+    let max = crate::schema::limits::MAX_DOCUMENT_BYTES as u64;
+    let mut reader = std::io::BufReader::new(open_file(dir, rel, u64::MAX)?);
+    let mut out = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        let n = (&mut reader)
+            .take(max + 2)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
+        if n == 0 {
+            return Ok(out);
+        }
+        let at = format!("/{}", out.len());
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if n as u64 > max {
+            return Err(bad(rel, &at, format!("line is longer than the limit of {max} bytes")));
+        }
+        let text = String::from_utf8(line).map_err(|e| bad(rel, &at, format!("not UTF-8: {e}")))?;
+        let item = schema
+            .parse_json(&text)
+            .map_err(|e| in_file(rel, prefix(e, &at)))?;
+        out.push(schema.convert(item).map_err(|e| in_file(rel, prefix(e, &at)))?);
+    }
 }
 
 /// [`load_value`], converted.
@@ -173,10 +229,20 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         projects.push(p);
         files += 1;
     }
+    if dir.join(crate::config::FILE_NAME).exists() {
+        let rel = crate::config::FILE_NAME;
+        let text = read_text(dir, rel, super::super::config::yaml::MAX_BYTES as u64)?;
+        crate::config::Config::from_yaml(rel, &text)?;
+        files += 1;
+    }
     let mut learning = Vec::new();
+    let mut records = Vec::new();
     for p in &projects {
         let folder = format!("learning/{}", p.project.id);
-        if !dir.join(&folder).exists() {
+        let r = load_records(dir, &folder, &p.project)?;
+        files += r.1;
+        records.push(r.0);
+        if !dir.join(&folder).join("tech-stack.json").exists() {
             continue;
         }
         let mut docs = Vec::new();
@@ -304,7 +370,19 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
     }
     let mut sessions = Vec::new();
     for (stem, rel) in entries(dir, "sessions", ".json", false)? {
-        let v = load_value(dir, &rel, Schema::Session)?;
+        let text = read_text(dir, &rel, MAX_LIST_BYTES)?;
+        let v = crate::schema::limits::parse_list("import", &text).map_err(|e| in_file(&rel, e))?;
+        for field in ["env", "metadata"] {
+            crate::schema::limits::check("import", &v[field]).map_err(|e| in_file(&rel, prefix(e, &format!("/{field}"))))?;
+        }
+        // The long lists are checked item by item below, each as a document of its own.
+        let mut head = v.clone();
+        for field in ["timeline", "queue"] {
+            if let Some(m) = head.as_object_mut() {
+                m.remove(field);
+            }
+        }
+        Schema::Session.validate(&head).map_err(|e| in_file(&rel, e))?;
         for (field, schema) in [("timeline", Schema::TimelineEvent), ("queue", Schema::QueueItem)] {
             for (i, item) in v[field].as_array().into_iter().flatten().enumerate() {
                 schema
@@ -312,8 +390,14 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
                     .map_err(|e| in_file(&rel, prefix(e, &format!("/{field}/{i}"))))?;
             }
         }
-        let s: SessionFile = Schema::Session.convert(v).map_err(|e| in_file(&rel, e))?;
+        let mut s: SessionFile = Schema::Session.convert(v).map_err(|e| in_file(&rel, e))?;
         check_id(&rel, &stem, s.session.id.as_str())?;
+        let lines_rel = format!("sessions/{stem}.timeline.jsonl");
+        if dir.join(&lines_rel).exists() {
+            s.timeline
+                .extend(load_lines(dir, &lines_rel, Schema::TimelineEvent)?);
+            files += 1;
+        }
         owned(&rel, s.session.project_id.as_str())?;
         let (sid, pid) = (&s.session.id, &s.session.project_id);
         same(
@@ -344,7 +428,48 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         sessions,
         tasks,
         learning,
+        records,
     })
+}
+
+/// The learning records under `folder` (each kind's file, when there is one), every
+/// record of `project`; and how many files were read.
+fn load_records(dir: &Path, folder: &str, project: &Project) -> Result<(LearningDump, usize)> {
+    let mut files = 0;
+    let mut rel_of = |name: &str| -> Option<String> {
+        let rel = format!("{folder}/{name}");
+        dir.join(&rel).exists().then(|| {
+            files += 1;
+            rel
+        })
+    };
+    fn list<T: DeserializeOwned>(dir: &Path, rel: Option<String>, schema: Schema) -> Result<Vec<T>> {
+        rel.map(|r| load_list(dir, &r, schema)).transpose().map(Option::unwrap_or_default)
+    }
+    let [f, e, r, s, a, c, p] = RECORD_FILES;
+    let l = LearningDump {
+        failures: list(dir, rel_of(f), Schema::Failure)?,
+        estimates: list(dir, rel_of(e), Schema::Estimate)?,
+        retrospectives: list(dir, rel_of(r), Schema::Retrospective)?,
+        spikes: list(dir, rel_of(s), Schema::Spike)?,
+        agent_logs: list(dir, rel_of(a), Schema::AgentLog)?,
+        complexity: list(dir, rel_of(c), Schema::ComplexitySnapshot)?,
+        patterns: list(dir, rel_of(p), Schema::PatternUsage)?,
+    };
+    let pid = &project.id;
+    let owners = [
+        (f, l.failures.iter().map(|x| &x.project_id).collect::<Vec<_>>()),
+        (e, l.estimates.iter().map(|x| &x.project_id).collect()),
+        (r, l.retrospectives.iter().map(|x| &x.project_id).collect()),
+        (s, l.spikes.iter().map(|x| &x.project_id).collect()),
+        (a, l.agent_logs.iter().map(|x| &x.project_id).collect()),
+        (c, l.complexity.iter().map(|x| &x.project_id).collect()),
+        (p, l.patterns.iter().map(|x| &x.project_id).collect()),
+    ];
+    for (name, ids) in owners {
+        same(&format!("{folder}/{name}"), "", "project_id", ids.into_iter(), pid)?;
+    }
+    Ok((l, files))
 }
 
 fn prefix(e: Error, pointer: &str) -> Error {
@@ -358,9 +483,11 @@ fn prefix(e: Error, pointer: &str) -> Error {
     }
 }
 
-/// A JSON array file whose items each follow `schema`.
+/// A JSON array file whose items each follow `schema`; the limits apply to each item as
+/// a document of its own, so whatever the API accepted imports.
 fn load_list<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
-    let value = crate::schema::limits::parse("import", &read_text(dir, rel)?).map_err(|e| in_file(rel, e))?;
+    let text = read_text(dir, rel, MAX_LIST_BYTES)?;
+    let value = crate::schema::limits::parse_list("import", &text).map_err(|e| in_file(rel, e))?;
     let serde_json::Value::Array(items) = value else {
         return Err(bad(rel, "", "expected a JSON array"));
     };
@@ -437,12 +564,22 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         files: data.files,
         ..Default::default()
     };
+    let mut existing: HashSet<String> = HashSet::new();
     for p in &data.projects {
-        absent(
-            tx.project(p.project.id.as_str())?.is_some(),
-            "project",
-            p.project.id.as_str(),
-        )?;
+        if let Some(have) = tx.project(p.project.id.as_str())? {
+            if have.name != p.project.name {
+                return Err(Error::conflict(
+                    "project",
+                    p.project.id.as_str(),
+                    format!("exists here named {:?}, not {:?}", have.name, p.project.name),
+                ));
+            }
+            // The project of a pruned workflow's archive: the store's own project (with its
+            // documents and learning, which outlived the workflow) stays as it is.
+            existing.insert(p.project.id.as_str().to_owned());
+            sum.projects_existing += 1;
+            continue;
+        }
         if tx.project_by_name(&p.project.name)?.is_some() {
             return Err(Error::conflict(
                 "project",
@@ -549,16 +686,16 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         sum.checkpoints += 1;
     }
     let mut restored = Vec::new();
-    for (p, h) in &data.learning {
-        restored.push(historical::restore(p, h)?);
+    for (p, h) in data.learning.iter().filter(|(p, _)| !existing.contains(p.id.as_str())) {
+        restored.push((p, historical::restore(p, h)?));
     }
-    let with_aggregates: HashSet<&str> = data
-        .learning
+    let mut with_aggregates: HashSet<&str> = restored
         .iter()
-        .zip(&restored)
         .filter(|(_, r)| r.stats.is_some())
-        .map(|((p, _), _)| p.id.as_str())
+        .map(|(p, _)| p.id.as_str())
         .collect();
+    // An existing project's aggregates already count its decisions.
+    with_aggregates.extend(existing.iter().map(String::as_str));
     for d in merge_by_time(decisions, |d| d.at) {
         absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
         let seq = feed::emit(tx, "imported", &d)?;
@@ -568,7 +705,7 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         }
         sum.decisions += 1;
     }
-    for r in &restored {
+    for (_, r) in &restored {
         for s in r.stats.iter().flatten() {
             let key = s
                 .key()
@@ -587,5 +724,39 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
             tx.insert_ordering(o)?;
         }
     }
+    for l in &data.records {
+        sum.learning_records += apply_records(tx, l)?;
+    }
     Ok(sum)
+}
+
+/// Inserts learning records as they were (ids, times, embeddings), each with one
+/// `<entity>.imported` event. Returns how many.
+fn apply_records(tx: &mut dyn WriteTx, l: &LearningDump) -> Result<usize> {
+    use crate::learning::records::{to_record, Recordable};
+    fn each<T: Recordable>(tx: &mut dyn WriteTx, items: &[T]) -> Result<usize> {
+        for v in items {
+            absent(tx.record(T::KIND, v.entity_id())?.is_some(), T::KIND.as_str(), v.entity_id())?;
+            feed::emit(tx, "imported", v)?;
+            tx.insert_record(&to_record(v)?)?;
+        }
+        Ok(items.len())
+    }
+    for (i, f) in l.failures.iter().enumerate() {
+        absent(tx.failure(f.id.as_str())?.is_some(), "failure", f.id.as_str())?;
+        if let Some(e) = &f.embedding {
+            crate::learning::failures::check_dimension(tx, "failure", &format!("/{i}/embedding"), e)?;
+        }
+        let mut bare = f.clone();
+        bare.embedding = None;
+        feed::emit(tx, "imported", &bare)?;
+        tx.insert_failure(&bare, f.embedding.as_deref())?;
+    }
+    Ok(l.failures.len()
+        + each(tx, &l.estimates)?
+        + each(tx, &l.retrospectives)?
+        + each(tx, &l.spikes)?
+        + each(tx, &l.agent_logs)?
+        + each(tx, &l.complexity)?
+        + each(tx, &l.patterns)?)
 }

@@ -8,13 +8,22 @@
 //! workflows/<id>/checkpoints.json    its checkpoints
 //! workflows/<id>/execution-log.md    the chronological story
 //! workflows/<id>/final-report.md     the summary
-//! sessions/<id>.json                 a session with its timeline, task links and queue
+//! sessions/<id>.json                 a session with its task links and queue
+//! sessions/<id>.timeline.jsonl       its timeline, one event per line (any length imports)
 //! tasks/<id>.json                    a task with its dependencies
 //! learning/<project>/tech-stack.json     what the history says about technologies
 //! learning/<project>/architecture.json   ... about architecture patterns
 //! learning/<project>/task-ordering.json  ... about task order
-//! DECISIONS.md                       the decision log as ADR-like records
+//! learning/<project>/failures.json       failures with their embeddings (when any)
+//! learning/<project>/{estimates, retrospectives, spikes, agent-logs,
+//!                     complexity-snapshots, pattern-usage}.json   the other learning records
+//! DECISIONS.md, FAILURES.md, ESTIMATES.md, PATTERNS.md   the living documents
+//! config.yaml                        the configuration the store ran with
 //! ```
+//!
+//! A pruned workflow's archive ([`crate::retention`]) is the same layout narrowed to the
+//! workflow: its project's file, the workflow's folder, its sessions and tasks, and
+//! `DECISIONS.md`; learning stays in the store, which never prunes it.
 //!
 //! The `learning/` documents follow seed 000's historical shapes and carry the full
 //! learning aggregates, which import restores: they outlive deleted workflows, so they
@@ -25,6 +34,7 @@
 //! the feed's past: each imported entity gets one `<entity>.imported` event (timeline
 //! events one `timeline_event.appended`).
 
+pub(crate) mod archive;
 pub(crate) mod dump;
 mod export;
 mod files;
@@ -40,20 +50,65 @@ use std::path::Path;
 /// Reads everything in one snapshot and writes the export to `dir` (which must not
 /// exist or be empty); returns the number of files written.
 pub(crate) fn export(ctx: Ctx<'_>, dir: &Path) -> Result<usize> {
-    let thresholds = ctx.thresholds();
-    let files = ctx.read(|tx| {
-        let dumps = dump::ProjectDump::read_all(tx)?;
-        let histories = dumps
-            .iter()
-            .map(|d| crate::learning::historical::history(tx, &d.project, thresholds))
-            .collect::<Result<Vec<_>>>()?;
-        export::render(&dumps, &histories)
-    })?;
+    let files = ctx.read(|tx| render_all(ctx, tx))?;
     export::write(dir, &files)
 }
 
-/// Validates the export at `dir` and applies it in one transaction.
+/// The whole-store export, read from `tx`.
+fn render_all(ctx: Ctx<'_>, tx: &dyn crate::store::ReadTx) -> Result<std::collections::BTreeMap<std::path::PathBuf, String>> {
+    let thresholds = ctx.thresholds();
+    let dumps = dump::ProjectDump::read_all(tx)?;
+    let histories = dumps
+        .iter()
+        .map(|d| crate::learning::historical::history(tx, &d.project, thresholds))
+        .collect::<Result<Vec<_>>>()?;
+    let learning = dumps
+        .iter()
+        .map(|d| dump::LearningDump::read(tx, d.project.id.as_str()))
+        .collect::<Result<Vec<_>>>()?;
+    let extras = export::StoreExtras {
+        histories: &histories,
+        learning: &learning,
+        config: ctx.config(),
+    };
+    export::render(&dumps, Some(&extras))
+}
+
+/// The files of one workflow's archive, read from `tx`: the export layout narrowed to
+/// the workflow, its sessions and tasks (see the module documentation).
+pub(crate) fn render_workflow(
+    tx: &dyn crate::store::ReadTx,
+    workflow: &crate::id::WorkflowId,
+) -> Result<std::collections::BTreeMap<std::path::PathBuf, String>> {
+    let wf = crate::workflow::load(tx, workflow)?;
+    let project = crate::project::load(tx, &wf.project_id)?;
+    let dump = dump::ProjectDump::read(tx, project)?.only_workflow(workflow.as_str());
+    export::render(&[dump], None)
+}
+
+/// Writes one workflow's archive layout to `dir` (absent or empty).
+pub(crate) fn export_workflow(ctx: Ctx<'_>, workflow: &crate::id::WorkflowId, dir: &Path) -> Result<usize> {
+    let files = ctx.read(|tx| render_workflow(tx, workflow))?;
+    export::write(dir, &files)
+}
+
+/// Validates the export at `dir` (or in the `.tar.gz` archive at `dir`) and applies it
+/// in one transaction.
 pub(crate) fn import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
+    if dir.is_file() && dir.to_string_lossy().ends_with(archive::SUFFIX) {
+        let staging = std::env::temp_dir().join(format!(
+            "maestro-import-{}-{}-{}",
+            std::process::id(),
+            crate::time::now_ms(),
+            crate::id::RecordId::generate()
+        ));
+        let result = archive::unpack(dir, &staging).and_then(|()| {
+            let loaded = import::read(&staging)?;
+            ctx.write(|tx| import::apply(tx, loaded))
+        });
+        let _ = std::fs::remove_dir_all(&staging);
+        return result;
+    }
     let loaded = import::read(dir)?;
     ctx.write(|tx| import::apply(tx, loaded))
 }

@@ -150,7 +150,7 @@ fn check_embedding(entity: &'static str, path: &str, e: &[f32]) -> Result<()> {
     Ok(())
 }
 
-fn check_dimension(tx: &dyn ReadTx, entity: &'static str, path: &str, e: &[f32]) -> Result<Option<usize>> {
+pub(crate) fn check_dimension(tx: &dyn ReadTx, entity: &'static str, path: &str, e: &[f32]) -> Result<Option<usize>> {
     let dim = tx.embedding_dim()?;
     match dim {
         Some(d) if d != e.len() => Err(Error::validation(

@@ -26,7 +26,7 @@ pub mod historical;
 mod journal;
 pub mod ordering;
 mod patterns;
-mod records;
+pub(crate) mod records;
 mod thresholds;
 
 pub use advice::{

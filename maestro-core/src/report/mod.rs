@@ -1,5 +1,6 @@
 //! Markdown reports rendered from stored state (SPEC §3.10): a workflow's chronological
-//! `execution-log.md`, its `final-report.md`, and the `DECISIONS.md` living document.
+//! `execution-log.md`, its `final-report.md`, and the living documents `DECISIONS.md`,
+//! `FAILURES.md`, `ESTIMATES.md` and `PATTERNS.md`.
 //! Rendering is a pure function of the state read in one snapshot: the same state
 //! always renders the same bytes (no clock, no feed positions).
 
@@ -7,13 +8,15 @@ mod decisions_md;
 mod execution_log;
 mod final_report;
 mod format;
+mod living;
 
 pub(crate) use decisions_md::decisions_md;
 pub(crate) use execution_log::execution_log;
 pub(crate) use final_report::final_report;
+pub(crate) use living::{estimates_md, failures_md, patterns_md};
 
 use crate::error::{Error, Result};
-use crate::exchange::dump::ProjectDump;
+use crate::exchange::dump::{LearningDump, ProjectDump};
 use crate::id::{ProjectId, WorkflowId};
 use crate::maestro::Ctx;
 use crate::store::ReadTx;
@@ -48,6 +51,30 @@ impl Reports<'_> {
     pub fn final_report(&self, workflow: &WorkflowId) -> Result<String> {
         self.0
             .read(|tx| with_workflow(tx, workflow, |d, i| final_report(d, &d.workflows[i])))
+    }
+
+    /// `FAILURES.md` of the project: every failure with why it failed and its lesson.
+    pub fn failures_md(&self, project: &ProjectId) -> Result<String> {
+        self.living(project, failures_md)
+    }
+
+    /// `ESTIMATES.md` of the project: estimated against actual effort and the
+    /// correction factor.
+    pub fn estimates_md(&self, project: &ProjectId) -> Result<String> {
+        self.living(project, estimates_md)
+    }
+
+    /// `PATTERNS.md` of the project: pattern usage and compliance.
+    pub fn patterns_md(&self, project: &ProjectId) -> Result<String> {
+        self.living(project, patterns_md)
+    }
+
+    fn living(&self, project: &ProjectId, render: fn(&[living::ProjectLearning<'_>]) -> String) -> Result<String> {
+        self.0.read(|tx| {
+            let p = crate::project::load(tx, project)?;
+            let l = LearningDump::read(tx, p.id.as_str())?;
+            Ok(render(&[(&p, &l)]))
+        })
     }
 
     /// The project's decisions as a living, ADR-like document.

@@ -31,6 +31,13 @@ pub fn parse(entity: &'static str, text: &str) -> Result<Value> {
     Ok(v)
 }
 
+/// Parses a list document (an export's `decisions.json`, a session file) of any size
+/// the caller allowed: the limits are then checked on each item as a document of its
+/// own. serde_json's recursion limit (128) still bounds the nesting while parsing.
+pub fn parse_list(entity: &'static str, text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::validation(entity, "", format!("not valid JSON: {e}")))
+}
+
 /// Checks nesting depth and string sizes of an already parsed value.
 pub fn check(entity: &'static str, v: &Value) -> Result<()> {
     walk(entity, v, 1, &mut String::new())

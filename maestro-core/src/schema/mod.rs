@@ -42,6 +42,12 @@ str_enum!(
         Retrospective => "retrospective",
         /// A spike.
         Spike => "spike",
+        /// An agent log entry.
+        AgentLog => "agent-log",
+        /// A file's complexity snapshot.
+        ComplexitySnapshot => "complexity-snapshot",
+        /// A pattern usage.
+        PatternUsage => "pattern-usage",
         /// A change-feed event.
         Event => "event",
         /// The historical tech-stack export.
@@ -64,7 +70,7 @@ macro_rules! sources {
     };
 }
 
-const SOURCES: [&str; 19] = sources!(
+const SOURCES: [&str; 22] = sources!(
     "project",
     "workflow",
     "phase-model",
@@ -79,6 +85,9 @@ const SOURCES: [&str; 19] = sources!(
     "estimate",
     "retrospective",
     "spike",
+    "agent-log",
+    "complexity-snapshot",
+    "pattern-usage",
     "event",
     "historical-tech-stack",
     "historical-architecture",
@@ -86,7 +95,7 @@ const SOURCES: [&str; 19] = sources!(
     "config",
 );
 
-static COMPILED: [OnceLock<jsonschema::Validator>; 19] = [const { OnceLock::new() }; 19];
+static COMPILED: [OnceLock<jsonschema::Validator>; 22] = [const { OnceLock::new() }; 22];
 
 /// Longest rendering of an offending value kept in an error message.
 const MAX_SHOWN: usize = 200;

@@ -32,6 +32,8 @@ pub trait LearningRead {
     /// A project's failures (every project's when `None`), oldest first, without
     /// embeddings, at most `limit`.
     fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>>;
+    /// The embedding stored with a failure, if it has one.
+    fn failure_embedding(&self, id: &str) -> Result<Option<Vec<f32>>>;
     /// The dimension every embedding in the store has, once one was stored.
     fn embedding_dim(&self) -> Result<Option<usize>>;
     /// Failures matching the FTS5 `query` (built by the domain), best first, with their

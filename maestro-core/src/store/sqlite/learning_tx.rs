@@ -215,6 +215,12 @@ impl LearningRead for SqlTx<'_> {
         self.one("SELECT doc FROM failures WHERE id = ?1", [id], |r| rows::json(r, 0))
     }
 
+    fn failure_embedding(&self, id: &str) -> Result<Option<Vec<f32>>> {
+        let blob: Option<Option<Vec<u8>>> =
+            self.one("SELECT embedding FROM failures WHERE id = ?1", [id], |r| r.get(0))?;
+        Ok(blob.flatten().map(|b| from_blob(&b)))
+    }
+
     fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>> {
         let mut q = Query::new("SELECT doc FROM failures WHERE 1 = ?1".to_owned(), 1_i64);
         q.and("project_id = ?", project.map(str::to_owned));

@@ -1,0 +1,100 @@
+//! Compressed archives: an export layout as one `.tar.gz` file, written deterministically
+//! (the same files give the same bytes) and read back refusing anything but plain files
+//! and folders inside the archive.
+
+use crate::error::{Error, Result};
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// The file name suffix of a compressed archive.
+pub const SUFFIX: &str = ".tar.gz";
+
+/// Largest total size an archive may unpack to.
+const MAX_UNPACKED: u64 = 16 << 30;
+
+/// `files` (relative path → content) as a gzip-compressed tar. Entries are sorted, with
+/// mode 0600, owner 0 and time 0, so the bytes depend on the contents alone.
+pub(crate) fn pack(files: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>> {
+    let gz = GzEncoder::new(Vec::new(), Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    for (path, content) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_mode(0o600);
+        h.set_mtime(0);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut h, path, content.as_bytes())?;
+    }
+    let gz = tar.into_inner()?;
+    Ok(gz.finish()?)
+}
+
+/// Writes `bytes` to `path` through a temporary sibling renamed into place (mode 0600),
+/// synced, so `path` is complete or absent.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
+    tmp_name.push(format!(".partial-{}", std::process::id()));
+    let tmp = parent.join(tmp_name);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let result = (|| -> Result<()> {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Unpacks the archive at `file` into the new directory `into`: regular files and
+/// folders only, every path relative and inside, the total size bounded.
+pub(crate) fn unpack(file: &Path, into: &Path) -> Result<()> {
+    let bad = |m: String| Error::validation("import", "dir", format!("{}: {m}", file.display()));
+    let f = std::fs::File::open(file)?;
+    let mut tar = tar::Archive::new(GzDecoder::new(f));
+    std::fs::create_dir(into)?;
+    let mut total = 0u64;
+    for entry in tar.entries().map_err(|e| bad(format!("not a .tar.gz archive: {e}")))? {
+        let mut entry = entry.map_err(|e| bad(format!("not a .tar.gz archive: {e}")))?;
+        let rel = entry.path().map_err(|e| bad(format!("a bad path: {e}")))?.into_owned();
+        if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(bad(format!("{} leaves the archive", rel.display())));
+        }
+        let target = into.join(&rel);
+        match entry.header().entry_type() {
+            tar::EntryType::Directory => std::fs::create_dir_all(&target)?,
+            tar::EntryType::Regular => {
+                total += entry.header().size().unwrap_or(0);
+                if total > MAX_UNPACKED {
+                    return Err(bad(format!("unpacks to more than {MAX_UNPACKED} bytes")));
+                }
+                if let Some(p) = target.parent() {
+                    std::fs::create_dir_all(p)?;
+                }
+                let mut out = std::fs::File::create(&target)?;
+                let copied = std::io::copy(&mut (&mut entry).take(MAX_UNPACKED), &mut out)?;
+                if copied != entry.header().size().unwrap_or(0) {
+                    return Err(bad(format!("{} is truncated", rel.display())));
+                }
+            }
+            other => return Err(bad(format!("{} is a {other:?} entry; only files and folders are read", rel.display()))),
+        }
+    }
+    Ok(())
+}
