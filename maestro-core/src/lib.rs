@@ -31,6 +31,7 @@ pub mod ops;
 pub mod project;
 pub mod queue;
 pub mod report;
+pub mod retention;
 pub mod schema;
 pub mod session;
 pub mod store;
@@ -50,6 +51,7 @@ pub use config::{Config, ConfigSource, RetentionPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use exchange::ImportSummary;
 pub use report::Reports;
+pub use retention::{KeptWorkflow, PruneReport, PrunedWorkflow};
 
 /// The README's Rust quickstart, compiled as a doc test so it cannot go stale.
 #[doc = include_str!("../../README.md")]

@@ -336,6 +336,17 @@ impl Maestro {
         exchange::import(Ctx(self), dir.as_ref())
     }
 
+    /// Applies the retention policy — `policy`, or the config's `retention` section — and
+    /// reports what it removed; with `dry_run`, reports exactly what it would remove and
+    /// archive, writing nothing. Ended workflows are archived before they are deleted;
+    /// learning is never pruned; the feed gets a horizon below which reads fail with
+    /// [`Error::Pruned`]. Runs in short transactions (other writers wait milliseconds),
+    /// is idempotent, and a prune killed anywhere is finished by the next. See
+    /// [`crate::retention`].
+    pub fn prune(&self, policy: Option<&crate::RetentionPolicy>, dry_run: bool) -> Result<crate::PruneReport> {
+        crate::retention::prune(self, policy, dry_run)
+    }
+
     /// Runs the store's integrity check.
     pub fn check_integrity(&self) -> Result<()> {
         self.store.check_integrity()

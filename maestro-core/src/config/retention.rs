@@ -58,10 +58,3 @@ impl Default for RetentionPolicy {
 
 /// Milliseconds in a day.
 pub(crate) const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-impl RetentionPolicy {
-    /// The instant before which something `days` old is due, as of `now_ms`.
-    pub(crate) fn cutoff(now_ms: i64, days: u32) -> i64 {
-        now_ms.saturating_sub(i64::from(days).saturating_mul(DAY_MS))
-    }
-}

@@ -50,17 +50,6 @@ impl LearningDump {
             patterns: all(tx, project)?,
         })
     }
-
-    /// How many records there are.
-    pub fn len(&self) -> usize {
-        self.failures.len()
-            + self.estimates.len()
-            + self.retrospectives.len()
-            + self.spikes.len()
-            + self.agent_logs.len()
-            + self.complexity.len()
-            + self.patterns.len()
-    }
 }
 
 /// A project and everything it owns.

@@ -86,6 +86,11 @@ pub(crate) fn render_workflow(
     export::render(&[dump], None)
 }
 
+/// Writes `files` as the new directory `dir` (absent or empty), all at once.
+pub(crate) fn write_dir(dir: &Path, files: &std::collections::BTreeMap<std::path::PathBuf, String>) -> Result<usize> {
+    export::write(dir, files)
+}
+
 /// Writes one workflow's archive layout to `dir` (absent or empty).
 pub(crate) fn export_workflow(ctx: Ctx<'_>, workflow: &crate::id::WorkflowId, dir: &Path) -> Result<usize> {
     let files = ctx.read(|tx| render_workflow(tx, workflow))?;

@@ -43,7 +43,7 @@ pub trait RetentionRead {
     /// How far compaction has gone: events up to this seq were compacted (never above
     /// the horizon).
     fn compacted_upto(&self) -> Result<i64>;
-    /// The highest seq of an event written before `at_ms` (0 if none), assuming events
+    /// The highest seq of an event written at or before `at_ms` (0 if none), assuming events
     /// were written in roughly increasing time (seq order is commit order).
     fn seq_before(&self, at_ms: i64) -> Result<i64>;
     /// Ended (completed or failed) workflows that ended before `ended_before_ms`, oldest
@@ -54,6 +54,9 @@ pub trait RetentionRead {
     fn workflow_needed_by(&self, workflow: &str) -> Result<Option<String>>;
     /// What pruning the workflow removes.
     fn workflow_rows(&self, workflow: &str) -> Result<WorkflowRows>;
+    /// The seq of the latest event of the workflow or of one of its sessions (0 if none):
+    /// unchanged between two reads means nothing of the workflow changed.
+    fn workflow_last_seq(&self, workflow: &str) -> Result<i64>;
     /// Checkpoint ids of retained workflows beyond the newest `keep` of each, oldest first.
     fn surplus_checkpoints(&self, keep: usize) -> Result<Vec<String>>;
     /// Agent logs recorded before `before_ms`.
@@ -64,7 +67,8 @@ pub trait RetentionRead {
     /// (those of the workflows and their sessions, learning records' aside).
     fn count_workflow_events(&self, gone: &[String], upto: i64) -> Result<usize>;
     /// Events in `(after, upto]` that a compaction with cutoff `cutoff` deletes, with the
-    /// entities of `gone` counted as removed.
+    /// entities of `gone` counted as removed (the gone workflows' own events aside:
+    /// [`RetentionRead::count_workflow_events`] counts those).
     fn count_compactable(&self, after: i64, upto: i64, cutoff: i64, gone: &Gone) -> Result<usize>;
 }
 

@@ -67,3 +67,95 @@ impl Rng {
         self.next_u64() % 100 < percent
     }
 }
+
+/// A realistic ended workflow (the shape the retention tests and benchmarks use): two
+/// tasks in dependency order worked by one queue session with a few timeline events, a
+/// decision with a subject and an outcome, a state-only checkpoint, a failure and an
+/// estimate; then it runs the `flow` model to `completed` (or fails).
+pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool) -> WorkflowId {
+    let wf = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.clone(),
+            feature: feature.into(),
+            request: format!("build {feature}"),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    let mut t1 = NewTask::new(p.clone(), format!("{feature}: schema"));
+    t1.labels = vec!["database".into()];
+    t1.workflow_id = Some(wf.id.clone());
+    let t1 = m.tasks().create(t1).unwrap();
+    let mut t2 = NewTask::new(p.clone(), format!("{feature}: api"));
+    t2.labels = vec!["backend".into()];
+    t2.workflow_id = Some(wf.id.clone());
+    t2.depends_on = vec![t1.id.clone()];
+    let t2 = m.tasks().create(t2).unwrap();
+    let s = m
+        .sessions()
+        .spawn(NewSession {
+            workflow_id: Some(wf.id.clone()),
+            strategy: Strategy::Queue,
+            tasks: vec![t1.id.clone(), t2.id.clone()],
+            ..NewSession::new(p.clone(), format!("{feature}-worker"))
+        })
+        .unwrap();
+    m.sessions().register(&s.id).unwrap();
+    for _ in 0..2 {
+        m.queues().next(&s.id).unwrap().unwrap();
+        let mut e = NewTimelineEvent::new(TimelineType::Progress, "half way");
+        e.metadata = serde_json::json!({"progress": 0.5});
+        m.sessions().append(&s.id, e).unwrap();
+        m.queues().complete(&s.id).unwrap();
+    }
+    m.sessions().complete(&s.id).unwrap();
+    let mut d = NewDecision::new(wf.id.clone(), "tech_stack", "Use PostgreSQL", "JSONB and known operations");
+    d.subject = Some(Subject {
+        category: Some("database".into()),
+        technology: Some("postgresql".into()),
+        pattern: None,
+    });
+    let d = m.decisions().record(d).unwrap();
+    m.decisions()
+        .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
+        .unwrap();
+    m.checkpoints()
+        .create(NewCheckpoint::new(wf.id.clone(), "tasks done", CheckpointType::TaskGroupComplete))
+        .unwrap();
+    m.learning()
+        .record_failure(learning::NewFailure {
+            project_id: p.clone(),
+            workflow_id: Some(wf.id.clone()),
+            feature: feature.into(),
+            approach: "one big migration".into(),
+            why_failed: "locked the table".into(),
+            lesson: "migrate in batches".into(),
+            related_decision: Some(d.id.clone()),
+            tags: vec!["database".into()],
+            embedding: Some(vec![0.25, 0.5, 1.0]),
+        })
+        .unwrap();
+    m.learning()
+        .record_estimate(learning::NewEstimate {
+            project_id: p.clone(),
+            workflow_id: Some(wf.id.clone()),
+            feature: feature.into(),
+            unit: Some("sessions".into()),
+            estimated: 2.0,
+            actual: Some(3.0),
+            complexity: 5.0,
+            files_created: Some(2),
+            files_modified: None,
+            notes: None,
+        })
+        .unwrap();
+    if complete {
+        for phase in ["planning", "generating_tasks", "implementing", "validating", "generating_report", "completed"] {
+            m.workflows().advance(&wf.id, phase, "orchestrator", None).unwrap();
+        }
+    } else {
+        m.workflows().fail(&wf.id, "abandoned", "orchestrator").unwrap();
+    }
+    wf.id
+}

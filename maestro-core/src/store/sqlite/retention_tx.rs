@@ -9,12 +9,12 @@ use rusqlite::params;
 /// workflow or session.
 const LEARNING: &str = "('failure', 'estimate', 'retrospective', 'spike', 'agent_log', 'complexity_snapshot', 'pattern_usage')";
 
-/// The events of the workflows in `?1` (a JSON array) and of their sessions.
-fn of_workflows() -> String {
+/// The events of the workflows in the JSON array parameter `list` and of their sessions.
+fn of_workflows(list: &str) -> String {
     format!(
-        "entity NOT IN {LEARNING} AND (
-            workflow_id IN (SELECT value FROM json_each(?1))
-            OR session_id IN (SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each(?1))))"
+        "(entity NOT IN {LEARNING} AND (
+            workflow_id IN (SELECT value FROM json_each({list}))
+            OR session_id IN (SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each({list})))))"
     )
 }
 
@@ -40,7 +40,7 @@ fn compactable() -> String {
                 SELECT 1 FROM checkpoints c WHERE c.id = events.entity_id
                   AND c.id NOT IN (SELECT value FROM json_each(?5))))
           OR (entity = 'agent_log' AND NOT EXISTS (
-                SELECT 1 FROM learning_records r WHERE r.id = events.entity_id AND r.at >= ?6))
+                SELECT 1 FROM learning_records r WHERE r.id = events.entity_id AND r.at > ?6))
           OR (entity NOT IN ('timeline_event', 'session_task', 'decision')
               AND EXISTS (SELECT 1 FROM events n INDEXED BY events_entity
                           WHERE n.entity = events.entity AND n.entity NOT IN ('timeline_event', 'session_task')
@@ -80,14 +80,14 @@ impl RetentionRead for SqlTx<'_> {
             )
         };
         match first(lo)? {
-            Some((_, at)) if at < at_ms => {}
+            Some((_, at)) if at <= at_ms => {}
             _ => return Ok(0),
         }
-        // Invariant: the event at or after `lo` was written before `at_ms`.
+        // Invariant: the event at or after `lo` was written at or before `at_ms`.
         while lo < hi {
             let mid = lo + (hi - lo + 1) / 2;
             match first(mid)? {
-                Some((seq, at)) if at < at_ms => lo = seq.max(mid),
+                Some((seq, at)) if at <= at_ms => lo = seq.max(mid),
                 _ => hi = mid - 1,
             }
         }
@@ -101,7 +101,7 @@ impl RetentionRead for SqlTx<'_> {
     fn ended_workflows(&self, ended_before_ms: i64, limit: usize) -> Result<Vec<(String, String)>> {
         self.all(
             "SELECT id, project_id FROM workflows
-             WHERE status IN ('completed', 'failed') AND ended_at IS NOT NULL AND ended_at < ?1
+             WHERE status IN ('completed', 'failed') AND ended_at IS NOT NULL AND ended_at <= ?1
              ORDER BY ended_at, id LIMIT ?2",
             params![ended_before_ms, limit as i64],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -163,6 +163,18 @@ impl RetentionRead for SqlTx<'_> {
         })
     }
 
+    fn workflow_last_seq(&self, workflow: &str) -> Result<i64> {
+        let own = self.scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE workflow_id = ?1",
+            [workflow],
+        )?;
+        let sessions = self.scalar(
+            "SELECT COALESCE(MAX(e.seq), 0) FROM sessions s JOIN events e ON e.session_id = s.id WHERE s.workflow_id = ?1",
+            [workflow],
+        )?;
+        Ok(own.max(sessions))
+    }
+
     fn surplus_checkpoints(&self, keep: usize) -> Result<Vec<String>> {
         self.all(
             "SELECT id FROM (
@@ -176,21 +188,21 @@ impl RetentionRead for SqlTx<'_> {
 
     fn count_agent_logs_before(&self, before_ms: i64) -> Result<usize> {
         Ok(self.scalar(
-            "SELECT COUNT(*) FROM learning_records WHERE kind = 'agent_log' AND at < ?1",
+            "SELECT COUNT(*) FROM learning_records WHERE kind = 'agent_log' AND at <= ?1",
             [before_ms],
         )? as usize)
     }
 
     fn count_docs_cache_due(&self, stored_before_ms: i64, now_ms: i64) -> Result<usize> {
         Ok(self.scalar(
-            "SELECT COUNT(*) FROM docs_cache WHERE stored_at < ?1 OR expires_at <= ?2",
+            "SELECT COUNT(*) FROM docs_cache WHERE stored_at <= ?1 OR expires_at <= ?2",
             [stored_before_ms, now_ms],
         )? as usize)
     }
 
     fn count_workflow_events(&self, gone: &[String], upto: i64) -> Result<usize> {
         Ok(self.scalar(
-            &format!("SELECT COUNT(*) FROM events WHERE seq <= ?2 AND {}", of_workflows()),
+            &format!("SELECT COUNT(*) FROM events WHERE seq <= ?2 AND {}", of_workflows("?1")),
             params![enc(&gone)?, upto],
         )? as usize)
     }
@@ -199,7 +211,8 @@ impl RetentionRead for SqlTx<'_> {
         let (w, c) = gone_params(gone)?;
         Ok(self.scalar(
             &format!(
-                "SELECT COUNT(*) FROM events WHERE seq > ?1 AND seq <= ?2 AND {}",
+                "SELECT COUNT(*) FROM events WHERE seq > ?1 AND seq <= ?2 AND NOT {} AND {}",
+                of_workflows("?4"),
                 compactable()
             ),
             params![after, upto, cutoff, w, c, gone.agent_logs_before],
@@ -210,7 +223,7 @@ impl RetentionRead for SqlTx<'_> {
 impl RetentionWrite for SqlTx<'_> {
     fn prune_workflow(&mut self, workflow: &str, horizon: i64) -> Result<usize> {
         let events = self.exec(
-            &format!("DELETE FROM events WHERE seq <= ?2 AND {}", of_workflows()),
+            &format!("DELETE FROM events WHERE seq <= ?2 AND {}", of_workflows("?1")),
             params![enc(&[workflow])?, horizon],
         )?;
         self.exec("DELETE FROM workflows WHERE id = ?1", [workflow])?;
@@ -246,14 +259,14 @@ impl RetentionWrite for SqlTx<'_> {
     fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize) -> Result<usize> {
         self.exec(
             "DELETE FROM learning_records WHERE seq IN (
-                SELECT seq FROM learning_records WHERE kind = 'agent_log' AND at < ?1 LIMIT ?2)",
+                SELECT seq FROM learning_records WHERE kind = 'agent_log' AND at <= ?1 LIMIT ?2)",
             params![before_ms, limit as i64],
         )
     }
 
     fn delete_docs_cache_due(&mut self, stored_before_ms: i64, now_ms: i64) -> Result<usize> {
         self.exec(
-            "DELETE FROM docs_cache WHERE stored_at < ?1 OR expires_at <= ?2",
+            "DELETE FROM docs_cache WHERE stored_at <= ?1 OR expires_at <= ?2",
             [stored_before_ms, now_ms],
         )
     }

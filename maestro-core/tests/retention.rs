@@ -1,0 +1,263 @@
+//! Retention: prune archives then deletes ended workflows, keeps learning, gives the feed
+//! a horizon that readers see as a typed error, and returns space to the file system.
+
+mod common;
+
+use common::*;
+use maestro_core::*;
+use std::path::Path;
+
+fn everything_due(archive: &Path) -> RetentionPolicy {
+    RetentionPolicy {
+        sessions_days: 0,
+        events_days: 0,
+        agent_logs_days: 0,
+        docs_cache_days: 0,
+        archive_dir: Some(archive.to_owned()),
+        ..Default::default()
+    }
+}
+
+fn open(path: &Path) -> Maestro {
+    Maestro::open(path, Options::durability(Durability::Normal)).unwrap()
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn advice(m: &Maestro, p: &ProjectId) -> (String, String, usize) {
+    let one = LearningThresholds {
+        min_usage_count: 1,
+        min_rule_evidence: 1,
+        ..Default::default()
+    };
+    let rec = m.learning().recommend(Some(p), "tech_stack", Some("database"), Some(&one)).unwrap();
+    let rules = m.learning().ordering_rules(Some(p), Some(&one)).unwrap();
+    let failures = m.learning().failures(Some(p), 1000).unwrap().len();
+    (
+        serde_json::to_string(&rec).unwrap(),
+        serde_json::to_string(&rules).unwrap(),
+        failures,
+    )
+}
+
+#[test]
+fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = open(&dir.path().join("state.db"));
+    let p = project(&m, "shop");
+    let done: Vec<WorkflowId> = (0..3).map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i != 1)).collect();
+    let live = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.id.clone(),
+            feature: "live".into(),
+            request: "still running".into(),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    let live_task = task(&m, &p.id, "live task", &[]);
+    let before = advice(&m, &p.id);
+    let archive = dir.path().join("archive");
+    let policy = everything_due(&archive);
+
+    let dry = m.prune(Some(&policy), true).unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(
+        dry.workflows.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(),
+        done.iter().map(|w| w.as_str()).collect::<Vec<_>>()
+    );
+    assert!(!archive.exists(), "a dry run writes nothing");
+    assert_eq!(m.events().horizon().unwrap(), 0, "a dry run moves no horizon");
+    assert!(dry.events > 0);
+
+    let real = m.prune(Some(&policy), false).unwrap();
+    assert!(!real.dry_run);
+    assert_eq!(real.workflows, dry.workflows, "the dry run named the same workflows and rows");
+    assert_eq!(real.events, dry.events, "the dry run counted the events the prune deleted");
+    assert_eq!(real.horizon, dry.horizon);
+    assert_eq!(real.kept, dry.kept);
+    for w in &real.workflows {
+        assert_eq!(w.rows.sessions, 1);
+        assert_eq!(w.rows.tasks, 2);
+        assert_eq!(w.rows.decisions, 1);
+        assert_eq!(w.rows.checkpoints, 1);
+        assert!(Path::new(&w.archive).join("workflows").join(&w.id).join("metadata.json").is_file());
+        assert!(matches!(
+            m.workflows().get(&WorkflowId::parse(&w.id).unwrap()),
+            Err(Error::NotFound { .. })
+        ));
+    }
+    assert_eq!(m.workflows().get(&live.id).unwrap().status, WorkflowStatus::Active);
+    assert_eq!(m.tasks().get(&live_task.id).unwrap().title, "live task");
+    assert_eq!(advice(&m, &p.id), before, "advice, ordering rules and failures survive the prune");
+    m.check_integrity().unwrap();
+
+    let again = m.prune(Some(&policy), false).unwrap();
+    assert!(again.workflows.is_empty(), "a second prune finds nothing left: {again:?}");
+    assert_eq!(again.events, 0);
+}
+
+#[test]
+fn an_archive_imports_back_and_its_re_export_is_byte_identical() {
+    for compress in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let m = open(&dir.path().join("state.db"));
+        let p = project(&m, "shop");
+        let wf = ended_workflow(&m, &p.id, "checkout", true);
+        let before_rules = advice(&m, &p.id);
+        let archive = dir.path().join("archive");
+        let policy = RetentionPolicy {
+            compress_archives: compress,
+            ..everything_due(&archive)
+        };
+        let report = m.prune(Some(&policy), false).unwrap();
+        assert_eq!(report.workflows.len(), 1);
+        let path = Path::new(&report.workflows[0].archive);
+        assert_eq!(path.is_file(), compress, "{}", path.display());
+        assert!(m.workflows().get(&wf).is_err());
+
+        let sum = m.import(path).unwrap();
+        assert_eq!((sum.workflows, sum.sessions, sum.tasks, sum.decisions, sum.checkpoints), (1, 1, 2, 1, 1));
+        assert_eq!(sum.projects_existing, 1, "the project stayed and is reused");
+        assert_eq!(m.workflows().get(&wf).unwrap().status, WorkflowStatus::Completed);
+        assert_eq!(advice(&m, &p.id), before_rules, "restoring counts nothing twice");
+
+        let again = dir.path().join("again");
+        m.export_workflow(&wf, &again).unwrap();
+        let original = if compress {
+            let unpacked = dir.path().join("unpacked");
+            std::fs::create_dir(&unpacked).unwrap();
+            let status = std::process::Command::new("tar")
+                .args(["-xzf", path.to_str().unwrap(), "-C", unpacked.to_str().unwrap()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            unpacked
+        } else {
+            path.to_owned()
+        };
+        assert_eq!(tree(&again), tree(&original), "re-export equals the archive (compress {compress})");
+    }
+}
+
+#[test]
+fn below_the_horizon_since_and_state_at_fail_with_the_oldest_retained_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = open(&dir.path().join("state.db"));
+    let p = project(&m, "shop");
+    let t = task(&m, &p.id, "keep me", &[]);
+    for i in 0..5 {
+        m.tasks().transition(&t.id, if i % 2 == 0 { TaskStatus::InProgress } else { TaskStatus::Todo }, None, None).unwrap();
+    }
+    ended_workflow(&m, &p.id, "old", true);
+    let latest = m.events().latest_seq().unwrap();
+    let report = m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
+    let horizon = report.horizon;
+    assert_eq!(horizon, latest - 1, "everything but the newest event is below the horizon");
+    let e = m.events().since(0, &EventFilter::default(), 10).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Pruned);
+    assert_eq!(e.oldest_seq(), Some(horizon + 1));
+    assert!(e.to_string().contains("horizon"), "{e}");
+    m.events().since(horizon, &EventFilter::default(), 10).unwrap();
+    let e = m.events().state_at(EntityKind::Task, t.id.as_str(), 1).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Pruned);
+    let now = m.events().state_at(EntityKind::Task, t.id.as_str(), horizon).unwrap().unwrap();
+    assert_eq!(now["status"], "in_progress", "the retained state at the horizon is exact");
+    assert_eq!(now["version"], serde_json::json!(m.tasks().get(&t.id).unwrap().version));
+    // Through the JSON surface too.
+    let e = api::call(&m, "events.since", r#"{"seq": 0}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Pruned);
+}
+
+#[test]
+fn a_workflow_something_retained_needs_is_kept_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = open(&dir.path().join("state.db"));
+    let p = project(&m, "shop");
+    let old = ended_workflow(&m, &p.id, "old", true);
+    let old_task = m.tasks().list(&p.id).unwrap().into_iter().find(|t| t.workflow_id.as_ref() == Some(&old)).unwrap();
+    let later = task(&m, &p.id, "depends on old work", &[&old_task.id]);
+    let report = m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
+    assert!(report.workflows.is_empty());
+    assert_eq!(report.kept.len(), 1);
+    assert!(report.kept[0].reason.contains(later.id.as_str()), "{:?}", report.kept);
+    assert_eq!(m.tasks().get(&later.id).unwrap().depends_on, vec![old_task.id]);
+}
+
+#[test]
+fn agent_logs_docs_cache_and_surplus_checkpoints_go_and_space_is_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let m = open(&db);
+    let p = project(&m, "shop");
+    let wf = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.id.clone(),
+            feature: "long".into(),
+            request: "runs for months".into(),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    let cps: Vec<_> = (0..5)
+        .map(|i| {
+            m.checkpoints()
+                .create(NewCheckpoint::new(wf.clone().id, format!("cp{i}"), CheckpointType::SafeState))
+                .unwrap()
+        })
+        .collect();
+    for i in 0..50 {
+        m.learning()
+            .log_agent(learning::NewAgentLog {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                session_id: None,
+                agent: "coder".into(),
+                phase: "implementing".into(),
+                action: format!("step {i} {}", "x".repeat(2000)),
+                duration_ms: 10.0,
+                success: true,
+                error: None,
+            })
+            .unwrap();
+    }
+    m.learning().cache_docs("serde", "1", "docs", Some(std::time::Duration::from_secs(3600))).unwrap();
+    let policy = RetentionPolicy {
+        keep_checkpoints: Some(2),
+        ..everything_due(&dir.path().join("a"))
+    };
+    let dry = m.prune(Some(&policy), true).unwrap();
+    let real = m.prune(Some(&policy), false).unwrap();
+    assert_eq!(real.checkpoints, cps[..3].iter().map(|c| c.id.to_string()).collect::<Vec<_>>());
+    assert_eq!(dry.checkpoints, real.checkpoints);
+    assert_eq!((dry.agent_logs, real.agent_logs), (50, 50));
+    assert_eq!((dry.docs_cache, real.docs_cache), (1, 1));
+    assert_eq!(dry.events, real.events);
+    assert_eq!(real.events, 49 + 3, "the agent logs' events but the newest, and the pruned checkpoints'");
+    let left: Vec<_> = m.checkpoints().list(&wf.id).unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(left, vec![cps[3].id.clone(), cps[4].id.clone()]);
+    assert!(m.learning().agent_logs(&p.id, None).unwrap().is_empty());
+    assert!(real.bytes_after < real.bytes_before, "{real:?}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0)).unwrap();
+    let auto: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0)).unwrap();
+    assert_eq!((auto, free), (2, 0), "incremental auto-vacuum returned every free page");
+}
