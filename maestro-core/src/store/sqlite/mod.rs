@@ -337,7 +337,10 @@ impl Store for SqliteStore {
                 if auto != 2 {
                     break;
                 }
-                conn.execute_batch(&format!("PRAGMA incremental_vacuum({RECLAIM_PAGES})"))?;
+                // The pragma frees one page per step: run it to the end.
+                let mut stmt = conn.prepare(&format!("PRAGMA incremental_vacuum({RECLAIM_PAGES})"))?;
+                let mut rows = stmt.query([])?;
+                while rows.next()?.is_some() {}
                 free
             };
             if freed <= RECLAIM_PAGES {
