@@ -49,7 +49,12 @@ fn export_import_export_is_byte_identical() {
     ] {
         assert!(one.contains_key(Path::new(&want)), "missing {want}");
     }
-    assert_eq!(one.keys().filter(|p| p.starts_with("sessions")).count(), 3);
+    let in_sessions = |ext: &str| {
+        one.keys()
+            .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == ext))
+            .count()
+    };
+    assert_eq!((in_sessions("json"), in_sessions("jsonl")), (3, 3), "each session and its timeline");
     assert_eq!(one.keys().filter(|p| p.starts_with("tasks")).count(), 4);
 
     let b = file_db(tmp.path(), "b.db");
@@ -109,7 +114,7 @@ fn a_bad_file_anywhere_leaves_the_store_unchanged() {
     let task = good.keys().filter(|p| p.starts_with("tasks")).nth(2).unwrap().clone();
     let session = good
         .keys()
-        .filter(|p| p.starts_with("sessions"))
+        .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == "jsonl"))
         .nth(1)
         .unwrap()
         .clone();
@@ -124,8 +129,8 @@ fn a_bad_file_anywhere_leaves_the_store_unchanged() {
         (task.clone(), "{ not json".into(), format!("{}#", task.display())),
         (
             session.clone(),
-            text(&session).replacen("\"type\": \"", "\"type\": \"x", 1),
-            format!("{}#/timeline/0/type", session.display()),
+            text(&session).replacen("\"type\":\"", "\"type\":\"x", 1),
+            format!("{}#/0/type", session.display()),
         ),
         (
             PathBuf::from(format!("workflows/{wf}/decisions.json")),
@@ -316,12 +321,10 @@ fn exporting_a_live_database_sees_one_consistent_snapshot() {
             .filter(|k| k.starts_with("tasks"))
             .map(|k| k.file_stem().unwrap().to_str().unwrap().to_owned())
             .collect();
-        let session: serde_json::Value =
-            serde_json::from_slice(&files[&PathBuf::from(format!("sessions/{}.json", s.id))]).unwrap();
-        let named: std::collections::BTreeSet<String> = session["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let timeline = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
+        let named: std::collections::BTreeSet<String> = String::from_utf8_lossy(timeline)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .filter_map(|e| e["metadata"]["task"].as_str().map(str::to_owned))
             .collect();
         assert_eq!(
@@ -380,12 +383,24 @@ fn an_import_file_cannot_attach_rows_to_another_entity() {
     scripted::checkout(&m);
     m.export(tmp.path().join("good")).unwrap();
     let good = tree(&tmp.path().join("good"));
-    let sessions: Vec<PathBuf> = good.keys().filter(|p| p.starts_with("sessions")).cloned().collect();
+    let sessions: Vec<PathBuf> = good
+        .keys()
+        .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == "json"))
+        .cloned()
+        .collect();
     let (victim, carrier) = (&sessions[0], &sessions[1]);
     let victim_id = victim.file_stem().unwrap().to_str().unwrap();
     let carrier_id = carrier.file_stem().unwrap().to_str().unwrap();
+    // An event of the victim's smuggled into the carrier's file.
     let mut doc: serde_json::Value = serde_json::from_slice(&good[carrier]).unwrap();
-    doc["timeline"][0]["session_id"] = victim_id.into();
+    let first_line = String::from_utf8_lossy(&good[&PathBuf::from(format!("sessions/{carrier_id}.timeline.jsonl"))])
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut event: serde_json::Value = serde_json::from_str(&first_line).unwrap();
+    event["session_id"] = victim_id.into();
+    doc["timeline"] = serde_json::json!([event]);
     let dir = tmp.path().join("crafted");
     for (p, bytes) in &good {
         std::fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
@@ -400,4 +415,166 @@ fn an_import_file_cannot_attach_rows_to_another_entity() {
         "{e}"
     );
     assert_eq!(fresh.events().latest_seq().unwrap(), 0);
+}
+
+/// Export → import into an empty store → export, asserting the two exports are equal.
+fn round_trip(tmp: &Path, a: &Maestro) -> (BTreeMap<PathBuf, Vec<u8>>, ImportSummary) {
+    let one = tmp.join("rt-one");
+    a.export(&one).unwrap();
+    let b = file_db(tmp, "rt-b.db");
+    let sum = b.import(&one).unwrap();
+    let two = tmp.join("rt-two");
+    b.export(&two).unwrap();
+    let (t1, t2) = (tree(&one), tree(&two));
+    assert_eq!(t1.keys().collect::<Vec<_>>(), t2.keys().collect::<Vec<_>>());
+    for (k, v) in &t1 {
+        assert!(t2[k] == *v, "{} differs after the round trip", k.display());
+    }
+    (t1, sum)
+}
+
+#[test]
+fn a_timeline_event_nested_as_deep_as_the_api_accepts_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let p = common::project(&a, "deep");
+    let s = common::live_session(&a, &p.id, "w");
+    let mut metadata = serde_json::json!("bottom");
+    for _ in 0..60 {
+        metadata = serde_json::json!({ "n": metadata });
+    }
+    let input = serde_json::json!({
+        "session_id": s.id,
+        "event": {"type": "milestone", "message": "deep", "metadata": metadata}
+    });
+    let input = serde_json::json!({"id": input["session_id"], "event": input["event"]});
+    api::call(&a, "sessions.append", &input.to_string()).expect("the API accepts 60 levels");
+    let (files, sum) = round_trip(tmp.path(), &a);
+    assert_eq!(sum.sessions, 1);
+    let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
+    assert!(String::from_utf8_lossy(lines).contains("\"bottom\""));
+}
+
+#[test]
+fn a_timeline_larger_than_one_document_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let p = common::project(&a, "big");
+    let s = common::live_session(&a, &p.id, "w");
+    let big = "x".repeat((1 << 20) - 64);
+    a.batch(|b| {
+        for i in 0..66 {
+            let mut e = NewTimelineEvent::new(TimelineType::Milestone, format!("chunk {i}"));
+            e.metadata = serde_json::json!({ "blob": big });
+            b.sessions().append(&s.id, e)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let (files, _) = round_trip(tmp.path(), &a);
+    let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
+    assert!(lines.len() > 66 << 20, "the timeline is bigger than the 64 MiB document limit");
+    assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 66 + 1, "one line per event (and session_started)");
+}
+
+#[test]
+fn every_learning_record_round_trips_with_embeddings_and_living_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let p = common::project(&a, "learned");
+    let wf = common::ended_workflow(&a, &p.id, "search", true);
+    let l = a.learning();
+    l.record_retrospective(learning::NewRetrospective {
+        project_id: p.id.clone(),
+        workflow_id: Some(wf.clone()),
+        feature: "search".into(),
+        surprises: "ranking was slow".into(),
+        would_change: "index earlier".into(),
+        new_patterns: vec!["cqrs".into()],
+        spike_accuracy: Some(0.5),
+    })
+    .unwrap();
+    l.record_spike(learning::NewSpike {
+        project_id: p.id.clone(),
+        workflow_id: Some(wf.clone()),
+        feature: "search".into(),
+        question: "does FTS5 rank well enough?".into(),
+        approach: "bm25 on 10k docs".into(),
+        result: "yes".into(),
+        viable: true,
+        lessons: Some("tune weights".into()),
+        time_spent_minutes: Some(45),
+    })
+    .unwrap();
+    l.log_agent(learning::NewAgentLog {
+        project_id: p.id.clone(),
+        workflow_id: Some(wf.clone()),
+        session_id: None,
+        agent: "coder".into(),
+        phase: "implementing".into(),
+        action: "wrote the index".into(),
+        duration_ms: 1250.0,
+        success: false,
+        error: Some("timeout".into()),
+    })
+    .unwrap();
+    l.record_complexity(learning::NewComplexitySnapshot {
+        project_id: p.id.clone(),
+        workflow_id: None,
+        file: "src/search.rs".into(),
+        complexity: 12.5,
+        lines: Some(300),
+    })
+    .unwrap();
+    l.record_pattern_usage(learning::NewPatternUsage {
+        project_id: p.id.clone(),
+        workflow_id: Some(wf.clone()),
+        pattern: "repository".into(),
+        file: Some("src/db.rs".into()),
+        compliance: 0.25,
+        notes: Some("queries leak into handlers".into()),
+    })
+    .unwrap();
+    let (files, sum) = round_trip(tmp.path(), &a);
+    assert_eq!(sum.learning_records, 7, "failure, estimate, retrospective, spike, agent log, complexity, pattern");
+    for name in [
+        "failures.json",
+        "estimates.json",
+        "retrospectives.json",
+        "spikes.json",
+        "agent-logs.json",
+        "complexity-snapshots.json",
+        "pattern-usage.json",
+    ] {
+        assert!(files.contains_key(&PathBuf::from(format!("learning/{}/{name}", p.id))), "{name}");
+    }
+    let failures = String::from_utf8(files[&PathBuf::from(format!("learning/{}/failures.json", p.id))].clone()).unwrap();
+    assert!(failures.contains("\"embedding\""), "the embedding is exported");
+    for (doc, needle) in [
+        ("FAILURES.md", "migrate in batches"),
+        ("ESTIMATES.md", "Correction factor: **1.5**"),
+        ("PATTERNS.md", "queries leak into handlers"),
+        ("config.yaml", "sessions_days"),
+    ] {
+        let text = String::from_utf8(files[&PathBuf::from(doc)].clone()).unwrap();
+        assert!(text.contains(needle), "{doc} lacks {needle:?}:\n{text}");
+    }
+    // The imported embedding still finds the failure by similarity.
+    let b = Maestro::open(tmp.path().join("rt-b.db"), Options::durability(Durability::Normal)).unwrap();
+    let similar = b
+        .learning()
+        .similar_failures(
+            Some(&p.id),
+            &learning::FailureQuery {
+                embedding: Some(vec![0.25, 0.5, 1.0]),
+                ..Default::default()
+            },
+            1,
+        )
+        .unwrap();
+    assert!(similar[0].cosine.unwrap() > 0.999, "{similar:?}");
+    assert_eq!(
+        b.reports().failures_md(&p.id).unwrap(),
+        a.reports().failures_md(&p.id).unwrap()
+    );
 }

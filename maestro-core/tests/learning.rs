@@ -1174,12 +1174,15 @@ fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
     );
     let before = all_stats(&m, &p.id);
     drop(m);
-    // Back to schema version 4: the learning tables and their migration are gone.
+    // Back to schema version 4: the learning tables and their migration (and the later
+    // retention migration) are gone.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TABLE advice_stats; DROP TABLE advice_issues; DROP TABLE ordering_pairs; DROP TABLE ordering_history;
          DROP TABLE learning_meta; DROP TABLE failures; DROP TABLE failures_fts; DROP TABLE learning_records;
-         DROP TABLE docs_cache; DELETE FROM schema_migrations WHERE version = 5;",
+         DROP TABLE docs_cache; DELETE FROM schema_migrations WHERE version = 5;
+         DROP TABLE feed_state; DROP INDEX events_workflow; DROP INDEX decisions_latest; DROP INDEX workflows_ended;
+         DELETE FROM schema_migrations WHERE version = 6;",
     )
     .unwrap();
     drop(raw);

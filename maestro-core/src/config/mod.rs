@@ -100,17 +100,24 @@ impl Config {
         if value.is_null() {
             value = serde_json::json!({});
         }
-        if let Err(e) = Schema::Config.validate(&value) {
-            let (pointer, message) = match &e {
-                Error::Validation { path, message, .. } => (path.clone(), message.clone()),
-                other => (String::new(), other.to_string()),
-            };
-            return Err(at(&pointer, message));
+        if let Some(v) = Schema::Config.violation(&value) {
+            // An unknown key is pointed at itself, where a typo is.
+            return Err(match &v.unexpected {
+                Some(key) => {
+                    let pointer = format!("{}/{}", v.pointer, key.replace('~', "~0").replace('/', "~1"));
+                    yaml::error_at(name, &pointer, doc.key_position(&pointer), v.message)
+                }
+                None => at(&v.pointer, v.message),
+            });
         }
         for (i, m) in value["phase_models"].as_array().into_iter().flatten().enumerate() {
-            if let Err(Error::Validation { path, message, .. }) = Schema::PhaseModel.validate(m) {
-                let pointer = format!("/phase_models/{i}{path}");
-                return Err(at(&pointer, message));
+            if let Some(v) = Schema::PhaseModel.violation(m) {
+                let mut pointer = format!("/phase_models/{i}{}", v.pointer);
+                if let Some(key) = &v.unexpected {
+                    pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    return Err(yaml::error_at(name, &pointer, doc.key_position(&pointer), v.message));
+                }
+                return Err(at(&pointer, v.message));
             }
         }
         let config: Config = serde_json::from_value(value).map_err(|e| at("", e.to_string()))?;

@@ -40,9 +40,16 @@ impl From<&Marker> for Position {
 pub(crate) struct Document {
     pub value: Value,
     positions: HashMap<String, Position>,
+    keys: HashMap<String, Position>,
 }
 
 impl Document {
+    /// Where the key of the value at `pointer` is (for an unknown key), else where the
+    /// value is.
+    pub fn key_position(&self, pointer: &str) -> Position {
+        self.keys.get(pointer).copied().unwrap_or_else(|| self.position(pointer))
+    }
+
     /// Where the value at `pointer` (or its nearest enclosing value) starts.
     pub fn position(&self, pointer: &str) -> Position {
         let mut p = pointer;
@@ -94,6 +101,7 @@ struct Builder<'s> {
     pointers: Vec<String>,
     anchors: HashMap<usize, Anchored>,
     positions: HashMap<String, Position>,
+    keys: HashMap<String, Position>,
     nodes: usize,
     root: Option<Value>,
 }
@@ -176,6 +184,7 @@ impl Builder<'_> {
                     }
                     *key = Some(text.to_owned());
                 }
+                self.keys.insert(pointer.clone(), at.into());
                 self.positions.insert(pointer, at.into());
                 Ok(())
             }
@@ -343,6 +352,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
         pointers: Vec::new(),
         anchors: HashMap::new(),
         positions: HashMap::new(),
+        keys: HashMap::new(),
         nodes: 0,
         root: None,
     };
@@ -356,7 +366,9 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
         match event {
             Event::Scalar(text, style, anchor, tag) => b.scalar(&text, style, anchor, tag.as_deref(), &at)?,
             Event::SequenceStart(_, tag) | Event::MappingStart(_, tag)
-                if tag.as_ref().is_some_and(|t| !t.is_yaml_core_schema()) =>
+                if tag
+                    .as_ref()
+                    .is_some_and(|t| !(t.is_yaml_core_schema() && matches!(t.suffix.as_str(), "map" | "seq"))) =>
             {
                 let pointer = b.next_pointer().unwrap_or_default();
                 return Err(b.fail(&pointer, &at, format!("tag {} is not supported", tag.map(|t| t.to_string()).unwrap_or_default())));
@@ -374,6 +386,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
     Ok(Document {
         value: b.root.unwrap_or(Value::Null),
         positions: b.positions,
+        keys: b.keys,
     })
 }
 

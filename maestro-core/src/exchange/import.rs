@@ -393,11 +393,12 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let mut s: SessionFile = Schema::Session.convert(v).map_err(|e| in_file(&rel, e))?;
         check_id(&rel, &stem, s.session.id.as_str())?;
         let lines_rel = format!("sessions/{stem}.timeline.jsonl");
-        if dir.join(&lines_rel).exists() {
-            s.timeline
-                .extend(load_lines(dir, &lines_rel, Schema::TimelineEvent)?);
+        let lines: Vec<crate::session::TimelineEvent> = if dir.join(&lines_rel).exists() {
             files += 1;
-        }
+            load_lines(dir, &lines_rel, Schema::TimelineEvent)?
+        } else {
+            Vec::new()
+        };
         owned(&rel, s.session.project_id.as_str())?;
         let (sid, pid) = (&s.session.id, &s.session.project_id);
         same(
@@ -418,6 +419,9 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         same(&rel, "tasks", "project_id", s.tasks.iter().map(|l| &l.project_id), pid)?;
         same(&rel, "queue", "session_id", s.queue.iter().map(|q| &q.session_id), sid)?;
         same(&rel, "queue", "project_id", s.queue.iter().map(|q| &q.project_id), pid)?;
+        same(&lines_rel, "", "session_id", lines.iter().map(|e| &e.session_id), sid)?;
+        same(&lines_rel, "", "project_id", lines.iter().map(|e| &e.project_id), pid)?;
+        s.timeline.extend(lines);
         sessions.push(s);
         files += 1;
     }

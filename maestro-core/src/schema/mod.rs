@@ -100,6 +100,38 @@ static COMPILED: [OnceLock<jsonschema::Validator>; 22] = [const { OnceLock::new(
 /// Longest rendering of an offending value kept in an error message.
 const MAX_SHOWN: usize = 200;
 
+/// The first violation of `validator` by `v`: its JSON pointer, what is wrong, and for an
+/// unknown property its name.
+pub(crate) struct Violation {
+    pub pointer: String,
+    pub message: String,
+    pub unexpected: Option<String>,
+}
+
+fn first_violation(validator: &jsonschema::Validator, v: &Value, op: Option<&str>) -> Option<Violation> {
+    // The fast check first: collecting errors costs more than validating.
+    if validator.is_valid(v) {
+        return None;
+    }
+    let e = validator.iter_errors(v).next()?;
+    let shown = e.to_string();
+    let what = if shown.len() > MAX_SHOWN {
+        e.masked().to_string()
+    } else {
+        shown
+    };
+    let of = op.map(|op| format!(" of operation {op}")).unwrap_or_default();
+    let unexpected = match e.kind() {
+        jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => unexpected.first().cloned(),
+        _ => None,
+    };
+    Some(Violation {
+        pointer: e.instance_path().as_str().to_owned(),
+        message: format!("{what} (violates {}{of})", e.schema_path().as_str()),
+        unexpected,
+    })
+}
+
 /// Checks `v` with `validator` after the size and nesting limits. The error names the
 /// first violation: its JSON pointer, the value (masked when long), the violated schema
 /// path and, for an operation's input, the operation.
@@ -110,25 +142,10 @@ pub(crate) fn check(
     op: Option<&str>,
 ) -> Result<()> {
     limits::check(entity, v)?;
-    // The fast check first: collecting errors costs more than validating.
-    if validator.is_valid(v) {
-        return Ok(());
+    match first_violation(validator, v, op) {
+        None => Ok(()),
+        Some(x) => Err(Error::validation(entity, x.pointer, x.message)),
     }
-    let Some(e) = validator.iter_errors(v).next() else {
-        return Ok(());
-    };
-    let shown = e.to_string();
-    let what = if shown.len() > MAX_SHOWN {
-        e.masked().to_string()
-    } else {
-        shown
-    };
-    let of = op.map(|op| format!(" of operation {op}")).unwrap_or_default();
-    Err(Error::validation(
-        entity,
-        e.instance_path().as_str().to_owned(),
-        format!("{what} (violates {}{of})", e.schema_path().as_str()),
-    ))
 }
 
 impl Schema {
@@ -159,6 +176,11 @@ impl Schema {
     /// the first violation: its JSON pointer and the violated constraint.
     pub fn validate(self, v: &Value) -> Result<()> {
         check(self.validator(), self.as_str(), v, None)
+    }
+
+    /// The first violation of this schema by `v` (limits not checked), if any.
+    pub(crate) fn violation(self, v: &Value) -> Option<Violation> {
+        first_violation(self.validator(), v, None)
     }
 
     /// Parses untrusted JSON text within the limits and validates it.
