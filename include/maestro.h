@@ -76,6 +76,10 @@ enum maestro_status_t
   MAESTRO_IO = 106,
   // A bug inside Maestro; please report it with the last error message.
   MAESTRO_INTERNAL = 107,
+  // A read below the change feed's horizon: retention pruned events it would need.
+  // `maestro_last_error_oldest_seq()` says from which seq the feed is complete; resync
+  // from current state, then read from there.
+  MAESTRO_PRUNED = 108,
   // A panic was caught at the boundary; the handle is still usable.
   MAESTRO_PANIC = 200,
 };
@@ -123,6 +127,11 @@ const char *maestro_last_error_message(void);
 // library: valid until the next call on this thread to a function other than
 // `maestro_last_error_*`.
 const char *maestro_last_error_path(void);
+
+// For a `MAESTRO_PRUNED` failure on this thread, the oldest seq from which the change
+// feed is complete (resume with `maestro_events_since(m, oldest_seq - 1, ...)` after a
+// resync); -1 when the last error is of another kind or there is none.
+int64_t maestro_last_error_oldest_seq(void);
 
 // Forgets the last error of this thread.
 void maestro_clear_error(void);
@@ -368,6 +377,18 @@ maestro_status_t maestro_events_since(const struct maestro_t *maestro,
                                       const char *filter_json,
                                       size_t limit,
                                       char **json_out);
+
+// The feed horizon: every event after this seq is retained (0 when nothing was ever pruned).
+// `maestro_events_since` and `events.state_at` below it fail with `MAESTRO_PRUNED`.
+//
+// Input: a JSON object {}
+// (`schemas/api/operations.schema.json#/definitions/events.horizon`).
+// Output in `*json_out` on success: integer as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_events_horizon(const struct maestro_t *maestro,
+                                        const char *input_json,
+                                        char **json_out);
 
 // What the history advises for `decision_category` and `subject_category` (absent: decisions whose
 // subject had no category), in one project or, without `project_id`, across every project.
@@ -900,6 +921,39 @@ maestro_status_t maestro_reports_decisions_md(const struct maestro_t *maestro,
                                               const char *input_json,
                                               char **json_out);
 
+// `FAILURES.md` of the project: every failure with why it failed and its lesson.
+//
+// Input: a JSON object {"project_id"}
+// (`schemas/api/operations.schema.json#/definitions/reports.failures_md`).
+// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_reports_failures_md(const struct maestro_t *maestro,
+                                             const char *input_json,
+                                             char **json_out);
+
+// `ESTIMATES.md` of the project: estimated against actual effort and the correction factor.
+//
+// Input: a JSON object {"project_id"}
+// (`schemas/api/operations.schema.json#/definitions/reports.estimates_md`).
+// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_reports_estimates_md(const struct maestro_t *maestro,
+                                              const char *input_json,
+                                              char **json_out);
+
+// `PATTERNS.md` of the project: pattern usage and compliance.
+//
+// Input: a JSON object {"project_id"}
+// (`schemas/api/operations.schema.json#/definitions/reports.patterns_md`).
+// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_reports_patterns_md(const struct maestro_t *maestro,
+                                             const char *input_json,
+                                             char **json_out);
+
 // Creates a session in `spawning` with a `session_started` timeline event, and queues the
 // given tasks in order.
 //
@@ -1133,6 +1187,45 @@ maestro_status_t maestro_store_import(const struct maestro_t *maestro,
 maestro_status_t maestro_store_check_integrity(const struct maestro_t *maestro,
                                                const char *input_json,
                                                char **json_out);
+
+// Exports one workflow as retention archives it: the export layout narrowed to the workflow,
+// its sessions and tasks, with its project's file. `dir` must not exist or be empty. Returns
+// the number of files.
+//
+// Input: a JSON object {"workflow_id", "dir"}
+// (`schemas/api/operations.schema.json#/definitions/store.export_workflow`).
+// Output in `*json_out` on success: integer as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_store_export_workflow(const struct maestro_t *maestro,
+                                               const char *input_json,
+                                               char **json_out);
+
+// Applies the retention policy (`policy`, or the config's `retention` section) and reports
+// what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
+// Ended workflows are archived before they are deleted; learning is never pruned; the feed
+// gets a horizon below which reads fail with `MAESTRO_PRUNED`. Short transactions, idempotent,
+// resumable after a crash.
+//
+// Input: a JSON object {"policy", "dry_run"}
+// (`schemas/api/operations.schema.json#/definitions/store.prune`).
+// Output in `*json_out` on success: PruneReport as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_store_prune(const struct maestro_t *maestro,
+                                     const char *input_json,
+                                     char **json_out);
+
+// The configuration the handle runs with: its `config.yaml` merged with the open options.
+//
+// Input: a JSON object {}
+// (`schemas/api/operations.schema.json#/definitions/store.config`).
+// Output in `*json_out` on success: Config as JSON, owned by the caller (free with
+// `maestro_string_free`).
+// Thread-safe.
+maestro_status_t maestro_store_config(const struct maestro_t *maestro,
+                                      const char *input_json,
+                                      char **json_out);
 
 // Creates a task in `todo`. Parent and dependencies must exist in the same project.
 //

@@ -104,15 +104,22 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("reports", "execution_log"),
     ("reports", "final_report"),
     ("reports", "decisions_md"),
+    ("reports", "failures_md"),
+    ("reports", "estimates_md"),
+    ("reports", "patterns_md"),
     ("events", "since"),
     ("events", "latest_seq"),
     ("events", "state_at"),
+    ("events", "horizon"),
     ("events", "subscribe"),
     ("store", "batch"),
     ("store", "backup"),
     ("store", "export"),
     ("store", "import"),
     ("store", "check_integrity"),
+    ("store", "export_workflow"),
+    ("store", "prune"),
+    ("store", "config"),
 ];
 
 /// Every operation's name, `"<namespace>.<verb>"`, in table order: the names the JSON

@@ -381,6 +381,8 @@ export interface RollbackOutcome {
   checkpoint: Checkpoint;
   safety_ref?: string;
   restored_tasks: number;
+  /** The `checkpoint` decision that logs the rollback. */
+  decision_id: Id;
 }
 
 export interface ImportSummary {
@@ -391,6 +393,48 @@ export interface ImportSummary {
   tasks: number;
   decisions: number;
   checkpoints: number;
+  /** Projects that already existed (an archive imported back into its store). */
+  projects_existing: number;
+  learning_records: number;
+}
+
+/** What `store.prune` removes; absent fields take the config's (then the default) values. */
+export interface RetentionPolicy {
+  sessions_days?: number;
+  events_days?: number;
+  agent_logs_days?: number;
+  docs_cache_days?: number;
+  keep_checkpoints?: number;
+  safety_refs_days?: number;
+  compress_archives?: boolean;
+  archive_dir?: string;
+}
+
+export interface WorkflowRows {
+  sessions: number;
+  tasks: number;
+  decisions: number;
+  checkpoints: number;
+  queue_items: number;
+  timeline_events: number;
+}
+
+export interface PruneReport {
+  dry_run: boolean;
+  policy: RetentionPolicy;
+  workflows: { id: Id; project_id: Id; archive: string; rows: WorkflowRows }[];
+  kept: { id: Id; reason: string }[];
+  checkpoints: Id[];
+  checkpoint_tags: number;
+  safety_refs: string[];
+  agent_logs: number;
+  docs_cache: number;
+  events: number;
+  /** Every event after this seq is retained; below it since() throws MAESTRO_PRUNED. */
+  horizon: number;
+  bytes_before: number;
+  bytes_after: number;
+  bytes_reclaimed: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -697,6 +741,8 @@ export interface Options {
   busy_timeout_ms?: number;
   /** The handle's learning thresholds (config `learning`). */
   learning?: LearningThresholds;
+  /** The config.yaml to load (default: config.yaml beside the database, if any); options given here win over it. */
+  config?: string;
 }
 
 export interface NewProject {
@@ -1068,6 +1114,12 @@ export interface ReportsApi {
   final_report(input: ByWorkflow): string;
   /** Markdown. */
   decisions_md(input: ByProject): string;
+  /** FAILURES.md (markdown). */
+  failures_md(input: ByProject): string;
+  /** ESTIMATES.md (markdown). */
+  estimates_md(input: ByProject): string;
+  /** PATTERNS.md (markdown). */
+  patterns_md(input: ByProject): string;
 }
 
 export interface Subscription {
@@ -1090,7 +1142,9 @@ export interface EventsApi {
    */
   since(seq?: number, filter?: EventFilter | null, limit?: number): Event[];
   latest_seq(input?: Record<string, never>): number;
-  /** The entity's state as of feed position `seq`; null if it did not exist then. */
+  /** Every event after this seq is retained (0: nothing pruned); below it since() throws MAESTRO_PRUNED. */
+  horizon(input?: Record<string, never>): number;
+  /** The entity's state as of feed position `seq`; null if it did not exist then. Below the horizon throws MAESTRO_PRUNED. */
   state_at(input: { entity: EntityKind; id: string; seq: number }): JsonObject | null;
   /**
    * Calls `callback` on the JS main thread for every matching event committed through this
@@ -1106,8 +1160,15 @@ export interface StoreApi {
   backup(input: { path: string }): null;
   /** Returns the number of files written. */
   export(input: { dir: string }): number;
+  /** An export directory, or a pruned workflow's archive (directory or .tar.gz). */
   import(input: { dir: string }): ImportSummary;
   check_integrity(input?: Record<string, never>): null;
+  /** One workflow as retention archives it; returns the number of files. */
+  export_workflow(input: { workflow_id: Id; dir: string }): number;
+  /** Applies the retention policy (or reports it with dry_run). */
+  prune(input?: { policy?: RetentionPolicy; dry_run?: boolean }): PruneReport;
+  /** The configuration the handle runs with (config.yaml merged with the open options). */
+  config(input?: Record<string, never>): JsonObject;
 }
 
 /** The koffi-backed library a store was opened with. */

@@ -313,6 +313,9 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         "reports.execution_log" => O::encode(reports.execution_log(&a.req("workflow_id")?)?),
         "reports.final_report" => O::encode(reports.final_report(&a.req("workflow_id")?)?),
         "reports.decisions_md" => O::encode(reports.decisions_md(&a.req("project_id")?)?),
+        "reports.failures_md" => O::encode(reports.failures_md(&a.req("project_id")?)?),
+        "reports.estimates_md" => O::encode(reports.estimates_md(&a.req("project_id")?)?),
+        "reports.patterns_md" => O::encode(reports.patterns_md(&a.req("project_id")?)?),
 
         "events.since" => {
             let seq = a.opt("seq")?.unwrap_or(0);
@@ -320,6 +323,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
             O::encode(events.since(seq, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
         }
         "events.latest_seq" => O::encode(events.latest_seq()?),
+        "events.horizon" => O::encode(events.horizon()?),
         "events.state_at" => {
             let (entity, id, seq): (EntityKind, String, i64) = (a.req("entity")?, a.req("id")?, a.req("seq")?);
             O::encode(events.state_at(entity, &id, seq)?)
@@ -350,6 +354,15 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         "store.export" => O::encode(handle_only(handle, op)?.export(a.req::<String>("dir")?)?),
         "store.import" => O::encode(handle_only(handle, op)?.import(a.req::<String>("dir")?)?),
         "store.check_integrity" => O::encode(handle_only(handle, op)?.check_integrity()?),
+        "store.export_workflow" => {
+            O::encode(handle_only(handle, op)?.export_workflow(&a.req("workflow_id")?, a.req::<String>("dir")?)?)
+        }
+        "store.prune" => {
+            let policy: Option<crate::RetentionPolicy> = a.opt("policy")?;
+            let dry_run = a.opt::<bool>("dry_run")?.unwrap_or(false);
+            O::encode(handle_only(handle, op)?.prune(policy.as_ref(), dry_run)?)
+        }
+        "store.config" => O::encode(handle_only(handle, op)?.config()),
         _ => Err(Error::validation(
             "operation",
             "op",

@@ -67,3 +67,20 @@ pub extern "C" fn maestro_events_since(
         unsafe { crate::strings::give(json_out, events) }
     })
 }
+
+/// The feed horizon: every event after this seq is retained (0 when nothing was ever pruned).
+/// `maestro_events_since` and `events.state_at` below it fail with `MAESTRO_PRUNED`.
+///
+/// Input: a JSON object {}
+/// (`schemas/api/operations.schema.json#/definitions/events.horizon`).
+/// Output in `*json_out` on success: integer as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_events_horizon(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "events.horizon", input_json, json_out) } })
+}

@@ -55,3 +55,51 @@ pub extern "C" fn maestro_reports_decisions_md(
 ) -> maestro_status_t {
     ffi_boundary!({ unsafe { call(maestro, "reports.decisions_md", input_json, json_out) } })
 }
+
+/// `FAILURES.md` of the project: every failure with why it failed and its lesson.
+///
+/// Input: a JSON object {"project_id"}
+/// (`schemas/api/operations.schema.json#/definitions/reports.failures_md`).
+/// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_reports_failures_md(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "reports.failures_md", input_json, json_out) } })
+}
+
+/// `ESTIMATES.md` of the project: estimated against actual effort and the correction factor.
+///
+/// Input: a JSON object {"project_id"}
+/// (`schemas/api/operations.schema.json#/definitions/reports.estimates_md`).
+/// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_reports_estimates_md(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "reports.estimates_md", input_json, json_out) } })
+}
+
+/// `PATTERNS.md` of the project: pattern usage and compliance.
+///
+/// Input: a JSON object {"project_id"}
+/// (`schemas/api/operations.schema.json#/definitions/reports.patterns_md`).
+/// Output in `*json_out` on success: string as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_reports_patterns_md(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "reports.patterns_md", input_json, json_out) } })
+}

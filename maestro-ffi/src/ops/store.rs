@@ -91,3 +91,57 @@ pub extern "C" fn maestro_store_check_integrity(
 ) -> maestro_status_t {
     ffi_boundary!({ unsafe { call(maestro, "store.check_integrity", input_json, json_out) } })
 }
+
+/// Exports one workflow as retention archives it: the export layout narrowed to the workflow,
+/// its sessions and tasks, with its project's file. `dir` must not exist or be empty. Returns
+/// the number of files.
+///
+/// Input: a JSON object {"workflow_id", "dir"}
+/// (`schemas/api/operations.schema.json#/definitions/store.export_workflow`).
+/// Output in `*json_out` on success: integer as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_store_export_workflow(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "store.export_workflow", input_json, json_out) } })
+}
+
+/// Applies the retention policy (`policy`, or the config's `retention` section) and reports
+/// what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
+/// Ended workflows are archived before they are deleted; learning is never pruned; the feed
+/// gets a horizon below which reads fail with `MAESTRO_PRUNED`. Short transactions, idempotent,
+/// resumable after a crash.
+///
+/// Input: a JSON object {"policy", "dry_run"}
+/// (`schemas/api/operations.schema.json#/definitions/store.prune`).
+/// Output in `*json_out` on success: PruneReport as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_store_prune(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "store.prune", input_json, json_out) } })
+}
+
+/// The configuration the handle runs with: its `config.yaml` merged with the open options.
+///
+/// Input: a JSON object {}
+/// (`schemas/api/operations.schema.json#/definitions/store.config`).
+/// Output in `*json_out` on success: Config as JSON, owned by the caller (free with
+/// `maestro_string_free`).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn maestro_store_config(
+    maestro: *const maestro_t,
+    input_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({ unsafe { call(maestro, "store.config", input_json, json_out) } })
+}

@@ -109,9 +109,10 @@ def open(
     path: Union[str, "os.PathLike[str]"],
     *,
     repo: Union[str, "os.PathLike[str]", None] = None,
-    durability: str = "full",
+    durability: Optional[str] = None,
     busy_timeout: Optional[float] = None,
     learning: Optional[Mapping[str, Any]] = None,
+    config: Union[str, "os.PathLike[str]", None] = None,
 ) -> Maestro:
     """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
     private in-memory one).
@@ -123,8 +124,18 @@ def open(
     process's lock before BusyError (default 30). `learning` sets the handle's learning
     thresholds (any of min_usage_count, min_success_rate, avoid_failure_count,
     min_rule_confidence, min_rule_evidence, complexity_growth_alert; the others keep their
-    defaults)."""
-    options: Dict[str, Any] = {"durability": durability}
+    defaults).
+
+    `config` names the `config.yaml` to load; without it, a `config.yaml` beside the
+    database file is loaded if there is one. The file supplies storage settings, the
+    retention policy used by `store.prune()`, learning thresholds, extra decision
+    categories and custom phase models; keywords given here win over it. A bad file
+    raises ValidationError naming its line, column and JSON path, and creates nothing."""
+    options: Dict[str, Any] = {}
+    if durability is not None:
+        options["durability"] = durability
+    if config is not None:
+        options["config"] = os.fspath(config)
     if busy_timeout is not None:
         options["busy_timeout_ms"] = int(busy_timeout * 1000)
     if learning is not None:

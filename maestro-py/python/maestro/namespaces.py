@@ -8,6 +8,7 @@ import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .types import (
+    PruneReport,
     AgentLog,
     AgentStats,
     CategoryDef,
@@ -869,6 +870,18 @@ class Reports(_Namespace):
         """The project's decisions as ADR-like markdown."""
         return str(self._call("reports.decisions_md", {"project_id": project_id}))
 
+    def failures_md(self, project_id: str) -> str:
+        """FAILURES.md of the project: every failure, why it failed and its lesson."""
+        return str(self._call("reports.failures_md", {"project_id": project_id}))
+
+    def estimates_md(self, project_id: str) -> str:
+        """ESTIMATES.md of the project: estimated against actual effort, correction factor."""
+        return str(self._call("reports.estimates_md", {"project_id": project_id}))
+
+    def patterns_md(self, project_id: str) -> str:
+        """PATTERNS.md of the project: pattern usage and compliance."""
+        return str(self._call("reports.patterns_md", {"project_id": project_id}))
+
 
 class Subscription:
     """Events committed through one handle from the moment of subscribing, in commit
@@ -924,8 +937,14 @@ class Events(_Namespace):
         """The highest committed feed position (0 when empty)."""
         return int(self._call("events.latest_seq", {}))
 
+    def horizon(self) -> int:
+        """The feed horizon: every event after this seq is retained (0 when nothing was
+        ever pruned). `since` and `state_at` below it raise PrunedError."""
+        return int(self._call("events.horizon", {}))
+
     def state_at(self, entity: str, id: str, seq: int) -> Optional[Dict[str, Any]]:
-        """The entity's state as of feed position `seq`, or None if it did not exist then."""
+        """The entity's state as of feed position `seq`, or None if it did not exist then
+        (or retention removed it). Below the horizon raises PrunedError."""
         v = self._call("events.state_at", {"entity": entity, "id": id, "seq": seq})
         return None if v is None else dict(v)
 
@@ -938,7 +957,7 @@ Operation = Union[Tuple[str, Mapping[str, Any]], Mapping[str, Any]]
 
 
 class Store(_Namespace):
-    """Whole-store operations: batches, backup, export/import, integrity."""
+    """Whole-store operations: batches, backup, export/import, retention, integrity."""
 
     def batch(self, operations: Iterable[Operation]) -> List[Any]:
         """Runs operations as one transaction, all or nothing. Each is `(op, args)` such as
@@ -960,8 +979,29 @@ class Store(_Namespace):
         return int(self._call("store.export", {"dir": str(dir)}))
 
     def import_(self, dir: str) -> ImportSummary:
-        """Imports an export, all or nothing (`import` is a Python keyword)."""
+        """Imports an export, or a pruned workflow's archive (a directory or a .tar.gz
+        file), all or nothing (`import` is a Python keyword)."""
         return ImportSummary.from_dict(self._call("store.import", {"dir": str(dir)}))
+
+    def export_workflow(self, workflow_id: str, dir: str) -> int:
+        """Exports one workflow as retention archives it (to `dir`, absent or empty);
+        returns the number of files."""
+        return int(self._call("store.export_workflow", {"workflow_id": workflow_id, "dir": str(dir)}))
+
+    def prune(self, policy: Optional[Mapping[str, Any]] = None, *, dry_run: bool = False) -> PruneReport:
+        """Applies the retention policy (`policy`, or the config's `retention` section:
+        sessions_days, events_days, agent_logs_days, docs_cache_days, keep_checkpoints,
+        safety_refs_days, compress_archives, archive_dir) and reports what it removed.
+        With `dry_run`, reports exactly what it would remove and archive, writing nothing.
+        Ended workflows are archived first; learning is never pruned; below the new feed
+        horizon `events.since` raises PrunedError."""
+        args = _args(policy=None if policy is None else dict(policy), dry_run=dry_run)
+        return PruneReport.from_dict(self._call("store.prune", args))
+
+    def config(self) -> Dict[str, Any]:
+        """The configuration this handle runs with (its config.yaml merged with the open
+        options), as a dict."""
+        return dict(self._call("store.config", {}))
 
     def check_integrity(self) -> None:
         """Runs SQLite's integrity check; raises StorageError if it finds a problem."""

@@ -318,16 +318,17 @@ class CheckpointDiff(Record):
 
 @dataclass(frozen=True)
 class RollbackOutcome(Record):
-    """What a rollback did: the checkpoint, the safety ref keeping the undone work, the tasks restored."""
+    """What a rollback did: the checkpoint, the safety ref keeping the undone work, the tasks restored, the `checkpoint` decision logging it."""
 
     checkpoint: Checkpoint
     restored_tasks: int
+    decision_id: str
     safety_ref: Optional[str] = None
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "RollbackOutcome":
         """Builds the outcome."""
-        return cls(Checkpoint.from_dict(d['checkpoint']), d['restored_tasks'], d.get('safety_ref'))
+        return cls(Checkpoint.from_dict(d['checkpoint']), d['restored_tasks'], d['decision_id'], d.get('safety_ref'))
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,73 @@ class ImportSummary(Record):
     tasks: int
     decisions: int
     checkpoints: int
+    projects_existing: int = 0
+    learning_records: int = 0
+
+
+@dataclass(frozen=True)
+class WorkflowRows(Record):
+    """What pruning one workflow removed."""
+
+    sessions: int
+    tasks: int
+    decisions: int
+    checkpoints: int
+    queue_items: int
+    timeline_events: int
+
+
+@dataclass(frozen=True)
+class PrunedWorkflow(Record):
+    """A workflow archived and pruned (or that a dry run would)."""
+
+    id: str
+    project_id: str
+    archive: str
+    rows: WorkflowRows
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "PrunedWorkflow":
+        """Builds the entry."""
+        return cls(d['id'], d['project_id'], d['archive'], WorkflowRows.from_dict(d['rows']))
+
+
+@dataclass(frozen=True)
+class KeptWorkflow(Record):
+    """An ended workflow past its retention that something retained still needs."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PruneReport(Record):
+    """What store.prune did, or in a dry run would do."""
+
+    dry_run: bool
+    policy: Dict[str, Any]
+    workflows: List[PrunedWorkflow]
+    kept: List[KeptWorkflow]
+    checkpoints: List[str]
+    checkpoint_tags: int
+    safety_refs: List[str]
+    agent_logs: int
+    docs_cache: int
+    events: int
+    horizon: int
+    bytes_before: int
+    bytes_after: int
+    bytes_reclaimed: int
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "PruneReport":
+        """Builds the report."""
+        return cls(
+            d['dry_run'], d['policy'], [PrunedWorkflow.from_dict(w) for w in d['workflows']],
+            [KeptWorkflow.from_dict(k) for k in d['kept']], d['checkpoints'], d['checkpoint_tags'],
+            d['safety_refs'], d['agent_logs'], d['docs_cache'], d['events'], d['horizon'],
+            d['bytes_before'], d['bytes_after'], d['bytes_reclaimed'],
+        )
 
 
 # ---------------------------------------------------------------------------
