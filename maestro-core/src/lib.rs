@@ -43,11 +43,11 @@ pub use checkpoint::{
     Checkpoint, CheckpointDiff, CheckpointType, Checkpoints, NewCheckpoint, RollbackMode, RollbackOutcome,
     StateSnapshot,
 };
+pub use config::{Config, ConfigSource, RetentionPolicy};
 pub use decision::{
     Alternative, CategoryDef, Confidence, Decision, DecisionCategory, DecisionContext, DecisionFilter, Decisions,
     Impact, NewDecision, NewOutcome, Outcome, OutcomeStatus, Reversibility, RiskLevel, Scope, Subject,
 };
-pub use config::{Config, ConfigSource, RetentionPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use exchange::ImportSummary;
 pub use report::Reports;

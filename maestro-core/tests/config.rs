@@ -63,10 +63,20 @@ fn a_config_beside_the_database_takes_effect() {
     assert_eq!(wf.phase, "draft", "a custom model is usable by name");
     let d = m
         .decisions()
-        .record(NewDecision::new(wf.id.clone(), "security", "Rotate keys", "leaked once"))
+        .record(NewDecision::new(
+            wf.id.clone(),
+            "security",
+            "Rotate keys",
+            "leaked once",
+        ))
         .unwrap();
     assert_eq!(d.category, "security", "a config category is usable by every project");
-    assert!(m.decisions().categories(&p.id).unwrap().iter().any(|c| c.name == "security"));
+    assert!(m
+        .decisions()
+        .categories(&p.id)
+        .unwrap()
+        .iter()
+        .any(|c| c.name == "security"));
     let e = m
         .workflows()
         .create(NewWorkflow {
@@ -114,9 +124,14 @@ fn a_named_config_is_loaded_from_every_binding_entry_point() {
     let m = api::open(dir.path().join("db2.db").to_str().unwrap(), Some(&options)).unwrap();
     assert_eq!(m.config().retention.sessions_days, 3);
     let missing = serde_json::json!({ "config": dir.path().join("absent.yaml") }).to_string();
-    let e = api::open(dir.path().join("db3.db").to_str().unwrap(), Some(&missing)).err().unwrap();
+    let e = api::open(dir.path().join("db3.db").to_str().unwrap(), Some(&missing))
+        .err()
+        .unwrap();
     assert_eq!(e.kind(), ErrorKind::Validation);
-    assert!(!dir.path().join("db3.db").exists(), "nothing is created when the config is bad");
+    assert!(
+        !dir.path().join("db3.db").exists(),
+        "nothing is created when the config is bad"
+    );
 }
 
 /// One hostile or wrong document: its text, where the error must point (line, column,
@@ -130,7 +145,14 @@ struct Case {
     says: &'static str,
 }
 
-fn case(name: &'static str, text: impl Into<String>, line: usize, column: usize, path: &'static str, says: &'static str) -> Case {
+fn case(
+    name: &'static str,
+    text: impl Into<String>,
+    line: usize,
+    column: usize,
+    path: &'static str,
+    says: &'static str,
+) -> Case {
     Case {
         name,
         text: text.into(),
@@ -211,11 +233,20 @@ fn a_hostile_yaml_corpus_is_refused_with_line_column_and_path_and_nothing_is_wri
             }
             Err(e) => e,
         };
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{} took {:?}", c.name, started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{} took {:?}",
+            c.name,
+            started.elapsed()
+        );
         assert!(!db.exists(), "{}: the database was created", c.name);
         let text = e.to_string();
         let at = format!("line {}, column {}", c.line, c.column);
-        if e.kind() != ErrorKind::Validation || e.path() != Some(c.path) || !text.contains(&at) || !text.contains(c.says) {
+        if e.kind() != ErrorKind::Validation
+            || e.path() != Some(c.path)
+            || !text.contains(&at)
+            || !text.contains(c.says)
+        {
             wrong.push(format!(
                 "{}: want {:?} at {at} saying {:?}; got {:?} {:?}: {text}",
                 c.name,
@@ -226,7 +257,13 @@ fn a_hostile_yaml_corpus_is_refused_with_line_column_and_path_and_nothing_is_wri
             ));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} cases:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]

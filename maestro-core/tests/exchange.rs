@@ -54,7 +54,11 @@ fn export_import_export_is_byte_identical() {
             .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == ext))
             .count()
     };
-    assert_eq!((in_sessions("json"), in_sessions("jsonl")), (3, 3), "each session and its timeline");
+    assert_eq!(
+        (in_sessions("json"), in_sessions("jsonl")),
+        (3, 3),
+        "each session and its timeline"
+    );
     assert_eq!(one.keys().filter(|p| p.starts_with("tasks")).count(), 4);
 
     let b = file_db(tmp.path(), "b.db");
@@ -473,8 +477,15 @@ fn a_timeline_larger_than_one_document_round_trips() {
     .unwrap();
     let (files, _) = round_trip(tmp.path(), &a);
     let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
-    assert!(lines.len() > 66 << 20, "the timeline is bigger than the 64 MiB document limit");
-    assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 66 + 1, "one line per event (and session_started)");
+    assert!(
+        lines.len() > 66 << 20,
+        "the timeline is bigger than the 64 MiB document limit"
+    );
+    assert_eq!(
+        lines.iter().filter(|b| **b == b'\n').count(),
+        66 + 1,
+        "one line per event (and session_started)"
+    );
 }
 
 #[test]
@@ -536,7 +547,10 @@ fn every_learning_record_round_trips_with_embeddings_and_living_documents() {
     })
     .unwrap();
     let (files, sum) = round_trip(tmp.path(), &a);
-    assert_eq!(sum.learning_records, 7, "failure, estimate, retrospective, spike, agent log, complexity, pattern");
+    assert_eq!(
+        sum.learning_records, 7,
+        "failure, estimate, retrospective, spike, agent log, complexity, pattern"
+    );
     for name in [
         "failures.json",
         "estimates.json",
@@ -546,9 +560,13 @@ fn every_learning_record_round_trips_with_embeddings_and_living_documents() {
         "complexity-snapshots.json",
         "pattern-usage.json",
     ] {
-        assert!(files.contains_key(&PathBuf::from(format!("learning/{}/{name}", p.id))), "{name}");
+        assert!(
+            files.contains_key(&PathBuf::from(format!("learning/{}/{name}", p.id))),
+            "{name}"
+        );
     }
-    let failures = String::from_utf8(files[&PathBuf::from(format!("learning/{}/failures.json", p.id))].clone()).unwrap();
+    let failures =
+        String::from_utf8(files[&PathBuf::from(format!("learning/{}/failures.json", p.id))].clone()).unwrap();
     assert!(failures.contains("\"embedding\""), "the embedding is exported");
     for (doc, needle) in [
         ("FAILURES.md", "migrate in batches"),

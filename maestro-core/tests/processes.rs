@@ -256,3 +256,165 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
     }
     assert!(acked_total.len() >= 20);
 }
+
+/// Rows of the tables a workflow owns, keyed by workflow: (sessions, tasks, decisions,
+/// checkpoints).
+fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let n = |t: &str| -> i64 {
+        c.query_row(&format!("SELECT COUNT(*) FROM {t} WHERE workflow_id = ?1"), [wf], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    (n("sessions"), n("tasks"), n("decisions"), n("checkpoints"))
+}
+
+#[test]
+fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
+    let mut rng = Rng(0x5eed_cafe);
+    let mut midway = 0;
+    let mut tally = Vec::new();
+    for round in 0..50 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.db");
+        let archive = dir.path().join("archive");
+        let m = open(&db);
+        let p = project(&m, "shop");
+        let wfs: Vec<WorkflowId> = (0..8)
+            .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i % 2 == 0))
+            .collect();
+        let full = owned_rows(&db, wfs[0].as_str());
+        let orderings = m.learning().orderings(&p.id).unwrap();
+        assert_eq!(orderings.len(), wfs.len(), "every ended workflow left its task order");
+        assert_eq!(full, (1, 2, 1, 1));
+        let mut child = spawn(&["prune", db.to_str().unwrap(), archive.to_str().unwrap()]);
+        std::thread::sleep(std::time::Duration::from_micros(rng.below(120_000) as u64));
+        let _ = child.kill();
+        let _ = child.wait();
+        m.check_integrity().unwrap();
+        let mut gone = 0;
+        for wf in &wfs {
+            let rows = owned_rows(&db, wf.as_str());
+            let present = m.workflows().get(wf).is_ok();
+            if present {
+                assert_eq!(rows, full, "round {round}: {wf} is half pruned");
+            } else {
+                assert_eq!(rows, (0, 0, 0, 0), "round {round}: {wf} left rows behind");
+                assert!(
+                    archive
+                        .join(wf.as_str())
+                        .join("workflows")
+                        .join(wf.as_str())
+                        .join("metadata.json")
+                        .is_file(),
+                    "round {round}: {wf} was deleted without its archive"
+                );
+                gone += 1;
+            }
+        }
+        tally.push(gone);
+        midway += usize::from(gone > 0 && gone < wfs.len());
+        let (horizon, latest) = (m.events().horizon().unwrap(), m.events().latest_seq().unwrap());
+        assert!(horizon < latest, "round {round}: the newest event stays");
+        // The next prune finishes the job.
+        let r = m
+            .prune(
+                Some(&RetentionPolicy {
+                    sessions_days: 0,
+                    events_days: 0,
+                    archive_dir: Some(archive.clone()),
+                    ..Default::default()
+                }),
+                false,
+            )
+            .unwrap();
+        assert_eq!(r.workflows.len() + gone, wfs.len(), "round {round}: {r:?}");
+        for wf in &wfs {
+            assert!(m.workflows().get(wf).is_err());
+            let again = dir.path().join(format!("check-{wf}"));
+            let fresh = open(&dir.path().join(format!("fresh-{wf}.db")));
+            let sum = fresh.import(archive.join(wf.as_str())).unwrap();
+            assert_eq!(
+                (sum.workflows, sum.tasks, sum.decisions),
+                (1, 2, 1),
+                "round {round}: archive of {wf}"
+            );
+            fresh.export_workflow(wf, &again).unwrap();
+        }
+        m.check_integrity().unwrap();
+        assert_eq!(
+            m.learning().orderings(&p.id).unwrap(),
+            orderings,
+            "round {round}: the ordering history outlives the workflows"
+        );
+    }
+    eprintln!("workflows pruned before the kill, per round: {tally:?}");
+    assert!(
+        midway >= 5,
+        "too few kills landed inside a prune to prove anything: {tally:?}"
+    );
+}
+
+#[test]
+fn a_prune_while_eight_processes_append_costs_them_no_error_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let archive = dir.path().join("archive");
+    let m = open(&db);
+    let p = project(&m, "busy");
+    let wfs: Vec<WorkflowId> = (0..40)
+        .map(|i| ended_workflow(&m, &p.id, &format!("old{i}"), true))
+        .collect();
+    let sessions: Vec<Session> = (0..8).map(|i| live_session(&m, &p.id, &format!("writer{i}"))).collect();
+    let children: Vec<Child> = sessions
+        .iter()
+        .map(|s| spawn(&["append-timed", db.to_str().unwrap(), s.id.as_str(), "400"]))
+        .collect();
+    let policy = RetentionPolicy {
+        sessions_days: 0,
+        events_days: 0,
+        archive_dir: Some(archive.clone()),
+        ..Default::default()
+    };
+    let mut pruned = 0;
+    let mut prunes = 0;
+    while prunes < 5 || pruned < wfs.len() {
+        pruned += m.prune(Some(&policy), false).unwrap().workflows.len();
+        prunes += 1;
+        assert!(prunes < 200, "prune never finished");
+    }
+    let outputs = finish(children);
+    let mut worst = 0u64;
+    for (s, lines) in sessions.iter().zip(&outputs) {
+        assert_eq!(lines.len(), 400, "every append was acknowledged");
+        let timeline: HashSet<String> = m
+            .sessions()
+            .timeline(&s.id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id.to_string())
+            .collect();
+        for l in lines {
+            let mut parts = l.split_whitespace();
+            assert_eq!(parts.next(), Some("ACK"));
+            let id = parts.next().unwrap();
+            assert!(timeline.contains(id), "acknowledged {id} was lost");
+            worst = worst.max(parts.next().unwrap().parse().unwrap());
+        }
+    }
+    assert!(
+        worst < 30_000_000,
+        "a writer waited {worst} µs, past the 30 s busy timeout"
+    );
+    assert_eq!(pruned, wfs.len());
+    // Feed invariants: strictly increasing seqs above the horizon, nothing missing there.
+    let horizon = m.events().horizon().unwrap();
+    let events = m
+        .events()
+        .since(horizon, &EventFilter::default(), MAX_EVENTS_PER_CALL)
+        .unwrap();
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+    m.check_integrity().unwrap();
+    eprintln!("worst append latency during prunes: {worst} µs");
+}

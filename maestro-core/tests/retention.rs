@@ -46,7 +46,10 @@ fn advice(m: &Maestro, p: &ProjectId) -> (String, String, usize) {
         min_rule_evidence: 1,
         ..Default::default()
     };
-    let rec = m.learning().recommend(Some(p), "tech_stack", Some("database"), Some(&one)).unwrap();
+    let rec = m
+        .learning()
+        .recommend(Some(p), "tech_stack", Some("database"), Some(&one))
+        .unwrap();
     let rules = m.learning().ordering_rules(Some(p), Some(&one)).unwrap();
     let failures = m.learning().failures(Some(p), 1000).unwrap().len();
     (
@@ -61,7 +64,9 @@ fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged(
     let dir = tempfile::tempdir().unwrap();
     let m = open(&dir.path().join("state.db"));
     let p = project(&m, "shop");
-    let done: Vec<WorkflowId> = (0..3).map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i != 1)).collect();
+    let done: Vec<WorkflowId> = (0..3)
+        .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i != 1))
+        .collect();
     let live = m
         .workflows()
         .create(NewWorkflow {
@@ -89,8 +94,14 @@ fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged(
 
     let real = m.prune(Some(&policy), false).unwrap();
     assert!(!real.dry_run);
-    assert_eq!(real.workflows, dry.workflows, "the dry run named the same workflows and rows");
-    assert_eq!(real.events, dry.events, "the dry run counted the events the prune deleted");
+    assert_eq!(
+        real.workflows, dry.workflows,
+        "the dry run named the same workflows and rows"
+    );
+    assert_eq!(
+        real.events, dry.events,
+        "the dry run counted the events the prune deleted"
+    );
     assert_eq!(real.horizon, dry.horizon);
     assert_eq!(real.kept, dry.kept);
     for w in &real.workflows {
@@ -98,7 +109,11 @@ fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged(
         assert_eq!(w.rows.tasks, 2);
         assert_eq!(w.rows.decisions, 1);
         assert_eq!(w.rows.checkpoints, 1);
-        assert!(Path::new(&w.archive).join("workflows").join(&w.id).join("metadata.json").is_file());
+        assert!(Path::new(&w.archive)
+            .join("workflows")
+            .join(&w.id)
+            .join("metadata.json")
+            .is_file());
         assert!(matches!(
             m.workflows().get(&WorkflowId::parse(&w.id).unwrap()),
             Err(Error::NotFound { .. })
@@ -106,11 +121,18 @@ fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged(
     }
     assert_eq!(m.workflows().get(&live.id).unwrap().status, WorkflowStatus::Active);
     assert_eq!(m.tasks().get(&live_task.id).unwrap().title, "live task");
-    assert_eq!(advice(&m, &p.id), before, "advice, ordering rules and failures survive the prune");
+    assert_eq!(
+        advice(&m, &p.id),
+        before,
+        "advice, ordering rules and failures survive the prune"
+    );
     m.check_integrity().unwrap();
 
     let again = m.prune(Some(&policy), false).unwrap();
-    assert!(again.workflows.is_empty(), "a second prune finds nothing left: {again:?}");
+    assert!(
+        again.workflows.is_empty(),
+        "a second prune finds nothing left: {again:?}"
+    );
     assert_eq!(again.events, 0);
 }
 
@@ -134,7 +156,10 @@ fn an_archive_imports_back_and_its_re_export_is_byte_identical() {
         assert!(m.workflows().get(&wf).is_err());
 
         let sum = m.import(path).unwrap();
-        assert_eq!((sum.workflows, sum.sessions, sum.tasks, sum.decisions, sum.checkpoints), (1, 1, 2, 1, 1));
+        assert_eq!(
+            (sum.workflows, sum.sessions, sum.tasks, sum.decisions, sum.checkpoints),
+            (1, 1, 2, 1, 1)
+        );
         assert_eq!(sum.projects_existing, 1, "the project stayed and is reused");
         assert_eq!(m.workflows().get(&wf).unwrap().status, WorkflowStatus::Completed);
         assert_eq!(advice(&m, &p.id), before_rules, "restoring counts nothing twice");
@@ -153,7 +178,11 @@ fn an_archive_imports_back_and_its_re_export_is_byte_identical() {
         } else {
             path.to_owned()
         };
-        assert_eq!(tree(&again), tree(&original), "re-export equals the archive (compress {compress})");
+        assert_eq!(
+            tree(&again),
+            tree(&original),
+            "re-export equals the archive (compress {compress})"
+        );
     }
 }
 
@@ -164,13 +193,28 @@ fn below_the_horizon_since_and_state_at_fail_with_the_oldest_retained_seq() {
     let p = project(&m, "shop");
     let t = task(&m, &p.id, "keep me", &[]);
     for i in 0..5 {
-        m.tasks().transition(&t.id, if i % 2 == 0 { TaskStatus::InProgress } else { TaskStatus::Todo }, None, None).unwrap();
+        m.tasks()
+            .transition(
+                &t.id,
+                if i % 2 == 0 {
+                    TaskStatus::InProgress
+                } else {
+                    TaskStatus::Todo
+                },
+                None,
+                None,
+            )
+            .unwrap();
     }
     ended_workflow(&m, &p.id, "old", true);
     let latest = m.events().latest_seq().unwrap();
     let report = m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
     let horizon = report.horizon;
-    assert_eq!(horizon, latest - 1, "everything but the newest event is below the horizon");
+    assert_eq!(
+        horizon,
+        latest - 1,
+        "everything but the newest event is below the horizon"
+    );
     let e = m.events().since(0, &EventFilter::default(), 10).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Pruned);
     assert_eq!(e.oldest_seq(), Some(horizon + 1));
@@ -178,8 +222,15 @@ fn below_the_horizon_since_and_state_at_fail_with_the_oldest_retained_seq() {
     m.events().since(horizon, &EventFilter::default(), 10).unwrap();
     let e = m.events().state_at(EntityKind::Task, t.id.as_str(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Pruned);
-    let now = m.events().state_at(EntityKind::Task, t.id.as_str(), horizon).unwrap().unwrap();
-    assert_eq!(now["status"], "in_progress", "the retained state at the horizon is exact");
+    let now = m
+        .events()
+        .state_at(EntityKind::Task, t.id.as_str(), horizon)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        now["status"], "in_progress",
+        "the retained state at the horizon is exact"
+    );
     assert_eq!(now["version"], serde_json::json!(m.tasks().get(&t.id).unwrap().version));
     // Through the JSON surface too.
     let e = api::call(&m, "events.since", r#"{"seq": 0}"#).unwrap_err();
@@ -192,7 +243,13 @@ fn a_workflow_something_retained_needs_is_kept_with_the_reason() {
     let m = open(&dir.path().join("state.db"));
     let p = project(&m, "shop");
     let old = ended_workflow(&m, &p.id, "old", true);
-    let old_task = m.tasks().list(&p.id).unwrap().into_iter().find(|t| t.workflow_id.as_ref() == Some(&old)).unwrap();
+    let old_task = m
+        .tasks()
+        .list(&p.id)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.workflow_id.as_ref() == Some(&old))
+        .unwrap();
     let later = task(&m, &p.id, "depends on old work", &[&old_task.id]);
     let report = m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
     assert!(report.workflows.is_empty());
@@ -220,7 +277,11 @@ fn agent_logs_docs_cache_and_surplus_checkpoints_go_and_space_is_returned() {
     let cps: Vec<_> = (0..5)
         .map(|i| {
             m.checkpoints()
-                .create(NewCheckpoint::new(wf.clone().id, format!("cp{i}"), CheckpointType::SafeState))
+                .create(NewCheckpoint::new(
+                    wf.clone().id,
+                    format!("cp{i}"),
+                    CheckpointType::SafeState,
+                ))
                 .unwrap()
         })
         .collect();
@@ -239,20 +300,35 @@ fn agent_logs_docs_cache_and_surplus_checkpoints_go_and_space_is_returned() {
             })
             .unwrap();
     }
-    m.learning().cache_docs("serde", "1", "docs", Some(std::time::Duration::from_secs(3600))).unwrap();
+    m.learning()
+        .cache_docs("serde", "1", "docs", Some(std::time::Duration::from_secs(3600)))
+        .unwrap();
     let policy = RetentionPolicy {
         keep_checkpoints: Some(2),
         ..everything_due(&dir.path().join("a"))
     };
     let dry = m.prune(Some(&policy), true).unwrap();
     let real = m.prune(Some(&policy), false).unwrap();
-    assert_eq!(real.checkpoints, cps[..3].iter().map(|c| c.id.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        real.checkpoints,
+        cps[..3].iter().map(|c| c.id.to_string()).collect::<Vec<_>>()
+    );
     assert_eq!(dry.checkpoints, real.checkpoints);
     assert_eq!((dry.agent_logs, real.agent_logs), (50, 50));
     assert_eq!((dry.docs_cache, real.docs_cache), (1, 1));
     assert_eq!(dry.events, real.events);
-    assert_eq!(real.events, 49 + 3, "the agent logs' events but the newest, and the pruned checkpoints'");
-    let left: Vec<_> = m.checkpoints().list(&wf.id).unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(
+        real.events,
+        49 + 3,
+        "the agent logs' events but the newest, and the pruned checkpoints'"
+    );
+    let left: Vec<_> = m
+        .checkpoints()
+        .list(&wf.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     assert_eq!(left, vec![cps[3].id.clone(), cps[4].id.clone()]);
     assert!(m.learning().agent_logs(&p.id, None).unwrap().is_empty());
     assert!(real.bytes_after < real.bytes_before, "{real:?}");

@@ -56,7 +56,12 @@ pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>)
     set_with_seq(code, message, path, None)
 }
 
-fn set_with_seq(code: maestro_status_t, message: String, path: Option<String>, oldest_seq: Option<i64>) -> maestro_status_t {
+fn set_with_seq(
+    code: maestro_status_t,
+    message: String,
+    path: Option<String>,
+    oldest_seq: Option<i64>,
+) -> maestro_status_t {
     // `try_with`: during thread teardown the slot may be gone; the code still returns.
     let _ = LAST.try_with(|l| {
         *l.borrow_mut() = Some(LastError {

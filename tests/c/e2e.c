@@ -314,6 +314,31 @@ int main(void) {
   out = run(maestro_tasks_get, m, input);
   EXPECT(strstr(out, "\"status\":\"completed\"") != NULL);
   maestro_string_free(out);
+
+  /* retention: a prune of everything moves the feed horizon; reading below it is
+   * MAESTRO_PRUNED with the oldest retained seq, never a silent gap */
+  {
+    long long horizon = -1;
+    const char *h;
+    snprintf(input, sizeof input,
+             "{\"dry_run\": false, \"policy\": {\"sessions_days\": 0, \"events_days\": 0, \"archive_dir\": \"%s/archive\"}}",
+             dir);
+    out = run(maestro_store_prune, m, input);
+    h = strstr(out, "\"horizon\":");
+    EXPECT(h != NULL);
+    if (h) horizon = strtoll(h + strlen("\"horizon\":"), NULL, 10);
+    EXPECT(horizon > 0);
+    maestro_string_free(out);
+    out = NULL;
+    EXPECT(maestro_events_since(m, 0, NULL, 10, &out) == MAESTRO_PRUNED);
+    EXPECT(out == NULL);
+    EXPECT(maestro_last_error_code() == MAESTRO_PRUNED);
+    EXPECT(maestro_last_error_oldest_seq() == horizon + 1);
+    EXPECT(strstr(maestro_last_error_message(), "horizon") != NULL);
+    OK(maestro_events_since(m, horizon, NULL, 10, &out));
+    maestro_string_free(out);
+    EXPECT(maestro_last_error_oldest_seq() == -1);
+  }
   maestro_close(m);
 
   if (failures) {

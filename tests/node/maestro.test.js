@@ -602,6 +602,42 @@ describe('the learning layer', () => {
   });
 });
 
+describe('retention', () => {
+  test('prune archives an ended workflow; since() below the horizon throws MAESTRO_PRUNED with oldestSeq', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maestro-node-prune-'));
+    const m = maestro.open(path.join(dir, 'state.db'), { durability: 'normal' });
+    try {
+      const p = m.projects.create({ name: 'retained' });
+      const wf = m.workflows.create({ project_id: p.id, feature: 'old', model: 'flow' });
+      m.tasks.create({ project_id: p.id, workflow_id: wf.id, title: 'done long ago' });
+      m.workflows.fail({ id: wf.id, reason: 'abandoned', actor: 'orchestrator' });
+      const policy = { sessions_days: 0, events_days: 0, archive_dir: path.join(dir, 'archive') };
+      const dry = m.store.prune({ policy, dry_run: true });
+      assert.equal(dry.dry_run, true);
+      assert.deepEqual(dry.workflows.map((w) => w.id), [wf.id]);
+      assert.equal(m.events.horizon(), 0, 'a dry run moves nothing');
+      const report = m.store.prune({ policy });
+      assert.deepEqual(report.workflows.map((w) => [w.id, w.rows.tasks]), [[wf.id, 1]]);
+      assert.equal(report.events, dry.events);
+      assert.ok(fs.existsSync(path.join(dir, 'archive', wf.id, 'workflows', wf.id, 'metadata.json')));
+      assert.equal(m.events.horizon(), report.horizon);
+      const e = expectError(() => m.events.since(0), { code: 'MAESTRO_PRUNED', path: null });
+      assert.equal(e.status, 108);
+      assert.equal(e.oldestSeq, report.horizon + 1);
+      assert.match(e.message, /horizon/);
+      assert.ok(Array.isArray(m.events.since(report.horizon)));
+      const back = m.store.import({ dir: path.join(dir, 'archive', wf.id) });
+      assert.equal(back.workflows, 1);
+      assert.equal(back.projects_existing, 1);
+      assert.equal(m.workflows.get({ id: wf.id }).status, 'failed');
+      assert.match(m.reports.failures_md({ project_id: p.id }), /^# Failures/);
+      assert.equal(m.store.config().retention.sessions_days, 90);
+    } finally {
+      m.close();
+    }
+  });
+});
+
 describe('errors', () => {
   let db;
   let projectId;

@@ -7,6 +7,8 @@
 //! maestro-stress append  <db> <session_id> <n>      ACK <event_id> per append
 //! maestro-stress append-forever <db> <session_id>   ACK <event_id> until killed
 //! maestro-stress checkpoint <db> <workflow_id> <n> <root>  CHECKPOINT <id> <sha> per checkpoint
+//! maestro-stress append-timed <db> <session_id> <n> ACK <event_id> <microseconds> per append
+//! maestro-stress prune <db> <archive_dir>           PRUNED <workflows> <events> (everything due)
 //! ```
 
 use maestro_core::*;
@@ -78,6 +80,34 @@ fn main() {
                     .unwrap_or_else(|e| fail(&e));
                 writeln!(out, "ACK {}", e.id).unwrap();
             }
+        }
+        Some("append-timed") => {
+            let m = open(&args[2]);
+            let s = SessionId::parse(&args[3]).unwrap();
+            let n: usize = args[4].parse().unwrap();
+            for i in 0..n {
+                let started = std::time::Instant::now();
+                let e = m
+                    .sessions()
+                    .append(
+                        &s,
+                        NewTimelineEvent::new(TimelineType::Milestone, format!("{} {i}", std::process::id())),
+                    )
+                    .unwrap_or_else(|e| fail(&e));
+                writeln!(out, "ACK {} {}", e.id, started.elapsed().as_micros()).unwrap();
+            }
+        }
+        Some("prune") => {
+            let m = open(&args[2]);
+            let policy = RetentionPolicy {
+                sessions_days: 0,
+                events_days: 0,
+                agent_logs_days: 0,
+                archive_dir: Some(args[3].clone().into()),
+                ..Default::default()
+            };
+            let r = m.prune(Some(&policy), false).unwrap_or_else(|e| fail(&e));
+            writeln!(out, "PRUNED {} {}", r.workflows.len(), r.events).unwrap();
         }
         Some("append-forever") => {
             let m = open(&args[2]);

@@ -12,9 +12,9 @@ mod snapshot;
 
 pub use snapshot::{QueueState, SessionState, StateSnapshot, TaskState};
 
+use crate::decision::{Confidence, DecisionContext, NewDecision};
 use crate::error::{Error, Result};
 use crate::feed::{self, EntityKind, FeedEntity};
-use crate::decision::{Confidence, DecisionContext, NewDecision};
 use crate::id::{CheckpointId, DecisionId, ProjectId, SessionId, WorkflowId};
 use crate::macros::str_enum;
 use crate::maestro::Ctx;

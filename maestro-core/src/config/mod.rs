@@ -121,13 +121,16 @@ impl Config {
             }
         }
         let config: Config = serde_json::from_value(value).map_err(|e| at("", e.to_string()))?;
-        config
-            .check()
-            .map_err(|e| match e {
-                Error::Validation { path, message, .. } => at(&path, message),
-                other => other,
-            })?;
-        if config.retention.archive_dir.as_ref().is_some_and(|d| d.as_os_str().is_empty()) {
+        config.check().map_err(|e| match e {
+            Error::Validation { path, message, .. } => at(&path, message),
+            other => other,
+        })?;
+        if config
+            .retention
+            .archive_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
             return Err(at("/retention/archive_dir", "must not be empty".into()));
         }
         Ok(config)
@@ -156,7 +159,10 @@ impl Config {
     /// The config beside the database at `db` (`<dir>/config.yaml`), or the defaults
     /// when there is none.
     pub fn discover(db: &Path) -> Result<Config> {
-        let dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let path = dir.join(FILE_NAME);
         if path.is_file() {
             Config::load(&path)
@@ -185,13 +191,25 @@ impl Config {
         for (i, c) in self.decision_categories.iter().enumerate() {
             let path = format!("/decision_categories/{i}/name");
             if crate::id::validate_id("decision_category", &c.name).is_err() {
-                return Err(Error::validation("config", path, format!("{:?} is not a valid category name", c.name)));
+                return Err(Error::validation(
+                    "config",
+                    path,
+                    format!("{:?} is not a valid category name", c.name),
+                ));
             }
             if DecisionCategory::parse(&c.name).is_ok() {
-                return Err(Error::validation("config", path, format!("{:?} is a built-in category", c.name)));
+                return Err(Error::validation(
+                    "config",
+                    path,
+                    format!("{:?} is a built-in category", c.name),
+                ));
             }
             if !seen.insert(c.name.as_str()) {
-                return Err(Error::validation("config", path, format!("{:?} is listed twice", c.name)));
+                return Err(Error::validation(
+                    "config",
+                    path,
+                    format!("{:?} is listed twice", c.name),
+                ));
             }
         }
         let mut names = std::collections::HashSet::new();
@@ -242,7 +260,10 @@ impl Config {
     pub fn to_yaml(&self) -> Result<String> {
         let mut v = serde_json::to_value(self).map_err(|e| Error::Internal(format!("encoding the config: {e}")))?;
         if let Some(m) = v.as_object_mut() {
-            m.insert("schema_version".into(), serde_json::json!(crate::schema::SCHEMA_VERSION));
+            m.insert(
+                "schema_version".into(),
+                serde_json::json!(crate::schema::SCHEMA_VERSION),
+            );
         }
         Ok(format!(
             "# Maestro configuration (SPEC 3.12), schemas/config.schema.json.\n{}",

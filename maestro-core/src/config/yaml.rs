@@ -47,7 +47,10 @@ impl Document {
     /// Where the key of the value at `pointer` is (for an unknown key), else where the
     /// value is.
     pub fn key_position(&self, pointer: &str) -> Position {
-        self.keys.get(pointer).copied().unwrap_or_else(|| self.position(pointer))
+        self.keys
+            .get(pointer)
+            .copied()
+            .unwrap_or_else(|| self.position(pointer))
     }
 
     /// Where the value at `pointer` (or its nearest enclosing value) starts.
@@ -162,7 +165,9 @@ impl Builder<'_> {
                 *n += nodes;
             }
             Some(Frame::Map { map, key, nodes: n, .. }) => {
-                let k = key.take().ok_or_else(|| Error::Internal("a YAML value without its key".into()))?;
+                let k = key
+                    .take()
+                    .ok_or_else(|| Error::Internal("a YAML value without its key".into()))?;
                 map.insert(k, value);
                 *n += nodes;
             }
@@ -230,7 +235,10 @@ impl Builder<'_> {
     }
 
     fn close(&mut self, at: &Marker) -> Result<()> {
-        let frame = self.stack.pop().ok_or_else(|| Error::Internal("unbalanced YAML events".into()))?;
+        let frame = self
+            .stack
+            .pop()
+            .ok_or_else(|| Error::Internal("unbalanced YAML events".into()))?;
         self.pointers.pop();
         let (value, anchor, nodes) = match frame {
             Frame::Seq { items, anchor, nodes } => (Value::Array(items), anchor, nodes),
@@ -359,7 +367,10 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let at: Position = e.marker().into();
-            let pointer = b.next_pointer().or_else(|| b.pointers.last().cloned()).unwrap_or_default();
+            let pointer = b
+                .next_pointer()
+                .or_else(|| b.pointers.last().cloned())
+                .unwrap_or_default();
             error_at(source, &pointer, at, format!("not valid YAML: {}", e.info()))
         })?;
         let at = span.start;
@@ -371,7 +382,14 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
                     .is_some_and(|t| !(t.is_yaml_core_schema() && matches!(t.suffix.as_str(), "map" | "seq"))) =>
             {
                 let pointer = b.next_pointer().unwrap_or_default();
-                return Err(b.fail(&pointer, &at, format!("tag {} is not supported", tag.map(|t| t.to_string()).unwrap_or_default())));
+                return Err(b.fail(
+                    &pointer,
+                    &at,
+                    format!(
+                        "tag {} is not supported",
+                        tag.map(|t| t.to_string()).unwrap_or_default()
+                    ),
+                ));
             }
             Event::SequenceStart(anchor, _) => b.open(false, anchor, &at)?,
             Event::MappingStart(anchor, _) => b.open(true, anchor, &at)?,
@@ -476,7 +494,11 @@ mod tests {
 
     #[test]
     fn scalars_follow_the_core_schema() {
-        let d = parse("t", "a: 1\nb: -2\nc: 0x1f\nd: 1.5\ne: true\nf: ~\ng: '1'\nh: text\ni: 1e3\n").unwrap();
+        let d = parse(
+            "t",
+            "a: 1\nb: -2\nc: 0x1f\nd: 1.5\ne: true\nf: ~\ng: '1'\nh: text\ni: 1e3\n",
+        )
+        .unwrap();
         assert_eq!(
             d.value,
             serde_json::json!({"a": 1, "b": -2, "c": 31, "d": 1.5, "e": true, "f": null, "g": "1", "h": "text", "i": 1000.0})

@@ -40,7 +40,10 @@ pub(crate) fn pack(files: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>> {
 /// synced, so `path` is complete or absent.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(format!(".partial-{}", std::process::id()));
@@ -73,7 +76,10 @@ pub(crate) fn unpack(file: &Path, into: &Path) -> Result<()> {
     for entry in tar.entries().map_err(|e| bad(format!("not a .tar.gz archive: {e}")))? {
         let mut entry = entry.map_err(|e| bad(format!("not a .tar.gz archive: {e}")))?;
         let rel = entry.path().map_err(|e| bad(format!("a bad path: {e}")))?.into_owned();
-        if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        if rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
             return Err(bad(format!("{} leaves the archive", rel.display())));
         }
         let target = into.join(&rel);
@@ -93,7 +99,12 @@ pub(crate) fn unpack(file: &Path, into: &Path) -> Result<()> {
                     return Err(bad(format!("{} is truncated", rel.display())));
                 }
             }
-            other => return Err(bad(format!("{} is a {other:?} entry; only files and folders are read", rel.display()))),
+            other => {
+                return Err(bad(format!(
+                    "{} is a {other:?} entry; only files and folders are read",
+                    rel.display()
+                )))
+            }
         }
     }
     Ok(())

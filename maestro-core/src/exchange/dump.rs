@@ -3,11 +3,11 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
+use crate::error::Result;
 use crate::learning::records::{self, Recordable};
 use crate::learning::{
     AgentLog, ComplexitySnapshot, Estimate, Failure, PatternUsage, RecordFilter, Retrospective, Spike,
 };
-use crate::error::Result;
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, TimelineEvent};

@@ -30,7 +30,13 @@ pub(crate) const RECORD_FILES: [&str; 7] = [
     "pattern-usage.json",
 ];
 
-fn learning_files(root: &Path, pid: &str, h: &History, l: &LearningDump, out: &mut BTreeMap<PathBuf, String>) -> Result<()> {
+fn learning_files(
+    root: &Path,
+    pid: &str,
+    h: &History,
+    l: &LearningDump,
+    out: &mut BTreeMap<PathBuf, String>,
+) -> Result<()> {
     for (file, doc) in [
         ("/tech-stack.json", &h.tech_stack),
         ("/architecture.json", &h.architecture),

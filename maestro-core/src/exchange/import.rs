@@ -80,7 +80,11 @@ fn open_file(dir: &Path, rel: &str, max: u64) -> Result<std::fs::File> {
         return Err(bad(rel, "", "not a regular file (symlinks are refused)"));
     }
     if meta.len() > max {
-        return Err(bad(rel, "", format!("{} bytes is more than the limit of {max}", meta.len())));
+        return Err(bad(
+            rel,
+            "",
+            format!("{} bytes is more than the limit of {max}", meta.len()),
+        ));
     }
     std::fs::File::open(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))
 }
@@ -119,9 +123,7 @@ fn load_lines<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Res
             return Err(bad(rel, &at, format!("line is longer than the limit of {max} bytes")));
         }
         let text = String::from_utf8(line).map_err(|e| bad(rel, &at, format!("not UTF-8: {e}")))?;
-        let item = schema
-            .parse_json(&text)
-            .map_err(|e| in_file(rel, prefix(e, &at)))?;
+        let item = schema.parse_json(&text).map_err(|e| in_file(rel, prefix(e, &at)))?;
         out.push(schema.convert(item).map_err(|e| in_file(rel, prefix(e, &at)))?);
     }
 }
@@ -373,7 +375,8 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         let text = read_text(dir, &rel, MAX_LIST_BYTES)?;
         let v = crate::schema::limits::parse_list("import", &text).map_err(|e| in_file(&rel, e))?;
         for field in ["env", "metadata"] {
-            crate::schema::limits::check("import", &v[field]).map_err(|e| in_file(&rel, prefix(e, &format!("/{field}"))))?;
+            crate::schema::limits::check("import", &v[field])
+                .map_err(|e| in_file(&rel, prefix(e, &format!("/{field}"))))?;
         }
         // The long lists are checked item by item below, each as a document of its own.
         let mut head = v.clone();
@@ -448,7 +451,9 @@ fn load_records(dir: &Path, folder: &str, project: &Project) -> Result<(Learning
         })
     };
     fn list<T: DeserializeOwned>(dir: &Path, rel: Option<String>, schema: Schema) -> Result<Vec<T>> {
-        rel.map(|r| load_list(dir, &r, schema)).transpose().map(Option::unwrap_or_default)
+        rel.map(|r| load_list(dir, &r, schema))
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
     let [f, e, r, s, a, c, p] = RECORD_FILES;
     let l = LearningDump {
@@ -740,7 +745,11 @@ fn apply_records(tx: &mut dyn WriteTx, l: &LearningDump) -> Result<usize> {
     use crate::learning::records::{to_record, Recordable};
     fn each<T: Recordable>(tx: &mut dyn WriteTx, items: &[T]) -> Result<usize> {
         for v in items {
-            absent(tx.record(T::KIND, v.entity_id())?.is_some(), T::KIND.as_str(), v.entity_id())?;
+            absent(
+                tx.record(T::KIND, v.entity_id())?.is_some(),
+                T::KIND.as_str(),
+                v.entity_id(),
+            )?;
             feed::emit(tx, "imported", v)?;
             tx.insert_record(&to_record(v)?)?;
         }

@@ -55,7 +55,10 @@ pub(crate) fn export(ctx: Ctx<'_>, dir: &Path) -> Result<usize> {
 }
 
 /// The whole-store export, read from `tx`.
-fn render_all(ctx: Ctx<'_>, tx: &dyn crate::store::ReadTx) -> Result<std::collections::BTreeMap<std::path::PathBuf, String>> {
+fn render_all(
+    ctx: Ctx<'_>,
+    tx: &dyn crate::store::ReadTx,
+) -> Result<std::collections::BTreeMap<std::path::PathBuf, String>> {
     let thresholds = ctx.thresholds();
     let dumps = dump::ProjectDump::read_all(tx)?;
     let histories = dumps

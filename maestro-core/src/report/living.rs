@@ -24,16 +24,21 @@ fn num(x: f64) -> String {
 
 /// `FAILURES.md`: every recorded failure with its lesson, oldest first, per project.
 pub(crate) fn failures_md(projects: &[ProjectLearning<'_>]) -> String {
-    let mut out = String::from(
-        "# Failures\n\nWhat was tried and did not work, why, and the lesson kept; never pruned.\n\n",
-    );
+    let mut out =
+        String::from("# Failures\n\nWhat was tried and did not work, why, and the lesson kept; never pruned.\n\n");
     for (p, l) in projects {
         let _ = writeln!(out, "## Project {}\n", inline(&p.name));
         if l.failures.is_empty() {
             let _ = writeln!(out, "No failures recorded.\n");
         }
         for (n, f) in l.failures.iter().enumerate() {
-            let _ = writeln!(out, "### F-{}: {} — {}\n", n + 1, inline(&f.feature), inline(&f.approach));
+            let _ = writeln!(
+                out,
+                "### F-{}: {} — {}\n",
+                n + 1,
+                inline(&f.feature),
+                inline(&f.approach)
+            );
             let _ = writeln!(out, "- **When:** {}", ts(f.at));
             if let Some(w) = &f.workflow_id {
                 let _ = writeln!(out, "- **Workflow:** `{w}`");
@@ -146,7 +151,10 @@ pub(crate) fn patterns_md(projects: &[ProjectLearning<'_>]) -> String {
                     inline(&u.pattern),
                     u.file.as_deref().map(inline).unwrap_or_else(|| "(no file)".into()),
                     num(u.compliance),
-                    u.notes.as_deref().map(|n| format!(" — {}", inline(n))).unwrap_or_default()
+                    u.notes
+                        .as_deref()
+                        .map(|n| format!(" — {}", inline(n)))
+                        .unwrap_or_default()
                 );
             }
             out.push('\n');

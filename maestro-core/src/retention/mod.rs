@@ -187,7 +187,10 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
     let (horizon, compacted) = if dry_run {
         ctx.read(|tx| {
             let newest = tx.latest_seq()?;
-            Ok((tx.feed_horizon()?.max(cutoff_seq.min(newest - 1)).max(0), tx.compacted_upto()?))
+            Ok((
+                tx.feed_horizon()?.max(cutoff_seq.min(newest - 1)).max(0),
+                tx.compacted_upto()?,
+            ))
         })?
     } else {
         let h = ctx.write(|tx| tx.raise_horizon(cutoff_seq))?;
@@ -197,13 +200,21 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
 
     // 2. Ended workflows: archive, then delete.
     let due = ctx.read(|tx| tx.ended_workflows(day(policy.sessions_days), usize::MAX))?;
-    let dir = if due.is_empty() { None } else { Some(archive_dir(m, &policy)?) };
+    let dir = if due.is_empty() {
+        None
+    } else {
+        Some(archive_dir(m, &policy)?)
+    };
     for (id, project) in due {
         let wid = WorkflowId::parse(&id)?;
         let (needed, rows, files, last_seq, root, tagged) = ctx.read(|tx| {
             let needed = tx.workflow_needed_by(&id)?;
             let rows = tx.workflow_rows(&id)?;
-            let files = if needed.is_none() { Some(render_workflow(tx, &wid)?) } else { None };
+            let files = if needed.is_none() {
+                Some(render_workflow(tx, &wid)?)
+            } else {
+                None
+            };
             let root = crate::project::load(tx, &crate::id::ProjectId::parse(&project)?)?.root;
             let tagged: Vec<String> = tx
                 .checkpoints(&id)?
@@ -217,7 +228,9 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             report.kept.push(KeptWorkflow { id, reason });
             continue;
         }
-        let dir = dir.as_deref().ok_or_else(|| Error::Internal("no archive directory".into()))?;
+        let dir = dir
+            .as_deref()
+            .ok_or_else(|| Error::Internal("no archive directory".into()))?;
         let path = archive_path(dir, &id, policy.compress_archives);
         if !dry_run {
             let files = files.ok_or_else(|| Error::Internal("an unarchived workflow".into()))?;
@@ -277,9 +290,11 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
         let roots: Vec<String> = ctx.read(|tx| Ok(tx.projects()?.into_iter().filter_map(|p| p.root).collect()))?;
         let mut seen = std::collections::HashSet::new();
         for root in roots.into_iter().filter(|r| seen.insert(r.clone())) {
-            report
-                .safety_refs
-                .extend(crate::checkpoint::prune_safety_refs(Some(Path::new(&root)), day(days), dry_run)?);
+            report.safety_refs.extend(crate::checkpoint::prune_safety_refs(
+                Some(Path::new(&root)),
+                day(days),
+                dry_run,
+            )?);
         }
     }
 

@@ -110,7 +110,12 @@ pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool)
         m.queues().complete(&s.id).unwrap();
     }
     m.sessions().complete(&s.id).unwrap();
-    let mut d = NewDecision::new(wf.id.clone(), "tech_stack", "Use PostgreSQL", "JSONB and known operations");
+    let mut d = NewDecision::new(
+        wf.id.clone(),
+        "tech_stack",
+        "Use PostgreSQL",
+        "JSONB and known operations",
+    );
     d.subject = Some(Subject {
         category: Some("database".into()),
         technology: Some("postgresql".into()),
@@ -121,7 +126,11 @@ pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool)
         .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
         .unwrap();
     m.checkpoints()
-        .create(NewCheckpoint::new(wf.id.clone(), "tasks done", CheckpointType::TaskGroupComplete))
+        .create(NewCheckpoint::new(
+            wf.id.clone(),
+            "tasks done",
+            CheckpointType::TaskGroupComplete,
+        ))
         .unwrap();
     m.learning()
         .record_failure(learning::NewFailure {
@@ -151,7 +160,14 @@ pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool)
         })
         .unwrap();
     if complete {
-        for phase in ["planning", "generating_tasks", "implementing", "validating", "generating_report", "completed"] {
+        for phase in [
+            "planning",
+            "generating_tasks",
+            "implementing",
+            "validating",
+            "generating_report",
+            "completed",
+        ] {
             m.workflows().advance(&wf.id, phase, "orchestrator", None).unwrap();
         }
     } else {

@@ -129,7 +129,8 @@ class Workflows(_Namespace):
         id: Optional[str] = None,
     ) -> Workflow:
         """Creates a workflow in its model's initial phase; `model` is a built-in name
-        (`spec`, `pipeline`, `flow`) or a custom phase model dict."""
+        (`spec`, `pipeline`, `flow`), the name of a config.yaml phase model, or a custom
+        phase model dict."""
         model_arg = model if isinstance(model, str) else dict(model)
         args = _args(project_id=project_id, feature=feature, model=model_arg, request=request, id=id)
         return Workflow.from_dict(self._call("workflows.create", args))

@@ -7,7 +7,8 @@ use rusqlite::params;
 
 /// The learning records' entity kinds: kept forever, so their events never go with a
 /// workflow or session.
-const LEARNING: &str = "('failure', 'estimate', 'retrospective', 'spike', 'agent_log', 'complexity_snapshot', 'pattern_usage')";
+const LEARNING: &str =
+    "('failure', 'estimate', 'retrospective', 'spike', 'agent_log', 'complexity_snapshot', 'pattern_usage')";
 
 /// The events of the workflows in the JSON array parameter `list` and of their sessions.
 fn of_workflows(list: &str) -> String {
@@ -92,9 +93,11 @@ impl RetentionRead for SqlTx<'_> {
             }
         }
         Ok(self
-            .one("SELECT seq FROM events WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1", [lo], |r| {
-                r.get(0)
-            })?
+            .one(
+                "SELECT seq FROM events WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                [lo],
+                |r| r.get(0),
+            )?
             .unwrap_or(0))
     }
 
