@@ -2,7 +2,8 @@
 //! through its phases with approvals; an orchestrator spawns two workers that take tasks
 //! from their queues in dependency order, in parallel threads, writing files; a
 //! checkpoint is taken, a bad change is rolled back (the bad change itself kept under a
-//! safety ref); then the story is printed from stored state.
+//! safety ref); then the story is printed from stored state, the store is exported, and
+//! a dry-run prune shows what retention would archive and delete.
 //!
 //! Run: `cargo run --example quickstart`
 
@@ -244,8 +245,26 @@ fn main() -> Result<()> {
     }
     let files = m.export(dir.path().join("export"))?;
     println!(
-        "Exported {files} files (JSON and markdown) to {}\n",
+        "Exported {files} files (JSON and markdown) to {}",
         dir.path().join("export").display()
+    );
+    // Retention as config.yaml would set it, asked as a dry run: the workflow ended just
+    // now, so a policy of "ended 0 days ago" shows what a prune months from now will do.
+    let policy = RetentionPolicy {
+        sessions_days: 0,
+        events_days: 0,
+        ..m.config().retention.clone()
+    };
+    let plan = m.prune(Some(&policy), true)?;
+    for w in &plan.workflows {
+        println!(
+            "Dry-run prune: would archive workflow {} ({} sessions, {} tasks, {} decisions, {} checkpoints) to {}",
+            w.id, w.rows.sessions, w.rows.tasks, w.rows.decisions, w.rows.checkpoints, w.archive
+        );
+    }
+    println!(
+        "Dry-run prune: would delete {} feed events up to seq {} (the horizon), {} agent logs; {} bytes now; nothing was written\n",
+        plan.events, plan.horizon, plan.agent_logs, plan.bytes_before
     );
     println!("{}", m.reports().final_report(&wf.id)?);
     Ok(())

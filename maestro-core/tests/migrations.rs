@@ -114,3 +114,48 @@ fn open_dependency_counts_stay_exact_when_a_dependency_row_is_deleted() {
     let ready: Vec<_> = m.tasks().ready(&p.id).unwrap().into_iter().map(|t| t.id).collect();
     assert_eq!(ready, vec![b.id]);
 }
+
+#[test]
+fn a_database_from_before_retention_is_switched_to_incremental_vacuum_and_prunes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    {
+        // What earlier versions created: no auto-vacuum.
+        let raw = rusqlite::Connection::open(&db).unwrap();
+        raw.execute_batch("PRAGMA auto_vacuum = NONE; CREATE TABLE before_maestro (x);").unwrap();
+    }
+    let p = {
+        let v5 = SqliteStore::open_at_version(&db, SqliteOptions::default(), 5).unwrap();
+        let m = Maestro::with_store(Box::new(v5));
+        let p = common::project(&m, "legacy");
+        for i in 0..3 {
+            common::ended_workflow(&m, &p.id, &format!("old{i}"), true);
+        }
+        p
+    };
+    let mode = |db: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(mode(&db), 0);
+    let m = Maestro::open(&db, Options::default()).unwrap();
+    assert_eq!(mode(&db), 2, "opening migrates the file to incremental auto-vacuum");
+    assert_eq!(m.events().horizon().unwrap(), 0);
+    let r = m
+        .prune(
+            Some(&RetentionPolicy {
+                sessions_days: 0,
+                events_days: 0,
+                archive_dir: Some(dir.path().join("archive")),
+                ..Default::default()
+            }),
+            false,
+        )
+        .unwrap();
+    assert_eq!(r.workflows.len(), 3);
+    assert!(r.bytes_after < r.bytes_before, "{r:?}");
+    assert_eq!(m.learning().orderings(&p.id).unwrap().len(), 3);
+    m.check_integrity().unwrap();
+}

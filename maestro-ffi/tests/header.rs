@@ -46,6 +46,7 @@ fn the_header_has_a_function_for_every_operation_of_the_rust_api() {
         "maestro_last_error_code",
         "maestro_last_error_message",
         "maestro_last_error_path",
+        "maestro_last_error_oldest_seq",
         "maestro_clear_error",
     ];
     let unknown: Vec<&String> = functions

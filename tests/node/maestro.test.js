@@ -41,7 +41,7 @@ function headerStatuses() {
 // Every function declared in the header: name → normalised parameter list.
 function headerFunctions() {
   const out = new Map();
-  const re = /^(?:maestro_status_t|void|uint32_t|const char \*)\s*\*?(maestro_\w+)\(([^)]*)\);/gm;
+  const re = /^(?:maestro_status_t|void|uint32_t|int64_t|const char \*)\s*\*?(maestro_\w+)\(([^)]*)\);/gm;
   for (const m of HEADER.matchAll(re)) out.set(m[1], m[2].replace(/\s+/g, ' ').trim());
   return out;
 }
@@ -53,6 +53,7 @@ const NON_OPERATION_FUNCTIONS = new Set([
   'maestro_last_error_code',
   'maestro_last_error_message',
   'maestro_last_error_path',
+  'maestro_last_error_oldest_seq',
   'maestro_clear_error',
   'maestro_open',
   'maestro_close',
@@ -131,7 +132,7 @@ describe('library', () => {
 
   test('STATUS is the header enum, name for name and number for number', () => {
     const header = headerStatuses();
-    assert.equal(Object.keys(header).length, 13);
+    assert.equal(Object.keys(header).length, 14);
     assert.deepEqual({ ...STATUS }, header);
   });
 

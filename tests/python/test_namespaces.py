@@ -158,6 +158,9 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
     assert m.checkpoints.diff(c1.id, c2.id).files == ["bad.py"]
     out = m.checkpoints.rollback(c1.id, "hard")
     assert out.checkpoint.id == c1.id and out.safety_ref.startswith("refs/maestro/safety/")
+    logged = m.decisions.get(out.decision_id)
+    assert logged.category == "checkpoint" and logged.workflow_id == gw.id
+    assert c1.id in logged.decision and out.safety_ref in logged.rationale and "hard" in logged.rationale
     assert not (repo / "bad.py").exists()
     m.checkpoints.create(w.id, "state only")
     with maestro.open(tmp_path / "with-repo.db", repo=repo) as r:
@@ -171,7 +174,9 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
     assert "Use PostgreSQL" in m.reports.decisions_md(project.id)
     assert "login" in m.reports.execution_log(w.id)
     evs = m.events.since(0, entities=["decision"])
-    assert [e.type for e in evs] == ["decision.recorded", "decision.outcome_recorded"]
+    # The decision and its outcome, then the rollback's own `checkpoint` decision.
+    assert [e.type for e in evs] == ["decision.recorded", "decision.outcome_recorded", "decision.recorded"]
+    assert evs[-1].entity_id == out.decision_id
     assert m.events.since(evs[0].seq, entities=["decision"], limit=5) == evs[1:]
     assert m.events.latest_seq() >= evs[-1].seq
     assert m.events.state_at("decision", d.id, evs[0].seq)["outcomes"] == []
