@@ -63,7 +63,12 @@ fn workflow(m: &Maestro, p: &ProjectId, i: usize) -> WorkflowId {
         m.queues().complete(&s.id).unwrap();
     }
     m.sessions().complete(&s.id).unwrap();
-    let mut d = NewDecision::new(wf.id.clone(), "tech_stack", "Use PostgreSQL", "JSONB and known operations");
+    let mut d = NewDecision::new(
+        wf.id.clone(),
+        "tech_stack",
+        "Use PostgreSQL",
+        "JSONB and known operations",
+    );
     d.subject = Some(Subject {
         category: Some("database".into()),
         technology: Some(if i % 3 == 0 { "sqlite" } else { "postgresql" }.into()),
@@ -74,7 +79,11 @@ fn workflow(m: &Maestro, p: &ProjectId, i: usize) -> WorkflowId {
         .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
         .unwrap();
     m.checkpoints()
-        .create(NewCheckpoint::new(wf.id.clone(), "all tasks done", CheckpointType::TaskGroupComplete))
+        .create(NewCheckpoint::new(
+            wf.id.clone(),
+            "all tasks done",
+            CheckpointType::TaskGroupComplete,
+        ))
         .unwrap();
     m.learning()
         .log_agent(learning::NewAgentLog {
@@ -89,7 +98,14 @@ fn workflow(m: &Maestro, p: &ProjectId, i: usize) -> WorkflowId {
             error: None,
         })
         .unwrap();
-    for phase in ["planning", "generating_tasks", "implementing", "validating", "generating_report", "completed"] {
+    for phase in [
+        "planning",
+        "generating_tasks",
+        "implementing",
+        "validating",
+        "generating_report",
+        "completed",
+    ] {
         m.workflows().advance(&wf.id, phase, "orchestrator", None).unwrap();
     }
     wf.id
@@ -105,8 +121,13 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 /// The child: appends to `session` until `stop` exists, then prints one latency (µs) a line.
-fn appender(db: &str, session: &str, stop: &str) {
-    let m = Maestro::open(db, Options::durability(Durability::Normal)).unwrap();
+fn appender(db: &str, session: &str, stop: &str, durability: &str) {
+    let d = if durability == "full" {
+        Durability::Full
+    } else {
+        Durability::Normal
+    };
+    let m = Maestro::open(db, Options::durability(d)).unwrap();
     let s = SessionId::parse(session).unwrap();
     let mut out = Vec::new();
     while !Path::new(stop).exists() || out.len() < 50 {
@@ -121,12 +142,16 @@ fn appender(db: &str, session: &str, stop: &str) {
     println!("{}", text.join("\n"));
 }
 
-/// Runs the appender in another process while `during` runs; returns its sorted latencies.
-fn appends_while(db: &Path, session: &SessionId, during: impl FnOnce()) -> Vec<u64> {
+/// Runs the appender (at `durability`) in another process while `during` runs; returns
+/// its sorted latencies.
+fn appends_while(db: &Path, session: &SessionId, durability: &str, during: impl FnOnce()) -> Vec<u64> {
     let stop = db.with_extension("stop");
     let _ = std::fs::remove_file(&stop);
     let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .env("MAESTRO_BENCH_APPENDER", format!("{}|{}|{}", db.display(), session, stop.display()))
+        .env(
+            "MAESTRO_BENCH_APPENDER",
+            format!("{}|{}|{}|{durability}", db.display(), session, stop.display()),
+        )
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -147,7 +172,7 @@ fn appends_while(db: &Path, session: &SessionId, during: impl FnOnce()) -> Vec<u
 fn main() {
     if let Ok(spec) = std::env::var("MAESTRO_BENCH_APPENDER") {
         let parts: Vec<&str> = spec.split('|').collect();
-        return appender(parts[0], parts[1], parts[2]);
+        return appender(parts[0], parts[1], parts[2], parts[3]);
     }
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -169,7 +194,10 @@ fn main() {
         .unwrap();
     let started = Instant::now();
     let ids: Vec<WorkflowId> = (0..n).map(|i| workflow(&m, &p.id, i)).collect();
-    let writer = m.sessions().spawn(NewSession::new(p.id.clone(), "live-writer")).unwrap();
+    let writer = m
+        .sessions()
+        .spawn(NewSession::new(p.id.clone(), "live-writer"))
+        .unwrap();
     m.sessions().register(&writer.id).unwrap();
     println!("built {n} ended workflows in {:.1}s", started.elapsed().as_secs_f64());
     // 100 days pass for the oldest 90 %: their end, and every event they wrote.
@@ -193,19 +221,41 @@ fn main() {
     }
     let copy = dir.path().join("copy.db");
     m.backup(&copy).unwrap();
+    let second = dir.path().join("second.db");
+    m.backup(&second).unwrap();
     let before = size(&db);
+    let compress = std::env::var_os("MAESTRO_BENCH_COMPRESS").is_some();
+    let policy = RetentionPolicy {
+        compress_archives: compress,
+        ..m.config().retention.clone()
+    };
 
-    let quiet = appends_while(&db, &writer.id, || std::thread::sleep(Duration::from_secs(3)));
+    // The appender at `normal` durability (no fsync per commit: the stricter comparison),
+    // on the store whose prune is timed.
+    let quiet = appends_while(&db, &writer.id, "normal", || std::thread::sleep(Duration::from_secs(3)));
     let mut report = None;
     let mut prune_secs = 0.0;
-    let busy = appends_while(&db, &writer.id, || {
+    let busy = appends_while(&db, &writer.id, "normal", || {
         let t = Instant::now();
-        report = Some(m.prune(None, false).unwrap());
+        report = Some(m.prune(Some(&policy), false).unwrap());
         prune_secs = t.elapsed().as_secs_f64();
     });
     let report = report.unwrap();
     assert_eq!(report.workflows.len(), old, "{:?}", report.kept.first());
     let after = size(&db);
+    // The same at the default durability, `full`, on an identical copy.
+    let m2 = Maestro::open(&second, Options::durability(Durability::Normal)).unwrap();
+    let quiet_full = appends_while(&second, &writer.id, "full", || {
+        std::thread::sleep(Duration::from_secs(3))
+    });
+    let busy_full = appends_while(&second, &writer.id, "full", || {
+        let p = RetentionPolicy {
+            archive_dir: Some(dir.path().join("archive-2")),
+            ..policy.clone()
+        };
+        assert_eq!(m2.prune(Some(&p), false).unwrap().workflows.len(), old);
+    });
+    drop(m2);
 
     let baseline = Maestro::open(&copy, Options::durability(Durability::Normal)).unwrap();
     let t = Instant::now();
@@ -224,8 +274,10 @@ fn main() {
     );
     println!("retention/size: before {before} B, after {after} B = {:.1} % of before (target <= 15 %); events deleted {}, horizon {}",
         100.0 * after as f64 / before as f64, report.events, report.horizon);
-    println!("retention/size baseline: workflows().delete of the same {old} leaves {baseline_size} B ({:.1} % of before)",
-        100.0 * baseline_size as f64 / before as f64);
+    println!(
+        "retention/size baseline: workflows().delete of the same {old} leaves {baseline_size} B ({:.1} % of before)",
+        100.0 * baseline_size as f64 / before as f64
+    );
     println!(
         "retention/throughput: prune {old} workflows in {prune_secs:.2}s = {:.0} workflows/s; workflows().delete {:.0} workflows/s; ratio prune/delete {:.2}",
         old as f64 / prune_secs,
@@ -233,9 +285,22 @@ fn main() {
         (old as f64 / prune_secs) / (old as f64 / delete_secs)
     );
     println!(
-        "retention/append-latency: without prune p50 {q50} µs p99 {q99} µs ({} appends); during prune p50 {b50} µs p99 {b99} µs ({} appends); p99 ratio {:.2} (target <= 2)",
+        "retention/append-latency (normal): without prune p50 {q50} µs p99 {q99} µs ({} appends); during prune p50 {b50} µs p99 {b99} µs ({} appends); p99 ratio {:.2} (target <= 2)",
         quiet.len(),
         busy.len(),
         b99 as f64 / q99 as f64
     );
+    let (f50, f99, g50, g99) = (
+        percentile(&quiet_full, 0.5),
+        percentile(&quiet_full, 0.99),
+        percentile(&busy_full, 0.5),
+        percentile(&busy_full, 0.99),
+    );
+    println!(
+        "retention/append-latency (full, the default): without prune p50 {f50} µs p99 {f99} µs ({} appends); during prune p50 {g50} µs p99 {g99} µs ({} appends); p99 ratio {:.2} (target <= 2)",
+        quiet_full.len(),
+        busy_full.len(),
+        g99 as f64 / f99 as f64
+    );
+    println!("archives compressed: {compress}");
 }

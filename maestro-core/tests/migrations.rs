@@ -122,7 +122,8 @@ fn a_database_from_before_retention_is_switched_to_incremental_vacuum_and_prunes
     {
         // What earlier versions created: no auto-vacuum.
         let raw = rusqlite::Connection::open(&db).unwrap();
-        raw.execute_batch("PRAGMA auto_vacuum = NONE; CREATE TABLE before_maestro (x);").unwrap();
+        raw.execute_batch("PRAGMA auto_vacuum = NONE; CREATE TABLE before_maestro (x);")
+            .unwrap();
     }
     let p = {
         let v5 = SqliteStore::open_at_version(&db, SqliteOptions::default(), 5).unwrap();

@@ -270,34 +270,67 @@ fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
     (n("sessions"), n("tasks"), n("decisions"), n("checkpoints"))
 }
 
+/// A store of `n` ended workflows (half completed, half failed) at `db`, closed.
+fn store_of_ended_workflows(db: &Path, n: usize) -> (ProjectId, Vec<WorkflowId>) {
+    let m = open(db);
+    let p = project(&m, "shop");
+    let wfs = (0..n)
+        .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i % 2 == 0))
+        .collect();
+    (p.id, wfs)
+}
+
+fn copy_store(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+}
+
 #[test]
 fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
+    let base = tempfile::tempdir().unwrap();
+    let template = base.path().join("template.db");
+    let (p, wfs) = store_of_ended_workflows(&template, 150);
+    {
+        // One file to copy: everything checkpointed out of the WAL.
+        let c = rusqlite::Connection::open(&template).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    }
+    let full = owned_rows(&template, wfs[0].as_str());
+    assert_eq!(full, (1, 2, 1, 1));
+    let orderings = open(&template).learning().orderings(&p).unwrap();
+    assert_eq!(orderings.len(), wfs.len(), "every ended workflow left its task order");
+    // How long an uninterrupted prune takes here, so the kills spread over all of it.
+    let calibrate = base.path().join("calibrate/state.db");
+    copy_store(&template, &calibrate);
+    let started = std::time::Instant::now();
+    let out = spawn(&[
+        "prune",
+        calibrate.to_str().unwrap(),
+        base.path().join("calibrate/archive").to_str().unwrap(),
+    ])
+    .wait_with_output()
+    .unwrap();
+    assert!(out.status.success());
+    let span = started.elapsed().as_micros() as usize;
+
     let mut rng = Rng(0x5eed_cafe);
     let mut midway = 0;
     let mut tally = Vec::new();
     for round in 0..50 {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("state.db");
-        let archive = dir.path().join("archive");
-        let m = open(&db);
-        let p = project(&m, "shop");
-        let wfs: Vec<WorkflowId> = (0..8)
-            .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i % 2 == 0))
-            .collect();
-        let full = owned_rows(&db, wfs[0].as_str());
-        let orderings = m.learning().orderings(&p.id).unwrap();
-        assert_eq!(orderings.len(), wfs.len(), "every ended workflow left its task order");
-        assert_eq!(full, (1, 2, 1, 1));
+        let dir = base.path().join(format!("round{round}"));
+        let db = dir.join("state.db");
+        let archive = dir.join("archive");
+        copy_store(&template, &db);
         let mut child = spawn(&["prune", db.to_str().unwrap(), archive.to_str().unwrap()]);
-        std::thread::sleep(std::time::Duration::from_micros(rng.below(120_000) as u64));
+        std::thread::sleep(std::time::Duration::from_micros(rng.below(span) as u64));
         let _ = child.kill();
         let _ = child.wait();
+        let m = open(&db);
         m.check_integrity().unwrap();
         let mut gone = 0;
         for wf in &wfs {
             let rows = owned_rows(&db, wf.as_str());
-            let present = m.workflows().get(wf).is_ok();
-            if present {
+            if m.workflows().get(wf).is_ok() {
                 assert_eq!(rows, full, "round {round}: {wf} is half pruned");
             } else {
                 assert_eq!(rows, (0, 0, 0, 0), "round {round}: {wf} left rows behind");
@@ -329,27 +362,31 @@ fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
                 false,
             )
             .unwrap();
-        assert_eq!(r.workflows.len() + gone, wfs.len(), "round {round}: {r:?}");
-        for wf in &wfs {
-            assert!(m.workflows().get(wf).is_err());
-            let again = dir.path().join(format!("check-{wf}"));
-            let fresh = open(&dir.path().join(format!("fresh-{wf}.db")));
+        assert_eq!(r.workflows.len() + gone, wfs.len(), "round {round}: {:?}", r.kept);
+        assert!(wfs.iter().all(|wf| m.workflows().get(wf).is_err()), "round {round}");
+        for _ in 0..2 {
+            let wf = &wfs[rng.below(wfs.len())];
+            let fresh = open(&dir.join(format!("fresh-{wf}.db")));
             let sum = fresh.import(archive.join(wf.as_str())).unwrap();
             assert_eq!(
                 (sum.workflows, sum.tasks, sum.decisions),
                 (1, 2, 1),
                 "round {round}: archive of {wf}"
             );
-            fresh.export_workflow(wf, &again).unwrap();
         }
         m.check_integrity().unwrap();
         assert_eq!(
-            m.learning().orderings(&p.id).unwrap(),
+            m.learning().orderings(&p).unwrap(),
             orderings,
             "round {round}: the ordering history outlives the workflows"
         );
+        drop(m);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
-    eprintln!("workflows pruned before the kill, per round: {tally:?}");
+    eprintln!(
+        "prune of {} workflows takes {span} µs; pruned before the kill, per round: {tally:?}",
+        wfs.len()
+    );
     assert!(
         midway >= 5,
         "too few kills landed inside a prune to prove anything: {tally:?}"

@@ -37,8 +37,8 @@ pub(crate) fn pack(files: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>> {
 }
 
 /// Writes `bytes` to `path` through a temporary sibling renamed into place (mode 0600),
-/// synced, so `path` is complete or absent.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// so `path` is complete or absent; synced first when `sync` (else the caller syncs).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     use std::io::Write;
     let parent = path
         .parent()
@@ -55,7 +55,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| -> Result<()> {
         let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
         Ok(())
     })();

@@ -133,15 +133,53 @@ impl ProjectDump {
         tx.projects()?.into_iter().map(|p| Self::read(tx, p)).collect()
     }
 
-    /// This dump narrowed to one workflow: its sessions and tasks, the project's own
-    /// documents kept (what a pruned workflow's archive holds).
-    pub fn only_workflow(mut self, workflow: &str) -> Self {
-        self.workflows.retain(|w| w.workflow.id.as_str() == workflow);
-        self.sessions
-            .retain(|s| s.session.workflow_id.as_ref().is_some_and(|w| w.as_str() == workflow));
-        self.tasks
-            .retain(|t| t.workflow_id.as_ref().is_some_and(|w| w.as_str() == workflow));
-        self
+    /// `project` with only `workflow` (which must be one of its workflows), its sessions
+    /// and its tasks: what a pruned workflow's archive holds, read without the rest of
+    /// the project.
+    pub fn read_workflow(tx: &dyn ReadTx, project: Project, workflow: &str) -> Result<Self> {
+        let pid = project.id.as_str().to_owned();
+        let mut workflows = Vec::new();
+        if let Some(w) = tx.workflow(workflow)? {
+            let filter = DecisionFilter {
+                workflow_id: Some(w.id.clone()),
+                ..Default::default()
+            };
+            workflows.push(WorkflowDump {
+                history: tx.history(workflow)?,
+                votes: tx.all_votes(workflow)?,
+                specs: tx.all_spec_documents(workflow)?,
+                decisions: tx.decisions(&filter, usize::MAX)?,
+                checkpoints: tx.checkpoints(workflow)?,
+                workflow: w,
+            });
+        }
+        let mut sessions = Vec::new();
+        // By workflow alone: its index is the narrow one.
+        let filter = SessionFilter {
+            workflow_id: Some(crate::id::WorkflowId::parse(workflow)?),
+            ..Default::default()
+        };
+        for session in tx.sessions(&filter)? {
+            let id = session.id.as_str().to_owned();
+            sessions.push(SessionDump {
+                timeline: tx.timeline(&id)?,
+                links: tx.links_of_session(&id)?,
+                queue: tx.queue(&id)?,
+                session,
+            });
+        }
+        let mut tasks = tx.tasks_of_workflow(workflow)?;
+        for t in &mut tasks {
+            t.depends_on.sort();
+        }
+        Ok(ProjectDump {
+            steering: tx.all_steering_documents(&pid)?,
+            categories: tx.decision_categories(&pid)?,
+            workflows,
+            sessions,
+            tasks,
+            project,
+        })
     }
 
     /// The sessions that worked on `workflow`.

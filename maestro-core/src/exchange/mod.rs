@@ -85,7 +85,7 @@ pub(crate) fn render_workflow(
 ) -> Result<std::collections::BTreeMap<std::path::PathBuf, String>> {
     let wf = crate::workflow::load(tx, workflow)?;
     let project = crate::project::load(tx, &wf.project_id)?;
-    let dump = dump::ProjectDump::read(tx, project)?.only_workflow(workflow.as_str());
+    let dump = dump::ProjectDump::read_workflow(tx, project, workflow.as_str())?;
     export::render(&[dump], None)
 }
 

@@ -37,8 +37,27 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Events compacted per transaction.
-const COMPACT_CHUNK: i64 = 2_000;
+/// Events compacted per transaction (a few hundred microseconds of work).
+const COMPACT_CHUNK: i64 = 500;
+/// Workflows archived before one sync makes their archives durable.
+const ARCHIVE_BATCH: usize = 256;
+
+/// How long the prune rests after each of its writes, as a multiple of how long the
+/// write held the lock: other writers (in any process) find the lock free at least
+/// four fifths of the time.
+const REST: u32 = 4;
+
+/// Runs one write of the prune, checkpoints what it logged (so another process's next
+/// commit does not pay for copying it), then rests ([`REST`]).
+fn paced<T>(m: &Maestro, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = std::time::Instant::now();
+    let r = f()?;
+    let held = started.elapsed();
+    m.store().settle()?;
+    std::thread::sleep((held * REST).min(std::time::Duration::from_millis(50)));
+    Ok(r)
+}
+
 /// Agent logs deleted per transaction.
 const LOG_CHUNK: usize = 2_000;
 
@@ -124,8 +143,8 @@ fn archive_path(dir: &Path, workflow: &str, compress: bool) -> PathBuf {
     }
 }
 
-/// Syncs every file under `dir` and the directories themselves, so an archive is on disk
-/// before what it holds is deleted.
+/// Syncs every file under `dir` and the directories themselves.
+#[cfg(not(target_os = "linux"))]
 fn sync_tree(dir: &Path) -> Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
@@ -140,9 +159,10 @@ fn sync_tree(dir: &Path) -> Result<()> {
 }
 
 /// Writes the archive of `files` at `path`, replacing what an interrupted prune left.
+/// Not yet durable: [`make_durable`] syncs a batch of archives at once.
 fn write_archive(path: &Path, files: &BTreeMap<PathBuf, String>, compress: bool) -> Result<()> {
     if compress {
-        return archive::write_atomic(path, &archive::pack(files)?);
+        return archive::write_atomic(path, &archive::pack(files)?, false);
     }
     if path.exists() {
         // Left by a prune killed after archiving: the workflow is still in the store, so
@@ -150,11 +170,35 @@ fn write_archive(path: &Path, files: &BTreeMap<PathBuf, String>, compress: bool)
         std::fs::remove_dir_all(path)?;
     }
     crate::exchange::write_dir(path, files)?;
-    sync_tree(path)?;
-    if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)?.sync_all()?;
-    }
     Ok(())
+}
+
+/// Makes the archives written under `dir` durable before what they hold is deleted: one
+/// `syncfs` of their file system on Linux, every file and folder synced elsewhere.
+fn make_durable(dir: &Path, archives: &[PathBuf]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = archives;
+        let d = std::fs::File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for a in archives {
+            if a.is_dir() {
+                sync_tree(a)?;
+            } else {
+                std::fs::File::open(a)?.sync_all()?;
+            }
+        }
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    }
 }
 
 /// Runs a prune on `m` (see the module documentation).
@@ -198,72 +242,88 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
     };
     report.horizon = horizon;
 
-    // 2. Ended workflows: archive, then delete.
+    // 2. Ended workflows: archive a batch, make it durable, then delete each.
     let due = ctx.read(|tx| tx.ended_workflows(day(policy.sessions_days), usize::MAX))?;
     let dir = if due.is_empty() {
         None
     } else {
         Some(archive_dir(m, &policy)?)
     };
-    for (id, project) in due {
-        let wid = WorkflowId::parse(&id)?;
-        let (needed, rows, files, last_seq, root, tagged) = ctx.read(|tx| {
-            let needed = tx.workflow_needed_by(&id)?;
-            let rows = tx.workflow_rows(&id)?;
-            let files = if needed.is_none() {
-                Some(render_workflow(tx, &wid)?)
-            } else {
-                None
-            };
-            let root = crate::project::load(tx, &crate::id::ProjectId::parse(&project)?)?.root;
-            let tagged: Vec<String> = tx
-                .checkpoints(&id)?
-                .into_iter()
-                .filter(|c| c.commit_sha.is_some())
-                .map(|c| c.id.as_str().to_owned())
-                .collect();
-            Ok((needed, rows, files, tx.workflow_last_seq(&id)?, root, tagged))
-        })?;
-        if let Some(reason) = needed {
-            report.kept.push(KeptWorkflow { id, reason });
-            continue;
-        }
-        let dir = dir
-            .as_deref()
-            .ok_or_else(|| Error::Internal("no archive directory".into()))?;
-        let path = archive_path(dir, &id, policy.compress_archives);
-        if !dry_run {
-            let files = files.ok_or_else(|| Error::Internal("an unarchived workflow".into()))?;
-            write_archive(&path, &files, policy.compress_archives)?;
-            let root = root.map(PathBuf::from);
-            report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), &tagged)?;
-            let pruned = ctx.write(|tx| {
-                // Anything the workflow gained since its archive was read would be lost:
-                // leave it to the next prune, which archives it again.
-                if tx.workflow_last_seq(&id)? != last_seq || tx.workflow_needed_by(&id)?.is_some() {
-                    return Ok(None);
-                }
-                Ok(Some(tx.prune_workflow(&id, horizon)?))
+    for batch in due.chunks(ARCHIVE_BATCH) {
+        let mut archived = Vec::new();
+        for (id, project) in batch {
+            let wid = WorkflowId::parse(id)?;
+            let (needed, rows, files, last_seq, root, tagged) = ctx.read(|tx| {
+                let needed = tx.workflow_needed_by(id)?;
+                let rows = tx.workflow_rows(id)?;
+                let files = if needed.is_none() && !dry_run {
+                    Some(render_workflow(tx, &wid)?)
+                } else {
+                    None
+                };
+                let root = crate::project::load(tx, &crate::id::ProjectId::parse(project)?)?.root;
+                let tagged: Vec<String> = tx
+                    .checkpoints(id)?
+                    .into_iter()
+                    .filter(|c| c.commit_sha.is_some())
+                    .map(|c| c.id.as_str().to_owned())
+                    .collect();
+                Ok((needed, rows, files, tx.workflow_last_seq(id)?, root, tagged))
             })?;
-            match pruned {
-                Some(events) => report.events += events,
-                None => {
-                    report.kept.push(KeptWorkflow {
-                        id,
-                        reason: "changed while it was being archived; the next prune takes it".into(),
-                    });
-                    continue;
+            if let Some(reason) = needed {
+                report.kept.push(KeptWorkflow { id: id.clone(), reason });
+                continue;
+            }
+            let dir = dir
+                .as_deref()
+                .ok_or_else(|| Error::Internal("no archive directory".into()))?;
+            let path = archive_path(dir, id, policy.compress_archives);
+            if let Some(files) = &files {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                write_archive(&path, files, policy.compress_archives)?;
+            }
+            archived.push((id.clone(), project.clone(), path, rows, last_seq, root, tagged));
+        }
+        if !dry_run && !archived.is_empty() {
+            let paths: Vec<PathBuf> = archived.iter().map(|a| a.2.clone()).collect();
+            make_durable(dir.as_deref().unwrap_or(Path::new(".")), &paths)?;
+        }
+        for (id, project, path, rows, last_seq, root, tagged) in archived {
+            if dry_run {
+                report.checkpoint_tags += tagged.len();
+            } else {
+                let root = root.map(PathBuf::from);
+                report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), &tagged)?;
+                let pruned = paced(m, || {
+                    ctx.write(|tx| {
+                        // Anything the workflow gained since its archive was read would be
+                        // lost: leave it to the next prune, which archives it again.
+                        if tx.workflow_last_seq(&id)? != last_seq || tx.workflow_needed_by(&id)?.is_some() {
+                            return Ok(None);
+                        }
+                        Ok(Some(tx.prune_workflow(&id, horizon)?))
+                    })
+                })?;
+                match pruned {
+                    Some(events) => report.events += events,
+                    None => {
+                        report.kept.push(KeptWorkflow {
+                            id,
+                            reason: "changed while it was being archived; the next prune takes it".into(),
+                        });
+                        continue;
+                    }
                 }
             }
-        } else {
-            report.checkpoint_tags += tagged.len();
+            report.workflows.push(PrunedWorkflow {
+                id,
+                project_id: project,
+                archive: path.display().to_string(),
+                rows,
+            });
         }
-        report.workflows.push(PrunedWorkflow {
-            id,
-            project_id: project,
-            archive: path.display().to_string(),
-            rows,
-        });
     }
 
     // 3. Surplus checkpoints and old safety refs.
@@ -282,7 +342,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             }
             let root = root.map(PathBuf::from);
             report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), std::slice::from_ref(id))?;
-            ctx.write(|tx| tx.delete_checkpoint(id))?;
+            paced(m, || ctx.write(|tx| tx.delete_checkpoint(id)))?;
         }
         report.checkpoints = surplus;
     }
@@ -306,7 +366,9 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
         report.docs_cache = ctx.read(|tx| tx.count_docs_cache_due(docs_before, now))?;
     } else {
         loop {
-            let n = ctx.write(|tx| tx.delete_agent_logs_before(logs_before, LOG_CHUNK))?;
+            let n = paced(m, || {
+                ctx.write(|tx| tx.delete_agent_logs_before(logs_before, LOG_CHUNK))
+            })?;
             report.agent_logs += n;
             if n < LOG_CHUNK {
                 break;
@@ -331,7 +393,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
     let mut lo = compacted;
     while lo < horizon {
         let hi = (lo + COMPACT_CHUNK).min(horizon);
-        report.events += ctx.write(|tx| tx.compact_events(lo, hi, horizon))?;
+        report.events += paced(m, || ctx.write(|tx| tx.compact_events(lo, hi, horizon)))?;
         lo = hi;
     }
 

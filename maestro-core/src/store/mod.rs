@@ -46,6 +46,11 @@ pub trait Store: Send + Sync {
     /// Returns space freed by deletes to the file system, in steps short enough that
     /// another writer waits at most a few milliseconds for each.
     fn reclaim_space(&self) -> Result<()>;
+
+    /// Moves what recent writes logged into the store proper, off every writer's path
+    /// (SQLite: a passive WAL checkpoint, which never takes the write lock), so the cost
+    /// of a long maintenance run is not paid by another process's next commit.
+    fn settle(&self) -> Result<()>;
 }
 
 /// Queries available inside any transaction.

@@ -280,7 +280,9 @@ DROP VIEW learning_choices;
     // 6: retention. `feed_state.horizon` is the seq up to which feed events may have been
     // pruned (readers below it get a typed error); `compacted` how far compaction got, so
     // a prune killed half-way resumes. The workflow index finds a pruned workflow's
-    // events; the latest-seq index tells compaction which decision events are live.
+    // events; the latest-seq index tells compaction which decision events are live; the
+    // task, session and queue-item indexes make deleting a workflow (and its cascades)
+    // a lookup instead of a scan.
     // (Incremental auto-vacuum is switched on by the store after this migration, since
     // VACUUM cannot run inside a transaction.)
     r#"
@@ -291,6 +293,9 @@ INSERT INTO feed_state VALUES (1, 0, 0);
 CREATE INDEX events_workflow ON events(workflow_id, seq) WHERE workflow_id IS NOT NULL;
 CREATE INDEX decisions_latest ON decisions(latest_seq);
 CREATE INDEX workflows_ended ON workflows(ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX tasks_workflow ON tasks(workflow_id) WHERE workflow_id IS NOT NULL;
+CREATE INDEX sessions_workflow ON sessions(workflow_id) WHERE workflow_id IS NOT NULL;
+CREATE INDEX queue_items_task ON queue_items(task_id);
 "#,
 ];
 

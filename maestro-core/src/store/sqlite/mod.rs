@@ -107,6 +107,30 @@ fn create_owner_only(path: &Path) -> Result<()> {
     }
 }
 
+/// Makes `conn` wait up to `timeout` for another connection's lock, polling in short
+/// steps at first: a lock held for a short transaction (a few hundred microseconds) is
+/// taken within tens of microseconds of its release, where SQLite's own handler sleeps at
+/// least a millisecond. Later steps grow to a millisecond, so a long wait costs little CPU.
+fn wait_when_busy(conn: &mut Connection, timeout: Duration) -> Result<()> {
+    let mut started = Instant::now();
+    conn.busy_handler(Some(move |count: i32| {
+        if count == 0 {
+            started = Instant::now();
+        }
+        if started.elapsed() >= timeout {
+            return false;
+        }
+        let step = match count {
+            0..=19 => Duration::from_micros(20),
+            20..=59 => Duration::from_micros(100),
+            _ => Duration::from_millis(1),
+        };
+        std::thread::sleep(step.min(timeout.saturating_sub(started.elapsed())));
+        true
+    }))?;
+    Ok(())
+}
+
 /// Retries `f` while SQLite reports busy, until `timeout`. Used for the steps the busy
 /// handler does not cover (switching to WAL while another process does the same).
 fn retry_busy<T>(timeout: Duration, mut f: impl FnMut() -> Result<T>) -> Result<T> {
@@ -133,9 +157,9 @@ fn enable_incremental_vacuum(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Pages returned to the file system per step of [`Store::reclaim_space`]: 1,024 pages
-/// (4 MiB at the default page size) take a few milliseconds.
-const RECLAIM_PAGES: i64 = 1024;
+/// Pages returned to the file system per step of [`Store::reclaim_space`]: 256 pages
+/// (1 MiB at the default page size) take about a millisecond.
+const RECLAIM_PAGES: i64 = 256;
 
 impl SqliteStore {
     /// Opens or creates the database at `path`, switches it to WAL and applies migrations.
@@ -192,8 +216,8 @@ impl SqliteStore {
 
     fn connect(path: &Path, options: &SqliteOptions, read_only: bool) -> Result<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(options.busy_timeout)?;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        wait_when_busy(&mut conn, options.busy_timeout)?;
         conn.set_prepared_statement_cache_capacity(256);
         if !read_only {
             retry_busy(options.busy_timeout, || {
@@ -312,6 +336,14 @@ impl Store for SqliteStore {
         }
     }
 
+    fn settle(&self) -> Result<()> {
+        if self.path.is_some() {
+            let conn = lock(&self.writer);
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn size_bytes(&self) -> Result<u64> {
         let Some(path) = &self.path else {
             let conn = lock(&self.writer);
@@ -346,15 +378,18 @@ impl Store for SqliteStore {
             if freed <= RECLAIM_PAGES {
                 break;
             }
+            self.settle()?;
             // Let writers of other processes, which poll for the lock, in between steps.
             std::thread::sleep(Duration::from_millis(2));
         }
         if self.path.is_some() {
-            let conn = lock(&self.writer);
-            // Shrinks the WAL; waits at most briefly for readers, and gives up if it must.
-            conn.busy_timeout(Duration::from_millis(50))?;
+            self.settle()?;
+            let mut conn = lock(&self.writer);
+            // Shrinks the WAL; waits at most briefly for readers (writers wait meanwhile),
+            // and gives up if it must: the WAL then shrinks at its next restart.
+            wait_when_busy(&mut conn, Duration::from_millis(5))?;
             let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            conn.busy_timeout(self.options.busy_timeout)?;
+            wait_when_busy(&mut conn, self.options.busy_timeout)?;
         }
         Ok(())
     }

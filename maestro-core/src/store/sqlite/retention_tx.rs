@@ -1,6 +1,6 @@
 //! [`RetentionRead`] and [`RetentionWrite`] over SQLite.
 
-use super::{enc, SqlTx};
+use super::{enc, rows, SqlTx};
 use crate::error::Result;
 use crate::store::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 use rusqlite::params;
@@ -112,7 +112,7 @@ impl RetentionRead for SqlTx<'_> {
     }
 
     fn workflow_needed_by(&self, workflow: &str) -> Result<Option<String>> {
-        let checks: [(&str, &str); 5] = [
+        let checks: [(&str, &str); 7] = [
             (
                 "SELECT t.id || ' depends on ' || d.depends_on FROM task_deps d
                  JOIN tasks t ON t.id = d.task_id JOIN tasks u ON u.id = d.depends_on
@@ -131,15 +131,27 @@ impl RetentionRead for SqlTx<'_> {
                 "session",
             ),
             (
-                "SELECT l.session_id || ' works on ' || l.task_id FROM session_tasks l
-                 JOIN tasks t ON t.id = l.task_id JOIN sessions s ON s.id = l.session_id
-                 WHERE (t.workflow_id = ?1) <> (s.workflow_id IS ?1) LIMIT 1",
+                "SELECT l.session_id || ' works on ' || l.task_id FROM tasks t
+                 JOIN session_tasks l ON l.task_id = t.id JOIN sessions s ON s.id = l.session_id
+                 WHERE t.workflow_id = ?1 AND s.workflow_id IS NOT ?1 LIMIT 1",
                 "session",
             ),
             (
-                "SELECT q.session_id || ' has queued ' || q.task_id FROM queue_items q
-                 JOIN tasks t ON t.id = q.task_id JOIN sessions s ON s.id = q.session_id
-                 WHERE (t.workflow_id = ?1) <> (s.workflow_id IS ?1) LIMIT 1",
+                "SELECT l.session_id || ' works on ' || l.task_id FROM sessions s
+                 JOIN session_tasks l ON l.session_id = s.id JOIN tasks t ON t.id = l.task_id
+                 WHERE s.workflow_id = ?1 AND t.workflow_id IS NOT ?1 LIMIT 1",
+                "session",
+            ),
+            (
+                "SELECT q.session_id || ' has queued ' || q.task_id FROM tasks t
+                 JOIN queue_items q ON q.task_id = t.id JOIN sessions s ON s.id = q.session_id
+                 WHERE t.workflow_id = ?1 AND s.workflow_id IS NOT ?1 LIMIT 1",
+                "session",
+            ),
+            (
+                "SELECT q.session_id || ' has queued ' || q.task_id FROM sessions s
+                 JOIN queue_items q ON q.session_id = s.id JOIN tasks t ON t.id = q.task_id
+                 WHERE s.workflow_id = ?1 AND t.workflow_id IS NOT ?1 LIMIT 1",
                 "session",
             ),
         ];
@@ -149,6 +161,17 @@ impl RetentionRead for SqlTx<'_> {
             }
         }
         Ok(None)
+    }
+
+    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::Task>> {
+        self.all(
+            &format!(
+                "SELECT {} FROM tasks t WHERE t.workflow_id = ?1 ORDER BY t.created_at, t.id",
+                rows::TASK
+            ),
+            [workflow],
+            rows::task,
+        )
     }
 
     fn workflow_rows(&self, workflow: &str) -> Result<WorkflowRows> {
@@ -204,8 +227,17 @@ impl RetentionRead for SqlTx<'_> {
     }
 
     fn count_workflow_events(&self, gone: &[String], upto: i64) -> Result<usize> {
+        // Two index lookups (by workflow, by session), not one scan with an OR.
         Ok(self.scalar(
-            &format!("SELECT COUNT(*) FROM events WHERE seq <= ?2 AND {}", of_workflows("?1")),
+            &format!(
+                "SELECT COUNT(*) FROM (
+                    SELECT seq FROM events WHERE workflow_id IN (SELECT value FROM json_each(?1))
+                        AND seq <= ?2 AND entity NOT IN {LEARNING}
+                    UNION
+                    SELECT seq FROM events WHERE session_id IN (
+                        SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each(?1)))
+                        AND seq <= ?2 AND entity NOT IN {LEARNING})"
+            ),
             params![enc(&gone)?, upto],
         )? as usize)
     }
@@ -225,9 +257,16 @@ impl RetentionRead for SqlTx<'_> {
 
 impl RetentionWrite for SqlTx<'_> {
     fn prune_workflow(&mut self, workflow: &str, horizon: i64) -> Result<usize> {
+        // Two index lookups (by workflow, by session), not one scan with an OR.
         let events = self.exec(
-            &format!("DELETE FROM events WHERE seq <= ?2 AND {}", of_workflows("?1")),
-            params![enc(&[workflow])?, horizon],
+            &format!("DELETE FROM events WHERE workflow_id = ?1 AND seq <= ?2 AND entity NOT IN {LEARNING}"),
+            params![workflow, horizon],
+        )? + self.exec(
+            &format!(
+                "DELETE FROM events WHERE session_id IN (SELECT id FROM sessions WHERE workflow_id = ?1)
+                   AND seq <= ?2 AND entity NOT IN {LEARNING}"
+            ),
+            params![workflow, horizon],
         )?;
         self.exec("DELETE FROM workflows WHERE id = ?1", [workflow])?;
         Ok(events)
