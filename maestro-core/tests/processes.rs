@@ -289,7 +289,7 @@ fn copy_store(from: &Path, to: &Path) {
 fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
     let base = tempfile::tempdir().unwrap();
     let template = base.path().join("template.db");
-    let (p, wfs) = store_of_ended_workflows(&template, 150);
+    let (p, wfs) = store_of_ended_workflows(&template, 100);
     {
         // One file to copy: everything checkpointed out of the WAL.
         let c = rusqlite::Connection::open(&template).unwrap();

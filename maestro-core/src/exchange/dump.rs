@@ -80,41 +80,81 @@ pub(crate) struct SessionDump {
     pub queue: Vec<QueueItem>,
 }
 
+impl WorkflowDump {
+    /// Reads `workflow` and what belongs to it.
+    fn read(tx: &dyn ReadTx, workflow: Workflow) -> Result<Self> {
+        let id = workflow.id.as_str().to_owned();
+        let filter = DecisionFilter {
+            workflow_id: Some(workflow.id.clone()),
+            ..Default::default()
+        };
+        Ok(WorkflowDump {
+            history: tx.history(&id)?,
+            votes: tx.all_votes(&id)?,
+            specs: tx.all_spec_documents(&id)?,
+            decisions: tx.decisions(&filter, usize::MAX)?,
+            checkpoints: tx.checkpoints(&id)?,
+            workflow,
+        })
+    }
+}
+
+impl SessionDump {
+    /// Reads `session`'s timeline, links and queue.
+    fn read(tx: &dyn ReadTx, session: Session) -> Result<Self> {
+        let id = session.id.as_str().to_owned();
+        Ok(SessionDump {
+            timeline: tx.timeline(&id)?,
+            links: tx.links_of_session(&id)?,
+            queue: tx.queue(&id)?,
+            session,
+        })
+    }
+}
+
 impl ProjectDump {
     /// Reads `project` and everything it owns from `tx`.
     pub fn read(tx: &dyn ReadTx, project: Project) -> Result<Self> {
-        let pid = project.id.as_str().to_owned();
-        let mut workflows = Vec::new();
-        for workflow in tx.workflows(&pid)? {
-            let id = workflow.id.as_str().to_owned();
-            let filter = DecisionFilter {
-                workflow_id: Some(workflow.id.clone()),
-                ..Default::default()
-            };
-            workflows.push(WorkflowDump {
-                history: tx.history(&id)?,
-                votes: tx.all_votes(&id)?,
-                specs: tx.all_spec_documents(&id)?,
-                decisions: tx.decisions(&filter, usize::MAX)?,
-                checkpoints: tx.checkpoints(&id)?,
-                workflow,
-            });
-        }
-        let mut sessions = Vec::new();
         let filter = SessionFilter {
             project_id: Some(project.id.clone()),
             ..Default::default()
         };
-        for session in tx.sessions(&filter)? {
-            let id = session.id.as_str().to_owned();
-            sessions.push(SessionDump {
-                timeline: tx.timeline(&id)?,
-                links: tx.links_of_session(&id)?,
-                queue: tx.queue(&id)?,
-                session,
-            });
-        }
-        let mut tasks = tx.tasks(&pid)?;
+        let pid = project.id.as_str().to_owned();
+        let workflows = tx.workflows(&pid)?;
+        let tasks = tx.tasks(&pid)?;
+        Self::assemble(tx, project, workflows, &filter, tasks)
+    }
+
+    /// `project` with only `workflow`, its sessions and its tasks: what a pruned
+    /// workflow's archive holds, read without the rest of the project.
+    pub fn read_workflow(tx: &dyn ReadTx, project: Project, workflow: &str) -> Result<Self> {
+        // By workflow alone: its index is the narrow one.
+        let filter = SessionFilter {
+            workflow_id: Some(crate::id::WorkflowId::parse(workflow)?),
+            ..Default::default()
+        };
+        let workflows = tx.workflow(workflow)?.into_iter().collect();
+        let tasks = tx.tasks_of_workflow(workflow)?;
+        Self::assemble(tx, project, workflows, &filter, tasks)
+    }
+
+    fn assemble(
+        tx: &dyn ReadTx,
+        project: Project,
+        workflows: Vec<Workflow>,
+        sessions: &SessionFilter,
+        mut tasks: Vec<Task>,
+    ) -> Result<Self> {
+        let pid = project.id.as_str().to_owned();
+        let workflows = workflows
+            .into_iter()
+            .map(|w| WorkflowDump::read(tx, w))
+            .collect::<Result<Vec<_>>>()?;
+        let sessions = tx
+            .sessions(sessions)?
+            .into_iter()
+            .map(|s| SessionDump::read(tx, s))
+            .collect::<Result<Vec<_>>>()?;
         for t in &mut tasks {
             t.depends_on.sort();
         }
@@ -131,55 +171,6 @@ impl ProjectDump {
     /// Every project in the store, oldest first.
     pub fn read_all(tx: &dyn ReadTx) -> Result<Vec<Self>> {
         tx.projects()?.into_iter().map(|p| Self::read(tx, p)).collect()
-    }
-
-    /// `project` with only `workflow` (which must be one of its workflows), its sessions
-    /// and its tasks: what a pruned workflow's archive holds, read without the rest of
-    /// the project.
-    pub fn read_workflow(tx: &dyn ReadTx, project: Project, workflow: &str) -> Result<Self> {
-        let pid = project.id.as_str().to_owned();
-        let mut workflows = Vec::new();
-        if let Some(w) = tx.workflow(workflow)? {
-            let filter = DecisionFilter {
-                workflow_id: Some(w.id.clone()),
-                ..Default::default()
-            };
-            workflows.push(WorkflowDump {
-                history: tx.history(workflow)?,
-                votes: tx.all_votes(workflow)?,
-                specs: tx.all_spec_documents(workflow)?,
-                decisions: tx.decisions(&filter, usize::MAX)?,
-                checkpoints: tx.checkpoints(workflow)?,
-                workflow: w,
-            });
-        }
-        let mut sessions = Vec::new();
-        // By workflow alone: its index is the narrow one.
-        let filter = SessionFilter {
-            workflow_id: Some(crate::id::WorkflowId::parse(workflow)?),
-            ..Default::default()
-        };
-        for session in tx.sessions(&filter)? {
-            let id = session.id.as_str().to_owned();
-            sessions.push(SessionDump {
-                timeline: tx.timeline(&id)?,
-                links: tx.links_of_session(&id)?,
-                queue: tx.queue(&id)?,
-                session,
-            });
-        }
-        let mut tasks = tx.tasks_of_workflow(workflow)?;
-        for t in &mut tasks {
-            t.depends_on.sort();
-        }
-        Ok(ProjectDump {
-            steering: tx.all_steering_documents(&pid)?,
-            categories: tx.decision_categories(&pid)?,
-            workflows,
-            sessions,
-            tasks,
-            project,
-        })
     }
 
     /// The sessions that worked on `workflow`.

@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Events compacted per transaction (a few hundred microseconds of work).
-const COMPACT_CHUNK: i64 = 500;
+const COMPACT_CHUNK: i64 = 250;
 /// Workflows archived before one sync makes their archives durable.
 const ARCHIVE_BATCH: usize = 256;
 
@@ -59,7 +59,7 @@ fn paced<T>(m: &Maestro, f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// Agent logs deleted per transaction.
-const LOG_CHUNK: usize = 2_000;
+const LOG_CHUNK: usize = 1_000;
 
 /// A workflow pruned (or, in a dry run, that would be).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -157,9 +157,9 @@ fn enable_incremental_vacuum(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Pages returned to the file system per step of [`Store::reclaim_space`]: 256 pages
-/// (1 MiB at the default page size) take about a millisecond.
-const RECLAIM_PAGES: i64 = 256;
+/// Pages returned to the file system per step of [`Store::reclaim_space`]: 128 pages
+/// (512 KiB at the default page size) take well under a millisecond.
+const RECLAIM_PAGES: i64 = 128;
 
 impl SqliteStore {
     /// Opens or creates the database at `path`, switches it to WAL and applies migrations.
@@ -359,6 +359,7 @@ impl Store for SqliteStore {
 
     fn reclaim_space(&self) -> Result<()> {
         loop {
+            let started = Instant::now();
             let freed = {
                 let conn = lock(&self.writer);
                 let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
@@ -375,12 +376,14 @@ impl Store for SqliteStore {
                 while rows.next()?.is_some() {}
                 free
             };
+            let held = started.elapsed();
             if freed <= RECLAIM_PAGES {
                 break;
             }
             self.settle()?;
-            // Let writers of other processes, which poll for the lock, in between steps.
-            std::thread::sleep(Duration::from_millis(2));
+            // Leave the lock free four times as long as this step held it, for the
+            // writers of other processes.
+            std::thread::sleep((held * 4).clamp(Duration::from_micros(200), Duration::from_millis(50)));
         }
         if self.path.is_some() {
             self.settle()?;
