@@ -72,7 +72,7 @@ fn workflow(m: &Maestro, p: &ProjectId, i: usize) -> WorkflowId {
     );
     d.subject = Some(Subject {
         category: Some("database".into()),
-        technology: Some(if i % 3 == 0 { "sqlite" } else { "postgresql" }.into()),
+        technology: Some(if i.is_multiple_of(3) { "sqlite" } else { "postgresql" }.into()),
         pattern: None,
     });
     let d = m.decisions().record(d).unwrap();

@@ -123,6 +123,18 @@ fn a_named_config_is_loaded_from_every_binding_entry_point() {
     let options = serde_json::json!({ "config": named }).to_string();
     let m = api::open(dir.path().join("db2.db").to_str().unwrap(), Some(&options)).unwrap();
     assert_eq!(m.config().retention.sessions_days, 3);
+    // An option given explicitly wins over the file even when it is the default value;
+    // a partial learning object keeps the file's other thresholds.
+    std::fs::write(
+        &named,
+        "storage:\n  durability: normal\nlearning:\n  min_usage_count: 5\n  min_success_rate: 0.9\n",
+    )
+    .unwrap();
+    let options = serde_json::json!({ "config": named, "durability": "full", "learning": {"min_usage_count": 3} });
+    let m = api::open(dir.path().join("db4.db").to_str().unwrap(), Some(&options.to_string())).unwrap();
+    assert_eq!(m.config().storage.durability, Some(Durability::Full));
+    assert_eq!(m.config().learning.min_usage_count, 3);
+    assert_eq!(m.config().learning.min_success_rate, 0.9);
     let missing = serde_json::json!({ "config": dir.path().join("absent.yaml") }).to_string();
     let e = api::open(dir.path().join("db3.db").to_str().unwrap(), Some(&missing))
         .err()
@@ -175,6 +187,11 @@ fn corpus() -> Vec<Case> {
     }
     let deep_flow = format!("phase_models: {}{}", "[".repeat(100), "]".repeat(100));
     let huge = format!("# {}\nretention: {{}}\n", "x".repeat(1 << 20));
+    let byte_bomb = format!(
+        "s: &s \"{}\"\nb: [{}]\n",
+        "x".repeat(500_000),
+        vec!["*s"; 100].join(", ")
+    );
     vec![
         case("billion laughs", laughs, 5, 45, "/a4/7", "alias bomb"),
         case("deep block nesting", deep_map, 33, 65, "/k0/k1/k2/k3/k4/k5/k6/k7/k8/k9/k10/k11/k12/k13/k14/k15/k16/k17/k18/k19/k20/k21/k22/k23/k24/k25/k26/k27/k28/k29/k30/k31", "nested more than 32"),
@@ -213,6 +230,9 @@ fn corpus() -> Vec<Case> {
         case("yes is not a boolean", "retention:\n  compress_archives: yes\n", 2, 22, "/retention/compress_archives", "not of type"),
         case("empty archive dir", "retention:\n  archive_dir: ''\n", 2, 16, "/retention/archive_dir", "shorter than"),
         case("alias as a key", "a: &k x\n*k : y\n", 2, 1, "", "alias cannot be a key"),
+        case("a byte bomb of aliases", byte_bomb, 2, 65, "/b/15", "bytes of text"),
+        case("a key longer than a name", format!("{}: 1\n", "k".repeat(300)), 1, 1, "", "longer than 256"),
+        case("a tag that does not fit", "retention:\n  sessions_days: !!int ninety\n", 2, 18, "/retention/sessions_days", "not a valid"),
     ]
 }
 

@@ -596,3 +596,43 @@ fn every_learning_record_round_trips_with_embeddings_and_living_documents() {
         a.reports().failures_md(&p.id).unwrap()
     );
 }
+
+#[test]
+fn an_import_cannot_attach_sessions_or_timelines_to_a_workflow_outside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = file_db(tmp.path(), "a.db");
+    let p = common::project(&a, "shop");
+    let wf = common::ended_workflow(&a, &p.id, "old", true);
+    let other = common::ended_workflow(&a, &p.id, "other", true);
+    let dir = tmp.path().join("archive");
+    a.export_workflow(&wf, &dir).unwrap();
+    let session = tree(&dir)
+        .into_keys()
+        .find(|k| k.starts_with("sessions") && k.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    // The archive's session re-pointed at another live workflow of the store.
+    let text = std::fs::read_to_string(dir.join(&session)).unwrap();
+    std::fs::write(
+        dir.join(&session),
+        text.replacen(
+            &format!("\"workflow_id\": \"{wf}\""),
+            &format!("\"workflow_id\": \"{other}\""),
+            1,
+        ),
+    )
+    .unwrap();
+    let before = a.events().latest_seq().unwrap();
+    a.workflows().delete(&wf).unwrap();
+    let e = a.import(&dir).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+    assert_eq!(
+        e.path(),
+        Some(format!("{}#/workflow_id", session.display()).as_str()),
+        "{e}"
+    );
+    assert_eq!(
+        a.events().latest_seq().unwrap(),
+        before + 1,
+        "nothing but the delete was written"
+    );
+}

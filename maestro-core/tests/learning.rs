@@ -1182,7 +1182,7 @@ fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
          DROP TABLE learning_meta; DROP TABLE failures; DROP TABLE failures_fts; DROP TABLE learning_records;
          DROP TABLE docs_cache; DELETE FROM schema_migrations WHERE version = 5;
          DROP TABLE feed_state; DROP INDEX events_workflow; DROP INDEX decisions_latest; DROP INDEX workflows_ended;
-         DROP INDEX tasks_workflow; DROP INDEX sessions_workflow; DROP INDEX queue_items_task;
+         DROP INDEX tasks_workflow; DROP INDEX sessions_workflow; DROP INDEX queue_items_task; DROP INDEX checkpoints_session;
          DELETE FROM schema_migrations WHERE version = 6;",
     )
     .unwrap();

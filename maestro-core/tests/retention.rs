@@ -337,3 +337,109 @@ fn agent_logs_docs_cache_and_surplus_checkpoints_go_and_space_is_returned() {
     let auto: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0)).unwrap();
     assert_eq!((auto, free), (2, 0), "incremental auto-vacuum returned every free page");
 }
+
+#[test]
+fn an_existing_archive_path_is_never_replaced_and_a_live_session_keeps_its_workflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = open(&dir.path().join("state.db"));
+    let p = project(&m, "shop");
+    let wf = ended_workflow(&m, &p.id, "old", true);
+    let archive = dir.path().join("archive");
+    // Something already at the archive's name: another store's archive, or anything else.
+    std::fs::create_dir_all(archive.join(wf.as_str())).unwrap();
+    std::fs::write(archive.join(wf.as_str()).join("keep.txt"), "not yours").unwrap();
+    let live = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.id.clone(),
+            feature: "ended-but-working".into(),
+            request: "r".into(),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    let s = m
+        .sessions()
+        .spawn(NewSession {
+            workflow_id: Some(live.id.clone()),
+            ..NewSession::new(p.id.clone(), "still-working")
+        })
+        .unwrap();
+    m.sessions().register(&s.id).unwrap();
+    m.workflows().fail(&live.id, "gave up", "orchestrator").unwrap();
+    let r = m.prune(Some(&everything_due(&archive)), false).unwrap();
+    assert_eq!(r.workflows.len(), 1);
+    assert_eq!(
+        r.workflows[0].archive,
+        archive.join(format!("{wf}-2")).display().to_string()
+    );
+    assert_eq!(
+        std::fs::read_to_string(archive.join(wf.as_str()).join("keep.txt")).unwrap(),
+        "not yours"
+    );
+    assert_eq!(r.kept.len(), 1, "{:?}", r.kept);
+    assert!(r.kept[0].reason.contains("is still idle"), "{:?}", r.kept);
+    assert!(m.workflows().get(&live.id).is_ok());
+}
+
+#[test]
+fn a_decision_keeps_its_state_at_every_seq_from_the_horizon_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let m = open(&db);
+    let p = project(&m, "shop");
+    let wf = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.id.clone(),
+            feature: "f".into(),
+            request: "r".into(),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    let d = m
+        .decisions()
+        .record(NewDecision::new(wf.id.clone(), "tech_stack", "Use SQLite", "small"))
+        .unwrap();
+    m.decisions()
+        .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Partial))
+        .unwrap();
+    let first_outcome = m.events().latest_seq().unwrap();
+    m.decisions()
+        .record_outcome(&d.id, NewOutcome::new(OutcomeStatus::Successful))
+        .unwrap();
+    let t = task(&m, &p.id, "later", &[]);
+    // Ten days pass for everything up to the first outcome.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE events SET at = at - 864000000 WHERE seq <= ?1", [first_outcome])
+        .unwrap();
+    let r = m
+        .prune(
+            Some(&RetentionPolicy {
+                events_days: 5,
+                ..everything_due(&dir.path().join("a"))
+            }),
+            false,
+        )
+        .unwrap();
+    assert_eq!(r.horizon, first_outcome);
+    let then = m
+        .events()
+        .state_at(EntityKind::Decision, d.id.as_str(), first_outcome)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        then["outcomes"].as_array().unwrap().len(),
+        1,
+        "the partial outcome, as it was then"
+    );
+    let now = m.decisions().get(&d.id).unwrap();
+    assert_eq!(now.outcomes.len(), 2);
+    assert_eq!(m.tasks().get(&t.id).unwrap().title, "later");
+    assert_eq!(
+        m.decisions().search("sqlite", &DecisionFilter::default(), 5).unwrap()[0].id,
+        d.id
+    );
+}

@@ -398,7 +398,7 @@ export interface ImportSummary {
   learning_records: number;
 }
 
-/** What `store.prune` removes; absent fields take the config's (then the default) values. */
+/** What `store.prune` removes: the fields given replace the config's retention values for this call; absent ones keep them. */
 export interface RetentionPolicy {
   sessions_days?: number;
   events_days?: number;

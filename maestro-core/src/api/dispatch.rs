@@ -358,9 +358,17 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
             O::encode(handle_only(handle, op)?.export_workflow(&a.req("workflow_id")?, a.req::<String>("dir")?)?)
         }
         "store.prune" => {
-            let policy: Option<crate::RetentionPolicy> = a.opt("policy")?;
+            let m = handle_only(handle, op)?;
+            // The keys given replace the config's; the others keep the config's values.
+            let mut policy = serde_json::to_value(&m.config().retention)
+                .map_err(|e| Error::Internal(format!("encoding the retention policy: {e}")))?;
+            if let (Some(Value::Object(given)), Value::Object(base)) = (a.opt::<Value>("policy")?, &mut policy) {
+                base.extend(given);
+            }
+            let policy: crate::RetentionPolicy =
+                serde_json::from_value(policy).map_err(|e| Error::validation("input", "/policy", e.to_string()))?;
             let dry_run = a.opt::<bool>("dry_run")?.unwrap_or(false);
-            O::encode(handle_only(handle, op)?.prune(policy.as_ref(), dry_run)?)
+            O::encode(m.prune(Some(&policy), dry_run)?)
         }
         "store.config" => O::encode(handle_only(handle, op)?.config()),
         _ => Err(Error::validation(

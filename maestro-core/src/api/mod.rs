@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::maestro::{Ctx, Maestro, Options};
 use crate::ops::OPERATIONS;
 use crate::schema::{self, limits};
-use crate::store::sqlite::Durability;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -59,33 +58,50 @@ pub fn validate(op: &str, input: &Value) -> Result<()> {
 }
 
 /// Parses the options of a binding's `open` (`{"durability": "normal", "busy_timeout_ms":
-/// 5000}`), checked against `definitions/Options`; absent keys keep their defaults.
-pub fn options(json: &str) -> Result<Options> {
-    #[derive(serde::Deserialize)]
-    struct Raw {
-        durability: Option<Durability>,
-        busy_timeout_ms: Option<u64>,
-        learning: Option<crate::learning::LearningThresholds>,
-        config: Option<String>,
-    }
+/// 5000, "learning": {...}, "config": "path"}`), checked against `definitions/Options`,
+/// for a store at `db` (`None` in memory). The config (named, else beside the database)
+/// is loaded first; every option given explicitly wins over it, key by key (a partial
+/// `learning` object keeps the config's other thresholds).
+pub fn options(json: &str, db: Option<&std::path::Path>) -> Result<Options> {
     let v = limits::parse("options", json)?;
     schema::check(OPTIONS.get_or_init(|| compile("Options")), "options", &v, None)?;
-    let raw: Raw = serde_json::from_value(v).map_err(|e| Error::validation("options", "", e.to_string()))?;
-    let mut o = Options::default();
-    if let Some(d) = raw.durability {
-        o.sqlite.durability = d;
+    let source = match v.get("config").and_then(Value::as_str) {
+        Some(path) => crate::config::ConfigSource::File(path.into()),
+        None => crate::config::ConfigSource::Discover,
+    };
+    let mut config = crate::config::Config::resolve(&source, db)?;
+    if let Some(d) = v.get("durability") {
+        config.storage.durability = Some(
+            serde_json::from_value(d.clone())
+                .map_err(|e| Error::validation("options", "/durability", e.to_string()))?,
+        );
     }
-    if let Some(ms) = raw.busy_timeout_ms {
-        o.sqlite.busy_timeout = std::time::Duration::from_millis(ms);
+    if let Some(ms) = v.get("busy_timeout_ms").and_then(Value::as_u64) {
+        config.storage.busy_timeout_ms = Some(ms);
     }
-    if let Some(l) = raw.learning {
+    if let Some(Value::Object(given)) = v.get("learning") {
+        let mut merged = serde_json::to_value(&config.learning).map_err(|e| Error::Internal(e.to_string()))?;
+        if let Value::Object(m) = &mut merged {
+            m.extend(given.clone());
+        }
+        let l: crate::learning::LearningThresholds =
+            serde_json::from_value(merged).map_err(|e| Error::validation("options", "/learning", e.to_string()))?;
         l.check().map_err(|e| e.within("/learning"))?;
-        o.learning = l;
+        config.learning = l;
     }
-    if let Some(path) = raw.config {
-        o.config = crate::config::ConfigSource::File(path.into());
-    }
-    Ok(o)
+    let defaults = crate::store::sqlite::SqliteOptions::default();
+    Ok(Options {
+        sqlite: crate::store::sqlite::SqliteOptions {
+            durability: config.storage.durability.unwrap_or(defaults.durability),
+            busy_timeout: config
+                .storage
+                .busy_timeout_ms
+                .map(std::time::Duration::from_millis)
+                .unwrap_or(defaults.busy_timeout),
+        },
+        learning: config.learning.clone(),
+        config: crate::config::ConfigSource::Given(Box::new(config)),
+    })
 }
 
 /// Runs operation `op` with `input` (JSON text of an object of named arguments) as one
@@ -123,8 +139,9 @@ pub(crate) fn call_in_batch<O: dispatch::Output>(ctx: Ctx<'_>, index: usize, op:
 /// options are checked but do not apply); any other path a file database, created with
 /// its missing parent directories. `options` is JSON as for [`options`], or `None`.
 pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
+    let db = (path != ":memory:").then(|| std::path::Path::new(path));
     let options = match options {
-        Some(json) => self::options(json)?,
+        Some(json) => self::options(json, db)?,
         None => Options::default(),
     };
     if path == ":memory:" {

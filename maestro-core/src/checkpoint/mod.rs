@@ -413,16 +413,25 @@ impl Checkpoints<'_> {
                 Some(r) => format!("the work from before the rollback is kept in {r}"),
                 None => "there was no git work to save".to_owned(),
             };
+            // The description may be as long as a decision's whole text may be.
+            let about: String = cp.description.chars().take(200).collect();
             let mut d = NewDecision::new(
                 cp.workflow_id.clone(),
                 "checkpoint",
-                format!("Roll back to checkpoint {id} ({})", cp.description),
+                format!("Roll back to checkpoint {id} ({about})"),
                 format!(
                     "Rollback to commit {commit} (mode {}, restore_state {restore_state}); {saved}; {restored_tasks} task(s) restored.",
                     mode.as_str()
                 ),
             );
-            d.session_id = cp.session_id.clone().filter(|s| tx.session(s.as_str()).ok().flatten().is_some());
+            // The checkpoint's session, when a decision of this workflow may name it.
+            d.session_id = match &cp.session_id {
+                Some(sid) => match tx.session(sid.as_str())? {
+                    Some(s) if s.workflow_id.as_ref().is_none_or(|w| *w == cp.workflow_id) => Some(sid.clone()),
+                    _ => None,
+                },
+                None => None,
+            };
             d.context = Some(DecisionContext {
                 sources: safety_ref.iter().cloned().chain(cp.commit_sha.iter().cloned()).collect(),
                 confidence: Confidence::High,

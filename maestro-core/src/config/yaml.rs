@@ -17,6 +17,14 @@ pub const MAX_BYTES: usize = 1 << 20;
 pub const MAX_DEPTH: usize = 32;
 /// Most nodes a document may expand to, aliases counted at their full size.
 pub const MAX_NODES: usize = 100_000;
+/// Most bytes of text (scalars and keys) a document may expand to, aliases counted at
+/// their full size.
+pub const MAX_EXPANDED_BYTES: usize = 8 << 20;
+/// Longest key accepted, in bytes (config keys are names).
+pub const MAX_KEY_BYTES: usize = 256;
+/// Bytes of JSON pointers kept to report positions; past it, an error points at the
+/// nearest value whose position was kept.
+const MAX_POSITION_BYTES: usize = 4 << 20;
 
 /// A line and column in the source (both 1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,18 +90,21 @@ enum Frame {
         items: Vec<Value>,
         anchor: usize,
         nodes: usize,
+        bytes: usize,
     },
     Map {
         map: Map<String, Value>,
         key: Option<String>,
         anchor: usize,
         nodes: usize,
+        bytes: usize,
     },
 }
 
 struct Anchored {
     value: Value,
     nodes: usize,
+    bytes: usize,
     depth: usize,
 }
 
@@ -105,7 +116,9 @@ struct Builder<'s> {
     anchors: HashMap<usize, Anchored>,
     positions: HashMap<String, Position>,
     keys: HashMap<String, Position>,
+    position_bytes: usize,
     nodes: usize,
+    bytes: usize,
     root: Option<Value>,
 }
 
@@ -129,8 +142,9 @@ impl Builder<'_> {
         error_at(self.source, pointer, at.into(), message)
     }
 
-    fn count(&mut self, n: usize, pointer: &str, at: &Marker) -> Result<()> {
+    fn count(&mut self, n: usize, bytes: usize, pointer: &str, at: &Marker) -> Result<()> {
         self.nodes += n;
+        self.bytes += bytes;
         if self.nodes > MAX_NODES {
             return Err(self.fail(
                 pointer,
@@ -138,17 +152,46 @@ impl Builder<'_> {
                 format!("the document expands to more than {MAX_NODES} values (alias bomb?)"),
             ));
         }
+        if self.bytes > MAX_EXPANDED_BYTES {
+            return Err(self.fail(
+                pointer,
+                at,
+                format!("the document expands to more than {MAX_EXPANDED_BYTES} bytes of text (alias bomb?)"),
+            ));
+        }
         Ok(())
     }
 
+    /// Keeps the position of `pointer` (the first one given, or the latest when
+    /// `replace`), within the budget for positions.
+    fn remember(&mut self, key: bool, pointer: String, at: Position, replace: bool) {
+        if self.position_bytes + pointer.len() > MAX_POSITION_BYTES {
+            return;
+        }
+        let map = if key { &mut self.keys } else { &mut self.positions };
+        if replace || !map.contains_key(&pointer) {
+            self.position_bytes += pointer.len();
+            map.insert(pointer, at);
+        }
+    }
+
     /// Places a finished value at the current position.
-    fn place(&mut self, value: Value, nodes: usize, depth: usize, anchor: usize, at: &Marker) -> Result<()> {
+    fn place(
+        &mut self,
+        value: Value,
+        nodes: usize,
+        bytes: usize,
+        depth: usize,
+        anchor: usize,
+        at: &Marker,
+    ) -> Result<()> {
         if anchor != 0 {
             self.anchors.insert(
                 anchor,
                 Anchored {
                     value: value.clone(),
                     nodes,
+                    bytes,
                     depth,
                 },
             );
@@ -179,26 +222,27 @@ impl Builder<'_> {
         match self.next_pointer() {
             None => {
                 let parent = self.pointers.last().cloned().unwrap_or_default();
-                let pointer = format!("{parent}/{}", escape(text));
-                if text.len() > crate::schema::limits::MAX_STRING_BYTES {
-                    return Err(self.fail(&parent, at, "key is too long"));
+                if text.len() > MAX_KEY_BYTES {
+                    return Err(self.fail(&parent, at, format!("a key is longer than {MAX_KEY_BYTES} bytes")));
                 }
+                let pointer = format!("{parent}/{}", escape(text));
+                self.count(0, text.len(), &parent, at)?;
                 if let Some(Frame::Map { map, key, .. }) = self.stack.last_mut() {
                     if map.contains_key(text) {
                         return Err(self.fail(&pointer, at, format!("duplicate key {text:?}")));
                     }
                     *key = Some(text.to_owned());
                 }
-                self.keys.insert(pointer.clone(), at.into());
-                self.positions.insert(pointer, at.into());
+                self.remember(true, pointer.clone(), at.into(), true);
+                self.remember(false, pointer, at.into(), true);
                 Ok(())
             }
             Some(pointer) => {
-                self.count(1, &pointer, at)?;
+                self.count(1, text.len(), &pointer, at)?;
                 let value = resolve(text, style, tag).map_err(|m| self.fail(&pointer, at, m))?;
                 // A scalar's own position beats its key's; a block value keeps its key's.
-                self.positions.insert(pointer, at.into());
-                self.place(value, 1, 1, anchor, at)
+                self.remember(false, pointer, at.into(), true);
+                self.place(value, 1, text.len(), 1, anchor, at)
             }
         }
     }
@@ -214,8 +258,8 @@ impl Builder<'_> {
         if self.stack.len() + 1 > MAX_DEPTH {
             return Err(self.fail(&pointer, at, format!("nested more than {MAX_DEPTH} levels deep")));
         }
-        self.count(1, &pointer, at)?;
-        self.positions.entry(pointer.clone()).or_insert(at.into());
+        self.count(1, 0, &pointer, at)?;
+        self.remember(false, pointer.clone(), at.into(), false);
         self.pointers.push(pointer);
         self.stack.push(if map {
             Frame::Map {
@@ -223,12 +267,14 @@ impl Builder<'_> {
                 key: None,
                 anchor,
                 nodes: 1,
+                bytes: 0,
             }
         } else {
             Frame::Seq {
                 items: Vec::new(),
                 anchor,
                 nodes: 1,
+                bytes: 0,
             }
         });
         Ok(())
@@ -240,12 +286,23 @@ impl Builder<'_> {
             .pop()
             .ok_or_else(|| Error::Internal("unbalanced YAML events".into()))?;
         self.pointers.pop();
-        let (value, anchor, nodes) = match frame {
-            Frame::Seq { items, anchor, nodes } => (Value::Array(items), anchor, nodes),
-            Frame::Map { map, anchor, nodes, .. } => (Value::Object(map), anchor, nodes),
+        let (value, anchor, nodes, bytes) = match frame {
+            Frame::Seq {
+                items,
+                anchor,
+                nodes,
+                bytes,
+            } => (Value::Array(items), anchor, nodes, bytes),
+            Frame::Map {
+                map,
+                anchor,
+                nodes,
+                bytes,
+                ..
+            } => (Value::Object(map), anchor, nodes, bytes),
         };
         let depth = value_depth(&value);
-        self.place(value, nodes, depth, anchor, at)
+        self.place(value, nodes, bytes, depth, anchor, at)
     }
 
     fn alias(&mut self, id: usize, at: &Marker) -> Result<()> {
@@ -262,14 +319,15 @@ impl Builder<'_> {
         let Some(a) = self.anchors.get(&id) else {
             return Err(self.fail(&pointer, at, "alias of an unknown anchor"));
         };
-        let (nodes, depth) = (a.nodes, a.depth);
+        let (nodes, bytes, depth) = (a.nodes, a.bytes, a.depth);
         if self.stack.len() + depth > MAX_DEPTH {
             return Err(self.fail(&pointer, at, format!("nested more than {MAX_DEPTH} levels deep")));
         }
-        self.count(nodes, &pointer, at)?;
+        // Counted before the copy is made: a bomb stops here, not in the allocator.
+        self.count(nodes, bytes, &pointer, at)?;
         let value = self.anchors[&id].value.clone();
-        self.positions.entry(pointer).or_insert(at.into());
-        self.place(value, nodes, depth, 0, at)
+        self.remember(false, pointer, at.into(), false);
+        self.place(value, nodes, bytes, depth, 0, at)
     }
 }
 
@@ -291,10 +349,21 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> std::result::Re
         ));
     }
     if let Some(tag) = tag {
-        return match (tag.is_yaml_core_schema(), tag.suffix.as_str()) {
-            (true, "str") => Ok(Value::String(text.to_owned())),
-            (true, "int" | "float" | "bool" | "null") => resolve(text, ScalarStyle::Plain, None),
-            _ => Err(format!("tag {tag} is not supported")),
+        let v = match (tag.is_yaml_core_schema(), tag.suffix.as_str()) {
+            (true, "str") => return Ok(Value::String(text.to_owned())),
+            (true, "int" | "float" | "bool" | "null") => resolve(text, ScalarStyle::Plain, None)?,
+            _ => return Err(format!("tag {tag} is not supported")),
+        };
+        let fits = match tag.suffix.as_str() {
+            "int" => v.is_i64(),
+            "float" => v.is_number(),
+            "bool" => v.is_boolean(),
+            _ => v.is_null(),
+        };
+        return if fits {
+            Ok(v)
+        } else {
+            Err(format!("{text:?} is not a valid {tag}"))
         };
     }
     if style != ScalarStyle::Plain {
@@ -318,7 +387,11 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> std::result::Re
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
-        return int(unsigned, 10, negative).ok_or_else(|| format!("{text} does not fit a 64-bit integer"));
+        let decimal = if negative { text } else { unsigned };
+        return decimal
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text} does not fit a 64-bit integer"));
     }
     if let Some(hex) = text.strip_prefix("0x").filter(|h| !h.is_empty()) {
         if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -361,7 +434,9 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<Document> {
         anchors: HashMap::new(),
         positions: HashMap::new(),
         keys: HashMap::new(),
+        position_bytes: 0,
         nodes: 0,
+        bytes: 0,
         root: None,
     };
     for event in Parser::new_from_str(text) {
@@ -511,6 +586,14 @@ mod tests {
         let v = serde_json::json!({"a": {"b": [1, {"c": "x: y", "d": [[]]}, "z"], "e": {}}, "f": "-1", "g": null});
         let text = render(&v);
         assert_eq!(parse("t", &text).unwrap().value, v, "{text}");
+    }
+
+    #[test]
+    fn integers_span_i64_and_core_tags_are_checked() {
+        let d = parse("t", "a: -9223372036854775808\nb: 9223372036854775807\nc: !!str 12\n").unwrap();
+        assert_eq!(d.value, serde_json::json!({"a": i64::MIN, "b": i64::MAX, "c": "12"}));
+        assert!(parse("t", "a: !!int abc\n").is_err());
+        assert!(parse("t", "a: !!bool 1\n").is_err());
     }
 
     #[test]

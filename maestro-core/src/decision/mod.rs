@@ -354,7 +354,9 @@ impl Decisions<'_> {
 
     /// Everything that happened in a workflow, in commit order: its own events (phase
     /// changes, pauses, approvals), its decisions and their outcomes, its checkpoints,
-    /// and the timeline events of its sessions.
+    /// and the timeline events of its sessions. Below the feed horizon (see
+    /// [`crate::Maestro::prune`]) it holds what retention kept: every timeline event and
+    /// decision, and each other entity's state as of the horizon, not every step before.
     pub fn replay(&self, workflow: &WorkflowId) -> Result<Vec<Event>> {
         self.0.read(|tx| {
             workflow::load(tx, workflow)?;

@@ -14,7 +14,16 @@ use std::path::{Component, Path, PathBuf};
 pub const SUFFIX: &str = ".tar.gz";
 
 /// Largest total size an archive may unpack to.
-const MAX_UNPACKED: u64 = 16 << 30;
+const MAX_UNPACKED: u64 = 4 << 30;
+
+/// Creates the directory `dir`, readable by its owner only (it holds store data).
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)?;
+    Ok(())
+}
 
 /// `files` (relative path → content) as a gzip-compressed tar. Entries are sorted, with
 /// mode 0600, owner 0 and time 0, so the bytes depend on the contents alone.
@@ -36,15 +45,14 @@ pub(crate) fn pack(files: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>> {
     Ok(gz.finish()?)
 }
 
-/// Writes `bytes` to `path` through a temporary sibling renamed into place (mode 0600),
-/// so `path` is complete or absent; synced first when `sync` (else the caller syncs).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
+/// Writes `bytes` as the new file `path` (mode 0600) through a temporary sibling, never
+/// replacing an existing file: `path` ends complete, or is left as it was. Not synced.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(format!(".partial-{}", std::process::id()));
     let tmp = parent.join(tmp_name);
@@ -53,17 +61,12 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<()> 
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let result = (|| -> Result<()> {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        if sync {
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
+        opts.open(&tmp)?.write_all(bytes)?;
+        // A hard link fails if `path` exists, where a rename would replace it.
+        std::fs::hard_link(&tmp, path)?;
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = std::fs::remove_file(&tmp);
     result
 }
 
@@ -73,7 +76,7 @@ pub(crate) fn unpack(file: &Path, into: &Path) -> Result<()> {
     let bad = |m: String| Error::validation("import", "dir", format!("{}: {m}", file.display()));
     let f = std::fs::File::open(file)?;
     let mut tar = tar::Archive::new(GzDecoder::new(f));
-    std::fs::create_dir(into)?;
+    create_private_dir(into)?;
     let mut total = 0u64;
     for entry in tar.entries().map_err(|e| bad(format!("not a .tar.gz archive: {e}")))? {
         let mut entry = entry.map_err(|e| bad(format!("not a .tar.gz archive: {e}")))?;

@@ -55,6 +55,7 @@ pub(crate) struct Loaded {
     tasks: Vec<Task>,
     learning: Vec<(Project, History)>,
     records: Vec<LearningDump>,
+    external: Vec<External>,
 }
 
 fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
@@ -354,20 +355,31 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         tasks.push(t.task);
         files += 1;
     }
-    let task_ids: HashSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let workflow_ids: HashSet<String> = workflows.iter().map(|w| w.0.workflow.id.to_string()).collect();
+    let in_import_workflow = |rel: &str, w: Option<&crate::id::WorkflowId>| -> Result<()> {
+        match w {
+            Some(w) if !workflow_ids.contains(w.as_str()) => Err(bad(
+                rel,
+                "/workflow_id",
+                format!("workflow {w} is not part of the import"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    let task_ids: HashSet<String> = tasks.iter().map(|t| t.id.to_string()).collect();
+    // A dependency or parent outside the import must already be in the store (a pruned
+    // workflow's archive imported back): checked when it is applied.
+    let mut external = Vec::new();
     for t in &tasks {
         let rel = format!("tasks/{}.json", t.id);
+        in_import_workflow(&rel, t.workflow_id.as_ref())?;
         for (i, d) in t.depends_on.iter().enumerate() {
             if !task_ids.contains(d.as_str()) {
-                return Err(bad(
-                    &rel,
-                    &format!("/depends_on/{i}"),
-                    format!("task {d} is not part of the import"),
-                ));
+                external.push(External::task(&rel, &format!("/depends_on/{i}"), d.as_str()));
             }
         }
         if let Some(p) = t.parent_id.as_ref().filter(|p| !task_ids.contains(p.as_str())) {
-            return Err(bad(&rel, "/parent_id", format!("task {p} is not part of the import")));
+            external.push(External::task(&rel, "/parent_id", p.as_str()));
         }
     }
     let mut sessions = Vec::new();
@@ -424,9 +436,84 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         same(&rel, "queue", "project_id", s.queue.iter().map(|q| &q.project_id), pid)?;
         same(&lines_rel, "", "session_id", lines.iter().map(|e| &e.session_id), sid)?;
         same(&lines_rel, "", "project_id", lines.iter().map(|e| &e.project_id), pid)?;
+        in_import_workflow(&rel, s.session.workflow_id.as_ref())?;
+        let wid = s.session.workflow_id.as_ref().map(|w| w.to_string());
+        for (file, events) in [(&rel, &s.timeline), (&lines_rel, &lines)] {
+            let at = if file == &rel { "/timeline" } else { "" };
+            if let Some(i) = events.iter().position(|e| e.workflow_id != wid) {
+                return Err(bad(
+                    file,
+                    &format!("{at}/{i}/workflow_id"),
+                    "is not its session's workflow",
+                ));
+            }
+        }
+        for (field, ids) in [
+            ("tasks", s.tasks.iter().map(|l| l.task_id.as_str()).collect::<Vec<_>>()),
+            ("queue", s.queue.iter().map(|q| q.task_id.as_str()).collect()),
+        ] {
+            if let Some(i) = ids.iter().position(|t| !task_ids.contains(*t)) {
+                return Err(bad(
+                    &rel,
+                    &format!("/{field}/{i}/task_id"),
+                    format!("task {} is not part of the import", ids[i]),
+                ));
+            }
+        }
         s.timeline.extend(lines);
         sessions.push(s);
         files += 1;
+    }
+    let session_ids: HashSet<String> = sessions.iter().map(|s| s.session.id.to_string()).collect();
+    for s in &sessions {
+        if let Some(p) = s
+            .session
+            .parent_session_id
+            .as_ref()
+            .filter(|p| !session_ids.contains(p.as_str()))
+        {
+            let rel = format!("sessions/{}.json", s.session.id);
+            external.push(External::session(&rel, "/parent_session_id", p.as_str()));
+        }
+    }
+    for (w, decisions, checkpoints) in &workflows {
+        let folder = format!("workflows/{}", w.workflow.id);
+        let refs = decisions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                [
+                    (
+                        "decisions.json",
+                        format!("/{i}/session_id"),
+                        d.session_id.as_ref().map(|x| x.to_string()),
+                        &session_ids,
+                    ),
+                    (
+                        "decisions.json",
+                        format!("/{i}/task_id"),
+                        d.task_id.as_ref().map(|x| x.to_string()),
+                        &task_ids,
+                    ),
+                ]
+            })
+            .chain(checkpoints.iter().enumerate().map(|(i, c)| {
+                (
+                    "checkpoints.json",
+                    format!("/{i}/session_id"),
+                    c.session_id.as_ref().map(|x| x.to_string()),
+                    &session_ids,
+                )
+            }));
+        for (file, pointer, id, known) in refs {
+            if let Some(id) = id.filter(|id| !known.contains(id)) {
+                return Err(bad(
+                    &format!("{folder}/{file}"),
+                    &pointer,
+                    format!("{id} is not part of the import"),
+                ));
+            }
+        }
     }
     Ok(Loaded {
         files,
@@ -436,7 +523,35 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         tasks,
         learning,
         records,
+        external,
     })
+}
+
+/// A reference from the import to a task or session outside it, which must exist in the
+/// store the import is applied to.
+pub(crate) struct External {
+    rel: String,
+    pointer: String,
+    entity: &'static str,
+    id: String,
+}
+
+impl External {
+    fn task(rel: &str, pointer: &str, id: &str) -> Self {
+        External {
+            rel: rel.to_owned(),
+            pointer: pointer.to_owned(),
+            entity: "task",
+            id: id.to_owned(),
+        }
+    }
+
+    fn session(rel: &str, pointer: &str, id: &str) -> Self {
+        External {
+            entity: "session",
+            ..External::task(rel, pointer, id)
+        }
+    }
 }
 
 /// The learning records under `folder` (each kind's file, when there is one), every
@@ -573,6 +688,19 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         files: data.files,
         ..Default::default()
     };
+    for x in &data.external {
+        let exists = match x.entity {
+            "task" => tx.task(&x.id)?.is_some(),
+            _ => tx.session(&x.id)?.is_some(),
+        };
+        if !exists {
+            return Err(bad(
+                &x.rel,
+                &x.pointer,
+                format!("{} {} is neither part of the import nor in this store", x.entity, x.id),
+            ));
+        }
+    }
     let mut existing: HashSet<String> = HashSet::new();
     for p in &data.projects {
         if let Some(have) = tx.project(p.project.id.as_str())? {

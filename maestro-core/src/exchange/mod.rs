@@ -110,6 +110,7 @@ pub(crate) fn import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
             crate::time::now_ms(),
             crate::id::RecordId::generate()
         ));
+        // `unpack` creates `staging` owner-only.
         let result = archive::unpack(dir, &staging).and_then(|()| {
             let loaded = import::read(&staging)?;
             ctx.write(|tx| import::apply(tx, loaded))

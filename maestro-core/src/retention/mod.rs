@@ -158,19 +158,53 @@ fn sync_tree(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes the archive of `files` at `path`, replacing what an interrupted prune left.
-/// Not yet durable: [`make_durable`] syncs a batch of archives at once.
-fn write_archive(path: &Path, files: &BTreeMap<PathBuf, String>, compress: bool) -> Result<()> {
+/// Whether the archive at `path` holds exactly `files` (as [`write_archive`] writes them).
+fn same_archive(path: &Path, files: &BTreeMap<PathBuf, String>, compress: bool) -> Result<bool> {
     if compress {
-        return archive::write_atomic(path, &archive::pack(files)?, false);
+        return Ok(std::fs::read(path)? == archive::pack(files)?);
     }
-    if path.exists() {
-        // Left by a prune killed after archiving: the workflow is still in the store, so
-        // this archive is written again from it.
-        std::fs::remove_dir_all(path)?;
+    let mut seen = 0;
+    let mut stack = vec![path.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(path).map_err(|e| Error::Internal(e.to_string()))?;
+            match files.get(rel) {
+                Some(want) if std::fs::read(&p)? == want.as_bytes() => seen += 1,
+                _ => return Ok(false),
+            }
+        }
     }
-    crate::exchange::write_dir(path, files)?;
-    Ok(())
+    Ok(seen == files.len())
+}
+
+/// Writes the archive of `files` for workflow `id` under `dir` and returns where. An
+/// existing path is never replaced or deleted: if it already holds this archive (left by
+/// a prune killed after archiving) it is reused, otherwise (another store's archive, an
+/// unrelated file, or an older state of the workflow) the next free name `<id>-2`, `<id>-3`
+/// … is taken. Not yet durable: [`make_durable`] syncs a batch of archives at once.
+fn write_archive(dir: &Path, id: &str, files: &BTreeMap<PathBuf, String>, compress: bool) -> Result<PathBuf> {
+    for n in 1.. {
+        let name = if n == 1 { id.to_owned() } else { format!("{id}-{n}") };
+        let path = archive_path(dir, &name, compress);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            if same_archive(&path, files, compress).unwrap_or(false) {
+                return Ok(path);
+            }
+            continue;
+        }
+        if compress {
+            archive::write_new(&path, &archive::pack(files)?)?;
+        } else {
+            crate::exchange::write_dir(&path, files)?;
+        }
+        return Ok(path);
+    }
+    unreachable!("an unbounded range ends only by returning")
 }
 
 /// Makes the archives written under `dir` durable before what they hold is deleted: one
@@ -204,6 +238,22 @@ fn make_durable(dir: &Path, archives: &[PathBuf]) -> Result<()> {
 /// Runs a prune on `m` (see the module documentation).
 pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool) -> Result<PruneReport> {
     let _one_at_a_time = m.pruning.lock().unwrap_or_else(|p| p.into_inner());
+    // One prune at a time across processes too: a second waits for the first, then finds
+    // what is left.
+    let _lock_file = match m.path() {
+        Some(db) if !dry_run => {
+            let mut name = db.as_os_str().to_owned();
+            name.push("-prune.lock");
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(PathBuf::from(name))?;
+            f.lock()?;
+            Some(f)
+        }
+        _ => None,
+    };
     let ctx = Ctx::of(m);
     let policy = policy.cloned().unwrap_or_else(|| m.config().retention.clone());
     let now = crate::time::now_ms();
@@ -243,7 +293,8 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
     report.horizon = horizon;
 
     // 2. Ended workflows: archive a batch, make it durable, then delete each.
-    let due = ctx.read(|tx| tx.ended_workflows(day(policy.sessions_days), usize::MAX))?;
+    let due_before = day(policy.sessions_days);
+    let due = ctx.read(|tx| tx.ended_workflows(due_before, usize::MAX))?;
     let dir = if due.is_empty() {
         None
     } else {
@@ -268,7 +319,16 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
                     .filter(|c| c.commit_sha.is_some())
                     .map(|c| c.id.as_str().to_owned())
                     .collect();
-                Ok((needed, rows, files, tx.workflow_last_seq(id)?, root, tagged))
+                let last_seq = tx.workflow_last_seq(id)?;
+                // Ended long ago but written to since (an outcome recorded, a late event):
+                // due once that activity is as old as the policy asks.
+                let needed = match needed {
+                    None if tx.event_time(last_seq)?.is_some_and(|at| at > due_before) => {
+                        Some("it has changed since it ended; due when that change is as old".to_owned())
+                    }
+                    other => other,
+                };
+                Ok((needed, rows, files, last_seq, root, tagged))
             })?;
             if let Some(reason) = needed {
                 report.kept.push(KeptWorkflow { id: id.clone(), reason });
@@ -277,13 +337,13 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             let dir = dir
                 .as_deref()
                 .ok_or_else(|| Error::Internal("no archive directory".into()))?;
-            let path = archive_path(dir, id, policy.compress_archives);
-            if let Some(files) = &files {
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
+            let path = match &files {
+                Some(files) => {
+                    std::fs::create_dir_all(dir)?;
+                    write_archive(dir, id, files, policy.compress_archives)?
                 }
-                write_archive(&path, files, policy.compress_archives)?;
-            }
+                None => archive_path(dir, id, policy.compress_archives),
+            };
             archived.push((id.clone(), project.clone(), path, rows, last_seq, root, tagged));
         }
         if !dry_run && !archived.is_empty() {
@@ -294,8 +354,6 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             if dry_run {
                 report.checkpoint_tags += tagged.len();
             } else {
-                let root = root.map(PathBuf::from);
-                report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), &tagged)?;
                 let pruned = paced(m, || {
                     ctx.write(|tx| {
                         // Anything the workflow gained since its archive was read would be
@@ -307,7 +365,14 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
                     })
                 })?;
                 match pruned {
-                    Some(events) => report.events += events,
+                    Some(events) => {
+                        report.events += events;
+                        // After the commit: a workflow kept by the re-check keeps its tags.
+                        // A crash in between leaves tags of checkpoints that are gone
+                        // (their commits stay reachable), never the reverse.
+                        let root = root.map(PathBuf::from);
+                        report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), &tagged)?;
+                    }
                     None => {
                         report.kept.push(KeptWorkflow {
                             id,
@@ -328,7 +393,9 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
 
     // 3. Surplus checkpoints and old safety refs.
     if let Some(keep) = policy.keep_checkpoints {
-        let surplus = ctx.read(|tx| tx.surplus_checkpoints(keep as usize))?;
+        // A dry run still sees the workflows it would prune: their checkpoints go with them.
+        let pruned: Vec<String> = report.workflows.iter().map(|w| w.id.clone()).collect();
+        let surplus = ctx.read(|tx| tx.surplus_checkpoints(keep as usize, &pruned))?;
         for id in &surplus {
             let (root, has_commit) = ctx.read(|tx| {
                 let Some(c) = tx.checkpoint(id)? else {
@@ -342,7 +409,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             }
             let root = root.map(PathBuf::from);
             report.checkpoint_tags += crate::checkpoint::delete_tags(root.as_deref(), std::slice::from_ref(id))?;
-            paced(m, || ctx.write(|tx| tx.delete_checkpoint(id)))?;
+            report.events += paced(m, || ctx.write(|tx| tx.delete_checkpoint(id, horizon)))?;
         }
         report.checkpoints = surplus;
     }
@@ -366,10 +433,11 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
         report.docs_cache = ctx.read(|tx| tx.count_docs_cache_due(docs_before, now))?;
     } else {
         loop {
-            let n = paced(m, || {
-                ctx.write(|tx| tx.delete_agent_logs_before(logs_before, LOG_CHUNK))
+            let (n, events) = paced(m, || {
+                ctx.write(|tx| tx.delete_agent_logs_before(logs_before, LOG_CHUNK, horizon))
             })?;
             report.agent_logs += n;
+            report.events += events;
             if n < LOG_CHUNK {
                 break;
             }

@@ -59,8 +59,11 @@ pub trait RetentionRead {
     /// The seq of the latest event of the workflow or of one of its sessions (0 if none):
     /// unchanged between two reads means nothing of the workflow changed.
     fn workflow_last_seq(&self, workflow: &str) -> Result<i64>;
-    /// Checkpoint ids of retained workflows beyond the newest `keep` of each, oldest first.
-    fn surplus_checkpoints(&self, keep: usize) -> Result<Vec<String>>;
+    /// When the event at `seq` was written, if it is still in the feed.
+    fn event_time(&self, seq: i64) -> Result<Option<i64>>;
+    /// Checkpoint ids beyond the newest `keep` of each workflow, oldest first, leaving out
+    /// the workflows in `except` (being pruned whole).
+    fn surplus_checkpoints(&self, keep: usize, except: &[String]) -> Result<Vec<String>>;
     /// Agent logs recorded before `before_ms`.
     fn count_agent_logs_before(&self, before_ms: i64) -> Result<usize>;
     /// Docs-cache entries stored before `stored_before_ms` or expired by `now_ms`.
@@ -68,9 +71,10 @@ pub trait RetentionRead {
     /// Events with seq at most `upto` that pruning `gone` removes with its workflows
     /// (those of the workflows and their sessions, learning records' aside).
     fn count_workflow_events(&self, gone: &[String], upto: i64) -> Result<usize>;
-    /// Events in `(after, upto]` that a compaction with cutoff `cutoff` deletes, with the
-    /// entities of `gone` counted as removed (the gone workflows' own events aside:
-    /// [`RetentionRead::count_workflow_events`] counts those).
+    /// Events a compaction of `(after, upto]` with cutoff `cutoff` deletes, with the
+    /// entities of `gone` counted as removed (and their events at or below `after`), the
+    /// gone workflows' own events aside: [`RetentionRead::count_workflow_events`] counts
+    /// those.
     fn count_compactable(&self, after: i64, upto: i64, cutoff: i64, gone: &Gone) -> Result<usize>;
 }
 
@@ -85,14 +89,18 @@ pub trait RetentionWrite {
     fn raise_horizon(&mut self, upto: i64) -> Result<i64>;
     /// Deletes the feed events in `(after, min(upto, horizon)]` that retained state does
     /// not need: those superseded by a newer event of the same entity at or before
-    /// `cutoff`, and those of entities that are gone; then records compaction up to
-    /// there. Never deletes a timeline event of a retained session or an event a retained
-    /// decision points at. Returns how many it deleted.
+    /// `cutoff`, and those of entities that are gone; and the superseded events at or
+    /// below `after` of the entities written in that range. Then records compaction up to
+    /// there. Never deletes a timeline event of a retained session, an event a retained
+    /// decision points at, or the newest event of an entity at or before `cutoff`.
+    /// Returns how many it deleted.
     fn compact_events(&mut self, after: i64, upto: i64, cutoff: i64) -> Result<usize>;
-    /// Deletes one checkpoint row.
-    fn delete_checkpoint(&mut self, id: &str) -> Result<()>;
-    /// Deletes up to `limit` agent logs recorded before `before_ms`; returns how many.
-    fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize) -> Result<usize>;
+    /// Deletes one checkpoint row and its events at or below `horizon`; returns how many
+    /// events.
+    fn delete_checkpoint(&mut self, id: &str, horizon: i64) -> Result<usize>;
+    /// Deletes up to `limit` agent logs recorded at or before `before_ms`, and their events
+    /// at or below `horizon`; returns (logs, events).
+    fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize, horizon: i64) -> Result<(usize, usize)>;
     /// Deletes docs-cache entries stored before `stored_before_ms` or expired by `now_ms`.
     fn delete_docs_cache_due(&mut self, stored_before_ms: i64, now_ms: i64) -> Result<usize>;
 }

@@ -110,8 +110,8 @@ pub extern "C" fn maestro_store_export_workflow(
     ffi_boundary!({ unsafe { call(maestro, "store.export_workflow", input_json, json_out) } })
 }
 
-/// Applies the retention policy (`policy`, or the config's `retention` section) and reports
-/// what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
+/// Applies the retention policy (the config's `retention` section, with the keys of `policy`
+/// replacing its values for this call) and reports what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
 /// Ended workflows are archived before they are deleted; learning is never pruned; the feed
 /// gets a horizon below which reads fail with `MAESTRO_PRUNED`. Short transactions, idempotent,
 /// resumable after a crash.

@@ -990,9 +990,10 @@ class Store(_Namespace):
         return int(self._call("store.export_workflow", {"workflow_id": workflow_id, "dir": str(dir)}))
 
     def prune(self, policy: Optional[Mapping[str, Any]] = None, *, dry_run: bool = False) -> PruneReport:
-        """Applies the retention policy (`policy`, or the config's `retention` section:
-        sessions_days, events_days, agent_logs_days, docs_cache_days, keep_checkpoints,
-        safety_refs_days, compress_archives, archive_dir) and reports what it removed.
+        """Applies the retention policy: the config's `retention` section, with the keys of
+        `policy` (sessions_days, events_days, agent_logs_days, docs_cache_days,
+        keep_checkpoints, safety_refs_days, compress_archives, archive_dir) replacing its
+        values for this call; reports what it removed.
         With `dry_run`, reports exactly what it would remove and archive, writing nothing.
         Ended workflows are archived first; learning is never pruned; below the new feed
         horizon `events.since` raises PrunedError."""

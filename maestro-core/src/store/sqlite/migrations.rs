@@ -296,6 +296,7 @@ CREATE INDEX workflows_ended ON workflows(ended_at) WHERE ended_at IS NOT NULL;
 CREATE INDEX tasks_workflow ON tasks(workflow_id) WHERE workflow_id IS NOT NULL;
 CREATE INDEX sessions_workflow ON sessions(workflow_id) WHERE workflow_id IS NOT NULL;
 CREATE INDEX queue_items_task ON queue_items(task_id);
+CREATE INDEX checkpoints_session ON checkpoints(session_id) WHERE session_id IS NOT NULL;
 "#,
 ];
 

@@ -183,7 +183,10 @@ impl SqliteStore {
         }
         retry_busy(options.busy_timeout, || migrations::migrate_to(&writer, version))?;
         if version >= migrations::RETENTION {
-            retry_busy(options.busy_timeout, || enable_incremental_vacuum(&writer))?;
+            // Best effort: a store that cannot be rewritten now (a full disk, a writer that
+            // holds on) still opens; its freed pages are reused instead of returned, and
+            // the next open tries again.
+            let _ = retry_busy(options.busy_timeout, || enable_incremental_vacuum(&writer));
         }
         Ok(SqliteStore {
             writer: Mutex::new(writer),

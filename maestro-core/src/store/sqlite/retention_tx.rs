@@ -19,35 +19,57 @@ fn of_workflows(list: &str) -> String {
     )
 }
 
-/// Whether the event `events` row is one retained state no longer needs, with the
-/// entities of the gone workflows (`?4`), checkpoints (`?5`) and agent logs before `?6`
-/// counted as removed and `?3` the cutoff seq.
-fn compactable() -> String {
+/// Whether the `events` row has a newer event of the same entity at or before the
+/// cutoff `?3` and is not one a retained decision points at (its recording event and its
+/// latest state hold the decision's document): the state `state_at` reads at any seq from
+/// the horizon on is the newest one at or before it, which stays. Timeline events and
+/// links are never superseded: they live as long as their session.
+fn superseded() -> &'static str {
+    "(entity NOT IN ('timeline_event', 'session_task')
+      AND EXISTS (SELECT 1 FROM events n INDEXED BY events_entity
+                  WHERE n.entity = events.entity AND n.entity NOT IN ('timeline_event', 'session_task')
+                    AND n.entity_id = events.entity_id AND n.seq > events.seq AND n.seq <= ?3)
+      AND (entity <> 'decision' OR (
+            NOT EXISTS (SELECT 1 FROM decisions d WHERE d.seq = events.seq
+                        AND d.workflow_id NOT IN (SELECT value FROM json_each(?4)))
+            AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.latest_seq = events.seq
+                            AND d.workflow_id NOT IN (SELECT value FROM json_each(?4))))))"
+}
+
+/// Whether the `events` row belongs to an entity that is gone: its project, workflow or
+/// session (learning records outlive the last two), a checkpoint or an agent log, with
+/// the gone workflows (`?4`), checkpoints (`?5`) and agent logs recorded at or before
+/// `?6` counted as removed (a dry run; a real run passes nothing: the rows are gone).
+fn of_gone_entity() -> String {
     format!(
-        "(
-          NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = events.project_id)
+        "(NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = events.project_id)
           OR (entity NOT IN {LEARNING} AND (
                 (workflow_id IS NOT NULL AND (workflow_id IN (SELECT value FROM json_each(?4))
                     OR NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = events.workflow_id)))
                 OR (session_id IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM sessions s WHERE s.id = events.session_id
                       AND (s.workflow_id IS NULL OR s.workflow_id NOT IN (SELECT value FROM json_each(?4)))))))
-          OR (entity = 'decision'
-              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.seq = events.seq
-                              AND d.workflow_id NOT IN (SELECT value FROM json_each(?4)))
-              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.latest_seq = events.seq
-                              AND d.workflow_id NOT IN (SELECT value FROM json_each(?4))))
           OR (entity = 'checkpoint' AND NOT EXISTS (
                 SELECT 1 FROM checkpoints c WHERE c.id = events.entity_id
                   AND c.id NOT IN (SELECT value FROM json_each(?5))))
           OR (entity = 'agent_log' AND NOT EXISTS (
-                SELECT 1 FROM learning_records r WHERE r.id = events.entity_id AND r.at > ?6))
-          OR (entity NOT IN ('timeline_event', 'session_task', 'decision')
-              AND EXISTS (SELECT 1 FROM events n INDEXED BY events_entity
-                          WHERE n.entity = events.entity AND n.entity NOT IN ('timeline_event', 'session_task')
-                            AND n.entity_id = events.entity_id AND n.seq > events.seq AND n.seq <= ?3))
-        )"
+                SELECT 1 FROM learning_records r WHERE r.id = events.entity_id AND r.at > ?6)))"
     )
+}
+
+/// Whether the `events` row is one retained state no longer needs (see [`superseded`]
+/// and [`of_gone_entity`]).
+fn compactable() -> String {
+    format!("({} OR {})", superseded(), of_gone_entity())
+}
+
+/// The events at or below `?1` of the entities that have events in `(?1, ?2]`, for the
+/// superseded ones below a compaction range: an entity written again since the last
+/// prune leaves its older versions behind there.
+fn below_range() -> &'static str {
+    "seq <= ?1 AND (entity, entity_id) IN (
+        SELECT entity, entity_id FROM events
+        WHERE seq > ?1 AND seq <= ?2 AND entity NOT IN ('timeline_event', 'session_task'))"
 }
 
 fn gone_params(g: &Gone) -> Result<(String, String)> {
@@ -112,7 +134,18 @@ impl RetentionRead for SqlTx<'_> {
     }
 
     fn workflow_needed_by(&self, workflow: &str) -> Result<Option<String>> {
-        let checks: [(&str, &str); 7] = [
+        let checks: [(&str, &str); 9] = [
+            (
+                "SELECT id || ' is still ' || status FROM sessions
+                 WHERE workflow_id = ?1 AND status NOT IN ('completed', 'failed', 'stopped') LIMIT 1",
+                "session",
+            ),
+            (
+                "SELECT c.id || ' names session ' || c.session_id FROM sessions s
+                 JOIN checkpoints c ON c.session_id = s.id
+                 WHERE s.workflow_id = ?1 AND c.workflow_id <> ?1 LIMIT 1",
+                "checkpoint",
+            ),
             (
                 "SELECT t.id || ' depends on ' || d.depends_on FROM task_deps d
                  JOIN tasks t ON t.id = d.task_id JOIN tasks u ON u.id = d.depends_on
@@ -194,20 +227,26 @@ impl RetentionRead for SqlTx<'_> {
             "SELECT COALESCE(MAX(seq), 0) FROM events WHERE workflow_id = ?1",
             [workflow],
         )?;
+        // Per session, the max by the index (one row each), not a scan of every event.
         let sessions = self.scalar(
-            "SELECT COALESCE(MAX(e.seq), 0) FROM sessions s JOIN events e ON e.session_id = s.id WHERE s.workflow_id = ?1",
+            "SELECT COALESCE(MAX((SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.id)), 0)
+             FROM sessions s WHERE s.workflow_id = ?1",
             [workflow],
         )?;
         Ok(own.max(sessions))
     }
 
-    fn surplus_checkpoints(&self, keep: usize) -> Result<Vec<String>> {
+    fn event_time(&self, seq: i64) -> Result<Option<i64>> {
+        self.one("SELECT at FROM events WHERE seq = ?1", [seq], |r| r.get(0))
+    }
+
+    fn surplus_checkpoints(&self, keep: usize, except: &[String]) -> Result<Vec<String>> {
         self.all(
             "SELECT id FROM (
                 SELECT id, at, ROW_NUMBER() OVER (PARTITION BY workflow_id ORDER BY at DESC, id DESC) AS newest
-                FROM checkpoints)
+                FROM checkpoints WHERE workflow_id NOT IN (SELECT value FROM json_each(?2)))
              WHERE newest > ?1 ORDER BY at, id",
-            [keep as i64],
+            params![keep as i64, enc(&except)?],
             |r| r.get(0),
         )
     }
@@ -244,14 +283,30 @@ impl RetentionRead for SqlTx<'_> {
 
     fn count_compactable(&self, after: i64, upto: i64, cutoff: i64, gone: &Gone) -> Result<usize> {
         let (w, c) = gone_params(gone)?;
-        Ok(self.scalar(
+        let in_range = self.scalar(
             &format!(
                 "SELECT COUNT(*) FROM events WHERE seq > ?1 AND seq <= ?2 AND NOT {} AND {}",
                 of_workflows("?4"),
                 compactable()
             ),
             params![after, upto, cutoff, w, c, gone.agent_logs_before],
-        )? as usize)
+        )?;
+        // Below the range: what the real run deletes there, with the gone rows and the
+        // newer versions in the range.
+        let gone_rows = "seq <= ?1 AND (
+            (entity = 'checkpoint' AND entity_id IN (SELECT value FROM json_each(?5)))
+            OR (entity = 'agent_log' AND entity_id IN (
+                SELECT id FROM learning_records WHERE kind = 'agent_log' AND at <= ?6)))";
+        let below = self.scalar(
+            &format!(
+                "SELECT COUNT(*) FROM events WHERE NOT {} AND (({gone_rows}) OR (NOT ({gone_rows}) AND {} AND {}))",
+                of_workflows("?4"),
+                below_range(),
+                superseded()
+            ),
+            params![after, upto, cutoff, w, c, gone.agent_logs_before],
+        )?;
+        Ok((in_range + below) as usize)
     }
 }
 
@@ -285,25 +340,44 @@ impl RetentionWrite for SqlTx<'_> {
         if upto <= after {
             return Ok(0);
         }
+        let below = self.exec(
+            &format!("DELETE FROM events WHERE {} AND {}", below_range(), superseded()),
+            params![after, upto, cutoff, "[]"],
+        )?;
         let n = self.exec(
             &format!("DELETE FROM events WHERE seq > ?1 AND seq <= ?2 AND {}", compactable()),
             params![after, upto, cutoff, "[]", "[]", 0_i64],
-        )?;
+        )? + below;
         self.exec("UPDATE feed_state SET compacted = MAX(compacted, ?1)", [upto])?;
         Ok(n)
     }
 
-    fn delete_checkpoint(&mut self, id: &str) -> Result<()> {
+    fn delete_checkpoint(&mut self, id: &str, horizon: i64) -> Result<usize> {
+        let events = self.exec(
+            "DELETE FROM events WHERE entity = 'checkpoint' AND entity_id = ?1 AND seq <= ?2",
+            params![id, horizon],
+        )?;
         self.exec("DELETE FROM checkpoints WHERE id = ?1", [id])?;
-        Ok(())
+        Ok(events)
     }
 
-    fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize) -> Result<usize> {
-        self.exec(
-            "DELETE FROM learning_records WHERE seq IN (
-                SELECT seq FROM learning_records WHERE kind = 'agent_log' AND at <= ?1 LIMIT ?2)",
+    fn delete_agent_logs_before(&mut self, before_ms: i64, limit: usize, horizon: i64) -> Result<(usize, usize)> {
+        let ids: Vec<String> = self.all(
+            "SELECT id FROM learning_records WHERE kind = 'agent_log' AND at <= ?1 LIMIT ?2",
             params![before_ms, limit as i64],
-        )
+            |r| r.get(0),
+        )?;
+        let list = enc(&ids)?;
+        let events = self.exec(
+            "DELETE FROM events WHERE entity = 'agent_log' AND entity_id IN (SELECT value FROM json_each(?1))
+               AND seq <= ?2",
+            params![list, horizon],
+        )?;
+        let rows = self.exec(
+            "DELETE FROM learning_records WHERE kind = 'agent_log' AND id IN (SELECT value FROM json_each(?1))",
+            [&list],
+        )?;
+        Ok((rows, events))
     }
 
     fn delete_docs_cache_due(&mut self, stored_before_ms: i64, now_ms: i64) -> Result<usize> {
