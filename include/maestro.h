@@ -1201,8 +1201,8 @@ maestro_status_t maestro_store_export_workflow(const struct maestro_t *maestro,
                                                const char *input_json,
                                                char **json_out);
 
-// Applies the retention policy (`policy`, or the config's `retention` section) and reports
-// what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
+// Applies the retention policy (the config's `retention` section, with the keys of `policy`
+// replacing its values for this call) and reports what it removed; with `dry_run`, exactly what it would remove and archive, writing nothing.
 // Ended workflows are archived before they are deleted; learning is never pruned; the feed
 // gets a horizon below which reads fail with `MAESTRO_PRUNED`. Short transactions, idempotent,
 // resumable after a crash.
