@@ -322,7 +322,25 @@ fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
         let archive = dir.join("archive");
         copy_store(&template, &db);
         let mut child = spawn(&["prune", db.to_str().unwrap(), archive.to_str().unwrap()]);
-        std::thread::sleep(std::time::Duration::from_micros(rng.below(span) as u64));
+        if round % 2 == 0 {
+            // Anywhere in the prune: archiving, deleting, compacting, vacuuming.
+            std::thread::sleep(std::time::Duration::from_micros(rng.below(span) as u64));
+        } else {
+            // Inside the deleting phase, after a random number of workflows went: the
+            // deletes are paced, so the kill lands in or between transactions.
+            let target = 1 + rng.below(wfs.len() - 1) as i64;
+            let watch = rusqlite::Connection::open(&db).unwrap();
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_secs(30) {
+                let left: i64 = watch
+                    .query_row("SELECT COUNT(*) FROM workflows", [], |r| r.get(0))
+                    .unwrap_or(wfs.len() as i64);
+                if left <= wfs.len() as i64 - target {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        }
         let _ = child.kill();
         let _ = child.wait();
         let m = open(&db);
@@ -364,9 +382,9 @@ fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
             .unwrap();
         assert_eq!(r.workflows.len() + gone, wfs.len(), "round {round}: {:?}", r.kept);
         assert!(wfs.iter().all(|wf| m.workflows().get(wf).is_err()), "round {round}");
-        for _ in 0..2 {
+        for k in 0..2 {
             let wf = &wfs[rng.below(wfs.len())];
-            let fresh = open(&dir.join(format!("fresh-{wf}.db")));
+            let fresh = open(&dir.join(format!("fresh-{k}.db")));
             let sum = fresh.import(archive.join(wf.as_str())).unwrap();
             assert_eq!(
                 (sum.workflows, sum.tasks, sum.decisions),

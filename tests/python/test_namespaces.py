@@ -190,7 +190,8 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
     assert m.store.export(str(tmp_path / "export")) > 5
     with maestro.open(":memory:") as fresh:
         summary = fresh.store.import_(str(tmp_path / "export"))
-        assert (summary.projects, summary.workflows, summary.decisions) == (2, 2, 1)
+        # the recorded decision, and the rollback's `checkpoint` decision
+        assert (summary.projects, summary.workflows, summary.decisions) == (2, 2, 2)
     assert m.call("projects.get", {"id": project.id})["name"] == "shop"
 
 
