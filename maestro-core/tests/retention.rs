@@ -443,3 +443,41 @@ fn a_decision_keeps_its_state_at_every_seq_from_the_horizon_on() {
         d.id
     );
 }
+
+#[test]
+fn deleting_a_workflow_takes_its_events_below_the_horizon_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let m = open(&db);
+    let p = project(&m, "shop");
+    let wf = m
+        .workflows()
+        .create(NewWorkflow {
+            id: None,
+            project_id: p.id.clone(),
+            feature: "kept by retention".into(),
+            request: "r".into(),
+            model: ModelRef::Builtin("flow".into()),
+        })
+        .unwrap();
+    task(&m, &p.id, "tail", &[]);
+    m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
+    let count = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM events WHERE workflow_id = ?1",
+                [wf.id.as_str()],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(count(), 1, "the active workflow's state is retained below the horizon");
+    m.workflows().delete(&wf.id).unwrap();
+    assert_eq!(count(), 1, "only the workflow.deleted event is left");
+    let last = m
+        .events()
+        .since(m.events().horizon().unwrap(), &EventFilter::default(), 10)
+        .unwrap();
+    assert_eq!(last.last().unwrap().kind, "workflow.deleted");
+}

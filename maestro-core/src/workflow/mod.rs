@@ -543,11 +543,14 @@ impl Workflows<'_> {
     /// Deletes a workflow and everything it owns: its history, votes, spec documents,
     /// sessions (with their timelines' rows, links and queues), tasks, decisions and
     /// checkpoints. What the learning layer learned from it stays. Writes one
-    /// `workflow.deleted` event carrying its last state; the feed keeps the earlier events.
+    /// `workflow.deleted` event carrying its last state; the feed keeps the earlier events
+    /// above its horizon (below it, where retention already compacted, they go with the
+    /// workflow, as a prune would take them).
     pub fn delete(&self, id: &WorkflowId) -> Result<()> {
         self.0.write(|tx| {
             let wf = load(tx, id)?;
-            tx.delete_workflow(id.as_str())?;
+            let horizon = tx.feed_horizon()?;
+            tx.prune_workflow(id.as_str(), horizon)?;
             feed::emit(tx, "deleted", &wf)?;
             Ok(())
         })
