@@ -22,24 +22,6 @@ fn open(path: &Path) -> Maestro {
     Maestro::open(path, Options::durability(Durability::Normal)).unwrap()
 }
 
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 fn advice(m: &Maestro, p: &ProjectId) -> (String, String, usize) {
     let one = LearningThresholds {
         min_usage_count: 1,
@@ -67,16 +49,7 @@ fn a_dry_run_reports_exactly_what_the_prune_then_does_and_learning_is_unchanged(
     let done: Vec<WorkflowId> = (0..3)
         .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i != 1))
         .collect();
-    let live = m
-        .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "live".into(),
-            request: "still running".into(),
-            model: ModelRef::Builtin("flow".into()),
-        })
-        .unwrap();
+    let live = flow_workflow(&m, &p.id, "live");
     let live_task = task(&m, &p.id, "live task", &[]);
     let before = advice(&m, &p.id);
     let archive = dir.path().join("archive");
@@ -264,16 +237,7 @@ fn agent_logs_docs_cache_and_surplus_checkpoints_go_and_space_is_returned() {
     let db = dir.path().join("state.db");
     let m = open(&db);
     let p = project(&m, "shop");
-    let wf = m
-        .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "long".into(),
-            request: "runs for months".into(),
-            model: ModelRef::Builtin("flow".into()),
-        })
-        .unwrap();
+    let wf = flow_workflow(&m, &p.id, "long");
     let cps: Vec<_> = (0..5)
         .map(|i| {
             m.checkpoints()
@@ -348,16 +312,7 @@ fn an_existing_archive_path_is_never_replaced_and_a_live_session_keeps_its_workf
     // Something already at the archive's name: another store's archive, or anything else.
     std::fs::create_dir_all(archive.join(wf.as_str())).unwrap();
     std::fs::write(archive.join(wf.as_str()).join("keep.txt"), "not yours").unwrap();
-    let live = m
-        .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "ended-but-working".into(),
-            request: "r".into(),
-            model: ModelRef::Builtin("flow".into()),
-        })
-        .unwrap();
+    let live = flow_workflow(&m, &p.id, "ended-but-working");
     let s = m
         .sessions()
         .spawn(NewSession {
@@ -388,16 +343,7 @@ fn a_decision_keeps_its_state_at_every_seq_from_the_horizon_on() {
     let db = dir.path().join("state.db");
     let m = open(&db);
     let p = project(&m, "shop");
-    let wf = m
-        .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "f".into(),
-            request: "r".into(),
-            model: ModelRef::Builtin("flow".into()),
-        })
-        .unwrap();
+    let wf = flow_workflow(&m, &p.id, "f");
     let d = m
         .decisions()
         .record(NewDecision::new(wf.id.clone(), "tech_stack", "Use SQLite", "small"))
@@ -450,16 +396,7 @@ fn deleting_a_workflow_takes_its_events_below_the_horizon_with_it() {
     let db = dir.path().join("state.db");
     let m = open(&db);
     let p = project(&m, "shop");
-    let wf = m
-        .workflows()
-        .create(NewWorkflow {
-            id: None,
-            project_id: p.id.clone(),
-            feature: "kept by retention".into(),
-            request: "r".into(),
-            model: ModelRef::Builtin("flow".into()),
-        })
-        .unwrap();
+    let wf = flow_workflow(&m, &p.id, "kept by retention");
     task(&m, &p.id, "tail", &[]);
     m.prune(Some(&everything_due(&dir.path().join("a"))), false).unwrap();
     let count = || -> i64 {

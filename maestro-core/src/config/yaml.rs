@@ -378,29 +378,22 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> std::result::Re
         }
         _ => {}
     }
-    let int = |digits: &str, radix: u32, negative: bool| -> Option<Value> {
-        let n = i64::from_str_radix(digits, radix).ok()?;
-        Some(Value::from(if negative { -n } else { n }))
-    };
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
+    let too_big = || format!("{text} does not fit a 64-bit integer");
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
         let decimal = if negative { text } else { unsigned };
-        return decimal
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| format!("{text} does not fit a 64-bit integer"));
+        return decimal.parse::<i64>().map(Value::from).map_err(|_| too_big());
     }
-    if let Some(hex) = text.strip_prefix("0x").filter(|h| !h.is_empty()) {
-        if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return int(hex, 16, false).ok_or_else(|| format!("{text} does not fit a 64-bit integer"));
-        }
-    }
-    if let Some(oct) = text.strip_prefix("0o").filter(|o| !o.is_empty()) {
-        if oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            return int(oct, 8, false).ok_or_else(|| format!("{text} does not fit a 64-bit integer"));
+    for (prefix, radix) in [("0x", 16), ("0o", 8)] {
+        if let Some(digits) = text.strip_prefix(prefix).filter(|d| !d.is_empty()) {
+            if digits.chars().all(|c| c.is_digit(radix)) {
+                return i64::from_str_radix(digits, radix)
+                    .map(Value::from)
+                    .map_err(|_| too_big());
+            }
         }
     }
     let looks_numeric = unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')

@@ -172,9 +172,6 @@ pub trait WriteTx: ReadTx + LearningWrite + RetentionWrite {
     /// Deletes a project and everything it owns.
     fn delete_project(&mut self, id: &str) -> Result<()>;
 
-    /// Deletes a workflow and everything it owns (tasks, sessions, decisions,
-    /// checkpoints); learning aggregates stay.
-    fn delete_workflow(&mut self, id: &str) -> Result<()>;
     /// Inserts a workflow.
     fn insert_workflow(&mut self, w: &Workflow) -> Result<()>;
     /// Compare-and-swap update of a workflow.

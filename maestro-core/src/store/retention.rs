@@ -80,9 +80,10 @@ pub trait RetentionRead {
 
 /// Retention deletes, each bounded so one transaction stays short.
 pub trait RetentionWrite {
-    /// Deletes the workflow and everything it owns (as `delete_workflow`), and its
-    /// events (and its sessions') with seq at most `horizon`, learning records' aside.
-    /// Returns the events deleted.
+    /// Deletes a workflow and everything it owns (tasks, sessions, decisions,
+    /// checkpoints; learning aggregates and records stay), and its events (and its
+    /// sessions') with seq at most `horizon`, learning records' aside. Returns the events
+    /// deleted.
     fn prune_workflow(&mut self, workflow: &str, horizon: i64) -> Result<usize>;
     /// Raises the feed horizon to `upto` (never to the newest event, never down) before
     /// anything at or below it is deleted; returns the horizon.

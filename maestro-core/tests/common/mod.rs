@@ -68,13 +68,9 @@ impl Rng {
     }
 }
 
-/// A realistic ended workflow (the shape the retention tests and benchmarks use): two
-/// tasks in dependency order worked by one queue session with a few timeline events, a
-/// decision with a subject and an outcome, a state-only checkpoint, a failure and an
-/// estimate; then it runs the `flow` model to `completed` (or fails).
-pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool) -> WorkflowId {
-    let wf = m
-        .workflows()
+/// A new workflow of `project` on the built-in `flow` model (no approvals).
+pub fn flow_workflow(m: &Maestro, p: &ProjectId, feature: &str) -> Workflow {
+    m.workflows()
         .create(NewWorkflow {
             id: None,
             project_id: p.clone(),
@@ -82,7 +78,32 @@ pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool)
             request: format!("build {feature}"),
             model: ModelRef::Builtin("flow".into()),
         })
-        .unwrap();
+        .unwrap()
+}
+
+/// Every file under `dir`, relative path → bytes.
+pub fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_owned(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A realistic ended workflow (the shape the retention tests and benchmarks use): two
+/// tasks in dependency order worked by one queue session with a few timeline events, a
+/// decision with a subject and an outcome, a state-only checkpoint, a failure and an
+/// estimate; then it runs the `flow` model to `completed` (or fails).
+pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool) -> WorkflowId {
+    let wf = flow_workflow(m, p, feature);
     let mut t1 = NewTask::new(p.clone(), format!("{feature}: schema"));
     t1.labels = vec!["database".into()];
     t1.workflow_id = Some(wf.id.clone());

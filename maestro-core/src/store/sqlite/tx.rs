@@ -697,11 +697,6 @@ impl WriteTx for SqlTx<'_> {
         Ok(())
     }
 
-    fn delete_workflow(&mut self, id: &str) -> Result<()> {
-        self.exec("DELETE FROM workflows WHERE id = ?1", [id])?;
-        Ok(())
-    }
-
     fn delete_project(&mut self, id: &str) -> Result<()> {
         self.exec("DELETE FROM projects WHERE id = ?1", [id])?;
         Ok(())
