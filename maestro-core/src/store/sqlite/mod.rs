@@ -1,7 +1,9 @@
 //! The embedded default store: SQLite in WAL mode. The only module that speaks SQL.
 //!
-//! - every write is one `BEGIN IMMEDIATE` transaction on a single writer connection;
-//!   other processes wait up to the busy timeout;
+//! - every write call is atomic on a single writer connection per handle; writers of
+//!   every process queue for a sidecar OS lock ([`write_lock`]) before SQLite's own, and
+//!   concurrent calls of one handle may share a commit ([`writer`]); a writer waits up to
+//!   the busy timeout;
 //! - reads run on a pool of read-only connections, each in its own snapshot, so
 //!   readers never wait for writers;
 //! - new database files are created with mode 0600 (SQLite gives its `-wal` and `-shm`
@@ -13,6 +15,8 @@ pub mod migrations;
 mod rows;
 mod tx;
 mod vectors;
+mod write_lock;
+mod writer;
 
 use crate::error::{Error, Result};
 use crate::feed::NewEvent;
@@ -23,6 +27,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tx::SqlTx;
 use vectors::VectorCache;
+use write_lock::WriteLock;
+use writer::Writer;
 
 crate::macros::str_enum!(
     /// What an acknowledged write survives.
@@ -61,7 +67,7 @@ impl Default for SqliteOptions {
 
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    writer: Writer,
     /// Read-only connections; `None` for an in-memory database, whose reads share the writer.
     readers: Option<Mutex<Vec<Connection>>>,
     path: Option<PathBuf>,
@@ -189,7 +195,7 @@ impl SqliteStore {
             let _ = retry_busy(options.busy_timeout, || enable_incremental_vacuum(&writer));
         }
         Ok(SqliteStore {
-            writer: Mutex::new(writer),
+            writer: Writer::new(writer, WriteLock::open(path), true, options.busy_timeout),
             readers: Some(Mutex::new(Vec::new())),
             path: Some(path.to_owned()),
             options,
@@ -204,7 +210,7 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(256);
         migrations::migrate_to(&conn, migrations::latest())?;
         Ok(SqliteStore {
-            writer: Mutex::new(conn),
+            writer: Writer::new(conn, None, false, SqliteOptions::default().busy_timeout),
             readers: None,
             path: None,
             options: SqliteOptions::default(),
@@ -214,7 +220,7 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<usize> {
-        migrations::current(&lock(&self.writer))
+        migrations::current(&self.writer.idle().conn)
     }
 
     fn connect(path: &Path, options: &SqliteOptions, read_only: bool) -> Result<Connection> {
@@ -270,7 +276,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
         let Some(pool) = &self.readers else {
-            return self.run_read(&lock(&self.writer), f);
+            return self.run_read(&self.writer.idle().conn, f);
         };
         let conn = lock(pool).pop();
         let conn = match conn {
@@ -287,32 +293,7 @@ impl Store for SqliteStore {
     }
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>> {
-        let conn = lock(&self.writer);
-        Self::begin(&conn, "BEGIN IMMEDIATE")?;
-        let mut tx = SqlTx::new(&conn, &self.vectors).writing();
-        match f(&mut tx) {
-            Ok(()) if tx.aborted() => {
-                let _ = control(&conn, "ROLLBACK");
-                Err(Error::Aborted(
-                    "SQLite rolled the transaction back after an earlier error; nothing was written".into(),
-                ))
-            }
-            Ok(()) => match control(&conn, "COMMIT") {
-                Ok(()) => Ok(tx.into_events()),
-                Err(e) => {
-                    let _ = control(&conn, "ROLLBACK");
-                    Err(e)
-                }
-            },
-            Err(e) => {
-                if !conn.is_autocommit() {
-                    // The original error is what the caller needs; a failing rollback
-                    // is undone again by the next `begin`.
-                    let _ = control(&conn, "ROLLBACK");
-                }
-                Err(e)
-            }
-        }
+        self.writer.write(&self.vectors, f)
     }
 
     fn backup(&self, dest: &Path) -> Result<()> {
@@ -324,13 +305,13 @@ impl Store for SqliteStore {
             ));
         }
         create_owner_only(dest)?;
-        let conn = lock(&self.writer);
+        let conn = &self.writer.idle().conn;
         conn.backup(rusqlite::MAIN_DB, dest, rusqlite::backup::NO_PROGRESS)?;
         Ok(())
     }
 
     fn check_integrity(&self) -> Result<()> {
-        let conn = lock(&self.writer);
+        let conn = &self.writer.idle().conn;
         let result: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" {
             Ok(())
@@ -341,7 +322,7 @@ impl Store for SqliteStore {
 
     fn settle(&self) -> Result<()> {
         if self.path.is_some() {
-            let conn = lock(&self.writer);
+            let conn = &self.writer.idle().conn;
             conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         Ok(())
@@ -349,7 +330,7 @@ impl Store for SqliteStore {
 
     fn size_bytes(&self) -> Result<u64> {
         let Some(path) = &self.path else {
-            let conn = lock(&self.writer);
+            let conn = &self.writer.idle().conn;
             let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
             let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
             return Ok((pages * size) as u64);
@@ -363,22 +344,18 @@ impl Store for SqliteStore {
     fn reclaim_space(&self) -> Result<()> {
         loop {
             let started = Instant::now();
-            let freed = {
-                let conn = lock(&self.writer);
+            let freed = self.writer.exclusive(|conn| {
                 let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
-                if free == 0 {
-                    break;
-                }
                 let auto: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
-                if auto != 2 {
-                    break;
+                if free == 0 || auto != 2 {
+                    return Ok(0);
                 }
                 // The pragma frees one page per step: run it to the end.
                 let mut stmt = conn.prepare(&format!("PRAGMA incremental_vacuum({RECLAIM_PAGES})"))?;
                 let mut rows = stmt.query([])?;
                 while rows.next()?.is_some() {}
-                free
-            };
+                Ok(free)
+            })?;
             let held = started.elapsed();
             if freed <= RECLAIM_PAGES {
                 break;
@@ -390,12 +367,12 @@ impl Store for SqliteStore {
         }
         if self.path.is_some() {
             self.settle()?;
-            let mut conn = lock(&self.writer);
+            let mut s = self.writer.idle();
             // Shrinks the WAL; waits at most briefly for readers (writers wait meanwhile),
             // and gives up if it must: the WAL then shrinks at its next restart.
-            wait_when_busy(&mut conn, Duration::from_millis(5))?;
-            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            wait_when_busy(&mut conn, self.options.busy_timeout)?;
+            wait_when_busy(&mut s.conn, Duration::from_millis(5))?;
+            let _ = s.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            wait_when_busy(&mut s.conn, self.options.busy_timeout)?;
         }
         Ok(())
     }

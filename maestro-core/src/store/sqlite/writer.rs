@@ -1,0 +1,269 @@
+//! The writer connection of a store, shared by every thread of one handle, with group
+//! commit.
+//!
+//! Every write call runs in one SQLite transaction taken under the cross-process
+//! [`WriteLock`]. When other threads of the same handle are already waiting to write as a
+//! call finishes, its transaction is left open for them: each of them runs its own call
+//! inside it, in a savepoint, so a failing call undoes only itself. The last of the group
+//! commits once, with one sync at `full`, and every call whose work is in the group
+//! returns only after that commit is durable. A lone writer commits at once, as before.
+//! If the group's commit fails (or SQLite rolls the transaction back on its own), every
+//! call of the group fails and nothing of it was written.
+
+use super::tx::SqlTx;
+use super::vectors::VectorCache;
+use super::write_lock::WriteLock;
+use super::{control, lock};
+use crate::error::{Error, Result};
+use crate::feed::NewEvent;
+use crate::store::WriteTx;
+use rusqlite::Connection;
+use std::any::Any;
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Calls one group may hold: bounds how long the group keeps the write lock from other
+/// processes and how long its first call waits for its acknowledgement.
+const MAX_MEMBERS: usize = 32;
+
+/// Failed groups remembered for their members (a group fails only when its commit does).
+const FAILURES_KEPT: usize = 64;
+
+/// The one writer connection of a handle.
+pub(super) struct Writer {
+    state: Mutex<State>,
+    /// Signalled whenever a group ends.
+    ended: Condvar,
+    /// Threads between asking for the writer and getting it.
+    waiting: AtomicUsize,
+    lock: Option<WriteLock>,
+    grouping: bool,
+    busy_timeout: Duration,
+}
+
+/// The connection and the group whose transaction is open on it.
+pub(super) struct State {
+    pub(super) conn: Connection,
+    open: Option<u64>,
+    members: usize,
+    next: u64,
+    ended: u64,
+    failed: VecDeque<(u64, String)>,
+}
+
+/// How one call's work went inside the group's transaction.
+enum Ran {
+    /// Its work is in the transaction.
+    Done(Vec<(i64, NewEvent)>),
+    /// It failed and undid only its own work.
+    Failed(Error),
+    /// It panicked and undid only its own work.
+    Panicked(Box<dyn Any + Send>),
+    /// SQLite rolled the whole transaction back: the group is lost.
+    Lost(Error),
+}
+
+impl Writer {
+    /// Wraps the writer connection. `lock` queues writers across processes; `grouping`
+    /// lets concurrent calls share a commit (off for in-memory stores, whose reads share
+    /// this connection).
+    pub(super) fn new(conn: Connection, lock: Option<WriteLock>, grouping: bool, busy_timeout: Duration) -> Self {
+        Writer {
+            state: Mutex::new(State {
+                conn,
+                open: None,
+                members: 0,
+                next: 1,
+                ended: 0,
+                failed: VecDeque::new(),
+            }),
+            ended: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+            lock,
+            grouping,
+            busy_timeout,
+        }
+    }
+
+    /// The connection with no transaction open on it, for work outside write calls.
+    pub(super) fn idle(&self) -> MutexGuard<'_, State> {
+        let mut s = lock(&self.state);
+        while s.open.is_some() {
+            s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        if !s.conn.is_autocommit() {
+            // Left open by a panic in an earlier transaction: undo it.
+            let _ = control(&s.conn, "ROLLBACK");
+        }
+        s
+    }
+
+    /// Runs `f` on the idle connection under the cross-process write lock, for
+    /// maintenance that writes outside a write call (vacuum steps).
+    pub(super) fn exclusive<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let s = self.idle();
+        if let Some(l) = &self.lock {
+            l.acquire(self.busy_timeout)?;
+        }
+        let r = f(&s.conn);
+        if let Some(l) = &self.lock {
+            l.release();
+        }
+        r
+    }
+
+    /// Runs `f` as one atomic call, possibly sharing its commit with concurrent calls.
+    pub(super) fn write(
+        &self,
+        vectors: &VectorCache,
+        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
+    ) -> Result<Vec<(i64, NewEvent)>> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut s = lock(&self.state);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let (group, ran) = match s.open {
+            Some(g) => (g, join(&s.conn, vectors, f)),
+            None => {
+                self.begin(&mut s)?;
+                let g = s.next;
+                s.next += 1;
+                s.open = Some(g);
+                match first(&s.conn, vectors, f) {
+                    Ran::Done(events) => (g, Ran::Done(events)),
+                    // The first call is alone in the transaction: undoing it ends the group.
+                    Ran::Failed(e) | Ran::Lost(e) => {
+                        self.end(&mut s, g, None);
+                        return Err(e);
+                    }
+                    Ran::Panicked(p) => {
+                        self.end(&mut s, g, None);
+                        drop(s);
+                        resume_unwind(p);
+                    }
+                }
+            }
+        };
+        if let Ran::Lost(e) = ran {
+            self.end(&mut s, group, Some(e.to_string()));
+            return Err(e);
+        }
+        s.members += 1;
+        if self.grouping && s.members < MAX_MEMBERS && self.waiting.load(Ordering::SeqCst) > 0 {
+            // Someone is about to join: they (or a later joiner) commit for us.
+            return match ran {
+                Ran::Done(events) => {
+                    while s.ended < group {
+                        s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
+                    }
+                    match s.failed.iter().find(|(g, _)| *g == group) {
+                        Some((_, why)) => Err(Error::Aborted(format!(
+                            "the commit this call shared with concurrent calls failed, nothing was written: {why}"
+                        ))),
+                        None => Ok(events),
+                    }
+                }
+                Ran::Failed(e) => Err(e),
+                Ran::Panicked(p) => {
+                    drop(s);
+                    resume_unwind(p)
+                }
+                Ran::Lost(_) => unreachable!("handled above"),
+            };
+        }
+        let committed = control(&s.conn, "COMMIT");
+        let failure = committed.as_ref().err().map(|e| e.to_string());
+        self.end(&mut s, group, failure);
+        match (ran, committed) {
+            (Ran::Done(events), Ok(())) => Ok(events),
+            (Ran::Done(_), Err(e)) => Err(e),
+            (Ran::Failed(e), _) => Err(e),
+            (Ran::Panicked(p), _) => {
+                drop(s);
+                resume_unwind(p)
+            }
+            (Ran::Lost(_), _) => unreachable!("handled above"),
+        }
+    }
+
+    /// Takes the write lock and opens a transaction.
+    fn begin(&self, s: &mut State) -> Result<()> {
+        if !s.conn.is_autocommit() {
+            let _ = control(&s.conn, "ROLLBACK");
+        }
+        if let Some(l) = &self.lock {
+            l.acquire(self.busy_timeout)?;
+        }
+        control(&s.conn, "BEGIN IMMEDIATE").inspect_err(|_| {
+            if let Some(l) = &self.lock {
+                l.release();
+            }
+        })
+    }
+
+    /// Ends group `g` (after its commit, or rolled back with `failure`), releases the
+    /// write lock and wakes the group's waiting calls.
+    fn end(&self, s: &mut State, g: u64, failure: Option<String>) {
+        if !s.conn.is_autocommit() {
+            let _ = control(&s.conn, "ROLLBACK");
+        }
+        if let Some(l) = &self.lock {
+            l.release();
+        }
+        s.open = None;
+        s.members = 0;
+        s.ended = g;
+        if let Some(why) = failure {
+            if s.failed.len() == FAILURES_KEPT {
+                s.failed.pop_front();
+            }
+            s.failed.push_back((g, why));
+        }
+        self.ended.notify_all();
+    }
+}
+
+/// Runs the first call of a group directly in the transaction.
+fn first(conn: &Connection, vectors: &VectorCache, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Ran {
+    let mut tx = SqlTx::new(conn, vectors).writing();
+    match catch_unwind(AssertUnwindSafe(|| f(&mut tx))) {
+        Ok(Ok(())) if tx.aborted() => Ran::Lost(aborted()),
+        Ok(Ok(())) => Ran::Done(tx.into_events()),
+        Ok(Err(e)) => Ran::Failed(e),
+        Err(p) => Ran::Panicked(p),
+    }
+}
+
+/// Runs a joining call in a savepoint of the group's transaction.
+fn join(conn: &Connection, vectors: &VectorCache, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Ran {
+    if let Err(e) = control(conn, "SAVEPOINT member") {
+        return Ran::Lost(e);
+    }
+    let mut tx = SqlTx::new(conn, vectors).writing();
+    let ran = match catch_unwind(AssertUnwindSafe(|| f(&mut tx))) {
+        Ok(Ok(())) if tx.aborted() => return Ran::Lost(aborted()),
+        Ok(Ok(())) => Ran::Done(tx.into_events()),
+        Ok(Err(e)) => Ran::Failed(e),
+        Err(p) => Ran::Panicked(p),
+    };
+    if conn.is_autocommit() {
+        return match ran {
+            Ran::Failed(e) => Ran::Lost(e),
+            _ => Ran::Lost(aborted()),
+        };
+    }
+    let kept = match ran {
+        Ran::Done(_) => control(conn, "RELEASE member"),
+        _ => control(conn, "ROLLBACK TO member").and_then(|()| control(conn, "RELEASE member")),
+    };
+    match kept {
+        Ok(()) => ran,
+        Err(e) => Ran::Lost(e),
+    }
+}
+
+fn aborted() -> Error {
+    Error::Aborted("SQLite rolled the transaction back after an earlier error; nothing was written".into())
+}
