@@ -1175,10 +1175,13 @@ fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
     let before = all_stats(&m, &p.id);
     drop(m);
     // Back to schema version 4: the learning tables and their migration (and the later
-    // retention migration) are gone.
+    // retention and feed-index migrations) are gone.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE advice_stats; DROP TABLE advice_issues; DROP TABLE ordering_pairs; DROP TABLE ordering_history;
+        "DROP INDEX events_entity; DROP INDEX events_project; DROP INDEX events_kind;
+         CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity NOT IN ('timeline_event', 'session_task');
+         DELETE FROM schema_migrations WHERE version = 7;
+         DROP TABLE advice_stats; DROP TABLE advice_issues; DROP TABLE ordering_pairs; DROP TABLE ordering_history;
          DROP TABLE learning_meta; DROP TABLE failures; DROP TABLE failures_fts; DROP TABLE learning_records;
          DROP TABLE docs_cache; DELETE FROM schema_migrations WHERE version = 5;
          DROP TABLE feed_state; DROP INDEX events_workflow; DROP INDEX decisions_latest; DROP INDEX workflows_ended;

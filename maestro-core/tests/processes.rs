@@ -473,3 +473,53 @@ fn a_prune_while_eight_processes_append_costs_them_no_error_and_loses_nothing() 
     m.check_integrity().unwrap();
     eprintln!("worst append latency during prunes: {worst} µs");
 }
+
+#[test]
+fn eight_processes_appending_at_full_each_get_a_fair_share_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let m = open(&db);
+    let p = project(&m, "fair");
+    let s = live_session(&m, &p.id, "shared");
+    // Every child opens first, then all start together and stop together.
+    let start = time::now_ms() + 1_500;
+    let end = start + 4_000;
+    let (start_s, end_s) = (start.to_string(), end.to_string());
+    let children: Vec<_> = (0..8)
+        .map(|_| spawn(&["append-until", db.to_str().unwrap(), s.id.as_str(), &start_s, &end_s]))
+        .collect();
+    let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
+    let outputs = finish(children);
+    let mut counts = Vec::new();
+    for out in &outputs {
+        let fair: Vec<&str> = out.iter().find_map(|l| l.strip_prefix("FAIR ")).unwrap().split(' ').collect();
+        counts.push((fair[0].parse::<u64>().unwrap(), fair[1].parse::<u64>().unwrap()));
+    }
+    let total: u64 = counts.iter().map(|c| c.0).sum();
+    let share = total / 8;
+    let order: Vec<u32> = m
+        .sessions()
+        .timeline(&s.id)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == TimelineType::Milestone)
+        .map(|e| e.message.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(order.len() as u64, total, "every acknowledged append is in the timeline");
+    for (pid, (count, longest)) in pids.iter().zip(&counts) {
+        assert!(
+            *count * 4 >= share,
+            "process {pid} committed {count} of {total}: less than a quarter of its fair share {share} ({counts:?})"
+        );
+        // Queued writers take turns: between two commits of one process the others commit
+        // about once each. The bound leaves room for the kernel waking two waiters out of
+        // order and for a process descheduled on a 2-core machine.
+        let mine: Vec<usize> = order.iter().enumerate().filter(|(_, p)| *p == pid).map(|(i, _)| i).collect();
+        let gap = mine.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0);
+        eprintln!("pid {pid} count {count} longest {longest} gap {gap}");
+        assert!(
+            gap <= 8 * 64 || std::env::var("FAIR_DEBUG").is_ok(),
+            "process {pid} waited through {gap} commits of others in a row (longest call {longest} µs)"
+        );
+    }
+}

@@ -9,6 +9,12 @@
 //! maestro-stress checkpoint <db> <workflow_id> <n> <root>  CHECKPOINT <id> <sha> per checkpoint
 //! maestro-stress append-timed <db> <session_id> <n> ACK <event_id> <microseconds> per append
 //! maestro-stress prune <db> <archive_dir>           PRUNED <workflows> <events> (everything due)
+//! maestro-stress append-until <db> <session_id> <start_ms> <end_ms>
+//!     at `full`, appends from unix time start_ms to end_ms; prints
+//!     FAIR <count> <longest call µs>
+//! maestro-stress append-threads <db> <session_id> <threads> <n>
+//!     at `full`, threads × n appends on one handle: ACK <event_id> per append (flushed),
+//!     then DONE and waits to be killed
 //! ```
 
 use maestro_core::*;
@@ -141,6 +147,51 @@ fn main() {
                     ))
                     .unwrap_or_else(|e| fail(&e));
                 writeln!(out, "CHECKPOINT {} {}", cp.id, cp.commit_sha.unwrap_or_default()).unwrap();
+            }
+        }
+        Some("append-until") => {
+            let m = Maestro::open(&args[2], Options::durability(Durability::Full)).unwrap_or_else(|e| fail(&e));
+            let s = SessionId::parse(&args[3]).unwrap();
+            let (start, end): (i64, i64) = (args[4].parse().unwrap(), args[5].parse().unwrap());
+            while maestro_core::time::now_ms() < start {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            let (mut count, mut longest) = (0u64, 0u128);
+            while maestro_core::time::now_ms() < end {
+                let started = std::time::Instant::now();
+                m.sessions()
+                    .append(&s, NewTimelineEvent::new(TimelineType::Milestone, format!("{} {count}", std::process::id())))
+                    .unwrap_or_else(|e| fail(&e));
+                longest = longest.max(started.elapsed().as_micros());
+                count += 1;
+            }
+            writeln!(out, "FAIR {count} {longest}").unwrap();
+        }
+        Some("append-threads") => {
+            let m = Maestro::open(&args[2], Options::durability(Durability::Full)).unwrap_or_else(|e| fail(&e));
+            let s = SessionId::parse(&args[3]).unwrap();
+            let (threads, n): (usize, usize) = (args[4].parse().unwrap(), args[5].parse().unwrap());
+            let acks = std::sync::Mutex::new(std::io::stdout());
+            std::thread::scope(|scope| {
+                for t in 0..threads {
+                    let (m, s, acks) = (&m, &s, &acks);
+                    scope.spawn(move || {
+                        for i in 0..n {
+                            let e = m
+                                .sessions()
+                                .append(s, NewTimelineEvent::new(TimelineType::Milestone, format!("{t} {i}")))
+                                .unwrap_or_else(|e| fail(&e));
+                            let mut out = acks.lock().unwrap();
+                            writeln!(out, "ACK {}", e.id).unwrap();
+                            out.flush().unwrap();
+                        }
+                    });
+                }
+            });
+            writeln!(out, "DONE").unwrap();
+            out.flush().unwrap();
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
             }
         }
         _ => {

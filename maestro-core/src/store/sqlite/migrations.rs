@@ -298,6 +298,17 @@ CREATE INDEX sessions_workflow ON sessions(workflow_id) WHERE workflow_id IS NOT
 CREATE INDEX queue_items_task ON queue_items(task_id);
 CREATE INDEX checkpoints_session ON checkpoints(session_id) WHERE session_id IS NOT NULL;
 "#,
+    // 7: no linear reads of the feed. The entity index now holds timeline events and
+    // session-task links too (`state_at` of one was a backward scan of the feed); reading
+    // the feed of one project or of some entity kinds from a seq on is a range of an index
+    // instead of a scan of every later event. Queries keep the `NOT IN` clauses written
+    // for the earlier partial index; they are true for the kinds they name.
+    r#"
+DROP INDEX events_entity;
+CREATE INDEX events_entity ON events(entity, entity_id);
+CREATE INDEX events_project ON events(project_id, seq);
+CREATE INDEX events_kind ON events(entity, seq);
+"#,
 ];
 
 /// The migration that brings retention (the feed horizon and incremental auto-vacuum).

@@ -503,42 +503,78 @@ impl ReadTx for SqlTx<'_> {
     }
 
     fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<Event>> {
-        let entities = if f.entities.is_empty() {
-            None
-        } else {
-            Some(enc(&f.entities)?)
-        };
+        // Each query reads a range of the index of its most selective filter, from `after`
+        // on, so its cost follows what it returns, not the size of the feed. Index names
+        // are forced: without statistics SQLite may prefer walking the feed by seq.
         let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
-        let mut q = Query::new(format!("SELECT {} FROM events WHERE seq > ?1", rows::EVENT), after);
-        q.and("entity IN (SELECT value FROM json_each(?))", entities)
-            .and("kind IN (SELECT value FROM json_each(?))", types)
-            .and("project_id = ?", f.project_id.clone())
-            .and("workflow_id = ?", f.workflow_id.clone())
-            .and("entity_id = ?", f.entity_id.clone())
-            .and("session_id = ?", f.session_id.clone())
-            .order_limit("seq", limit);
-        self.query(&q, rows::event)
+        let by = |index: &str, entity: Option<EntityKind>| -> Result<Vec<Event>> {
+            let mut q = Query::new(
+                format!("SELECT {} FROM events INDEXED BY {index} WHERE seq > ?1", rows::EVENT),
+                after,
+            );
+            if let Some(entity) = entity {
+                q.sql.push_str(&format!(" AND entity = {}", literal(entity.as_str())));
+            } else if !f.entities.is_empty() {
+                q.and("entity IN (SELECT value FROM json_each(?))", Some(enc(&f.entities)?));
+            }
+            q.and("kind IN (SELECT value FROM json_each(?))", types.clone())
+                .and("project_id = ?", f.project_id.clone())
+                .and("workflow_id = ?", f.workflow_id.clone())
+                .and("entity_id = ?", f.entity_id.clone())
+                .and("session_id = ?", f.session_id.clone())
+                .order_limit("seq", limit);
+            self.query(&q, rows::event)
+        };
+        if f.entity_id.is_some() || (f.session_id.is_none() && f.workflow_id.is_none() && f.project_id.is_none()) {
+            if f.entities.is_empty() && f.entity_id.is_none() {
+                // No filter with an index: the feed itself, in seq order.
+                let mut q = Query::new(format!("SELECT {} FROM events WHERE seq > ?1", rows::EVENT), after);
+                q.and("kind IN (SELECT value FROM json_each(?))", types.clone())
+                    .order_limit("seq", limit);
+                return self.query(&q, rows::event);
+            }
+            // One range per entity kind (every kind when only the id is known), merged.
+            let kinds: Vec<EntityKind> = if f.entities.is_empty() {
+                EntityKind::ALL.to_vec()
+            } else {
+                f.entities.clone()
+            };
+            let index = if f.entity_id.is_some() { "events_entity" } else { "events_kind" };
+            let mut merged = Vec::new();
+            for kind in kinds {
+                merged.extend(by(index, Some(kind))?);
+            }
+            merged.sort_by_key(|e| e.seq);
+            merged.dedup_by_key(|e| e.seq);
+            merged.truncate(limit);
+            return Ok(merged);
+        }
+        let index = if f.session_id.is_some() {
+            "events_session"
+        } else if f.workflow_id.is_some() {
+            "events_workflow"
+        } else {
+            "events_project"
+        };
+        by(index, None)
     }
 
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
-        // Timeline events and session-task links are left out of the entity index to keep
-        // appends and claims to fewer page writes; their lookup scans back from `at_seq`.
-        let sql = if matches!(entity, EntityKind::TimelineEvent | EntityKind::SessionTask) {
-            format!(
-                "SELECT {} FROM events WHERE seq <= ?3 AND entity = ?1 AND entity_id = ?2 ORDER BY seq DESC LIMIT 1",
-                rows::EVENT
-            )
+        // The entity kind is a literal for the same reason as the project in `ready_tasks`.
+        // The `NOT IN` lets a store still at an older schema version (whose entity index
+        // left those two kinds out) use its index during the migration tests.
+        let older = if matches!(entity, EntityKind::TimelineEvent | EntityKind::SessionTask) {
+            ""
         } else {
-            // The entity kind is a literal for the same reason as the project in `ready_tasks`.
-            format!(
-                "SELECT {} FROM events INDEXED BY events_entity
-                 WHERE entity = {} AND entity NOT IN ('timeline_event', 'session_task') AND ?1 = ?1
-                   AND entity_id = ?2 AND seq <= ?3
-                 ORDER BY seq DESC LIMIT 1",
-                rows::EVENT,
-                literal(entity.as_str())
-            )
+            "AND entity NOT IN ('timeline_event', 'session_task')"
         };
+        let sql = format!(
+            "SELECT {} FROM events INDEXED BY events_entity
+             WHERE entity = {} {older} AND ?1 = ?1 AND entity_id = ?2 AND seq <= ?3
+             ORDER BY seq DESC LIMIT 1",
+            rows::EVENT,
+            literal(entity.as_str())
+        );
         self.one(&sql, params![entity.as_str(), id, at_seq], rows::event)
     }
 
