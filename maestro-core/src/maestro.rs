@@ -116,8 +116,6 @@ impl Options {
 pub struct Maestro {
     store: Box<dyn Store>,
     subscribers: Subscribers,
-    /// Held from commit to publish, so subscribers see events in commit order.
-    commit_order: std::sync::Mutex<()>,
     config: Config,
     /// The database file; `None` in memory.
     path: Option<std::path::PathBuf>,
@@ -127,10 +125,7 @@ pub struct Maestro {
 
 impl Exec for Maestro {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
-        let _order = self.commit_order.lock().unwrap_or_else(|p| p.into_inner());
-        let events = self.store.write(f)?;
-        self.subscribers.publish(events);
-        Ok(())
+        self.store.write(f, &|events| self.subscribers.publish(events))
     }
 
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
@@ -272,7 +267,6 @@ impl Maestro {
         Maestro {
             store,
             subscribers: Subscribers::default(),
-            commit_order: std::sync::Mutex::new(()),
             config: Config::default(),
             path: None,
             pruning: std::sync::Mutex::new(()),
@@ -304,6 +298,13 @@ impl Maestro {
             };
             f(&batch)
         })
+    }
+
+    /// Write calls that succeeded and the commits that carried them since this handle
+    /// opened: with many threads writing at once, several calls share one commit.
+    #[doc(hidden)]
+    pub fn write_counts(&self) -> (u64, u64) {
+        self.store.write_counts()
     }
 
     /// Writes a consistent copy of the database to `dest` with SQLite's backup API.

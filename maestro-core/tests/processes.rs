@@ -492,7 +492,12 @@ fn eight_processes_appending_at_full_each_get_a_fair_share_in_turn() {
     let outputs = finish(children);
     let mut counts = Vec::new();
     for out in &outputs {
-        let fair: Vec<&str> = out.iter().find_map(|l| l.strip_prefix("FAIR ")).unwrap().split(' ').collect();
+        let fair: Vec<&str> = out
+            .iter()
+            .find_map(|l| l.strip_prefix("FAIR "))
+            .unwrap()
+            .split(' ')
+            .collect();
         counts.push((fair[0].parse::<u64>().unwrap(), fair[1].parse::<u64>().unwrap()));
     }
     let total: u64 = counts.iter().map(|c| c.0).sum();
@@ -505,7 +510,11 @@ fn eight_processes_appending_at_full_each_get_a_fair_share_in_turn() {
         .filter(|e| e.kind == TimelineType::Milestone)
         .map(|e| e.message.split(' ').next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(order.len() as u64, total, "every acknowledged append is in the timeline");
+    assert_eq!(
+        order.len() as u64,
+        total,
+        "every acknowledged append is in the timeline"
+    );
     for (pid, (count, longest)) in pids.iter().zip(&counts) {
         assert!(
             *count * 4 >= share,
@@ -514,7 +523,12 @@ fn eight_processes_appending_at_full_each_get_a_fair_share_in_turn() {
         // Queued writers take turns: between two commits of one process the others commit
         // about once each. The bound leaves room for the kernel waking two waiters out of
         // order and for a process descheduled on a 2-core machine.
-        let mine: Vec<usize> = order.iter().enumerate().filter(|(_, p)| *p == pid).map(|(i, _)| i).collect();
+        let mine: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| *p == pid)
+            .map(|(i, _)| i)
+            .collect();
         let gap = mine.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0);
         eprintln!("pid {pid} count {count} longest {longest} gap {gap}");
         assert!(

@@ -160,7 +160,10 @@ fn main() {
             while maestro_core::time::now_ms() < end {
                 let started = std::time::Instant::now();
                 m.sessions()
-                    .append(&s, NewTimelineEvent::new(TimelineType::Milestone, format!("{} {count}", std::process::id())))
+                    .append(
+                        &s,
+                        NewTimelineEvent::new(TimelineType::Milestone, format!("{} {count}", std::process::id())),
+                    )
                     .unwrap_or_else(|e| fail(&e));
                 longest = longest.max(started.elapsed().as_micros());
                 count += 1;
@@ -171,21 +174,25 @@ fn main() {
             let m = Maestro::open(&args[2], Options::durability(Durability::Full)).unwrap_or_else(|e| fail(&e));
             let s = SessionId::parse(&args[3]).unwrap();
             let (threads, n): (usize, usize) = (args[4].parse().unwrap(), args[5].parse().unwrap());
-            let acks = std::sync::Mutex::new(std::io::stdout());
+            // The threads hand their acknowledgements to this one, which holds stdout.
+            let (acks, acked) = std::sync::mpsc::channel::<String>();
             std::thread::scope(|scope| {
                 for t in 0..threads {
-                    let (m, s, acks) = (&m, &s, &acks);
+                    let (m, s, acks) = (&m, &s, acks.clone());
                     scope.spawn(move || {
                         for i in 0..n {
                             let e = m
                                 .sessions()
                                 .append(s, NewTimelineEvent::new(TimelineType::Milestone, format!("{t} {i}")))
                                 .unwrap_or_else(|e| fail(&e));
-                            let mut out = acks.lock().unwrap();
-                            writeln!(out, "ACK {}", e.id).unwrap();
-                            out.flush().unwrap();
+                            acks.send(e.id.to_string()).unwrap();
                         }
                     });
+                }
+                drop(acks);
+                for id in acked {
+                    writeln!(out, "ACK {id}").unwrap();
+                    out.flush().unwrap();
                 }
             });
             writeln!(out, "DONE").unwrap();

@@ -19,7 +19,7 @@ impl Subscribers {
         Subscription { rx }
     }
 
-    pub(crate) fn publish(&self, committed: Vec<(i64, NewEvent)>) {
+    pub(crate) fn publish(&self, committed: &[(i64, NewEvent)]) {
         if committed.is_empty() {
             return;
         }
@@ -27,7 +27,7 @@ impl Subscribers {
         if list.is_empty() {
             return;
         }
-        let events: Vec<Event> = committed.into_iter().map(|(seq, e)| e.committed(seq)).collect();
+        let events: Vec<Event> = committed.iter().map(|(seq, e)| e.clone().committed(*seq)).collect();
         // A send fails only when the Subscription was dropped: forget it.
         list.retain(|(filter, tx)| {
             events

@@ -29,10 +29,17 @@ pub trait Store: Send + Sync {
     /// Runs `f` in a read-only snapshot.
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
 
-    /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back
-    /// everything otherwise. Returns the feed events the transaction committed, with
-    /// their seq.
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>>;
+    /// Runs `f` as one atomic write: its work is committed if it returns `Ok`, undone
+    /// entirely otherwise. `committed` is called once per commit, with the feed events the
+    /// commit made durable (with their seq), before the next commit's call and before any
+    /// call of the commit returns: the order in which `committed` sees events is commit
+    /// order. A commit may carry several concurrent calls (group commit), each atomic on
+    /// its own.
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
+        committed: &dyn Fn(&[(i64, NewEvent)]),
+    ) -> Result<()>;
 
     /// Writes a consistent copy of the whole database to `dest` (a new file).
     fn backup(&self, dest: &Path) -> Result<()>;
@@ -51,6 +58,12 @@ pub trait Store: Send + Sync {
     /// (SQLite: a passive WAL checkpoint, which never takes the write lock), so the cost
     /// of a long maintenance run is not paid by another process's next commit.
     fn settle(&self) -> Result<()>;
+
+    /// Write calls that succeeded and commits made since the store was opened (a commit
+    /// may carry several calls: group commit). A diagnostic; `(0, 0)` where not counted.
+    fn write_counts(&self) -> (u64, u64) {
+        (0, 0)
+    }
 }
 
 /// Queries available inside any transaction.

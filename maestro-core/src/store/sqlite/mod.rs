@@ -292,8 +292,16 @@ impl Store for SqliteStore {
         r
     }
 
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<Vec<(i64, NewEvent)>> {
-        self.writer.write(&self.vectors, f)
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
+        committed: &dyn Fn(&[(i64, NewEvent)]),
+    ) -> Result<()> {
+        self.writer.write(&self.vectors, f, committed)
+    }
+
+    fn write_counts(&self) -> (u64, u64) {
+        self.writer.counts()
     }
 
     fn backup(&self, dest: &Path) -> Result<()> {

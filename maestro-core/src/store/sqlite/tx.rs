@@ -539,7 +539,11 @@ impl ReadTx for SqlTx<'_> {
             } else {
                 f.entities.clone()
             };
-            let index = if f.entity_id.is_some() { "events_entity" } else { "events_kind" };
+            let index = if f.entity_id.is_some() {
+                "events_entity"
+            } else {
+                "events_kind"
+            };
             let mut merged = Vec::new();
             for kind in kinds {
                 merged.extend(by(index, Some(kind))?);

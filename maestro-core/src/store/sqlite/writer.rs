@@ -21,7 +21,7 @@ use rusqlite::Connection;
 use std::any::Any;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -42,6 +42,9 @@ pub(super) struct Writer {
     lock: Option<WriteLock>,
     grouping: bool,
     busy_timeout: Duration,
+    /// Calls acknowledged and commits made.
+    calls: AtomicU64,
+    commits: AtomicU64,
 }
 
 /// The connection and the group whose transaction is open on it.
@@ -52,6 +55,8 @@ pub(super) struct State {
     next: u64,
     ended: u64,
     failed: VecDeque<(u64, String)>,
+    /// Feed events of the open group's calls that wait for its commit.
+    events: Vec<(i64, NewEvent)>,
 }
 
 /// How one call's work went inside the group's transaction.
@@ -79,13 +84,21 @@ impl Writer {
                 next: 1,
                 ended: 0,
                 failed: VecDeque::new(),
+                events: Vec::new(),
             }),
             ended: Condvar::new(),
             waiting: AtomicUsize::new(0),
             lock,
             grouping,
             busy_timeout,
+            calls: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
         }
+    }
+
+    /// Calls acknowledged and commits made so far.
+    pub(super) fn counts(&self) -> (u64, u64) {
+        (self.calls.load(Ordering::Relaxed), self.commits.load(Ordering::Relaxed))
     }
 
     /// The connection with no transaction open on it, for work outside write calls.
@@ -115,12 +128,16 @@ impl Writer {
         r
     }
 
-    /// Runs `f` as one atomic call, possibly sharing its commit with concurrent calls.
+    /// Runs `f` as one atomic call, possibly sharing its commit with concurrent calls;
+    /// `committed` gets the events of each commit, in commit order (see [`Store::write`]).
+    ///
+    /// [`Store::write`]: crate::store::Store::write
     pub(super) fn write(
         &self,
         vectors: &VectorCache,
         f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-    ) -> Result<Vec<(i64, NewEvent)>> {
+        committed: &dyn Fn(&[(i64, NewEvent)]),
+    ) -> Result<()> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut s = lock(&self.state);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -155,6 +172,7 @@ impl Writer {
             // Someone is about to join: they (or a later joiner) commit for us.
             return match ran {
                 Ran::Done(events) => {
+                    s.events.extend(events);
                     while s.ended < group {
                         s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
                     }
@@ -162,7 +180,10 @@ impl Writer {
                         Some((_, why)) => Err(Error::Aborted(format!(
                             "the commit this call shared with concurrent calls failed, nothing was written: {why}"
                         ))),
-                        None => Ok(events),
+                        None => {
+                            self.calls.fetch_add(1, Ordering::Relaxed);
+                            Ok(())
+                        }
                     }
                 }
                 Ran::Failed(e) => Err(e),
@@ -173,11 +194,27 @@ impl Writer {
                 Ran::Lost(_) => unreachable!("handled above"),
             };
         }
-        let committed = control(&s.conn, "COMMIT");
-        let failure = committed.as_ref().err().map(|e| e.to_string());
+        let done = control(&s.conn, "COMMIT");
+        let failure = done.as_ref().err().map(|e| e.to_string());
+        if failure.is_none() {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            // Under the writer's lock: the next commit's events cannot overtake these.
+            let mut events = std::mem::take(&mut s.events);
+            match &ran {
+                Ran::Done(mine) if events.is_empty() => committed(mine),
+                Ran::Done(mine) => {
+                    events.extend(mine.iter().cloned());
+                    committed(&events)
+                }
+                _ => committed(&events),
+            }
+        }
         self.end(&mut s, group, failure);
-        match (ran, committed) {
-            (Ran::Done(events), Ok(())) => Ok(events),
+        match (ran, done) {
+            (Ran::Done(_), Ok(())) => {
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
             (Ran::Done(_), Err(e)) => Err(e),
             (Ran::Failed(e), _) => Err(e),
             (Ran::Panicked(p), _) => {
@@ -214,6 +251,7 @@ impl Writer {
         }
         s.open = None;
         s.members = 0;
+        s.events.clear();
         s.ended = g;
         if let Some(why) = failure {
             if s.failed.len() == FAILURES_KEPT {
