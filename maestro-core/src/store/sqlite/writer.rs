@@ -6,7 +6,10 @@
 //! call finishes, its transaction is left open for them: each of them runs its own call
 //! inside it, in a savepoint, so a failing call undoes only itself. The last of the group
 //! commits once, with one sync at `full`, and every call whose work is in the group
-//! returns only after that commit is durable. A lone writer commits at once, as before.
+//! returns only after that commit is durable. While a group is smaller than the last one,
+//! its last call waits a moment (at most what the last commit cost, and never more than
+//! half a millisecond) for calls just acknowledged to come back and join. A lone writer
+//! commits at once.
 //! If the group's commit fails (or SQLite rolls the transaction back on its own), every
 //! call of the group fails and nothing of it was written.
 
@@ -23,11 +26,14 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Calls one group may hold: bounds how long the group keeps the write lock from other
 /// processes and how long its first call waits for its acknowledgement.
 const MAX_MEMBERS: usize = 32;
+
+/// The longest a member waits for more calls to join before it commits.
+const MAX_LINGER: Duration = Duration::from_micros(500);
 
 /// Failed groups remembered for their members (a group fails only when its commit does).
 const FAILURES_KEPT: usize = 64;
@@ -35,8 +41,13 @@ const FAILURES_KEPT: usize = 64;
 /// The one writer connection of a handle.
 pub(super) struct Writer {
     state: Mutex<State>,
-    /// Signalled whenever a group ends.
+    /// Signalled whenever a group ends, for calls that wait holding the writer's mutex
+    /// (lingering members, maintenance waiting for an idle connection).
     ended: Condvar,
+    /// The groups that ended, for members that wait for their commit without the
+    /// writer's mutex (so their wake-up does not compete with the next group).
+    done: Mutex<Done>,
+    finished: Condvar,
     /// Threads between asking for the writer and getting it.
     waiting: AtomicUsize,
     lock: Option<WriteLock>,
@@ -54,9 +65,35 @@ pub(super) struct State {
     members: usize,
     next: u64,
     ended: u64,
-    failed: VecDeque<(u64, String)>,
     /// Feed events of the open group's calls that wait for its commit.
     events: Vec<(i64, NewEvent)>,
+    /// Calls the last committed group carried, and what its commit cost.
+    last_members: usize,
+    commit_cost: Duration,
+}
+
+/// The last group that ended, and recent groups whose commit failed.
+#[derive(Default)]
+struct Done {
+    ended: u64,
+    failed: VecDeque<(u64, String)>,
+}
+
+impl Done {
+    fn outcome(&self, group: u64) -> Result<()> {
+        match self.failed.iter().find(|(g, _)| *g == group) {
+            Some((_, why)) => Err(Error::Aborted(format!(
+                "the commit that carried this call (with concurrent calls of this handle) failed; nothing of them was written: {why}"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why a call of a group returns without its work: its own failure or panic.
+enum Left {
+    Error(Error),
+    Panic(Box<dyn Any + Send>),
 }
 
 /// How one call's work went inside the group's transaction.
@@ -83,10 +120,13 @@ impl Writer {
                 members: 0,
                 next: 1,
                 ended: 0,
-                failed: VecDeque::new(),
                 events: Vec::new(),
+                last_members: 1,
+                commit_cost: Duration::ZERO,
             }),
             ended: Condvar::new(),
+            done: Mutex::new(Done::default()),
+            finished: Condvar::new(),
             waiting: AtomicUsize::new(0),
             lock,
             grouping,
@@ -168,60 +208,76 @@ impl Writer {
             return Err(e);
         }
         s.members += 1;
-        if self.grouping && s.members < MAX_MEMBERS && self.waiting.load(Ordering::SeqCst) > 0 {
-            // Someone is about to join: they (or a later joiner) commit for us.
-            return match ran {
-                Ran::Done(events) => {
-                    s.events.extend(events);
-                    while s.ended < group {
-                        s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
-                    }
-                    match s.failed.iter().find(|(g, _)| *g == group) {
-                        Some((_, why)) => Err(Error::Aborted(format!(
-                            "the commit this call shared with concurrent calls failed, nothing was written: {why}"
-                        ))),
-                        None => {
-                            self.calls.fetch_add(1, Ordering::Relaxed);
-                            Ok(())
-                        }
-                    }
-                }
-                Ran::Failed(e) => Err(e),
-                Ran::Panicked(p) => {
-                    drop(s);
-                    resume_unwind(p)
-                }
-                Ran::Lost(_) => unreachable!("handled above"),
-            };
+        let mine = match ran {
+            Ran::Done(events) => {
+                s.events.extend(events);
+                Ok(())
+            }
+            Ran::Failed(e) => Err(Left::Error(e)),
+            Ran::Panicked(p) => Err(Left::Panic(p)),
+            Ran::Lost(_) => unreachable!("handled above"),
+        };
+        // Commit now, or leave the group open to calls about to join. Any member holding
+        // the writer while the group is open may commit it; the last to join usually does.
+        // A member lingers (for at most what the last commit cost) while the group is
+        // smaller than the last one, so calls just acknowledged can come back and join.
+        let linger_until = Instant::now() + s.commit_cost.min(MAX_LINGER);
+        loop {
+            if s.ended >= group {
+                drop(s);
+                return self.outcome(group, mine);
+            }
+            let open_to_more = self.grouping && s.members < MAX_MEMBERS;
+            if open_to_more && self.waiting.load(Ordering::SeqCst) > 0 {
+                // Someone is about to join: they (or a later joiner) end the group.
+                drop(s);
+                return self.outcome(group, mine);
+            }
+            let now = Instant::now();
+            if open_to_more && s.members < s.last_members && now < linger_until {
+                s = self
+                    .ended
+                    .wait_timeout(s, linger_until - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                continue;
+            }
+            self.commit(&mut s, group, committed);
+            drop(s);
+            return self.outcome(group, mine);
         }
+    }
+
+    /// Commits the open group `group`, hands its events to `committed` and ends it.
+    fn commit(&self, s: &mut State, group: u64, committed: &dyn Fn(&[(i64, NewEvent)])) {
+        let started = Instant::now();
         let done = control(&s.conn, "COMMIT");
-        let failure = done.as_ref().err().map(|e| e.to_string());
+        s.commit_cost = started.elapsed();
+        let failure = done.err().map(|e| e.to_string());
         if failure.is_none() {
             self.commits.fetch_add(1, Ordering::Relaxed);
+            s.last_members = s.members;
             // Under the writer's lock: the next commit's events cannot overtake these.
-            let mut events = std::mem::take(&mut s.events);
-            match &ran {
-                Ran::Done(mine) if events.is_empty() => committed(mine),
-                Ran::Done(mine) => {
-                    events.extend(mine.iter().cloned());
-                    committed(&events)
-                }
-                _ => committed(&events),
-            }
+            committed(&std::mem::take(&mut s.events));
         }
-        self.end(&mut s, group, failure);
-        match (ran, done) {
-            (Ran::Done(_), Ok(())) => {
+        self.end(s, group, failure);
+    }
+
+    /// What a call returns: its own failure, or (for a call whose work is in group
+    /// `group`) the group's outcome once it has ended.
+    fn outcome(&self, group: u64, mine: Result<(), Left>) -> Result<()> {
+        match mine {
+            Ok(()) => {
+                let mut done = lock(&self.done);
+                while done.ended < group {
+                    done = self.finished.wait(done).unwrap_or_else(|p| p.into_inner());
+                }
+                done.outcome(group)?;
                 self.calls.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
-            (Ran::Done(_), Err(e)) => Err(e),
-            (Ran::Failed(e), _) => Err(e),
-            (Ran::Panicked(p), _) => {
-                drop(s);
-                resume_unwind(p)
-            }
-            (Ran::Lost(_), _) => unreachable!("handled above"),
+            Err(Left::Error(e)) => Err(e),
+            Err(Left::Panic(p)) => resume_unwind(p),
         }
     }
 
@@ -253,12 +309,16 @@ impl Writer {
         s.members = 0;
         s.events.clear();
         s.ended = g;
+        let mut done = lock(&self.done);
+        done.ended = g;
         if let Some(why) = failure {
-            if s.failed.len() == FAILURES_KEPT {
-                s.failed.pop_front();
+            if done.failed.len() == FAILURES_KEPT {
+                done.failed.pop_front();
             }
-            s.failed.push_back((g, why));
+            done.failed.push_back((g, why));
         }
+        drop(done);
+        self.finished.notify_all();
         self.ended.notify_all();
     }
 }
