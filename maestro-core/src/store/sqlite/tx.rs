@@ -507,13 +507,16 @@ impl ReadTx for SqlTx<'_> {
         // on, so its cost follows what it returns, not the size of the feed. Index names
         // are forced: without statistics SQLite may prefer walking the feed by seq.
         let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
-        let by = |index: &str, entity: Option<EntityKind>| -> Result<Vec<Event>> {
-            let mut q = Query::new(
-                format!("SELECT {} FROM events INDEXED BY {index} WHERE seq > ?1", rows::EVENT),
-                after,
-            );
+        // `from` names the index to read (`events INDEXED BY …`) or the feed itself.
+        let by = |from: &str, entity: Option<EntityKind>| -> Result<Vec<Event>> {
+            let mut q = Query::new(format!("SELECT {} FROM {from} WHERE seq > ?1", rows::EVENT), after);
             if let Some(entity) = entity {
+                // A literal, and the index's own condition spelt out, so the partial kind
+                // index applies (SQLite does not derive `<>` from `=`).
                 q.sql.push_str(&format!(" AND entity = {}", literal(entity.as_str())));
+                if from.ends_with("events_kind") {
+                    q.sql.push_str(" AND entity <> 'timeline_event'");
+                }
             } else if !f.entities.is_empty() {
                 q.and("entity IN (SELECT value FROM json_each(?))", Some(enc(&f.entities)?));
             }
@@ -539,28 +542,29 @@ impl ReadTx for SqlTx<'_> {
             } else {
                 f.entities.clone()
             };
-            let index = if f.entity_id.is_some() {
-                "events_entity"
-            } else {
-                "events_kind"
-            };
             let mut merged = Vec::new();
             for kind in kinds {
-                merged.extend(by(index, Some(kind))?);
+                let from = match kind {
+                    _ if f.entity_id.is_some() => "events INDEXED BY events_entity",
+                    // Left out of the kind index: the feed's own order (they are most of it).
+                    EntityKind::TimelineEvent => "events NOT INDEXED",
+                    _ => "events INDEXED BY events_kind",
+                };
+                merged.extend(by(from, Some(kind))?);
             }
             merged.sort_by_key(|e| e.seq);
             merged.dedup_by_key(|e| e.seq);
             merged.truncate(limit);
             return Ok(merged);
         }
-        let index = if f.session_id.is_some() {
-            "events_session"
+        let from = if f.session_id.is_some() {
+            "events INDEXED BY events_session"
         } else if f.workflow_id.is_some() {
-            "events_workflow"
+            "events INDEXED BY events_workflow"
         } else {
-            "events_project"
+            "events INDEXED BY events_project"
         };
-        by(index, None)
+        by(from, None)
     }
 
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>> {
