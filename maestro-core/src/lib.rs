@@ -57,7 +57,7 @@ pub use retention::{KeptWorkflow, PruneReport, PrunedWorkflow};
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
-pub use feed::{EntityKind, Event, EventFilter, Subscription};
+pub use feed::{EntityKind, Event, EventFilter, RawEvent, Subscription};
 pub use id::{
     CheckpointId, DecisionId, EstimateId, FailureId, ProjectId, QueueItemId, RecordId, SessionId, TaskId,
     TimelineEventId, VoteId, WorkflowId,

@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigSource};
 use crate::decision::Decisions;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportSummary};
-use crate::feed::{EntityKind, Event, EventFilter, Subscribers, Subscription};
+use crate::feed::{EntityKind, Event, EventFilter, RawEvent, Subscribers, Subscription};
 use crate::learning::{Learning, LearningThresholds};
 use crate::project::Projects;
 use crate::queue::Queues;
@@ -404,6 +404,15 @@ impl Events<'_> {
     /// [`Error::Pruned`] rather than skip silently: its `oldest_seq` says where the feed
     /// is complete again.
     pub fn since(&self, seq: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>> {
+        self.since_raw(seq, filter, limit)?
+            .into_iter()
+            .map(RawEvent::parse)
+            .collect()
+    }
+
+    /// [`Events::since`] with each payload left as the JSON text it is stored as: for
+    /// passing events on as JSON without parsing them.
+    pub fn since_raw(&self, seq: i64, filter: &EventFilter, limit: usize) -> Result<Vec<RawEvent>> {
         self.ctx.read(|tx| {
             below_horizon(tx, "events.since", seq)?;
             tx.events_since(seq, filter, limit.min(MAX_EVENTS_PER_CALL))

@@ -1,6 +1,7 @@
 //! The native handle: one open store, shared by every thread of the interpreter.
 
-use crate::convert::{to_py, to_value};
+use crate::convert::to_value;
+use crate::from_json;
 use crate::errors::{self, binding};
 use crate::subscription::NativeSubscription;
 use maestro_core::{api, Maestro};
@@ -100,17 +101,25 @@ impl Native {
 
     /// Runs operation `op` (`"tasks.claim"`) with `args`, a dict of named arguments checked
     /// against `schemas/api/operations.schema.json`, as one atomic operation; returns its
-    /// result as dicts, lists and scalars.
-    fn call<'py>(&self, py: Python<'py>, op: &str, args: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// result as dicts, lists and scalars. With `raw_payloads`, event payloads stay JSON
+    /// text under `_payload_json` (for the typed `Event`, which decodes them on first use).
+    #[pyo3(signature = (op, args, raw_payloads=false))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        args: &Bound<'py, PyAny>,
+        raw_payloads: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let m = self.store()?;
         let input = to_value(args, &mut String::new(), 1)?;
         let out = py.detach(move || {
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_value(&m, op, input)));
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_parsed(&m, op, input)));
             // If close() ran meanwhile, this is the last reference: close without the GIL.
             drop(m);
             out.unwrap_or_else(|p| Err(maestro_core::Error::from_panic(&*p)))
         });
-        to_py(py, &out.map_err(|e| errors::to_py(py, e))?)
+        from_json::to_py(py, &out.map_err(|e| errors::to_py(py, e))?, raw_payloads)
     }
 
     /// Pushes every event committed through this handle from now on that matches

@@ -1,7 +1,8 @@
 //! # maestro-py
 //!
 //! The native half of the Python package: `maestro._native`. It only converts: Python
-//! objects to JSON values and back, core errors to the exception classes of
+//! objects to JSON values, results from the core's JSON text to Python objects in one
+//! pass ([`from_json`]), core errors to the exception classes of
 //! [`errors`], and it releases the interpreter around every storage and git call. The
 //! typed Python API (`maestro.open`, namespaces, result classes) lives in
 //! `python/maestro/` and calls `Native.call` with an operation name from the
@@ -11,6 +12,7 @@
 
 pub mod convert;
 pub mod errors;
+pub mod from_json;
 pub mod handle;
 pub mod subscription;
 

@@ -320,7 +320,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         "events.since" => {
             let seq = a.opt("seq")?.unwrap_or(0);
             let filter: EventFilter = a.opt("filter")?.unwrap_or_default();
-            O::encode(events.since(seq, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
+            O::encode(events.since_raw(seq, &filter, a.opt("limit")?.unwrap_or(DEFAULT_LIMIT))?)
         }
         "events.latest_seq" => O::encode(events.latest_seq()?),
         "events.horizon" => O::encode(events.horizon()?),

@@ -83,6 +83,58 @@ pub struct Event {
     pub payload: serde_json::Value,
 }
 
+/// A committed event as the store holds it: its payload is still the JSON text it was
+/// written as, so a reader that only passes it on (as JSON, to another language) never
+/// parses it. [`RawEvent::parse`] gives the [`Event`]; both encode to the same JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawEvent {
+    /// Position in the feed.
+    pub seq: i64,
+    /// When the change was committed.
+    pub at: Timestamp,
+    /// `"<entity>.<verb>"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Version of the payload shape of this event type.
+    pub version: u32,
+    /// What kind of entity changed.
+    pub entity: EntityKind,
+    /// Which entity changed.
+    pub entity_id: String,
+    /// The project the entity belongs to.
+    pub project_id: String,
+    /// The workflow the entity belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
+    /// The session the entity belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The entity's state, as stored JSON text.
+    pub payload: Box<serde_json::value::RawValue>,
+}
+
+impl RawEvent {
+    /// The event with its payload parsed.
+    pub fn parse(self) -> crate::Result<Event> {
+        let payload = serde_json::from_str(self.payload.get()).map_err(|e| crate::Error::Json {
+            path: format!("event {} /payload", self.seq),
+            source: e,
+        })?;
+        Ok(Event {
+            seq: self.seq,
+            at: self.at,
+            kind: self.kind,
+            version: self.version,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            project_id: self.project_id,
+            workflow_id: self.workflow_id,
+            session_id: self.session_id,
+            payload,
+        })
+    }
+}
+
 /// An event about to be written; the store assigns `seq`.
 #[derive(Debug, Clone)]
 pub struct NewEvent {

@@ -4,7 +4,7 @@
 mod event;
 mod subscribe;
 
-pub use event::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
+pub use event::{EntityKind, Event, EventFilter, NewEvent, RawEvent, EVENT_VERSION};
 pub(crate) use subscribe::Subscribers;
 pub use subscribe::{Subscription, Wait};
 

@@ -12,7 +12,7 @@ pub use retention::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::Result;
-use crate::feed::{EntityKind, Event, EventFilter, NewEvent};
+use crate::feed::{EntityKind, Event, EventFilter, NewEvent, RawEvent};
 use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
@@ -169,7 +169,7 @@ pub trait ReadTx: LearningRead + RetentionRead {
     fn workflow_replay(&self, workflow: &str) -> Result<Vec<Event>>;
 
     /// Events with `seq > after` matching `filter`, ascending, at most `limit`.
-    fn events_since(&self, after: i64, filter: &EventFilter, limit: usize) -> Result<Vec<Event>>;
+    fn events_since(&self, after: i64, filter: &EventFilter, limit: usize) -> Result<Vec<RawEvent>>;
     /// The latest event about an entity with `seq <= at_seq`.
     fn event_at(&self, entity: EntityKind, id: &str, at_seq: i64) -> Result<Option<Event>>;
     /// The highest committed `seq`, 0 for an empty feed.

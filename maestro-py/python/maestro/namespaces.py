@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from .types import (
     PruneReport,
@@ -50,7 +50,11 @@ from .types import (
     WorkflowOrdering,
 )
 
-Call = Callable[[str, Dict[str, Any]], Any]
+class Call(Protocol):
+    """The native call: an operation name and its arguments; with `raw_payloads`, event
+    payloads come back as JSON text for `Event` to decode on first use."""
+
+    def __call__(self, op: str, args: Dict[str, Any], raw_payloads: bool = ...) -> Any: ...
 
 
 def _args(**kwargs: Any) -> Dict[str, Any]:
@@ -932,7 +936,7 @@ class Events(_Namespace):
         entity_id, session_id), in commit order, at most `limit` (default 1,000). Sees
         every process."""
         args = _args(seq=seq, filter=filter, limit=limit)
-        return [Event.from_dict(e) for e in self._call("events.since", args)]
+        return [Event.from_dict(e) for e in self._call("events.since", args, True)]
 
     def latest_seq(self) -> int:
         """The highest committed feed position (0 when empty)."""

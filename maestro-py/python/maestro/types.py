@@ -8,8 +8,9 @@ names the schemas list, e.g. ``task.status == "todo"``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, List, Optional, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Type, TypeVar
 
 T = TypeVar('T', bound='Record')
 
@@ -261,6 +262,25 @@ class Event(Record):
     payload: Any
     workflow_id: Optional[str] = None
     session_id: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Event":
+        """Builds the event; a payload still in JSON text (`_payload_json`, as
+        `events.since` returns it) is decoded when `payload` is first read."""
+        obj = object.__new__(cls)
+        obj.__dict__.update(d)
+        return obj
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached while `payload` is not decoded yet.
+            raw = self.__dict__.get("_payload_json") if name == "payload" else None
+            if raw is None:
+                raise AttributeError(f"'Event' object has no attribute {name!r}")
+            value = json.loads(raw)
+            self.__dict__["payload"] = value
+            return value
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 use crate::checkpoint::{Checkpoint, CheckpointType};
 use crate::decision::{CategoryDef, Decision};
-use crate::feed::{EntityKind, Event};
+use crate::feed::{EntityKind, Event, RawEvent};
 use crate::id::*;
 use crate::learning::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
 use crate::project::Project;
@@ -255,6 +255,22 @@ pub fn checkpoint(r: &Row) -> Result<Checkpoint> {
 }
 
 pub const EVENT: &str = "seq, at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload";
+pub fn raw_event(r: &Row) -> Result<RawEvent> {
+    let payload: String = r.get(9)?;
+    Ok(RawEvent {
+        seq: r.get(0)?,
+        at: ts(r, 1)?,
+        kind: r.get(2)?,
+        version: r.get(3)?,
+        entity: parse(r, 4, EntityKind::parse)?,
+        entity_id: r.get(5)?,
+        project_id: r.get(6)?,
+        workflow_id: r.get(7)?,
+        session_id: r.get(8)?,
+        payload: serde_json::value::RawValue::from_string(payload).map_err(|e| bad(9, e))?,
+    })
+}
+
 pub fn event(r: &Row) -> Result<Event> {
     let payload: String = r.get(9)?;
     Ok(Event {

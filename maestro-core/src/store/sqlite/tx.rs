@@ -4,7 +4,7 @@ use super::rows;
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
-use crate::feed::{EntityKind, Event, EventFilter, NewEvent, EVENT_VERSION};
+use crate::feed::{EntityKind, Event, EventFilter, NewEvent, RawEvent, EVENT_VERSION};
 use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
@@ -502,13 +502,13 @@ impl ReadTx for SqlTx<'_> {
         )
     }
 
-    fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<Event>> {
+    fn events_since(&self, after: i64, f: &EventFilter, limit: usize) -> Result<Vec<RawEvent>> {
         // Each query reads a range of the index of its most selective filter, from `after`
         // on, so its cost follows what it returns, not the size of the feed. Index names
         // are forced: without statistics SQLite may prefer walking the feed by seq.
         let types = if f.types.is_empty() { None } else { Some(enc(&f.types)?) };
         // `from` names the index to read (`events INDEXED BY …`) or the feed itself.
-        let by = |from: &str, entity: Option<EntityKind>| -> Result<Vec<Event>> {
+        let by = |from: &str, entity: Option<EntityKind>| -> Result<Vec<RawEvent>> {
             let mut q = Query::new(format!("SELECT {} FROM {from} WHERE seq > ?1", rows::EVENT), after);
             if let Some(entity) = entity {
                 // A literal, and the index's own condition spelt out, so the partial kind
@@ -526,7 +526,7 @@ impl ReadTx for SqlTx<'_> {
                 .and("entity_id = ?", f.entity_id.clone())
                 .and("session_id = ?", f.session_id.clone())
                 .order_limit("seq", limit);
-            self.query(&q, rows::event)
+            self.query(&q, rows::raw_event)
         };
         if f.entity_id.is_some() || (f.session_id.is_none() && f.workflow_id.is_none() && f.project_id.is_none()) {
             if f.entities.is_empty() && f.entity_id.is_none() {
@@ -534,7 +534,7 @@ impl ReadTx for SqlTx<'_> {
                 let mut q = Query::new(format!("SELECT {} FROM events WHERE seq > ?1", rows::EVENT), after);
                 q.and("kind IN (SELECT value FROM json_each(?))", types.clone())
                     .order_limit("seq", limit);
-                return self.query(&q, rows::event);
+                return self.query(&q, rows::raw_event);
             }
             // One range per entity kind (every kind when only the id is known), merged.
             let kinds: Vec<EntityKind> = if f.entities.is_empty() {
