@@ -75,16 +75,24 @@ fn grow(s: &Store, n: usize, from: usize) {
             for &i in chunk {
                 match i % 100 {
                     0 => {
-                        b.sessions()
-                            .append(&s.small, NewTimelineEvent::new(TimelineType::Milestone, format!("small {i}")))?;
+                        b.sessions().append(
+                            &s.small,
+                            NewTimelineEvent::new(TimelineType::Milestone, format!("small {i}")),
+                        )?;
                     }
                     1 => {
-                        b.decisions()
-                            .record(NewDecision::new(s.wf.clone(), "architecture", format!("d {i}"), "why"))?;
+                        b.decisions().record(NewDecision::new(
+                            s.wf.clone(),
+                            "architecture",
+                            format!("d {i}"),
+                            "why",
+                        ))?;
                     }
                     _ => {
-                        b.sessions()
-                            .append(&s.big, NewTimelineEvent::new(TimelineType::Milestone, format!("big {i}")))?;
+                        b.sessions().append(
+                            &s.big,
+                            NewTimelineEvent::new(TimelineType::Milestone, format!("big {i}")),
+                        )?;
                     }
                 }
             }
@@ -145,7 +153,12 @@ fn main() {
             seed ^= seed << 17;
             let e = &timeline[(seed % timeline.len() as u64) as usize];
             state_at.push(time_us(|| {
-                assert!(now.m.events().state_at(e.entity, &e.entity_id, latest).unwrap().is_some());
+                assert!(now
+                    .m
+                    .events()
+                    .state_at(e.entity, &e.entity_id, latest)
+                    .unwrap()
+                    .is_some());
             }));
             by_project.push(time_us(|| {
                 let f = EventFilter {

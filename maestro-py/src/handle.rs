@@ -1,8 +1,8 @@
 //! The native handle: one open store, shared by every thread of the interpreter.
 
 use crate::convert::to_value;
-use crate::from_json;
 use crate::errors::{self, binding};
+use crate::from_json;
 use crate::subscription::NativeSubscription;
 use maestro_core::{api, Maestro};
 use pyo3::prelude::*;

@@ -22,6 +22,10 @@ use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 use std::path::Path;
 
+/// What a write hands over once per commit: the feed events the commit made durable,
+/// with their seq, in commit order.
+pub type Committed<'a> = dyn Fn(&[(i64, NewEvent)]) + 'a;
+
 /// A storage backend. Implementations are `Send + Sync`; every call to [`Store::write`]
 /// is one atomic transaction serialised with every other writer (in any process), and
 /// [`Store::read`] sees one consistent snapshot without waiting for writers.
@@ -35,11 +39,7 @@ pub trait Store: Send + Sync {
     /// call of the commit returns: the order in which `committed` sees events is commit
     /// order. A commit may carry several concurrent calls (group commit), each atomic on
     /// its own.
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-        committed: &dyn Fn(&[(i64, NewEvent)]),
-    ) -> Result<()>;
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()>;
 
     /// Writes a consistent copy of the whole database to `dest` (a new file).
     fn backup(&self, dest: &Path) -> Result<()>;

@@ -19,8 +19,7 @@ mod write_lock;
 mod writer;
 
 use crate::error::{Error, Result};
-use crate::feed::NewEvent;
-use crate::store::{ReadTx, Store, WriteTx};
+use crate::store::{Committed, ReadTx, Store, WriteTx};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -292,11 +291,7 @@ impl Store for SqliteStore {
         r
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-        committed: &dyn Fn(&[(i64, NewEvent)]),
-    ) -> Result<()> {
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
         self.writer.write(&self.vectors, f, committed)
     }
 

@@ -12,8 +12,9 @@
 //!
 //! On Linux the lock is an open-file-description lock on byte 0 of the file; waiters
 //! also hold a shared lock on byte 1 while they wait, which is how a releaser knows
-//! someone waits, and each holder bumps a counter stored at bytes 8..16, which is how it
-//! knows someone else had its turn. Elsewhere it is a plain `flock`, without hand-off.
+//! someone waits, and each holder bumps a counter at bytes 8..16 of the file, mapped
+//! into memory, which is how it knows someone else had its turn. An uncontended write
+//! costs two `fcntl` calls. Elsewhere it is a plain `flock`, without hand-off.
 //!
 //! - **A process killed while holding or waiting for it** releases it: the kernel drops
 //!   the locks with the process's last descriptor of the file. The file stays and is
@@ -45,6 +46,8 @@ const STREAK: u32 = 8;
 /// One handle's side of the sidecar lock.
 pub(super) struct WriteLock {
     file: Arc<File>,
+    /// The shared turn counter; `None` where it cannot be mapped (no hand-off then).
+    turn: Option<os::Turn>,
     /// Requests to the thread that waits in the kernel on the caller's behalf (started at
     /// the first contended acquire), so a caller can give up after the busy timeout.
     waiter: Mutex<Option<Sender<Arc<Request>>>>,
@@ -97,6 +100,7 @@ impl WriteLock {
             Err(_) => return None,
         }
         Some(WriteLock {
+            turn: os::Turn::map(&file),
             file: Arc::new(file),
             waiter: Mutex::new(None),
             turns: Mutex::new(Turns::default()),
@@ -107,9 +111,9 @@ impl WriteLock {
     pub(super) fn acquire(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let hand_off = self.turns.lock().unwrap_or_else(|p| p.into_inner()).hand_off.take();
-        if let Some(turn) = hand_off {
+        if let (Some(turn), Some(counter)) = (hand_off, &self.turn) {
             let until = Instant::now() + HAND_OFF;
-            while os::turn(&self.file) == turn && Instant::now() < until {
+            while counter.get() == turn && Instant::now() < until {
                 std::thread::sleep(Duration::from_micros(20));
             }
         }
@@ -144,8 +148,10 @@ impl WriteLock {
 
     /// Counts the turn just taken.
     fn took(&self) {
-        let before = os::turn(&self.file);
-        os::next_turn(&self.file);
+        let Some(counter) = &self.turn else {
+            return;
+        };
+        let before = counter.next();
         let mut t = self.turns.lock().unwrap_or_else(|p| p.into_inner());
         t.streak = if before == t.last { t.streak + 1 } else { 1 };
         t.last = before.wrapping_add(1);
@@ -155,8 +161,11 @@ impl WriteLock {
     /// [`WriteLock::acquire`] lets one of them go first.
     pub(super) fn release(&self) {
         let mut t = self.turns.lock().unwrap_or_else(|p| p.into_inner());
-        if t.streak >= STREAK && os::others_wait(&self.file) {
-            t.hand_off = Some(t.last);
+        if t.streak >= STREAK {
+            // Checked once per streak: a lone writer pays for it every STREAK turns.
+            if os::others_wait(&self.file) {
+                t.hand_off = Some(t.last);
+            }
             t.streak = 0;
         }
         drop(t);
@@ -203,7 +212,6 @@ mod os {
 
     use std::fs::File;
     use std::io;
-    use std::os::unix::fs::FileExt;
     use std::os::unix::io::AsRawFd;
 
     const WRITE: i64 = 0;
@@ -263,19 +271,57 @@ mod os {
         fcntl(file, libc::F_OFD_GETLK, &mut l).is_ok() && i32::from(l.l_type) != libc::F_UNLCK
     }
 
-    /// The turn counter: how many times the lock was taken.
-    pub(super) fn turn(file: &File) -> u64 {
-        let mut b = [0u8; 8];
-        match file.read_exact_at(&mut b, TURN) {
-            Ok(()) => u64::from_le_bytes(b),
-            Err(_) => 0,
+    /// The turn counter, in a page of the lock file mapped shared by every process: how
+    /// many times the lock was taken. Lives in the page cache (never synced): a hint for
+    /// the hand-off, not state.
+    pub(super) struct Turn(*mut u8);
+
+    // SAFETY: the mapping is only accessed through the atomic below.
+    unsafe impl Send for Turn {}
+    unsafe impl Sync for Turn {}
+
+    const PAGE: usize = 4096;
+
+    impl Turn {
+        pub(super) fn map(file: &File) -> Option<Turn> {
+            if file.metadata().ok()?.len() < PAGE as u64 {
+                // Growing it twice (two processes at once) is harmless.
+                file.set_len(PAGE as u64).ok()?;
+            }
+            // SAFETY: a fresh shared mapping of one page of an open file; unmapped in Drop.
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    PAGE,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    file.as_raw_fd(),
+                    0,
+                )
+            };
+            (p != libc::MAP_FAILED).then(|| Turn(p as *mut u8))
+        }
+
+        fn counter(&self) -> &std::sync::atomic::AtomicU64 {
+            // SAFETY: the page is mapped for the life of `self`; offset 8 is 8-aligned.
+            unsafe { &*(self.0.add(TURN as usize) as *const std::sync::atomic::AtomicU64) }
+        }
+
+        pub(super) fn get(&self) -> u64 {
+            self.counter().load(std::sync::atomic::Ordering::Acquire)
+        }
+
+        /// Counts a turn; returns the count before it.
+        pub(super) fn next(&self) -> u64 {
+            self.counter().fetch_add(1, std::sync::atomic::Ordering::AcqRel)
         }
     }
 
-    /// Counts a turn; called by the holder only. The counter lives in the page cache
-    /// (never synced): it is a hint for the hand-off, not state.
-    pub(super) fn next_turn(file: &File) {
-        let _ = file.write_all_at(&turn(file).wrapping_add(1).to_le_bytes(), TURN);
+    impl Drop for Turn {
+        fn drop(&mut self) {
+            // SAFETY: mapped in `map` with this length.
+            unsafe { libc::munmap(self.0 as *mut libc::c_void, PAGE) };
+        }
     }
 }
 
@@ -306,9 +352,20 @@ mod os {
         false
     }
 
-    pub(super) fn turn(_: &File) -> u64 {
-        0
-    }
+    /// No shared counter here: no hand-off.
+    pub(super) struct Turn;
 
-    pub(super) fn next_turn(_: &File) {}
+    impl Turn {
+        pub(super) fn map(_: &File) -> Option<Turn> {
+            None
+        }
+
+        pub(super) fn get(&self) -> u64 {
+            0
+        }
+
+        pub(super) fn next(&self) -> u64 {
+            0
+        }
+    }
 }

@@ -19,7 +19,7 @@ use super::write_lock::WriteLock;
 use super::{control, lock};
 use crate::error::{Error, Result};
 use crate::feed::NewEvent;
-use crate::store::WriteTx;
+use crate::store::{Committed, WriteTx};
 use rusqlite::Connection;
 use std::any::Any;
 use std::collections::VecDeque;
@@ -67,6 +67,9 @@ pub(super) struct State {
     ended: u64,
     /// Feed events of the open group's calls that wait for its commit.
     events: Vec<(i64, NewEvent)>,
+    /// Calls waiting on `ended` (lingering members, maintenance waiting for the idle
+    /// connection).
+    sleepers: usize,
     /// Calls the last committed group carried, and what its commit cost.
     last_members: usize,
     commit_cost: Duration,
@@ -77,6 +80,8 @@ pub(super) struct State {
 struct Done {
     ended: u64,
     failed: VecDeque<(u64, String)>,
+    /// Calls waiting on `finished`.
+    sleepers: usize,
 }
 
 impl Done {
@@ -121,6 +126,7 @@ impl Writer {
                 next: 1,
                 ended: 0,
                 events: Vec::new(),
+                sleepers: 0,
                 last_members: 1,
                 commit_cost: Duration::ZERO,
             }),
@@ -145,7 +151,9 @@ impl Writer {
     pub(super) fn idle(&self) -> MutexGuard<'_, State> {
         let mut s = lock(&self.state);
         while s.open.is_some() {
+            s.sleepers += 1;
             s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
+            s.sleepers -= 1;
         }
         if !s.conn.is_autocommit() {
             // Left open by a panic in an earlier transaction: undo it.
@@ -176,7 +184,7 @@ impl Writer {
         &self,
         vectors: &VectorCache,
         f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-        committed: &dyn Fn(&[(i64, NewEvent)]),
+        committed: &Committed<'_>,
     ) -> Result<()> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut s = lock(&self.state);
@@ -235,11 +243,13 @@ impl Writer {
             }
             let now = Instant::now();
             if open_to_more && s.members < s.last_members && now < linger_until {
+                s.sleepers += 1;
                 s = self
                     .ended
                     .wait_timeout(s, linger_until - now)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
+                s.sleepers -= 1;
                 continue;
             }
             self.commit(&mut s, group, committed);
@@ -249,7 +259,7 @@ impl Writer {
     }
 
     /// Commits the open group `group`, hands its events to `committed` and ends it.
-    fn commit(&self, s: &mut State, group: u64, committed: &dyn Fn(&[(i64, NewEvent)])) {
+    fn commit(&self, s: &mut State, group: u64, committed: &Committed<'_>) {
         let started = Instant::now();
         let done = control(&s.conn, "COMMIT");
         s.commit_cost = started.elapsed();
@@ -270,7 +280,9 @@ impl Writer {
             Ok(()) => {
                 let mut done = lock(&self.done);
                 while done.ended < group {
+                    done.sleepers += 1;
                     done = self.finished.wait(done).unwrap_or_else(|p| p.into_inner());
+                    done.sleepers -= 1;
                 }
                 done.outcome(group)?;
                 self.calls.fetch_add(1, Ordering::Relaxed);
@@ -317,9 +329,14 @@ impl Writer {
             }
             done.failed.push_back((g, why));
         }
+        // Waking nobody is a system call too: skipped when nobody sleeps.
+        if done.sleepers > 0 {
+            self.finished.notify_all();
+        }
         drop(done);
-        self.finished.notify_all();
-        self.ended.notify_all();
+        if s.sleepers > 0 {
+            self.ended.notify_all();
+        }
     }
 }
 
