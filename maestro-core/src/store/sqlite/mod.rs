@@ -1,8 +1,8 @@
 //! The embedded default store: SQLite in WAL mode. The only module that speaks SQL.
 //!
 //! - every write call is atomic on a single writer connection per handle; writers of
-//!   every process queue for a sidecar OS lock ([`write_lock`]) before SQLite's own, and
-//!   concurrent calls of one handle may share a commit ([`writer`]); a writer waits up to
+//!   every process queue for a sidecar OS lock (`<db>-write.lock`) before SQLite's own, and
+//!   concurrent calls of one handle may share a commit (group commit); a writer waits up to
 //!   the busy timeout;
 //! - reads run on a pool of read-only connections, each in its own snapshot, so
 //!   readers never wait for writers;
