@@ -272,19 +272,7 @@ pub fn raw_event(r: &Row) -> Result<RawEvent> {
 }
 
 pub fn event(r: &Row) -> Result<Event> {
-    let payload: String = r.get(9)?;
-    Ok(Event {
-        seq: r.get(0)?,
-        at: ts(r, 1)?,
-        kind: r.get(2)?,
-        version: r.get(3)?,
-        entity: parse(r, 4, EntityKind::parse)?,
-        entity_id: r.get(5)?,
-        project_id: r.get(6)?,
-        workflow_id: r.get(7)?,
-        session_id: r.get(8)?,
-        payload: serde_json::from_str(&payload).map_err(|e| bad(9, e))?,
-    })
+    raw_event(r)?.parse().map_err(|e| bad(9, e))
 }
 
 pub const DECISION: &str = "e.payload";
