@@ -80,6 +80,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Rolls back a transaction left open on `conn` (by a panic in a read, by a failed
+/// commit); a no-op on an idle connection. A failing rollback is undone again next time.
+fn close_open(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = control(conn, "ROLLBACK");
+    }
+}
+
 /// Runs a transaction-control statement (`BEGIN`, `COMMIT`, ...) from the statement
 /// cache: these run on every call, and parsing them each time is measurable.
 fn control(conn: &Connection, sql: &str) -> Result<()> {
@@ -254,10 +262,7 @@ impl SqliteStore {
     }
 
     fn begin(conn: &Connection, sql: &str) -> Result<()> {
-        if !conn.is_autocommit() {
-            // Left open by a panic in an earlier transaction: undo it.
-            let _ = control(conn, "ROLLBACK");
-        }
+        close_open(conn);
         control(conn, sql)?;
         Ok(())
     }

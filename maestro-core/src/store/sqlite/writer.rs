@@ -16,7 +16,7 @@
 use super::tx::SqlTx;
 use super::vectors::VectorCache;
 use super::write_lock::WriteLock;
-use super::{control, lock};
+use super::{close_open, control, lock};
 use crate::error::{Error, Result};
 use crate::feed::NewEvent;
 use crate::store::{Committed, WriteTx};
@@ -155,10 +155,7 @@ impl Writer {
             s = self.ended.wait(s).unwrap_or_else(|p| p.into_inner());
             s.sleepers -= 1;
         }
-        if !s.conn.is_autocommit() {
-            // Left open by a panic in an earlier transaction: undo it.
-            let _ = control(&s.conn, "ROLLBACK");
-        }
+        close_open(&s.conn);
         s
     }
 
@@ -211,11 +208,6 @@ impl Writer {
                 }
             }
         };
-        if let Ran::Lost(e) = ran {
-            self.end(&mut s, group, Some(e.to_string()));
-            return Err(e);
-        }
-        s.members += 1;
         let mine = match ran {
             Ran::Done(events) => {
                 s.events.extend(events);
@@ -223,8 +215,12 @@ impl Writer {
             }
             Ran::Failed(e) => Err(Left::Error(e)),
             Ran::Panicked(p) => Err(Left::Panic(p)),
-            Ran::Lost(_) => unreachable!("handled above"),
+            Ran::Lost(e) => {
+                self.end(&mut s, group, Some(e.to_string()));
+                return Err(e);
+            }
         };
+        s.members += 1;
         // Commit now, or leave the group open to calls about to join. Any member holding
         // the writer while the group is open may commit it; the last to join usually does.
         // A member lingers (for at most what the last commit cost) while the group is
@@ -295,9 +291,7 @@ impl Writer {
 
     /// Takes the write lock and opens a transaction.
     fn begin(&self, s: &mut State) -> Result<()> {
-        if !s.conn.is_autocommit() {
-            let _ = control(&s.conn, "ROLLBACK");
-        }
+        close_open(&s.conn);
         if let Some(l) = &self.lock {
             l.acquire(self.busy_timeout)?;
         }
@@ -311,9 +305,7 @@ impl Writer {
     /// Ends group `g` (after its commit, or rolled back with `failure`), releases the
     /// write lock and wakes the group's waiting calls.
     fn end(&self, s: &mut State, g: u64, failure: Option<String>) {
-        if !s.conn.is_autocommit() {
-            let _ = control(&s.conn, "ROLLBACK");
-        }
+        close_open(&s.conn);
         if let Some(l) = &self.lock {
             l.release();
         }
