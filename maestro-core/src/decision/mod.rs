@@ -213,27 +213,17 @@ fn check_outcome(o: &NewOutcome) -> Result<()> {
     Ok(())
 }
 
-/// The first `max` words of user text, each quoted for FTS5, so operators and
-/// punctuation in the text are never syntax; `None` when the text has no words.
-fn quoted_words(text: &str, max: usize, joiner: &str) -> Option<String> {
+/// The first `max` words of user text (runs of letters, digits and `_`), so operators and
+/// punctuation in the text are never query syntax; `None` when the text has no words.
+/// Backends build their own full-text query from them.
+pub(crate) fn search_words(text: &str, max: usize) -> Option<Vec<String>> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
         .take(max)
-        .map(|w| format!("\"{w}\""))
+        .map(str::to_owned)
         .collect();
-    (!words.is_empty()).then(|| words.join(joiner))
-}
-
-/// Turns user text into an FTS5 query that matches documents containing every word.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
-    quoted_words(text, 32, " ")
-}
-
-/// Turns user text into an FTS5 query that matches documents containing any word (for
-/// similarity, where BM25 ranks the documents sharing the most words first).
-pub(crate) fn fts_any_query(text: &str) -> Option<String> {
-    quoted_words(text, 64, " OR ")
+    (!words.is_empty()).then_some(words)
 }
 
 impl Decisions<'_> {
@@ -263,7 +253,7 @@ impl Decisions<'_> {
     /// The full-text index is filled lazily: the first search after new decisions were
     /// recorded indexes them first, in a short write transaction.
     pub fn search(&self, text: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
-        let Some(q) = fts_query(text) else {
+        let Some(q) = search_words(text, 32) else {
             return Err(Error::validation("decision", "query", "the search text has no words"));
         };
         if self.0.read(|tx| tx.decisions_unindexed())? {

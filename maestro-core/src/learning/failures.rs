@@ -275,7 +275,7 @@ impl Learning<'_> {
         }
         let text = match &query.text {
             Some(t) => Some(
-                crate::decision::fts_any_query(t)
+                crate::decision::search_words(t, 64)
                     .ok_or_else(|| Error::validation("failure_query", "/text", "has no words"))?,
             ),
             None => None,

@@ -36,9 +36,10 @@ pub trait LearningRead {
     fn failure_embedding(&self, id: &str) -> Result<Option<Vec<f32>>>;
     /// The dimension every embedding in the store has, once one was stored.
     fn embedding_dim(&self) -> Result<Option<usize>>;
-    /// Failures matching the FTS5 `query` (built by the domain), best first, with their
-    /// score (higher is better), at most `limit`.
-    fn search_failures(&self, query: &str, project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>>;
+    /// Failures whose text contains any of `words` (plain words, no syntax), best first
+    /// (those sharing the most words with the query), with their score (higher is
+    /// better), at most `limit`.
+    fn search_failures(&self, words: &[String], project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>>;
     /// The `k` failures whose embeddings have the highest cosine similarity with
     /// `embedding` (of the store's dimension), best first, with the similarity.
     fn nearest_failures(&self, embedding: &[f32], project: Option<&str>, k: usize) -> Result<Vec<(Failure, f64)>>;

@@ -4,7 +4,9 @@
 
 mod learning;
 mod retention;
+mod rows;
 pub mod sqlite;
+mod vectors;
 
 pub use learning::{LearningRead, LearningWrite};
 pub use retention::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
@@ -155,9 +157,9 @@ pub trait ReadTx: LearningRead + RetentionRead {
     fn decision(&self, id: &str) -> Result<Option<Decision>>;
     /// Decisions matching `filter` in recording order, at most `limit`.
     fn decisions(&self, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
-    /// Decisions matching the full-text `query` (FTS5 syntax, built by the domain) and
-    /// `filter`, best first, at most `limit`.
-    fn search_decisions(&self, query: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
+    /// Decisions whose decision or rationale text contains every one of `words` (plain
+    /// words, no syntax) and matching `filter`, best first, at most `limit`.
+    fn search_decisions(&self, words: &[String], filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
     /// Whether some decision is not yet in the full-text index.
     fn decisions_unindexed(&self) -> Result<bool>;
     /// A category registered for a project.

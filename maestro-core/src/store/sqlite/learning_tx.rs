@@ -1,13 +1,13 @@
 //! [`LearningRead`] and [`LearningWrite`] over SQLite.
 
-use super::super::vectors::{from_blob, to_blob, Vectors};
-use super::rows::{self, CHOICE_STAT, PAIR_STAT, RECORD};
 use super::{enc, Query, SqlTx};
 use crate::error::{Error, Result};
 use crate::learning::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record,
     RecordFilter, RecordKind, WorkflowOrdering,
 };
+use crate::store::rows::{self, CHOICE_STAT, PAIR_STAT, RECORD};
+use crate::store::vectors::{from_blob, to_blob, Vectors};
 use crate::store::{LearningRead, LearningWrite};
 use crate::time::Timestamp;
 use rusqlite::params;
@@ -68,7 +68,7 @@ impl SqlTx<'_> {
             let rows = self.all(
                 "SELECT seq, project_id, embedding FROM failures WHERE seq > ?1 AND embedding IS NOT NULL ORDER BY seq",
                 [current.max_seq],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)),
+                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<Vec<u8>>(2)?)),
             )?;
             let v = Arc::make_mut(&mut current);
             for (seq, project, blob) in rows {
@@ -231,13 +231,14 @@ impl LearningRead for SqlTx<'_> {
     fn embedding_dim(&self) -> Result<Option<usize>> {
         Ok(self
             .one("SELECT embedding_dim FROM learning_meta", [], |r| {
-                r.get::<_, Option<i64>>(0)
+                r.get::<Option<i64>>(0)
             })?
             .flatten()
             .map(|d| d as usize))
     }
 
-    fn search_failures(&self, query: &str, project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>> {
+    fn search_failures(&self, words: &[String], project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>> {
+        let query = super::fts5_query(words, " OR ");
         let mut q = Query::new(
             "SELECT f.doc, -bm25(failures_fts) FROM failures_fts JOIN failures f ON f.seq = failures_fts.rowid \
              WHERE failures_fts MATCH ?1"

@@ -12,20 +12,18 @@
 //!   power loss); `normal` survives a process crash.
 
 pub mod migrations;
-mod rows;
 mod tx;
-mod vectors;
 mod write_lock;
 mod writer;
 
 use crate::error::{Error, Result};
+use crate::store::vectors::VectorCache;
 use crate::store::{Committed, ReadTx, Store, WriteTx};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tx::SqlTx;
-use vectors::VectorCache;
 use write_lock::WriteLock;
 use writer::Writer;
 

@@ -189,7 +189,7 @@ impl RetentionRead for SqlTx<'_> {
             ),
         ];
         for (sql, entity) in checks {
-            if let Some(why) = self.one(sql, [workflow], |r| r.get::<_, String>(0))? {
+            if let Some(why) = self.one(sql, [workflow], |r| r.get::<String>(0))? {
                 return Ok(Some(format!("{entity} {why}")));
             }
         }

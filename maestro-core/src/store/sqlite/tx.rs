@@ -1,6 +1,5 @@
 //! [`ReadTx`] and [`WriteTx`] over one SQLite connection inside an open transaction.
 
-use super::rows;
 use crate::checkpoint::Checkpoint;
 use crate::decision::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
@@ -9,19 +8,20 @@ use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
+use crate::store::rows::{self, Cols, Val};
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{ClaimFilter, SessionTask, Task};
 use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
-use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params, Connection, Params};
 
 #[path = "learning_tx.rs"]
 mod learning;
 #[path = "retention_tx.rs"]
 mod retention;
 
-use super::vectors::VectorCache;
+use crate::store::vectors::VectorCache;
 
 pub(super) struct SqlTx<'c> {
     conn: &'c Connection,
@@ -80,13 +80,23 @@ impl Query {
     }
 }
 
+/// An FTS5 query of `words`, each quoted so it is never syntax, joined by `joiner`
+/// (`" "` for all of them, `" OR "` for any).
+pub(super) fn fts5_query(words: &[String], joiner: &str) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
 /// `s` as an SQL string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 impl<'c> SqlTx<'c> {
-    fn query<T>(&self, q: &Query, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+    fn query<T>(&self, q: &Query, map: fn(&dyn Cols) -> Result<T>) -> Result<Vec<T>> {
         self.all(&q.sql, rusqlite::params_from_iter(q.params.iter()), map)
     }
 
@@ -125,16 +135,22 @@ impl<'c> SqlTx<'c> {
         Ok(())
     }
 
-    fn one<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Option<T>> {
-        self.live()?;
-        Ok(self.conn.prepare_cached(sql)?.query_row(p, map).optional()?)
-    }
-
-    fn all<T>(&self, sql: &str, p: impl Params, map: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+    fn one<T>(&self, sql: &str, p: impl Params, map: fn(&dyn Cols) -> Result<T>) -> Result<Option<T>> {
         self.live()?;
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(p, map)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+        let mut rows = stmt.query(p)?;
+        rows.next()?.map(|r| map(r)).transpose()
+    }
+
+    fn all<T>(&self, sql: &str, p: impl Params, map: fn(&dyn Cols) -> Result<T>) -> Result<Vec<T>> {
+        self.live()?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(p)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(map(r)?);
+        }
+        Ok(out)
     }
 
     fn scalar(&self, sql: &str, p: impl Params) -> Result<i64> {
@@ -145,6 +161,21 @@ impl<'c> SqlTx<'c> {
     fn exec(&self, sql: &str, p: impl Params) -> Result<usize> {
         self.live()?;
         Ok(self.conn.prepare_cached(sql)?.execute(p)?)
+    }
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn val(&self, i: usize) -> Result<Val> {
+        Ok(match self.get_ref(i)? {
+            ValueRef::Null => Val::Null,
+            ValueRef::Integer(n) => Val::Int(n),
+            ValueRef::Real(f) => Val::Real(f),
+            ValueRef::Text(t) => Val::Text(
+                String::from_utf8(t.to_vec())
+                    .map_err(|e| Error::Internal(format!("stored column {i} is not UTF-8: {e}")))?,
+            ),
+            ValueRef::Blob(b) => Val::Blob(b.to_vec()),
+        })
     }
 }
 
@@ -216,10 +247,7 @@ impl ReadTx for SqlTx<'_> {
 
     fn workflow_phase(&self, id: &str) -> Result<Option<(ProjectId, String)>> {
         self.one("SELECT project_id, phase FROM workflows WHERE id = ?1", [id], |r| {
-            let p: String = r.get(0)?;
-            let p = ProjectId::parse(&p)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?;
-            Ok((p, r.get(1)?))
+            Ok((ProjectId::parse(&r.get::<String>(0)?)?, r.get(1)?))
         })
     }
 
@@ -633,7 +661,9 @@ impl ReadTx for SqlTx<'_> {
         self.query(&q, rows::decision)
     }
 
-    fn search_decisions(&self, query: &str, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+    fn search_decisions(&self, words: &[String], f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+        let query = fts5_query(words, " ");
+        let query = query.as_str();
         if *f == DecisionFilter::default() {
             // Unfiltered: FTS5 ranks and limits on its own table, joining only the winners.
             let sql = format!(

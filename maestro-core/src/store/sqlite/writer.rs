@@ -14,11 +14,11 @@
 //! call of the group fails and nothing of it was written.
 
 use super::tx::SqlTx;
-use super::vectors::VectorCache;
 use super::write_lock::WriteLock;
 use super::{close_open, control, lock};
 use crate::error::{Error, Result};
 use crate::feed::NewEvent;
+use crate::store::vectors::VectorCache;
 use crate::store::{Committed, WriteTx};
 use rusqlite::Connection;
 use std::any::Any;

@@ -1,8 +1,10 @@
-//! Mapping between rows and domain types. Column lists live next to their readers so
-//! a SELECT and its mapping cannot drift apart.
+//! Mapping between rows and domain types, shared by every SQL backend: both keep the
+//! same tables and columns. Column lists live next to their readers so a SELECT and its
+//! mapping cannot drift apart. A backend hands rows over through [`Cols`].
 
 use crate::checkpoint::{Checkpoint, CheckpointType};
 use crate::decision::{CategoryDef, Decision};
+use crate::error::{Error, Result};
 use crate::feed::{EntityKind, Event, RawEvent};
 use crate::id::*;
 use crate::learning::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
@@ -12,38 +14,141 @@ use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy,
 use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
 use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus};
-use rusqlite::types::Type;
-use rusqlite::{Result, Row};
 
-fn bad(col: usize, e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e.to_string().into())
+/// One column's value as a backend hands it over.
+#[derive(Debug)]
+pub enum Val {
+    /// SQL NULL.
+    Null,
+    /// An integer (booleans are 0 or 1).
+    Int(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
 }
 
-fn parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<T> {
+/// A result row of either backend, read column by column.
+pub trait Cols {
+    /// The value of column `i` (from 0).
+    fn val(&self, i: usize) -> Result<Val>;
+}
+
+/// A Rust value a column converts to; `None` when the column holds another type.
+pub trait FromVal: Sized {
+    /// The value, or `None` for a type mismatch.
+    fn from_val(v: Val) -> Option<Self>;
+}
+
+impl FromVal for String {
+    fn from_val(v: Val) -> Option<Self> {
+        match v {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for i64 {
+    fn from_val(v: Val) -> Option<Self> {
+        match v {
+            Val::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for u32 {
+    fn from_val(v: Val) -> Option<Self> {
+        i64::from_val(v).and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+impl FromVal for f64 {
+    fn from_val(v: Val) -> Option<Self> {
+        match v {
+            Val::Real(f) => Some(f),
+            Val::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for bool {
+    fn from_val(v: Val) -> Option<Self> {
+        i64::from_val(v).map(|i| i != 0)
+    }
+}
+
+impl FromVal for Vec<u8> {
+    fn from_val(v: Val) -> Option<Self> {
+        match v {
+            Val::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromVal> FromVal for Option<T> {
+    fn from_val(v: Val) -> Option<Self> {
+        match v {
+            Val::Null => Some(None),
+            v => T::from_val(v).map(Some),
+        }
+    }
+}
+
+impl dyn Cols + '_ {
+    /// Column `i` as a `T`; a type mismatch is an internal error naming the column.
+    pub(crate) fn get<T: FromVal>(&self, i: usize) -> Result<T> {
+        let v = self.val(i)?;
+        let held = match &v {
+            Val::Null => "NULL",
+            Val::Int(_) => "an integer",
+            Val::Real(_) => "a real",
+            Val::Text(_) => "text",
+            Val::Blob(_) => "bytes",
+        };
+        T::from_val(v).ok_or_else(|| {
+            bad(
+                i,
+                format!("holds {held} where {} was expected", std::any::type_name::<T>()),
+            )
+        })
+    }
+}
+
+fn bad(col: usize, e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("stored column {col} is unreadable: {e}"))
+}
+
+fn parse<T>(row: &dyn Cols, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<T> {
     let s: String = row.get(col)?;
     f(&s).map_err(|e| bad(col, e))
 }
 
-fn opt_parse<T>(row: &Row, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<Option<T>> {
+fn opt_parse<T>(row: &dyn Cols, col: usize, f: impl FnOnce(&str) -> crate::Result<T>) -> Result<Option<T>> {
     let s: Option<String> = row.get(col)?;
     s.map(|s| f(&s).map_err(|e| bad(col, e))).transpose()
 }
 
-pub fn json<T: serde::de::DeserializeOwned>(row: &Row, col: usize) -> Result<T> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &dyn Cols, col: usize) -> Result<T> {
     let s: String = row.get(col)?;
     serde_json::from_str(&s).map_err(|e| bad(col, e))
 }
 
-fn ts(row: &Row, col: usize) -> Result<Timestamp> {
+fn ts(row: &dyn Cols, col: usize) -> Result<Timestamp> {
     Ok(Timestamp(row.get(col)?))
 }
 
-fn opt_ts(row: &Row, col: usize) -> Result<Option<Timestamp>> {
-    Ok(row.get::<_, Option<i64>>(col)?.map(Timestamp))
+fn opt_ts(row: &dyn Cols, col: usize) -> Result<Option<Timestamp>> {
+    Ok(row.get::<Option<i64>>(col)?.map(Timestamp))
 }
 
-pub const PROJECT: &str = "id, name, root, created_at, updated_at, version";
-pub fn project(r: &Row) -> Result<Project> {
+pub(crate) const PROJECT: &str = "id, name, root, created_at, updated_at, version";
+pub(crate) fn project(r: &dyn Cols) -> Result<Project> {
     Ok(Project {
         id: parse(r, 0, ProjectId::parse)?,
         name: r.get(1)?,
@@ -54,8 +159,8 @@ pub fn project(r: &Row) -> Result<Project> {
     })
 }
 
-pub const WORKFLOW: &str = "id, project_id, feature, request, model, phase, status, epoch, fail_reason, created_at, updated_at, ended_at, version";
-pub fn workflow(r: &Row) -> Result<Workflow> {
+pub(crate) const WORKFLOW: &str = "id, project_id, feature, request, model, phase, status, epoch, fail_reason, created_at, updated_at, ended_at, version";
+pub(crate) fn workflow(r: &dyn Cols) -> Result<Workflow> {
     Ok(Workflow {
         id: parse(r, 0, WorkflowId::parse)?,
         project_id: parse(r, 1, ProjectId::parse)?,
@@ -73,8 +178,8 @@ pub fn workflow(r: &Row) -> Result<Workflow> {
     })
 }
 
-pub const HISTORY: &str = "seq, workflow_id, kind, phase, status, at, actor, details";
-pub fn history(r: &Row) -> Result<HistoryEntry> {
+pub(crate) const HISTORY: &str = "seq, workflow_id, kind, phase, status, at, actor, details";
+pub(crate) fn history(r: &dyn Cols) -> Result<HistoryEntry> {
     Ok(HistoryEntry {
         seq: r.get(0)?,
         workflow_id: parse(r, 1, WorkflowId::parse)?,
@@ -87,8 +192,8 @@ pub fn history(r: &Row) -> Result<HistoryEntry> {
     })
 }
 
-pub const VOTE: &str = "id, workflow_id, project_id, epoch, from_phase, to_phase, voter, approve, comment, at";
-pub fn vote(r: &Row) -> Result<Vote> {
+pub(crate) const VOTE: &str = "id, workflow_id, project_id, epoch, from_phase, to_phase, voter, approve, comment, at";
+pub(crate) fn vote(r: &dyn Cols) -> Result<Vote> {
     Ok(Vote {
         id: parse(r, 0, VoteId::parse)?,
         workflow_id: parse(r, 1, WorkflowId::parse)?,
@@ -103,8 +208,8 @@ pub fn vote(r: &Row) -> Result<Vote> {
     })
 }
 
-pub const SPEC: &str = "workflow_id, project_id, kind, version, content, author, created_at";
-pub fn spec(r: &Row) -> Result<SpecDocument> {
+pub(crate) const SPEC: &str = "workflow_id, project_id, kind, version, content, author, created_at";
+pub(crate) fn spec(r: &dyn Cols) -> Result<SpecDocument> {
     let workflow_id = parse(r, 0, WorkflowId::parse)?;
     let kind: String = r.get(2)?;
     let version: i64 = r.get(3)?;
@@ -120,8 +225,8 @@ pub fn spec(r: &Row) -> Result<SpecDocument> {
     })
 }
 
-pub const STEERING: &str = "project_id, domain, version, content, audiences, created_at";
-pub fn steering(r: &Row) -> Result<SteeringDocument> {
+pub(crate) const STEERING: &str = "project_id, domain, version, content, audiences, created_at";
+pub(crate) fn steering(r: &dyn Cols) -> Result<SteeringDocument> {
     let project_id = parse(r, 0, ProjectId::parse)?;
     let domain: String = r.get(1)?;
     let version: i64 = r.get(2)?;
@@ -136,8 +241,8 @@ pub fn steering(r: &Row) -> Result<SteeringDocument> {
     })
 }
 
-pub const SESSION: &str = "id, project_id, workflow_id, name, role, strategy, status, parent_session_id, spawn_source, env, metadata, created_at, updated_at, completed_at, last_activity, version";
-pub fn session(r: &Row) -> Result<Session> {
+pub(crate) const SESSION: &str = "id, project_id, workflow_id, name, role, strategy, status, parent_session_id, spawn_source, env, metadata, created_at, updated_at, completed_at, last_activity, version";
+pub(crate) fn session(r: &dyn Cols) -> Result<Session> {
     Ok(Session {
         id: parse(r, 0, SessionId::parse)?,
         project_id: parse(r, 1, ProjectId::parse)?,
@@ -158,7 +263,7 @@ pub fn session(r: &Row) -> Result<Session> {
     })
 }
 
-pub fn session_head(r: &Row) -> Result<SessionHead> {
+pub(crate) fn session_head(r: &dyn Cols) -> Result<SessionHead> {
     Ok(SessionHead {
         id: parse(r, 0, SessionId::parse)?,
         project_id: parse(r, 1, ProjectId::parse)?,
@@ -168,13 +273,13 @@ pub fn session_head(r: &Row) -> Result<SessionHead> {
 }
 
 /// A timeline event from its feed event's payload.
-pub fn timeline(r: &Row) -> Result<TimelineEvent> {
+pub(crate) fn timeline(r: &dyn Cols) -> Result<TimelineEvent> {
     json(r, 0)
 }
 
 /// Task columns for a table aliased `t`, the last one being its dependency list.
-pub const TASK: &str = "t.id, t.project_id, t.workflow_id, t.parent_id, t.title, t.description, t.status, t.priority, t.labels, t.estimate, t.created_at, t.updated_at, t.version, (SELECT group_concat(d.depends_on) FROM task_deps d WHERE d.task_id = t.id)";
-pub fn task(r: &Row) -> Result<Task> {
+pub(crate) const TASK: &str = "t.id, t.project_id, t.workflow_id, t.parent_id, t.title, t.description, t.status, t.priority, t.labels, t.estimate, t.created_at, t.updated_at, t.version, (SELECT group_concat(d.depends_on) FROM task_deps d WHERE d.task_id = t.id)";
+pub(crate) fn task(r: &dyn Cols) -> Result<Task> {
     let deps: Option<String> = r.get(13)?;
     let mut depends_on = deps
         .as_deref()
@@ -202,8 +307,8 @@ pub fn task(r: &Row) -> Result<Task> {
     })
 }
 
-pub const LINK: &str = "session_id, task_id, project_id, status, created_at, updated_at";
-pub fn link(r: &Row) -> Result<SessionTask> {
+pub(crate) const LINK: &str = "session_id, task_id, project_id, status, created_at, updated_at";
+pub(crate) fn link(r: &dyn Cols) -> Result<SessionTask> {
     let session_id = parse(r, 0, SessionId::parse)?;
     let task_id = parse(r, 1, TaskId::parse)?;
     Ok(SessionTask {
@@ -217,8 +322,8 @@ pub fn link(r: &Row) -> Result<SessionTask> {
     })
 }
 
-pub const QUEUE: &str = "id, session_id, project_id, task_id, position, status, created_at, updated_at, version";
-pub fn queue(r: &Row) -> Result<QueueItem> {
+pub(crate) const QUEUE: &str = "id, session_id, project_id, task_id, position, status, created_at, updated_at, version";
+pub(crate) fn queue(r: &dyn Cols) -> Result<QueueItem> {
     Ok(QueueItem {
         id: parse(r, 0, QueueItemId::parse)?,
         session_id: parse(r, 1, SessionId::parse)?,
@@ -232,8 +337,8 @@ pub fn queue(r: &Row) -> Result<QueueItem> {
     })
 }
 
-pub const CHECKPOINT: &str = "id, workflow_id, project_id, session_id, at, commit_sha, commit_message, description, phase, kind, state_snapshot, tags, rollback_used, rollback_count, valid, version";
-pub fn checkpoint(r: &Row) -> Result<Checkpoint> {
+pub(crate) const CHECKPOINT: &str = "id, workflow_id, project_id, session_id, at, commit_sha, commit_message, description, phase, kind, state_snapshot, tags, rollback_used, rollback_count, valid, version";
+pub(crate) fn checkpoint(r: &dyn Cols) -> Result<Checkpoint> {
     Ok(Checkpoint {
         id: parse(r, 0, CheckpointId::parse)?,
         workflow_id: parse(r, 1, WorkflowId::parse)?,
@@ -254,8 +359,9 @@ pub fn checkpoint(r: &Row) -> Result<Checkpoint> {
     })
 }
 
-pub const EVENT: &str = "seq, at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload";
-pub fn raw_event(r: &Row) -> Result<RawEvent> {
+pub(crate) const EVENT: &str =
+    "seq, at, kind, version, entity, entity_id, project_id, workflow_id, session_id, payload";
+pub(crate) fn raw_event(r: &dyn Cols) -> Result<RawEvent> {
     let payload: String = r.get(9)?;
     Ok(RawEvent {
         seq: r.get(0)?,
@@ -271,17 +377,17 @@ pub fn raw_event(r: &Row) -> Result<RawEvent> {
     })
 }
 
-pub fn event(r: &Row) -> Result<Event> {
+pub(crate) fn event(r: &dyn Cols) -> Result<Event> {
     raw_event(r)?.parse().map_err(|e| bad(9, e))
 }
 
-pub const DECISION: &str = "e.payload";
-pub fn decision(r: &Row) -> Result<Decision> {
+pub(crate) const DECISION: &str = "e.payload";
+pub(crate) fn decision(r: &dyn Cols) -> Result<Decision> {
     json(r, 0)
 }
 
-pub const CATEGORY: &str = "project_id, name, description, created_at";
-pub fn category(r: &Row) -> Result<CategoryDef> {
+pub(crate) const CATEGORY: &str = "project_id, name, description, created_at";
+pub(crate) fn category(r: &dyn Cols) -> Result<CategoryDef> {
     Ok(CategoryDef {
         project_id: parse(r, 0, ProjectId::parse)?,
         name: r.get(1)?,
@@ -290,10 +396,10 @@ pub fn category(r: &Row) -> Result<CategoryDef> {
     })
 }
 
-pub const CHOICE_STAT: &str = "project_id, decision_category, subject_category, kind, name, usage_count, \
+pub(crate) const CHOICE_STAT: &str = "project_id, decision_category, subject_category, kind, name, usage_count, \
      outcome_count, success_count, partial_count, failure_count, last_used, last_failed, top_issues";
 /// A stored aggregate: its rate and score are left for the domain to derive.
-pub fn choice_stat(r: &Row) -> Result<ChoiceStat> {
+pub(crate) fn choice_stat(r: &dyn Cols) -> Result<ChoiceStat> {
     let subject: String = r.get(2)?;
     Ok(ChoiceStat {
         project_id: Some(parse(r, 0, ProjectId::parse)?),
@@ -314,8 +420,8 @@ pub fn choice_stat(r: &Row) -> Result<ChoiceStat> {
     })
 }
 
-pub const PAIR_STAT: &str = "project_id, before, after, completed, failed, last_seen";
-pub fn pair_stat(r: &Row) -> Result<PairStat> {
+pub(crate) const PAIR_STAT: &str = "project_id, before, after, completed, failed, last_seen";
+pub(crate) fn pair_stat(r: &dyn Cols) -> Result<PairStat> {
     Ok(PairStat {
         project_id: parse(r, 0, ProjectId::parse)?,
         before: r.get(1)?,
@@ -326,8 +432,8 @@ pub fn pair_stat(r: &Row) -> Result<PairStat> {
     })
 }
 
-pub const RECORD: &str = "kind, id, project_id, workflow_id, at, key, num, flag, doc";
-pub fn record(r: &Row) -> Result<Record> {
+pub(crate) const RECORD: &str = "kind, id, project_id, workflow_id, at, key, num, flag, doc";
+pub(crate) fn record(r: &dyn Cols) -> Result<Record> {
     Ok(Record {
         kind: parse(r, 0, RecordKind::parse)?,
         id: r.get(1)?,
