@@ -105,6 +105,10 @@ pub enum Error {
     /// The storage engine failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// The database server failed or could not be reached (PostgreSQL). The message is
+    /// the server's, never the connection's password.
+    #[error("storage error: {0}")]
+    Server(String),
     /// The storage engine rolled the whole transaction back after an earlier failure
     /// (full disk, I/O error); nothing of it was written.
     #[error("transaction aborted: {0}")]
@@ -153,7 +157,7 @@ impl Error {
             Error::IllegalTransition { .. } | Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Storage(e) if is_busy(e) => ErrorKind::Busy,
-            Error::Storage(_) | Error::Incompatible(_) | Error::Aborted(_) => ErrorKind::Storage,
+            Error::Storage(_) | Error::Server(_) | Error::Incompatible(_) | Error::Aborted(_) => ErrorKind::Storage,
             Error::Git(_) => ErrorKind::Git,
             Error::Io(_) => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,

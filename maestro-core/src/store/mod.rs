@@ -3,6 +3,8 @@
 //! [`ReadTx`] and [`WriteTx`] and runs the conformance suite in `tests/conformance.rs`.
 
 mod learning;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod retention;
 mod rows;
 pub mod sqlite;
@@ -23,6 +25,7 @@ use crate::task::{ClaimFilter, SessionTask, Task};
 use crate::time::Timestamp;
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 use std::path::Path;
+use std::time::Duration;
 
 /// What a write hands over once per commit: the feed events the commit made durable,
 /// with their seq, in commit order.
@@ -66,6 +69,22 @@ pub trait Store: Send + Sync {
     fn write_counts(&self) -> (u64, u64) {
         (0, 0)
     }
+
+    /// A wake-up hint for followers of the feed, when writers outside this handle (other
+    /// processes, other hosts) are to reach its subscriptions: subscriptions then follow
+    /// the feed itself. `None` (the default) when subscriptions hear this handle's own
+    /// commits only.
+    fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
+        Ok(None)
+    }
+}
+
+/// Wakes a follower of the change feed when another connection may have committed.
+pub trait FeedWatch: Send {
+    /// Waits until a commit may have happened since the last call, or `timeout` passed;
+    /// returns whether it was woken. Spurious and missed wake-ups are allowed: the
+    /// follower reads the feed after every wait.
+    fn wait(&mut self, timeout: Duration) -> bool;
 }
 
 /// Queries available inside any transaction.

@@ -120,6 +120,11 @@ impl dyn Cols + '_ {
     }
 }
 
+/// `v` as the JSON text a column stores.
+pub(crate) fn enc<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
+}
+
 fn bad(col: usize, e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("stored column {col} is unreadable: {e}"))
 }

@@ -8,7 +8,7 @@ use crate::id::ProjectId;
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, SessionHead, SessionStatus, TimelineEvent, TimelineType};
-use crate::store::rows::{self, Cols, Val};
+use crate::store::rows::{self, enc, Cols, Val};
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{ClaimFilter, SessionTask, Task};
 use crate::time::Timestamp;
@@ -37,9 +37,6 @@ pub(super) struct SqlTx<'c> {
     aborted: bool,
 }
 
-fn enc<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
-}
 
 /// A query whose WHERE clause holds only the filters that are set. Each combination is
 /// its own cached statement: a `?1 IS NULL OR ...` form would make SQLite re-prepare the

@@ -1,0 +1,1 @@
+//! [`LearningRead`] and [`LearningWrite`] over PostgreSQL.

@@ -1,0 +1,258 @@
+//! The PostgreSQL store: one database that agents on many hosts share, opened by a
+//! `postgres://` (or `postgresql://`) URL, with every guarantee of the SQLite store.
+//!
+//! - every write call is one transaction; writers of every host take one row lock first
+//!   (`feed_state`), so they run one at a time, and compare-and-swap updates and claims
+//!   behave as on SQLite; the lock wait is bounded by the busy timeout (`Busy` after it);
+//! - the change feed's `seq` is assigned under that lock and is gap-free in commit order:
+//!   a catch-up reader never misses an event that commits later with a lower seq;
+//! - reads run in a `REPEATABLE READ` snapshot and never wait for writers;
+//! - commits announce themselves with `NOTIFY maestro_feed`, which subscriptions use as
+//!   a wake-up hint (the feed stays the source of truth; they also poll);
+//! - connections come from a bounded pool; all their I/O runs on a private thread, so the
+//!   synchronous API is safe to call from inside a host's async runtime;
+//! - the password of the URL never appears in an error message.
+//!
+//! The schema lives in the database's current schema (`search_path`): give
+//! `options=-csearch_path%3Dname` in the URL to keep several stores in one database.
+
+mod client;
+mod learning;
+mod listen;
+pub mod migrations;
+mod retention;
+mod tx;
+
+pub use client::redact;
+
+use crate::error::{Error, Result};
+use crate::store::{Committed, FeedWatch, ReadTx, Store, WriteTx};
+use client::{Pool, Pooled};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+use tx::PgTx;
+
+/// PostgreSQL settings.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// The most connections one handle opens (readers and the writer together).
+    pub pool_size: usize,
+    /// How long a writer waits for another writer (of any host), and a caller for a free
+    /// pooled connection, before `Busy`.
+    pub busy_timeout: Duration,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            pool_size: 16,
+            busy_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Whether `location` names a PostgreSQL database rather than a SQLite file.
+pub fn is_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// The PostgreSQL implementation of [`Store`].
+pub struct PostgresStore {
+    pool: Pool,
+    /// The URL without its password.
+    url: String,
+    /// The URL as given (for `pg_dump`).
+    full_url: String,
+    options: PostgresOptions,
+    /// The writers of this handle, in turn: their commits then reach `committed` in
+    /// commit order.
+    writer: Mutex<()>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` and applies the migrations it lacks.
+    pub fn open(url: &str, options: PostgresOptions) -> Result<Self> {
+        let shown = redact(url);
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| Error::validation("storage", "url", format!("{shown} is not a PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("maestro");
+        }
+        let pool = Pool::new(config, options.pool_size, options.busy_timeout);
+        let store = PostgresStore {
+            pool,
+            url: shown.clone(),
+            full_url: url.to_owned(),
+            options,
+            writer: Mutex::new(()),
+        };
+        let conn = store.connection()?;
+        migrations::migrate(&conn)?;
+        Ok(store)
+    }
+
+    /// The URL this store was opened with, its password replaced.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize> {
+        migrations::current(&*self.connection()?)
+    }
+
+    fn connection(&self) -> Result<Pooled<'_>> {
+        self.pool.get().map_err(|e| match e {
+            Error::Server(m) => Error::Server(format!("{}: {m}", self.url)),
+            other => other,
+        })
+    }
+
+    /// Runs `body` between `begin` and COMMIT (ROLLBACK when it fails); a connection whose
+    /// transaction could not be ended is closed rather than reused.
+    fn run<T>(&self, begin: &str, body: impl FnOnce(&Pooled<'_>) -> Result<T>) -> Result<T> {
+        let conn = self.connection()?;
+        conn.batch(begin)?;
+        let r = body(&conn);
+        let end = conn.batch(if r.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        match (r, end) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => {
+                conn.discard();
+                Err(e)
+            }
+            (Err(e), end) => {
+                if end.is_err() {
+                    conn.discard();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
+        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", |conn| {
+            f(&PgTx::new(conn, 0))
+        })
+    }
+
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
+        let _turn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let begin = format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {}",
+            self.options.busy_timeout.as_millis().max(1)
+        );
+        let events = self.run(&begin, |conn| {
+            let head: i64 = conn
+                .query("SELECT head FROM feed_state FOR UPDATE", &[])?
+                .first()
+                .map(|r| r.get(0))
+                .ok_or_else(|| Error::Internal("feed_state has no row".into()))?;
+            let mut tx = PgTx::new(conn, head);
+            f(&mut tx)?;
+            if tx.head() > head {
+                conn.execute(
+                    "WITH h AS (UPDATE feed_state SET head = $1 RETURNING head)
+                     SELECT pg_notify($2, (SELECT head FROM h)::text)",
+                    &[&tx.head(), &tx::CHANNEL],
+                )?;
+            }
+            Ok(tx.into_events())
+        })?;
+        committed(&events);
+        Ok(())
+    }
+
+    /// Runs `pg_dump --format=custom` into `dest`: one consistent snapshot of the whole
+    /// database, restored with `pg_restore`. The password reaches `pg_dump` through its
+    /// environment, never its command line.
+    fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::validation(
+                "backup",
+                "dest",
+                format!("{} already exists", dest.display()),
+            ));
+        }
+        let (url, password) = client::split_password(&self.full_url);
+        let mut cmd = std::process::Command::new("pg_dump");
+        cmd.arg("--format=custom").arg("--file").arg(dest).arg("--dbname").arg(&url);
+        if let Some(p) = password {
+            cmd.env("PGPASSWORD", p);
+        }
+        let out = cmd.output().map_err(|e| {
+            Error::Io(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot run pg_dump ({e}): a PostgreSQL store is backed up by the server's tools; \
+                     install the PostgreSQL client, or use export for a portable copy"
+                ),
+            ))
+        })?;
+        if !out.status.success() {
+            let _ = std::fs::remove_file(dest);
+            return Err(Error::Server(format!(
+                "pg_dump of {} failed: {}",
+                self.url,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_integrity(&self) -> Result<()> {
+        // PostgreSQL checks its own pages; what can drift is what the schema cannot
+        // enforce: the ready-set counter and the feed head.
+        let conn = self.connection()?;
+        let rows = conn.query(
+            "SELECT
+               (SELECT COUNT(*) FROM tasks t WHERE t.open_deps <> (
+                   SELECT COUNT(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+                   WHERE d.task_id = t.id AND u.status <> 'completed')),
+               (SELECT head FROM feed_state) - COALESCE((SELECT MAX(seq) FROM events), 0)",
+            &[],
+        )?;
+        let (counts, head_gap): (i64, i64) = rows.first().map(|r| (r.get(0), r.get(1))).unwrap_or((0, 0));
+        if counts != 0 || head_gap < 0 {
+            return Err(Error::Incompatible(format!(
+                "integrity check failed: {counts} tasks with a wrong open-dependency count, feed head {head_gap} from the last event"
+            )));
+        }
+        Ok(())
+    }
+
+    fn size_bytes(&self) -> Result<u64> {
+        let conn = self.connection()?;
+        let rows = conn.query(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+             WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace",
+            &[],
+        )?;
+        Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0).max(0) as u64)
+    }
+
+    fn reclaim_space(&self) -> Result<()> {
+        // Plain VACUUM makes deleted rows' space reusable without locking writers out;
+        // autovacuum does the same on its own schedule.
+        let conn = self.connection()?;
+        conn.batch("VACUUM (ANALYZE) events, tasks, sessions, queue_items, session_tasks, decisions, checkpoints, workflows")
+    }
+
+    fn settle(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
+        Ok(Some(Box::new(listen::Listener::start(self.pool.dedicated(), &self.url)?)))
+    }
+}

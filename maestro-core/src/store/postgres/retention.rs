@@ -1,0 +1,1 @@
+//! [`RetentionRead`] and [`RetentionWrite`] over PostgreSQL.
