@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigSource};
 use crate::decision::Decisions;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportSummary};
-use crate::feed::{EntityKind, Event, EventFilter, RawEvent, Subscribers, Subscription};
+use crate::feed::{EntityKind, Event, EventFilter, Follower, RawEvent, Subscribers, Subscription};
 use crate::learning::{Learning, LearningThresholds};
 use crate::project::Projects;
 use crate::queue::Queues;
@@ -18,6 +18,8 @@ use crate::task::Tasks;
 use crate::workflow::Workflows;
 use std::cell::RefCell;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Something that runs reads and writes: the handle itself, or an open batch.
 pub(crate) trait Exec {
@@ -114,8 +116,13 @@ impl Options {
 /// example in an `Arc`). Every operation is one atomic transaction; many processes may
 /// open the same database file at once.
 pub struct Maestro {
-    store: Box<dyn Store>,
-    subscribers: Subscribers,
+    store: Arc<dyn Store>,
+    subscribers: Arc<Subscribers>,
+    /// On a store other hosts write to: the thread that follows the feed for the
+    /// subscriptions, started by the first one.
+    follower: Mutex<Option<Follower>>,
+    /// Set once subscriptions are fed by the follower instead of this handle's commits.
+    followed: AtomicBool,
     config: Config,
     /// The database file; `None` in memory.
     path: Option<std::path::PathBuf>,
@@ -125,7 +132,11 @@ pub struct Maestro {
 
 impl Exec for Maestro {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
-        self.store.write(f, &|events| self.subscribers.publish(events))
+        self.store.write(f, &|events| {
+            if !self.followed.load(Ordering::Acquire) {
+                self.subscribers.publish(events)
+            }
+        })
     }
 
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()> {
@@ -223,27 +234,82 @@ namespaces!(Maestro);
 namespaces!(Batch<'_>);
 
 impl Batch<'_> {
-    fn subscribers(&self) -> Option<&Subscribers> {
+    fn subscribers(&self) -> Option<&Maestro> {
         None
     }
 }
 
 impl Maestro {
-    fn subscribers(&self) -> Option<&Subscribers> {
-        Some(&self.subscribers)
+    fn subscribers(&self) -> Option<&Maestro> {
+        Some(self)
+    }
+
+    /// A new subscription. On a store that reports other writers ([`Store::watch`]), the
+    /// first one starts the follower of the feed, which then feeds every subscription.
+    fn subscribe(&self, filter: EventFilter) -> Result<Subscription> {
+        let mut follower = self.follower.lock().unwrap_or_else(|p| p.into_inner());
+        if follower.is_none() && !self.followed.load(Ordering::Acquire) && self.subscribers.is_empty() {
+            if let Some(watch) = self.store.watch()? {
+                let from = Ctx(self).read(|tx| tx.latest_seq())?;
+                *follower = Some(Follower::start(self.store.clone(), self.subscribers.clone(), watch, from)?);
+                self.followed.store(true, Ordering::Release);
+            }
+        }
+        if self.followed.load(Ordering::Acquire) {
+            let seen = Ctx(self).read(|tx| tx.latest_seq())?;
+            Ok(self.subscribers.add_after(filter, seen))
+        } else {
+            Ok(self.subscribers.add(filter))
+        }
     }
 
     /// Opens (creating if needed, mode 0600) the SQLite database at `path` and migrates it.
     /// Loads the config [`Options::config`] names (by default `config.yaml` beside the
     /// database, if there is one) before touching the database: a bad config is an error
     /// naming its line, column and JSON path, and nothing is created.
+    ///
+    /// A `postgres://` or `postgresql://` URL instead of a path opens that PostgreSQL
+    /// database (with the `postgres` cargo feature), applying the migrations it lacks;
+    /// a config is then only loaded when [`Options::config`] names one.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
+        if let Some(url) = path.to_str().filter(|p| crate::store::is_url(p)) {
+            return Self::open_url(url, options);
+        }
         let (sqlite, config) = merge(options, Some(path))?;
         let mut m = Self::with_store(Box::new(SqliteStore::open(path, sqlite)?));
         m.config = config;
         m.path = Some(path.to_owned());
         Ok(m)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn open_url(url: &str, options: Options) -> Result<Self> {
+        use crate::store::postgres::{PostgresOptions, PostgresStore};
+        let (sqlite, config) = merge(options, None)?;
+        let store = PostgresStore::open(
+            url,
+            PostgresOptions {
+                busy_timeout: sqlite.busy_timeout,
+                durability: sqlite.durability,
+                ..Default::default()
+            },
+        )?;
+        let mut m = Self::with_store(Box::new(store));
+        m.config = config;
+        Ok(m)
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn open_url(url: &str, _options: Options) -> Result<Self> {
+        Err(Error::validation(
+            "storage",
+            "url",
+            format!(
+                "{} names a PostgreSQL database, but this build of Maestro has no PostgreSQL support (cargo feature `postgres`)",
+                crate::store::redact(url)
+            ),
+        ))
     }
 
     /// A private in-memory database, gone when the handle drops. Reads and writes share
@@ -265,8 +331,10 @@ impl Maestro {
     /// A handle over any [`Store`] implementation.
     pub fn with_store(store: Box<dyn Store>) -> Self {
         Maestro {
-            store,
-            subscribers: Subscribers::default(),
+            store: Arc::from(store),
+            subscribers: Arc::default(),
+            follower: Mutex::new(None),
+            followed: AtomicBool::new(false),
             config: Config::default(),
             path: None,
             pruning: std::sync::Mutex::new(()),
@@ -390,7 +458,7 @@ fn merge(options: Options, db: Option<&Path>) -> Result<(SqliteOptions, Config)>
 #[derive(Clone, Copy)]
 pub struct Events<'a> {
     ctx: Ctx<'a>,
-    subscribers: Option<&'a Subscribers>,
+    subscribers: Option<&'a Maestro>,
 }
 
 /// The most events one `since` call returns.
@@ -458,7 +526,7 @@ impl Events<'_> {
     /// `filter`. Not available inside a batch.
     pub fn subscribe(&self, filter: EventFilter) -> Result<Subscription> {
         self.subscribers
-            .map(|s| s.add(filter))
-            .ok_or_else(|| Error::validation("event", "subscribe", "subscribe on the handle, not inside a batch"))
+            .ok_or_else(|| Error::validation("event", "subscribe", "subscribe on the handle, not inside a batch"))?
+            .subscribe(filter)
     }
 }

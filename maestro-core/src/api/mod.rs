@@ -136,10 +136,10 @@ pub(crate) fn call_in_batch<O: dispatch::Output>(ctx: Ctx<'_>, index: usize, op:
 }
 
 /// Opens a store for a binding: `":memory:"` is a private in-memory database (whose
-/// options are checked but do not apply); any other path a file database, created with
-/// its missing parent directories. `options` is JSON as for [`options`], or `None`.
+/// options are checked but do not apply); a `postgres://` URL a PostgreSQL database;
+/// any other path a file database, created with its missing parent directories. `options` is JSON as for [`options`], or `None`.
 pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
-    let db = (path != ":memory:").then(|| std::path::Path::new(path));
+    let db = (path != ":memory:" && !crate::store::is_url(path)).then(|| std::path::Path::new(path));
     let options = match options {
         Some(json) => self::options(json, db)?,
         None => Options::default(),

@@ -1,10 +1,13 @@
 //! The change feed: every mutation writes an [`Event`] in its own transaction, readable
-//! from any process with `events_since` and pushed in-process by `subscribe`.
+//! from any process with `events_since` and pushed by `subscribe` (in-process on SQLite;
+//! from every process and host on a shared server store).
 
 mod event;
+mod follow;
 mod subscribe;
 
 pub use event::{EntityKind, Event, EventFilter, NewEvent, RawEvent, EVENT_VERSION};
+pub(crate) use follow::Follower;
 pub(crate) use subscribe::Subscribers;
 pub use subscribe::{Subscription, Wait};
 

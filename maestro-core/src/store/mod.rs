@@ -8,7 +8,10 @@ pub mod postgres;
 mod retention;
 mod rows;
 pub mod sqlite;
+mod url;
 mod vectors;
+
+pub use url::{is_url, redact};
 
 pub use learning::{LearningRead, LearningWrite};
 pub use retention::{Gone, RetentionRead, RetentionWrite, WorkflowRows};

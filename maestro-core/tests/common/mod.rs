@@ -11,11 +11,52 @@ pub struct Backend {
     pub _dir: Option<TempDir>,
 }
 
+/// The PostgreSQL server the tests use: `MAESTRO_TEST_PG_URL`, or a throwaway cluster
+/// started by `scripts/pg start` (which installs the server if it must).
+#[cfg(feature = "postgres")]
+pub fn pg_server() -> String {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("MAESTRO_TEST_PG_URL") {
+            return url;
+        }
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
+        let out = std::process::Command::new(&script)
+            .arg("start")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("run scripts/pg start");
+        assert!(out.status.success(), "scripts/pg start failed");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    })
+    .clone()
+}
+
+/// The URL of a new, empty PostgreSQL store (a schema of its own on the test server).
+#[cfg(feature = "postgres")]
+pub fn pg_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!(
+        "t{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let base = pg_server();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
 /// Every storage implementation the conformance suite runs against.
 pub fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().unwrap();
     let file = Maestro::open(dir.path().join("state.db"), Options::durability(Durability::Normal)).unwrap();
-    vec![
+    #[allow(unused_mut)]
+    let mut all = vec![
         Backend {
             name: "sqlite-file",
             m: file,
@@ -26,7 +67,14 @@ pub fn backends() -> Vec<Backend> {
             m: Maestro::open_in_memory().unwrap(),
             _dir: None,
         },
-    ]
+    ];
+    #[cfg(feature = "postgres")]
+    all.push(Backend {
+        name: "postgres",
+        m: Maestro::open(pg_url(), Options::durability(Durability::Normal)).unwrap(),
+        _dir: None,
+    });
+    all
 }
 
 pub fn project(m: &Maestro, name: &str) -> Project {

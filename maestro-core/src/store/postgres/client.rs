@@ -43,42 +43,6 @@ pub(super) fn on_runtime<T: Send + 'static>(f: impl Future<Output = Result<T>> +
     wait(runtime().spawn(f)).map_err(|e| Error::Internal(format!("the PostgreSQL I/O task failed: {e}")))?
 }
 
-/// `url` without the password of its user part, and that password.
-pub(super) fn split_password(url: &str) -> (String, Option<String>) {
-    let Some(scheme_end) = url.find("://") else {
-        return (url.to_owned(), None);
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => (
-            format!("{}{}{}", &url[..scheme_end + 3], &authority[..colon], &rest[at..]),
-            Some(authority[colon + 1..at].to_owned()),
-        ),
-        _ => (url.to_owned(), None),
-    }
-}
-
-/// `url` with its password (if any) replaced by `***`, for messages. A `password=`
-/// query parameter is replaced too.
-pub fn redact(url: &str) -> String {
-    let (bare, password) = split_password(url);
-    let mut shown = match password {
-        Some(_) => {
-            let at = bare.find("://").map(|i| i + 3).unwrap_or(0);
-            let user_end = bare[at..].find('@').map(|i| at + i).unwrap_or(at);
-            format!("{}:***{}", &bare[..user_end], &bare[user_end..])
-        }
-        None => bare,
-    };
-    if let Some(i) = shown.find("password=") {
-        let end = shown[i..].find('&').map(|j| i + j).unwrap_or(shown.len());
-        shown.replace_range(i + "password=".len()..end, "***");
-    }
-    shown
-}
-
 /// The error for a failed PostgreSQL call. Waiting past the lock timeout, a deadlock and a
 /// serialization failure are [`ErrorKind::Busy`]: retrying may succeed.
 pub(super) fn pg_error(e: tokio_postgres::Error) -> Error {

@@ -260,9 +260,34 @@ pub(super) fn current(conn: &Conn) -> Result<usize> {
     Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0) as usize)
 }
 
+/// Creates the schema the connection's `search_path` names first when it does not exist
+/// yet, so a URL with `options=-csearch_path%3Dname` opens a store of its own.
+fn ensure_schema(conn: &Conn) -> Result<()> {
+    let rows = conn.query("SELECT current_schema() IS NULL, current_setting('search_path')", &[])?;
+    let Some(row) = rows.first() else { return Ok(()) };
+    if !row.get::<_, bool>(0) {
+        return Ok(());
+    }
+    let path: String = row.get(1);
+    let first = path.split(',').next().unwrap_or("").trim().trim_matches('"');
+    if first.is_empty() || first.starts_with('$') {
+        return Err(Error::validation(
+            "storage",
+            "url",
+            format!("the search_path `{path}` names no schema to create the store in"),
+        ));
+    }
+    let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", first.replace('"', "\"\""));
+    conn.query("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let r = conn.batch(&sql);
+    conn.query("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    r
+}
+
 /// Applies every migration the database lacks, once, however many hosts open it at the
 /// same moment. A database newer than this library is refused rather than touched.
 pub(super) fn migrate(conn: &Conn) -> Result<()> {
+    ensure_schema(conn)?;
     if current(conn)? < latest() {
         conn.batch("BEGIN")?;
         let step = (|| -> Result<()> {

@@ -23,9 +23,10 @@ pub mod migrations;
 mod retention;
 mod tx;
 
-pub use client::redact;
 
 use crate::error::{Error, Result};
+use crate::store::sqlite::Durability;
+use crate::store::url::{redact, split_password};
 use crate::store::{Committed, FeedWatch, ReadTx, Store, WriteTx};
 use client::{Pool, Pooled};
 use std::path::Path;
@@ -44,6 +45,10 @@ pub struct PostgresOptions {
     pub busy_timeout: Duration,
     /// How long connecting may take.
     pub connect_timeout: Duration,
+    /// What an acknowledged write survives: `Full` waits for the server's WAL flush
+    /// (`synchronous_commit = on`); `Normal` does not (`off`): a crash of this process
+    /// loses nothing acknowledged, a crash of the server may lose the last commits.
+    pub durability: Durability,
 }
 
 impl Default for PostgresOptions {
@@ -52,13 +57,9 @@ impl Default for PostgresOptions {
             pool_size: 16,
             busy_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            durability: Durability::Full,
         }
     }
-}
-
-/// Whether `location` names a PostgreSQL database rather than a SQLite file.
-pub fn is_url(location: &str) -> bool {
-    location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
 /// The PostgreSQL implementation of [`Store`].
@@ -149,8 +150,12 @@ impl Store for PostgresStore {
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
         let _turn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let begin = format!(
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {}",
-            self.options.busy_timeout.as_millis().max(1)
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {}; SET LOCAL synchronous_commit = {}",
+            self.options.busy_timeout.as_millis().max(1),
+            match self.options.durability {
+                Durability::Full => "on",
+                Durability::Normal => "off",
+            }
         );
         let events = self.run(&begin, |conn| {
             let head: i64 = conn
@@ -184,7 +189,7 @@ impl Store for PostgresStore {
                 format!("{} already exists", dest.display()),
             ));
         }
-        let (url, password) = client::split_password(&self.full_url);
+        let (url, password) = split_password(&self.full_url);
         let mut cmd = std::process::Command::new("pg_dump");
         cmd.arg("--format=custom").arg("--file").arg(dest).arg("--dbname").arg(&url);
         if let Some(p) = password {
