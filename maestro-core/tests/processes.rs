@@ -1,4 +1,5 @@
-//! Contention and crash tests with real child processes sharing one database file.
+//! Contention and crash tests with real child processes sharing one store: a SQLite file
+//! and, where the test is not about SQLite's files, a PostgreSQL database over TCP.
 
 mod common;
 
@@ -33,15 +34,27 @@ fn finish(children: Vec<Child>) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn open(path: &Path) -> Maestro {
+fn open(path: impl AsRef<Path>) -> Maestro {
     Maestro::open(path, Options::durability(Durability::Normal)).unwrap()
+}
+
+/// Runs `test` on a new SQLite file and on a new PostgreSQL store, each given by the
+/// location the child processes open.
+fn on_every_store(test: fn(&str)) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.db");
+    test(file.to_str().unwrap());
+    #[cfg(feature = "postgres")]
+    test(&pg_url());
 }
 
 #[test]
 fn eight_processes_claim_each_of_400_tasks_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state.db");
-    let m = open(&db);
+    on_every_store(claims);
+}
+
+fn claims(db: &str) {
+    let m = open(db);
     let p = project(&m, "pool");
     let ids: HashSet<String> = m
         .batch(|b| {
@@ -55,7 +68,7 @@ fn eight_processes_claim_each_of_400_tasks_exactly_once() {
         })
         .unwrap();
     let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["claim", db.to_str().unwrap(), p.id.as_str()]))
+        .map(|_| spawn(&["claim", db, p.id.as_str()]))
         .collect();
     let outputs = finish(children);
     let mut claimed: Vec<String> = outputs
@@ -79,9 +92,11 @@ fn eight_processes_claim_each_of_400_tasks_exactly_once() {
 
 #[test]
 fn eight_processes_racing_to_advance_get_exactly_one_winner_per_transition() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state.db");
-    let m = open(&db);
+    on_every_store(races);
+}
+
+fn races(db: &str) {
+    let m = open(db);
     let p = project(&m, "race");
     let n = 60;
     let phases: Vec<_> = (0..n)
@@ -103,7 +118,7 @@ fn eight_processes_racing_to_advance_get_exactly_one_winner_per_transition() {
         .create(NewWorkflow::new(p.id.clone(), "race", ModelRef::Custom(model)))
         .unwrap();
     let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["advance", db.to_str().unwrap(), wf.id.as_str()]))
+        .map(|_| spawn(&["advance", db, wf.id.as_str()]))
         .collect();
     let outputs = finish(children);
     let mut wins: HashMap<String, usize> = HashMap::new();
@@ -133,13 +148,15 @@ fn eight_processes_racing_to_advance_get_exactly_one_winner_per_transition() {
 
 #[test]
 fn eight_processes_append_500_timeline_events_each_all_land_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state.db");
-    let m = open(&db);
+    on_every_store(appends);
+}
+
+fn appends(db: &str) {
+    let m = open(db);
     let p = project(&m, "log");
     let s = live_session(&m, &p.id, "shared");
     let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["append", db.to_str().unwrap(), s.id.as_str(), "500"]))
+        .map(|_| spawn(&["append", db, s.id.as_str(), "500"]))
         .collect();
     let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
     let outputs = finish(children);
@@ -202,17 +219,19 @@ fn xorshift(seed: &mut u64) -> u64 {
 
 #[test]
 fn sigkill_at_random_moments_loses_no_acknowledged_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state.db");
+    on_every_store(sigkills);
+}
+
+fn sigkills(db: &str) {
     let session = {
-        let m = open(&db);
+        let m = open(db);
         let p = project(&m, "crash");
         live_session(&m, &p.id, "victim").id
     };
     let mut seed = 0x2545_f491_4f6c_dd1d_u64 ^ std::process::id() as u64;
     let mut acked_total = HashSet::new();
     for round in 0..20 {
-        let mut child = spawn(&["append-forever", db.to_str().unwrap(), session.as_str()]);
+        let mut child = spawn(&["append-forever", db, session.as_str()]);
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let wait_for = 1 + (xorshift(&mut seed) % 150) as usize;
         let mut line = String::new();
@@ -237,7 +256,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
         reader.read_to_string(&mut rest).unwrap();
         acked_total.extend(rest.lines().filter_map(|l| l.strip_prefix("ACK ").map(str::to_owned)));
 
-        let m = open(&db);
+        let m = open(db);
         m.check_integrity().unwrap_or_else(|e| panic!("round {round}: {e}"));
         let present: HashSet<String> = m
             .sessions()
@@ -260,7 +279,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
 /// Rows of the tables a workflow owns, keyed by workflow: (sessions, tasks, decisions,
 /// checkpoints).
 fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
-    let c = rusqlite::Connection::open(db).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
     let n = |t: &str| -> i64 {
         c.query_row(&format!("SELECT COUNT(*) FROM {t} WHERE workflow_id = ?1"), [wf], |r| {
             r.get(0)
@@ -272,7 +291,7 @@ fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
 
 /// A store of `n` ended workflows (half completed, half failed) at `db`, closed.
 fn store_of_ended_workflows(db: &Path, n: usize) -> (ProjectId, Vec<WorkflowId>) {
-    let m = open(db);
+    let m = open(&db);
     let p = project(&m, "shop");
     let wfs = (0..n)
         .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i % 2 == 0))
