@@ -251,7 +251,12 @@ impl Maestro {
         if follower.is_none() && !self.followed.load(Ordering::Acquire) && self.subscribers.is_empty() {
             if let Some(watch) = self.store.watch()? {
                 let from = Ctx(self).read(|tx| tx.latest_seq())?;
-                *follower = Some(Follower::start(self.store.clone(), self.subscribers.clone(), watch, from)?);
+                *follower = Some(Follower::start(
+                    self.store.clone(),
+                    self.subscribers.clone(),
+                    watch,
+                    from,
+                )?);
                 self.followed.store(true, Ordering::Release);
             }
         }

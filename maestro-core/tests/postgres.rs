@@ -65,7 +65,12 @@ fn a_catch_up_reader_never_skips_a_seq_while_eight_processes_write() {
         assert!(Instant::now() < deadline, "only {read} of 2000 events arrived");
         let events = m.events().since(last, &EventFilter::default(), 97).unwrap();
         for e in &events {
-            assert_eq!(e.seq, last + 1, "seq {} follows {last}: a reader skipped an event", e.seq);
+            assert_eq!(
+                e.seq,
+                last + 1,
+                "seq {} follows {last}: a reader skipped an event",
+                e.seq
+            );
             last = e.seq;
         }
         read += events.len();
@@ -73,7 +78,11 @@ fn a_catch_up_reader_never_skips_a_seq_while_eight_processes_write() {
     }
     let acked: usize = children.into_iter().map(|c| lines(c).len()).sum();
     assert_eq!(acked, 2000);
-    assert_eq!(m.events().latest_seq().unwrap(), last, "nothing arrived after the writers finished");
+    assert_eq!(
+        m.events().latest_seq().unwrap(),
+        last,
+        "nothing arrived after the writers finished"
+    );
     assert!(batches > 20, "the reader ran alongside the writers ({batches} batches)");
 }
 
@@ -190,7 +199,10 @@ fn eight_first_opens_at_once_migrate_exactly_once() {
     let p = project(&m, "after");
     assert_eq!(m.projects().get(&p.id).unwrap().name, "after");
     let store = maestro_core::store::postgres::PostgresStore::open(&url, Default::default()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), maestro_core::store::postgres::migrations::latest());
+    assert_eq!(
+        store.schema_version().unwrap(),
+        maestro_core::store::postgres::migrations::latest()
+    );
 }
 
 #[test]
@@ -203,7 +215,12 @@ fn works_when_called_from_inside_a_hosts_async_runtime() {
         let m = open(&url);
         let p = project(&m, "async");
         task(&m, &p.id, "inside", &[]);
-        m.tasks().list(&p.id).unwrap().into_iter().map(|t| t.title).collect::<Vec<_>>()
+        m.tasks()
+            .list(&p.id)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.title)
+            .collect::<Vec<_>>()
     });
     assert_eq!(names, vec!["inside".to_owned()]);
 }
@@ -220,7 +237,9 @@ fn passwords_never_appear_in_errors() {
         store::redact("postgresql://u:p%40ss@h:5/db?password=x&sslmode=disable"),
         "postgresql://u:***@h:5/db?password=***&sslmode=disable"
     );
-    let bad = Maestro::open("postgres://host:notaport/db", Options::default()).err().unwrap();
+    let bad = Maestro::open("postgres://host:notaport/db", Options::default())
+        .err()
+        .unwrap();
     assert_eq!(bad.kind(), ErrorKind::Validation, "{bad}");
 }
 

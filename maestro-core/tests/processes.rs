@@ -67,9 +67,7 @@ fn claims(db: &str) {
                 .collect()
         })
         .unwrap();
-    let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["claim", db, p.id.as_str()]))
-        .collect();
+    let children: Vec<_> = (0..8).map(|_| spawn(&["claim", db, p.id.as_str()])).collect();
     let outputs = finish(children);
     let mut claimed: Vec<String> = outputs
         .iter()
@@ -117,9 +115,7 @@ fn races(db: &str) {
         .workflows()
         .create(NewWorkflow::new(p.id.clone(), "race", ModelRef::Custom(model)))
         .unwrap();
-    let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["advance", db, wf.id.as_str()]))
-        .collect();
+    let children: Vec<_> = (0..8).map(|_| spawn(&["advance", db, wf.id.as_str()])).collect();
     let outputs = finish(children);
     let mut wins: HashMap<String, usize> = HashMap::new();
     for line in outputs.iter().flatten() {
@@ -155,9 +151,7 @@ fn appends(db: &str) {
     let m = open(db);
     let p = project(&m, "log");
     let s = live_session(&m, &p.id, "shared");
-    let children: Vec<_> = (0..8)
-        .map(|_| spawn(&["append", db, s.id.as_str(), "500"]))
-        .collect();
+    let children: Vec<_> = (0..8).map(|_| spawn(&["append", db, s.id.as_str(), "500"])).collect();
     let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
     let outputs = finish(children);
     let acked: HashSet<String> = outputs

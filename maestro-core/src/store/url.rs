@@ -41,4 +41,3 @@ pub fn redact(url: &str) -> String {
     }
     shown
 }
-

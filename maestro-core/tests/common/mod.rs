@@ -8,6 +8,8 @@ use tempfile::TempDir;
 pub struct Backend {
     pub name: &'static str,
     pub m: Maestro,
+    /// The URL of a server store.
+    pub url: Option<String>,
     pub _dir: Option<TempDir>,
 }
 
@@ -41,14 +43,39 @@ pub fn pg_url() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let schema = format!(
-        "t{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
+    let schema = format!("t{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
     let base = pg_server();
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// Opens what `backup` wrote to `dest`: a SQLite file as it is; a PostgreSQL dump
+/// (`pg_dump --format=custom`) restored with `pg_restore` into a new database.
+pub fn restore_backup(b: &Backend, dest: &std::path::Path) -> Maestro {
+    #[cfg(feature = "postgres")]
+    if b.name == "postgres" {
+        let server = pg_server();
+        let db = format!("restored_{}_{}", std::process::id(), dest.metadata().unwrap().len());
+        let psql = std::process::Command::new("psql")
+            .args([server.as_str(), "-qc", &format!("CREATE DATABASE {db}")])
+            .status()
+            .unwrap();
+        assert!(psql.success(), "createdb");
+        let (base, query) = server.split_once('?').map_or((server.as_str(), ""), |(b, q)| (b, q));
+        let root = &base[..base.rfind('/').unwrap()];
+        let target = format!("{root}/{db}");
+        let restore = std::process::Command::new("pg_restore")
+            .args(["--dbname", &target])
+            .arg(dest)
+            .status()
+            .unwrap();
+        assert!(restore.success(), "pg_restore");
+        let url = b.url.clone().unwrap();
+        let options = url.split_once('?').map(|(_, q)| q).unwrap_or(query);
+        return Maestro::open(format!("{target}?{options}"), Options::default()).unwrap();
+    }
+    let _ = b;
+    Maestro::open(dest, Options::default()).unwrap()
 }
 
 /// Every storage implementation the conformance suite runs against.
@@ -60,20 +87,26 @@ pub fn backends() -> Vec<Backend> {
         Backend {
             name: "sqlite-file",
             m: file,
+            url: None,
             _dir: Some(dir),
         },
         Backend {
             name: "sqlite-memory",
             m: Maestro::open_in_memory().unwrap(),
+            url: None,
             _dir: None,
         },
     ];
     #[cfg(feature = "postgres")]
-    all.push(Backend {
-        name: "postgres",
-        m: Maestro::open(pg_url(), Options::durability(Durability::Normal)).unwrap(),
-        _dir: None,
-    });
+    {
+        let url = pg_url();
+        all.push(Backend {
+            name: "postgres",
+            m: Maestro::open(&url, Options::durability(Durability::Normal)).unwrap(),
+            url: Some(url),
+            _dir: None,
+        });
+    }
     all
 }
 

@@ -194,19 +194,28 @@ impl Pool {
     /// one returned, waiting up to the busy timeout.
     pub(super) fn get(&self) -> Result<Pooled<'_>> {
         if let Some(c) = lock(&self.idle).pop() {
-            return Ok(Pooled { pool: self, conn: Some(c) });
+            return Ok(Pooled {
+                pool: self,
+                conn: Some(c),
+            });
         }
         let deadline = Instant::now() + self.wait;
         let mut open = lock(&self.open);
         loop {
             if let Some(c) = lock(&self.idle).pop() {
-                return Ok(Pooled { pool: self, conn: Some(c) });
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(c),
+                });
             }
             if *open < self.max {
                 *open += 1;
                 drop(open);
                 return match Conn::connect(self.config.clone()) {
-                    Ok(c) => Ok(Pooled { pool: self, conn: Some(c) }),
+                    Ok(c) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(c),
+                    }),
                     Err(e) => {
                         *lock(&self.open) -= 1;
                         self.freed.notify_one();
@@ -245,7 +254,9 @@ impl Pooled<'_> {
 impl std::ops::Deref for Pooled<'_> {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        self.conn.as_ref().expect("a pooled connection is present until dropped")
+        self.conn
+            .as_ref()
+            .expect("a pooled connection is present until dropped")
     }
 }
 

@@ -60,7 +60,10 @@ impl LearningRead for PgTx<'_> {
 
     fn advice_stats(&self, f: &AdviceFilter) -> Result<Vec<ChoiceStat>> {
         let mut q = advice_query(&format!("SELECT {CHOICE_STAT} FROM advice_stats"), f);
-        q.order_limit("decision_category, subject_category, kind, name, project_id", usize::MAX);
+        q.order_limit(
+            "decision_category, subject_category, kind, name, project_id",
+            usize::MAX,
+        );
         self.query(&q, rows::choice_stat)
     }
 
@@ -75,7 +78,15 @@ impl LearningRead for PgTx<'_> {
         );
         type Row = (String, String, String, String, String, String, i64);
         let found: Vec<Row> = self.query(&q, |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })?;
         // In key order, so the rows of one choice and project are consecutive.
         let mut out: Vec<ChoiceIssues> = Vec::new();
@@ -169,7 +180,9 @@ impl LearningRead for PgTx<'_> {
 
     fn embedding_dim(&self) -> Result<Option<usize>> {
         Ok(self
-            .one("SELECT embedding_dim FROM learning_meta", &[], |r| r.get::<Option<i64>>(0))?
+            .one("SELECT embedding_dim FROM learning_meta", &[], |r| {
+                r.get::<Option<i64>>(0)
+            })?
             .flatten()
             .map(|d| d as usize))
     }
@@ -196,7 +209,9 @@ impl LearningRead for PgTx<'_> {
         let mut q = Query::new("SELECT seq, project_id, embedding FROM failures WHERE embedding IS NOT NULL");
         q.and("project_id = ?", project.map(str::to_owned));
         q.order_limit("seq", usize::MAX);
-        let found = self.query(&q, |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<Vec<u8>>(2)?)))?;
+        let found = self.query(&q, |r| {
+            Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<Vec<u8>>(2)?))
+        })?;
         let mut vectors = Vectors {
             dim,
             ..Default::default()

@@ -23,7 +23,6 @@ pub mod migrations;
 mod retention;
 mod tx;
 
-
 use crate::error::{Error, Result};
 use crate::store::sqlite::Durability;
 use crate::store::url::{redact, split_password};
@@ -95,8 +94,7 @@ impl PostgresStore {
             options,
             writer: Mutex::new(()),
         };
-        let conn = store.connection()?;
-        migrations::migrate(&conn)?;
+        migrations::migrate(&*store.connection()?)?;
         Ok(store)
     }
 
@@ -191,7 +189,11 @@ impl Store for PostgresStore {
         }
         let (url, password) = split_password(&self.full_url);
         let mut cmd = std::process::Command::new("pg_dump");
-        cmd.arg("--format=custom").arg("--file").arg(dest).arg("--dbname").arg(&url);
+        cmd.arg("--format=custom")
+            .arg("--file")
+            .arg(dest)
+            .arg("--dbname")
+            .arg(&url);
         if let Some(p) = password {
             cmd.env("PGPASSWORD", p);
         }
@@ -250,7 +252,9 @@ impl Store for PostgresStore {
         // Plain VACUUM makes deleted rows' space reusable without locking writers out;
         // autovacuum does the same on its own schedule.
         let conn = self.connection()?;
-        conn.batch("VACUUM (ANALYZE) events, tasks, sessions, queue_items, session_tasks, decisions, checkpoints, workflows")
+        conn.batch(
+            "VACUUM (ANALYZE) events, tasks, sessions, queue_items, session_tasks, decisions, checkpoints, workflows",
+        )
     }
 
     fn settle(&self) -> Result<()> {
@@ -258,6 +262,9 @@ impl Store for PostgresStore {
     }
 
     fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
-        Ok(Some(Box::new(listen::Listener::start(self.pool.dedicated(), &self.url)?)))
+        Ok(Some(Box::new(listen::Listener::start(
+            self.pool.dedicated(),
+            &self.url,
+        )?)))
     }
 }

@@ -123,11 +123,21 @@ impl<'c> PgTx<'c> {
         self.noted(self.conn.query(sql, p))
     }
 
-    pub(super) fn one<T>(&self, sql: &str, p: &[&(dyn ToSql + Sync)], map: fn(&dyn Cols) -> Result<T>) -> Result<Option<T>> {
+    pub(super) fn one<T>(
+        &self,
+        sql: &str,
+        p: &[&(dyn ToSql + Sync)],
+        map: fn(&dyn Cols) -> Result<T>,
+    ) -> Result<Option<T>> {
         self.rows(sql, p)?.first().map(|r| map(r)).transpose()
     }
 
-    pub(super) fn all<T>(&self, sql: &str, p: &[&(dyn ToSql + Sync)], map: fn(&dyn Cols) -> Result<T>) -> Result<Vec<T>> {
+    pub(super) fn all<T>(
+        &self,
+        sql: &str,
+        p: &[&(dyn ToSql + Sync)],
+        map: fn(&dyn Cols) -> Result<T>,
+    ) -> Result<Vec<T>> {
         self.rows(sql, p)?.iter().map(|r| map(r)).collect()
     }
 
@@ -148,24 +158,43 @@ impl<'c> PgTx<'c> {
 
 impl ReadTx for PgTx<'_> {
     fn project(&self, id: &str) -> Result<Option<Project>> {
-        self.one(&format!("SELECT {} FROM projects WHERE id = $1", rows::PROJECT), &[&id], rows::project)
+        self.one(
+            &format!("SELECT {} FROM projects WHERE id = $1", rows::PROJECT),
+            &[&id],
+            rows::project,
+        )
     }
 
     fn project_by_name(&self, name: &str) -> Result<Option<Project>> {
-        self.one(&format!("SELECT {} FROM projects WHERE name = $1", rows::PROJECT), &[&name], rows::project)
+        self.one(
+            &format!("SELECT {} FROM projects WHERE name = $1", rows::PROJECT),
+            &[&name],
+            rows::project,
+        )
     }
 
     fn projects(&self) -> Result<Vec<Project>> {
-        self.all(&format!("SELECT {} FROM projects ORDER BY created_at, id", rows::PROJECT), &[], rows::project)
+        self.all(
+            &format!("SELECT {} FROM projects ORDER BY created_at, id", rows::PROJECT),
+            &[],
+            rows::project,
+        )
     }
 
     fn workflow(&self, id: &str) -> Result<Option<Workflow>> {
-        self.one(&format!("SELECT {} FROM workflows WHERE id = $1", rows::WORKFLOW), &[&id], rows::workflow)
+        self.one(
+            &format!("SELECT {} FROM workflows WHERE id = $1", rows::WORKFLOW),
+            &[&id],
+            rows::workflow,
+        )
     }
 
     fn workflows(&self, project: &str) -> Result<Vec<Workflow>> {
         self.all(
-            &format!("SELECT {} FROM workflows WHERE project_id = $1 ORDER BY created_at, id", rows::WORKFLOW),
+            &format!(
+                "SELECT {} FROM workflows WHERE project_id = $1 ORDER BY created_at, id",
+                rows::WORKFLOW
+            ),
             &[&project],
             rows::workflow,
         )
@@ -179,7 +208,10 @@ impl ReadTx for PgTx<'_> {
 
     fn history(&self, workflow: &str) -> Result<Vec<HistoryEntry>> {
         self.all(
-            &format!("SELECT {} FROM workflow_history WHERE workflow_id = $1 ORDER BY seq", rows::HISTORY),
+            &format!(
+                "SELECT {} FROM workflow_history WHERE workflow_id = $1 ORDER BY seq",
+                rows::HISTORY
+            ),
             &[&workflow],
             rows::history,
         )
@@ -187,7 +219,10 @@ impl ReadTx for PgTx<'_> {
 
     fn votes(&self, workflow: &str, epoch: i64) -> Result<Vec<Vote>> {
         self.all(
-            &format!("SELECT {} FROM votes WHERE workflow_id = $1 AND epoch = $2 ORDER BY at, id", rows::VOTE),
+            &format!(
+                "SELECT {} FROM votes WHERE workflow_id = $1 AND epoch = $2 ORDER BY at, id",
+                rows::VOTE
+            ),
             &[&workflow, &epoch],
             rows::vote,
         )
@@ -195,7 +230,10 @@ impl ReadTx for PgTx<'_> {
 
     fn all_votes(&self, workflow: &str) -> Result<Vec<Vote>> {
         self.all(
-            &format!("SELECT {} FROM votes WHERE workflow_id = $1 ORDER BY at, id", rows::VOTE),
+            &format!(
+                "SELECT {} FROM votes WHERE workflow_id = $1 ORDER BY at, id",
+                rows::VOTE
+            ),
             &[&workflow],
             rows::vote,
         )
@@ -203,7 +241,10 @@ impl ReadTx for PgTx<'_> {
 
     fn all_spec_documents(&self, workflow: &str) -> Result<Vec<SpecDocument>> {
         self.all(
-            &format!("SELECT {} FROM spec_documents WHERE workflow_id = $1 ORDER BY kind, version", rows::SPEC),
+            &format!(
+                "SELECT {} FROM spec_documents WHERE workflow_id = $1 ORDER BY kind, version",
+                rows::SPEC
+            ),
             &[&workflow],
             rows::spec,
         )
@@ -269,7 +310,11 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn session(&self, id: &str) -> Result<Option<Session>> {
-        self.one(&format!("SELECT {} FROM sessions WHERE id = $1", rows::SESSION), &[&id], rows::session)
+        self.one(
+            &format!("SELECT {} FROM sessions WHERE id = $1", rows::SESSION),
+            &[&id],
+            rows::session,
+        )
     }
 
     fn session_head(&self, id: &str) -> Result<Option<SessionHead>> {
@@ -284,7 +329,10 @@ impl ReadTx for PgTx<'_> {
         let mut q = Query::new(format!("SELECT {} FROM sessions WHERE TRUE", rows::SESSION));
         q.and("project_id = ?", f.project_id.as_ref().map(|x| x.to_string()))
             .and("workflow_id = ?", f.workflow_id.as_ref().map(|x| x.to_string()))
-            .and("parent_session_id = ?", f.parent_session_id.as_ref().map(|x| x.to_string()))
+            .and(
+                "parent_session_id = ?",
+                f.parent_session_id.as_ref().map(|x| x.to_string()),
+            )
             .and("status = ?", f.status.map(|s| s.as_str().to_owned()))
             .order_limit("created_at, id", usize::MAX);
         self.query(&q, rows::session)
@@ -333,12 +381,19 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn task(&self, id: &str) -> Result<Option<Task>> {
-        self.one(&format!("SELECT {} FROM tasks t WHERE t.id = $1", rows::TASK), &[&id], rows::task)
+        self.one(
+            &format!("SELECT {} FROM tasks t WHERE t.id = $1", rows::TASK),
+            &[&id],
+            rows::task,
+        )
     }
 
     fn tasks(&self, project: &str) -> Result<Vec<Task>> {
         self.all(
-            &format!("SELECT {} FROM tasks t WHERE t.project_id = $1 ORDER BY t.created_at, t.id", rows::TASK),
+            &format!(
+                "SELECT {} FROM tasks t WHERE t.project_id = $1 ORDER BY t.created_at, t.id",
+                rows::TASK
+            ),
             &[&project],
             rows::task,
         )
@@ -346,7 +401,10 @@ impl ReadTx for PgTx<'_> {
 
     fn task_children(&self, parent: &str) -> Result<Vec<Task>> {
         self.all(
-            &format!("SELECT {} FROM tasks t WHERE t.parent_id = $1 ORDER BY t.created_at, t.id", rows::TASK),
+            &format!(
+                "SELECT {} FROM tasks t WHERE t.parent_id = $1 ORDER BY t.created_at, t.id",
+                rows::TASK
+            ),
             &[&parent],
             rows::task,
         )
@@ -377,12 +435,18 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn dependencies_met(&self, task: &str) -> Result<bool> {
-        Ok(self.scalar("SELECT CASE WHEN open_deps = 0 THEN 1 ELSE 0 END FROM tasks WHERE id = $1", &[&task])? == 1)
+        Ok(self.scalar(
+            "SELECT CASE WHEN open_deps = 0 THEN 1 ELSE 0 END FROM tasks WHERE id = $1",
+            &[&task],
+        )? == 1)
     }
 
     fn link(&self, session: &str, task: &str) -> Result<Option<SessionTask>> {
         self.one(
-            &format!("SELECT {} FROM session_tasks WHERE session_id = $1 AND task_id = $2", rows::LINK),
+            &format!(
+                "SELECT {} FROM session_tasks WHERE session_id = $1 AND task_id = $2",
+                rows::LINK
+            ),
             &[&session, &task],
             rows::link,
         )
@@ -411,28 +475,45 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn queue_item(&self, id: &str) -> Result<Option<QueueItem>> {
-        self.one(&format!("SELECT {} FROM queue_items WHERE id = $1", rows::QUEUE), &[&id], rows::queue)
+        self.one(
+            &format!("SELECT {} FROM queue_items WHERE id = $1", rows::QUEUE),
+            &[&id],
+            rows::queue,
+        )
     }
 
     fn queue(&self, session: &str) -> Result<Vec<QueueItem>> {
         self.all(
-            &format!("SELECT {} FROM queue_items WHERE session_id = $1 ORDER BY position", rows::QUEUE),
+            &format!(
+                "SELECT {} FROM queue_items WHERE session_id = $1 ORDER BY position",
+                rows::QUEUE
+            ),
             &[&session],
             rows::queue,
         )
     }
 
     fn max_queue_position(&self, session: &str) -> Result<i64> {
-        self.scalar("SELECT MAX(position) FROM queue_items WHERE session_id = $1", &[&session])
+        self.scalar(
+            "SELECT MAX(position) FROM queue_items WHERE session_id = $1",
+            &[&session],
+        )
     }
 
     fn checkpoint(&self, id: &str) -> Result<Option<Checkpoint>> {
-        self.one(&format!("SELECT {} FROM checkpoints WHERE id = $1", rows::CHECKPOINT), &[&id], rows::checkpoint)
+        self.one(
+            &format!("SELECT {} FROM checkpoints WHERE id = $1", rows::CHECKPOINT),
+            &[&id],
+            rows::checkpoint,
+        )
     }
 
     fn checkpoints(&self, workflow: &str) -> Result<Vec<Checkpoint>> {
         self.all(
-            &format!("SELECT {} FROM checkpoints WHERE workflow_id = $1 ORDER BY at, id", rows::CHECKPOINT),
+            &format!(
+                "SELECT {} FROM checkpoints WHERE workflow_id = $1 ORDER BY at, id",
+                rows::CHECKPOINT
+            ),
             &[&workflow],
             rows::checkpoint,
         )
@@ -492,7 +573,10 @@ impl ReadTx for PgTx<'_> {
 
     fn decision_categories(&self, project: &str) -> Result<Vec<CategoryDef>> {
         self.all(
-            &format!("SELECT {} FROM decision_categories WHERE project_id = $1 ORDER BY name", rows::CATEGORY),
+            &format!(
+                "SELECT {} FROM decision_categories WHERE project_id = $1 ORDER BY name",
+                rows::CATEGORY
+            ),
             &[&project],
             rows::category,
         )
@@ -557,7 +641,10 @@ impl ReadTx for PgTx<'_> {
 /// `q` narrowed by every set filter field of `f`.
 fn decision_query(mut q: Query, f: &DecisionFilter) -> Query {
     q.and("d.project_id = ?", f.project_id.as_ref().map(|p| p.as_str().to_owned()))
-        .and("d.workflow_id = ?", f.workflow_id.as_ref().map(|w| w.as_str().to_owned()))
+        .and(
+            "d.workflow_id = ?",
+            f.workflow_id.as_ref().map(|w| w.as_str().to_owned()),
+        )
         .and("d.category = ?", f.category.clone())
         .and("d.subject_category = ?", f.subject_category.clone())
         .and("d.technology = ?", f.technology.clone())
@@ -570,7 +657,14 @@ impl WriteTx for PgTx<'_> {
     fn insert_project(&mut self, p: &Project) -> Result<()> {
         self.exec(
             "INSERT INTO projects (id, name, root, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&p.id.as_str(), &p.name, &p.root, &p.created_at.0, &p.updated_at.0, &p.version],
+            &[
+                &p.id.as_str(),
+                &p.name,
+                &p.root,
+                &p.created_at.0,
+                &p.updated_at.0,
+                &p.version,
+            ],
         )?;
         Ok(())
     }
@@ -641,7 +735,10 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_vote(&mut self, v: &Vote) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO votes ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", rows::VOTE),
+            &format!(
+                "INSERT INTO votes ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                rows::VOTE
+            ),
             &[
                 &v.id.as_str(),
                 &v.workflow_id.as_str(),
@@ -660,7 +757,10 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_spec_document(&mut self, d: &SpecDocument) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO spec_documents ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)", rows::SPEC),
+            &format!(
+                "INSERT INTO spec_documents ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                rows::SPEC
+            ),
             &[
                 &d.workflow_id.as_str(),
                 &d.project_id.as_str(),
@@ -676,7 +776,10 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_steering_document(&mut self, d: &SteeringDocument) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO steering_documents ({}) VALUES ($1, $2, $3, $4, $5, $6)", rows::STEERING),
+            &format!(
+                "INSERT INTO steering_documents ({}) VALUES ($1, $2, $3, $4, $5, $6)",
+                rows::STEERING
+            ),
             &[
                 &d.project_id.as_str(),
                 &d.domain,
@@ -815,7 +918,10 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_queue_item(&mut self, q: &QueueItem) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO queue_items ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows::QUEUE),
+            &format!(
+                "INSERT INTO queue_items ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                rows::QUEUE
+            ),
             &[
                 &q.id.as_str(),
                 &q.session_id.as_str(),
@@ -926,7 +1032,10 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_decision_category(&mut self, c: &CategoryDef) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO decision_categories ({}) VALUES ($1, $2, $3, $4)", rows::CATEGORY),
+            &format!(
+                "INSERT INTO decision_categories ({}) VALUES ($1, $2, $3, $4)",
+                rows::CATEGORY
+            ),
             &[&c.project_id.as_str(), &c.name, &c.description, &c.created_at.0],
         )?;
         Ok(())

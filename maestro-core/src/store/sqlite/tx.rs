@@ -37,7 +37,6 @@ pub(super) struct SqlTx<'c> {
     aborted: bool,
 }
 
-
 /// A query whose WHERE clause holds only the filters that are set. Each combination is
 /// its own cached statement: a `?1 IS NULL OR ...` form would make SQLite re-prepare the
 /// statement on every call, because its plan depends on the bound value.
