@@ -10,12 +10,13 @@ use rusqlite::params;
 const LEARNING: &str =
     "('failure', 'estimate', 'retrospective', 'spike', 'agent_log', 'complexity_snapshot', 'pattern_usage')";
 
-/// The events of the workflows in the JSON array parameter `list` and of their sessions.
+/// Whether the event belongs to one of the workflows in the JSON array parameter `list` or to one of their
+/// sessions; false, never NULL, for an event with neither (so `NOT` of it counts it).
 fn of_workflows(list: &str) -> String {
     format!(
-        "(entity NOT IN {LEARNING} AND (
+        "IFNULL((entity NOT IN {LEARNING} AND (
             workflow_id IN (SELECT value FROM json_each({list}))
-            OR session_id IN (SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each({list})))))"
+            OR session_id IN (SELECT id FROM sessions WHERE workflow_id IN (SELECT value FROM json_each({list}))))), 0)"
     )
 }
 
