@@ -16,7 +16,36 @@ pub struct Fixture {
 /// A fresh file store at `durability` with one project.
 pub fn fixture(durability: Durability) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let m = Maestro::open(dir.path().join("state.db"), Options::durability(durability)).unwrap();
+    let db = dir.path().join("state.db");
+    fixture_at(db.to_str().unwrap(), durability, dir)
+}
+
+/// A fresh PostgreSQL store (its own schema on the server of `MAESTRO_BENCH_PG_URL`, by
+/// default the cluster of `scripts/pg` over its Unix socket) at `durability`.
+pub fn pg_fixture(durability: Durability) -> Fixture {
+    fixture_at(&pg_store_url(), durability, tempfile::tempdir().unwrap())
+}
+
+/// The URL of a new, empty PostgreSQL store on the bench server.
+pub fn pg_store_url() -> String {
+    let base = std::env::var("MAESTRO_BENCH_PG_URL").unwrap_or_else(|_| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
+        let started = std::process::Command::new(&script).arg("start").output().unwrap();
+        assert!(started.status.success(), "scripts/pg start");
+        let out = std::process::Command::new(&script).arg("socket-url").output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3Dbench_{}_{nanos}", std::process::id())
+}
+
+/// A store at `location` (a file path or a URL) with one project; `dir` is kept with it.
+pub fn fixture_at(location: &str, durability: Durability, dir: TempDir) -> Fixture {
+    let m = Maestro::open(location, Options::durability(durability)).unwrap();
     let project = m
         .projects()
         .create(NewProject {

@@ -138,7 +138,10 @@ void maestro_clear_error(void);
 
 // Opens the database at `path` and migrates it, creating the file (mode 0600) and its
 // missing parent directories if needed; `":memory:"` opens a private in-memory database
-// (options are checked but durability and busy timeout do not apply to it).
+// (options are checked but durability and busy timeout do not apply to it); a
+// `postgres://user:password@host:port/db` URL opens (and migrates) that PostgreSQL
+// database, shared by every process and host that opens it (a `?options=-csearch_path%3Dname`
+// parameter keeps a store in a schema of its own; its password never appears in errors).
 // `options_json` may be NULL (defaults) or an object such as
 // `{"durability": "normal", "busy_timeout_ms": 5000}`
 // (`schemas/api/operations.schema.json#/definitions/Options`).
@@ -1139,7 +1142,9 @@ maestro_status_t maestro_store_batch(const struct maestro_t *maestro,
                                      const char *input_json,
                                      char **json_out);
 
-// Writes a consistent copy of the database to `dest` with SQLite's backup API.
+// Writes a consistent copy of the whole store to `dest`, a new file (never overwritten):
+// on SQLite, a database file (SQLite's backup API) that opens as a store; on
+// PostgreSQL, a `pg_dump --format=custom` archive, restored with `pg_restore`.
 //
 // Input: a JSON object {"path"}
 // (`schemas/api/operations.schema.json#/definitions/store.backup`).
@@ -1556,8 +1561,10 @@ void maestro_string_free(char *s);
 
 // Calls `callback(user_data, event_json)` for every event matching `filter_json` (NULL:
 // every event; otherwise an EventFilter such as `{"entities": ["task"]}`, errors under
-// `/filter`) committed through this handle from now on, in commit order. Events written
-// by other handles or processes are not pushed: poll them with `maestro_events_since`.
+// `/filter`) committed from now on, in commit order. On a SQLite file, only events
+// committed through this handle are pushed (poll other handles' and processes' with
+// `maestro_events_since`); on a PostgreSQL store, those of every handle, process and
+// host are, read from the feed shortly after they commit.
 //
 // The callback runs on one library thread, never on the caller's, one event at a time.
 // It may call into the library with this handle, but must not free its own

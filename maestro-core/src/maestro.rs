@@ -380,7 +380,9 @@ impl Maestro {
         self.store.write_counts()
     }
 
-    /// Writes a consistent copy of the database to `dest` with SQLite's backup API.
+    /// Writes a consistent copy of the whole store to `dest`, a new file (never overwritten):
+    /// on SQLite, a database file (SQLite's backup API) that opens as a store; on
+    /// PostgreSQL, a `pg_dump --format=custom` archive, restored with `pg_restore`.
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
         self.store.backup(dest.as_ref())
     }

@@ -1147,8 +1147,9 @@ export interface EventsApi {
   /** The entity's state as of feed position `seq`; null if it did not exist then. Below the horizon throws MAESTRO_PRUNED. */
   state_at(input: { entity: EntityKind; id: string; seq: number }): JsonObject | null;
   /**
-   * Calls `callback` on the JS main thread for every matching event committed through this
-   * handle from now on (writes of other handles or processes are not pushed: poll since()).
+   * Calls `callback` on the JS main thread for every matching event committed from now on:
+   * on SQLite, those committed through this handle (poll since() for other handles and
+   * processes); on PostgreSQL, those of every handle, process and host.
    */
   subscribe(filter: EventFilter | null | undefined, callback: (event: Event) => void): Subscription;
   subscribe(callback: (event: Event) => void): Subscription;

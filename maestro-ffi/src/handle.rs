@@ -31,7 +31,10 @@ pub(crate) unsafe fn handle<'a>(m: *const maestro_t) -> Result<&'a maestro_t, Fa
 
 /// Opens the database at `path` and migrates it, creating the file (mode 0600) and its
 /// missing parent directories if needed; `":memory:"` opens a private in-memory database
-/// (options are checked but durability and busy timeout do not apply to it).
+/// (options are checked but durability and busy timeout do not apply to it); a
+/// `postgres://user:password@host:port/db` URL opens (and migrates) that PostgreSQL
+/// database, shared by every process and host that opens it (a `?options=-csearch_path%3Dname`
+/// parameter keeps a store in a schema of its own; its password never appears in errors).
 /// `options_json` may be NULL (defaults) or an object such as
 /// `{"durability": "normal", "busy_timeout_ms": 5000}`
 /// (`schemas/api/operations.schema.json#/definitions/Options`).

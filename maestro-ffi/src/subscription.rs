@@ -55,8 +55,10 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Calls `callback(user_data, event_json)` for every event matching `filter_json` (NULL:
 /// every event; otherwise an EventFilter such as `{"entities": ["task"]}`, errors under
-/// `/filter`) committed through this handle from now on, in commit order. Events written
-/// by other handles or processes are not pushed: poll them with `maestro_events_since`.
+/// `/filter`) committed from now on, in commit order. On a SQLite file, only events
+/// committed through this handle are pushed (poll other handles' and processes' with
+/// `maestro_events_since`); on a PostgreSQL store, those of every handle, process and
+/// host are, read from the feed shortly after they commit.
 ///
 /// The callback runs on one library thread, never on the caller's, one event at a time.
 /// It may call into the library with this handle, but must not free its own

@@ -31,6 +31,10 @@ for t in e2e threads; do
   check "$t-shared" "$out/$t-shared"
   check "$t-static" "$out/$t-static"
 done
+# The same library on a PostgreSQL store (the server scripts/test started).
+check "postgres-build" gcc "${cflags[@]}" "$root/tests/c/postgres.c" -o "$out/postgres" -L"$lib" -lmaestro \
+  -Wl,-rpath,"$out"
+check "postgres" "$out/postgres"
 check "needs-soname" bash -c "readelf -d '$out/e2e-shared' | grep -q 'NEEDED.*libmaestro.so.0'"
 
 if command -v valgrind > /dev/null; then

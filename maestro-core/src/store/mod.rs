@@ -49,7 +49,8 @@ pub trait Store: Send + Sync {
     /// its own.
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()>;
 
-    /// Writes a consistent copy of the whole database to `dest` (a new file).
+    /// Writes a consistent copy of the whole database to `dest` (a new file): for SQLite a
+    /// database file, for PostgreSQL a `pg_dump` archive.
     fn backup(&self, dest: &Path) -> Result<()>;
 
     /// Runs the backend's own consistency check; `Ok(())` when the store is sound.

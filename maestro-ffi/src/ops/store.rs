@@ -23,7 +23,9 @@ pub extern "C" fn maestro_store_batch(
     ffi_boundary!({ unsafe { call(maestro, "store.batch", input_json, json_out) } })
 }
 
-/// Writes a consistent copy of the database to `dest` with SQLite's backup API.
+/// Writes a consistent copy of the whole store to `dest`, a new file (never overwritten):
+/// on SQLite, a database file (SQLite's backup API) that opens as a store; on
+/// PostgreSQL, a `pg_dump --format=custom` archive, restored with `pg_restore`.
 ///
 /// Input: a JSON object {"path"}
 /// (`schemas/api/operations.schema.json#/definitions/store.backup`).

@@ -115,7 +115,9 @@ def open(
     config: Union[str, "os.PathLike[str]", None] = None,
 ) -> Maestro:
     """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
-    private in-memory one).
+    private in-memory one), or the PostgreSQL database a `postgres://` URL names (shared
+    by every process and host that opens it; `?options=-csearch_path%3Dname` keeps a store
+    in a schema of its own).
 
     `repo` is the git work tree that projects created through this handle use as their
     root unless they name another (their checkpoints commit there). `durability` is

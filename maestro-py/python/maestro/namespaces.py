@@ -954,7 +954,8 @@ class Events(_Namespace):
         return None if v is None else dict(v)
 
     def subscribe(self, *, timeout: Optional[float] = None, **filter: Any) -> Subscription:
-        """Pushes events committed through this handle from now on; see `Subscription`."""
+        """Pushes events committed from now on (on SQLite, through this handle; on
+        PostgreSQL, by every handle, process and host); see `Subscription`."""
         return Subscription(self._subscribe(filter or None), timeout)
 
 
@@ -975,7 +976,8 @@ class Store(_Namespace):
         return list(self._call("store.batch", {"operations": ops}))
 
     def backup(self, path: str) -> None:
-        """Writes a consistent copy of the database to `path`."""
+        """Writes a consistent copy of the whole store to `path`, a new file: a SQLite
+        database file, or for a PostgreSQL store a `pg_dump --format=custom` archive."""
         self._call("store.backup", {"path": str(path)})
 
     def export(self, dir: str) -> int:
