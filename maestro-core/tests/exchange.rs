@@ -10,87 +10,103 @@ use maestro_core::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::tree;
+use common::{backends, tree, Backend};
 
 fn file_db(dir: &Path, name: &str) -> Maestro {
     Maestro::open(dir.join(name), Options::durability(Durability::Normal)).unwrap()
 }
 
+/// The scripted workflow exported from every backend, imported into an empty store of
+/// every backend (SQLite → SQLite, PostgreSQL → PostgreSQL, PostgreSQL → SQLite, SQLite →
+/// PostgreSQL...) and exported again: byte-identical, and the imported store answers as
+/// the original does.
 #[test]
 fn export_import_export_is_byte_identical() {
-    let tmp = tempfile::tempdir().unwrap();
-    let a = file_db(tmp.path(), "a.db");
-    let wf = scripted::checkout(&a);
-    let n = a.export(tmp.path().join("one")).unwrap();
-    let one = tree(&tmp.path().join("one"));
-    assert_eq!(n, one.len());
-    for want in [
-        "DECISIONS.md".to_string(),
-        format!("workflows/{wf}/metadata.json"),
-        format!("workflows/{wf}/decisions.json"),
-        format!("workflows/{wf}/checkpoints.json"),
-        format!("workflows/{wf}/execution-log.md"),
-        format!("workflows/{wf}/final-report.md"),
-    ] {
-        assert!(one.contains_key(Path::new(&want)), "missing {want}");
-    }
-    let in_sessions = |ext: &str| {
-        one.keys()
-            .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == ext))
-            .count()
-    };
-    assert_eq!(
-        (in_sessions("json"), in_sessions("jsonl")),
-        (3, 3),
-        "each session and its timeline"
-    );
-    assert_eq!(one.keys().filter(|p| p.starts_with("tasks")).count(), 4);
+    for src in backends() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = &src.m;
+        let wf = scripted::checkout(a);
+        let n = a.export(tmp.path().join("one")).unwrap();
+        let one = tree(&tmp.path().join("one"));
+        assert_eq!(n, one.len(), "{}", src.name);
+        for want in [
+            "DECISIONS.md".to_string(),
+            format!("workflows/{wf}/metadata.json"),
+            format!("workflows/{wf}/decisions.json"),
+            format!("workflows/{wf}/checkpoints.json"),
+            format!("workflows/{wf}/execution-log.md"),
+            format!("workflows/{wf}/final-report.md"),
+        ] {
+            assert!(one.contains_key(Path::new(&want)), "{}: missing {want}", src.name);
+        }
+        let in_sessions = |ext: &str| {
+            one.keys()
+                .filter(|p| p.starts_with("sessions") && p.extension().is_some_and(|e| e == ext))
+                .count()
+        };
+        assert_eq!(
+            (in_sessions("json"), in_sessions("jsonl")),
+            (3, 3),
+            "{}: each session and its timeline",
+            src.name
+        );
+        assert_eq!(one.keys().filter(|p| p.starts_with("tasks")).count(), 4, "{}", src.name);
 
-    let b = file_db(tmp.path(), "b.db");
-    let sum = b.import(tmp.path().join("one")).unwrap();
-    assert_eq!(
-        (
-            sum.projects,
-            sum.workflows,
-            sum.sessions,
-            sum.tasks,
-            sum.decisions,
-            sum.checkpoints
-        ),
-        (1, 1, 3, 4, 2, 1)
-    );
-    b.export(tmp.path().join("two")).unwrap();
-    let two = tree(&tmp.path().join("two"));
-    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
-    for (path, bytes) in &one {
-        assert!(bytes == &two[path], "{} differs after the round trip", path.display());
-    }
+        for dst in backends() {
+            let (b, to) = (&dst.m, format!("{} → {}", src.name, dst.name));
+            let sum = b.import(tmp.path().join("one")).unwrap();
+            assert_eq!(
+                (
+                    sum.projects,
+                    sum.workflows,
+                    sum.sessions,
+                    sum.tasks,
+                    sum.decisions,
+                    sum.checkpoints
+                ),
+                (1, 1, 3, 4, 2, 1),
+                "{to}"
+            );
+            let two_dir = tmp.path().join(format!("two-{}", dst.name));
+            b.export(&two_dir).unwrap();
+            let two = tree(&two_dir);
+            assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>(), "{to}");
+            for (path, bytes) in &one {
+                assert!(
+                    bytes == &two[path],
+                    "{to}: {} differs after the round trip",
+                    path.display()
+                );
+            }
 
-    // The imported store works like the original: same ready set, same decision queries.
-    let p = b.projects().get_by_name("shop").unwrap();
-    let ready = |m: &Maestro| {
-        m.tasks()
-            .ready(&p.id)
-            .unwrap()
-            .into_iter()
-            .map(|t| t.id)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ready(&a), ready(&b));
-    let hits = b
-        .decisions()
-        .search("PostgreSQL", &DecisionFilter::default(), 10)
-        .unwrap();
-    assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0].outcome().unwrap().status, OutcomeStatus::Successful);
-    assert_eq!(
-        b.sessions()
-            .timeline(&b.sessions().list(&SessionFilter::default()).unwrap()[1].id)
-            .unwrap(),
-        a.sessions()
-            .timeline(&a.sessions().list(&SessionFilter::default()).unwrap()[1].id)
-            .unwrap()
-    );
+            // The imported store works like the original: same ready set, same decision queries.
+            let p = b.projects().get_by_name("shop").unwrap();
+            let ready = |m: &Maestro| {
+                m.tasks()
+                    .ready(&p.id)
+                    .unwrap()
+                    .into_iter()
+                    .map(|t| t.id)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ready(a), ready(b), "{to}");
+            let hits = b
+                .decisions()
+                .search("PostgreSQL", &DecisionFilter::default(), 10)
+                .unwrap();
+            assert_eq!(hits.len(), 1, "{to}");
+            assert_eq!(hits[0].outcome().unwrap().status, OutcomeStatus::Successful, "{to}");
+            assert_eq!(
+                b.sessions()
+                    .timeline(&b.sessions().list(&SessionFilter::default()).unwrap()[1].id)
+                    .unwrap(),
+                a.sessions()
+                    .timeline(&a.sessions().list(&SessionFilter::default()).unwrap()[1].id)
+                    .unwrap(),
+                "{to}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -406,42 +422,58 @@ fn an_import_file_cannot_attach_rows_to_another_entity() {
     assert_eq!(fresh.events().latest_seq().unwrap(), 0);
 }
 
-/// Export → import into an empty store → export, asserting the two exports are equal.
-fn round_trip(tmp: &Path, a: &Maestro) -> (BTreeMap<PathBuf, Vec<u8>>, ImportSummary) {
-    let one = tmp.join("rt-one");
+/// Export → import into the empty store `b` → export, asserting the two exports are equal.
+fn round_trip(tmp: &Path, a: &Maestro, b: &Backend) -> (BTreeMap<PathBuf, Vec<u8>>, ImportSummary) {
+    let one = tmp.join(format!("rt-one-{}", b.name));
     a.export(&one).unwrap();
-    let b = file_db(tmp, "rt-b.db");
-    let sum = b.import(&one).unwrap();
-    let two = tmp.join("rt-two");
-    b.export(&two).unwrap();
+    let sum = b.m.import(&one).unwrap();
+    let two = tmp.join(format!("rt-two-{}", b.name));
+    b.m.export(&two).unwrap();
     let (t1, t2) = (tree(&one), tree(&two));
-    assert_eq!(t1.keys().collect::<Vec<_>>(), t2.keys().collect::<Vec<_>>());
+    assert_eq!(
+        t1.keys().collect::<Vec<_>>(),
+        t2.keys().collect::<Vec<_>>(),
+        "into {}",
+        b.name
+    );
     for (k, v) in &t1 {
-        assert!(t2[k] == *v, "{} differs after the round trip", k.display());
+        assert!(
+            t2[k] == *v,
+            "into {}: {} differs after the round trip",
+            b.name,
+            k.display()
+        );
     }
     (t1, sum)
 }
 
 #[test]
 fn a_timeline_event_nested_as_deep_as_the_api_accepts_round_trips() {
-    let tmp = tempfile::tempdir().unwrap();
-    let a = file_db(tmp.path(), "a.db");
-    let p = common::project(&a, "deep");
-    let s = common::live_session(&a, &p.id, "w");
-    let mut metadata = serde_json::json!("bottom");
-    for _ in 0..60 {
-        metadata = serde_json::json!({ "n": metadata });
+    for src in backends() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = &src.m;
+        let p = common::project(a, "deep");
+        let s = common::live_session(a, &p.id, "w");
+        let mut metadata = serde_json::json!("bottom");
+        for _ in 0..60 {
+            metadata = serde_json::json!({ "n": metadata });
+        }
+        let input = serde_json::json!({
+            "session_id": s.id,
+            "event": {"type": "milestone", "message": "deep", "metadata": metadata.clone()}
+        });
+        let input = serde_json::json!({"id": input["session_id"], "event": input["event"]});
+        api::call(a, "sessions.append", &input.to_string()).expect("the API accepts 60 levels");
+        for dst in backends() {
+            let to = format!("{} → {}", src.name, dst.name);
+            let (files, sum) = round_trip(tmp.path(), a, &dst);
+            assert_eq!(sum.sessions, 1, "{to}");
+            let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
+            assert!(String::from_utf8_lossy(lines).contains("\"bottom\""), "{to}");
+            let deep = &dst.m.sessions().timeline(&s.id).unwrap()[1].metadata;
+            assert_eq!(deep, &metadata, "{to}: the imported event is the one appended");
+        }
     }
-    let input = serde_json::json!({
-        "session_id": s.id,
-        "event": {"type": "milestone", "message": "deep", "metadata": metadata}
-    });
-    let input = serde_json::json!({"id": input["session_id"], "event": input["event"]});
-    api::call(&a, "sessions.append", &input.to_string()).expect("the API accepts 60 levels");
-    let (files, sum) = round_trip(tmp.path(), &a);
-    assert_eq!(sum.sessions, 1);
-    let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
-    assert!(String::from_utf8_lossy(lines).contains("\"bottom\""));
 }
 
 #[test]
@@ -460,7 +492,7 @@ fn a_timeline_larger_than_one_document_round_trips() {
         Ok(())
     })
     .unwrap();
-    let (files, _) = round_trip(tmp.path(), &a);
+    let (files, _) = round_trip(tmp.path(), &a, &common::sqlite_file());
     let lines = &files[&PathBuf::from(format!("sessions/{}.timeline.jsonl", s.id))];
     assert!(
         lines.len() > 66 << 20,
@@ -475,111 +507,117 @@ fn a_timeline_larger_than_one_document_round_trips() {
 
 #[test]
 fn every_learning_record_round_trips_with_embeddings_and_living_documents() {
-    let tmp = tempfile::tempdir().unwrap();
-    let a = file_db(tmp.path(), "a.db");
-    let p = common::project(&a, "learned");
-    let wf = common::ended_workflow(&a, &p.id, "search", true);
-    let l = a.learning();
-    l.record_retrospective(learning::NewRetrospective {
-        project_id: p.id.clone(),
-        workflow_id: Some(wf.clone()),
-        feature: "search".into(),
-        surprises: "ranking was slow".into(),
-        would_change: "index earlier".into(),
-        new_patterns: vec!["cqrs".into()],
-        spike_accuracy: Some(0.5),
-    })
-    .unwrap();
-    l.record_spike(learning::NewSpike {
-        project_id: p.id.clone(),
-        workflow_id: Some(wf.clone()),
-        feature: "search".into(),
-        question: "does FTS5 rank well enough?".into(),
-        approach: "bm25 on 10k docs".into(),
-        result: "yes".into(),
-        viable: true,
-        lessons: Some("tune weights".into()),
-        time_spent_minutes: Some(45),
-    })
-    .unwrap();
-    l.log_agent(learning::NewAgentLog {
-        project_id: p.id.clone(),
-        workflow_id: Some(wf.clone()),
-        session_id: None,
-        agent: "coder".into(),
-        phase: "implementing".into(),
-        action: "wrote the index".into(),
-        duration_ms: 1250.0,
-        success: false,
-        error: Some("timeout".into()),
-    })
-    .unwrap();
-    l.record_complexity(learning::NewComplexitySnapshot {
-        project_id: p.id.clone(),
-        workflow_id: None,
-        file: "src/search.rs".into(),
-        complexity: 12.5,
-        lines: Some(300),
-    })
-    .unwrap();
-    l.record_pattern_usage(learning::NewPatternUsage {
-        project_id: p.id.clone(),
-        workflow_id: Some(wf.clone()),
-        pattern: "repository".into(),
-        file: Some("src/db.rs".into()),
-        compliance: 0.25,
-        notes: Some("queries leak into handlers".into()),
-    })
-    .unwrap();
-    let (files, sum) = round_trip(tmp.path(), &a);
-    assert_eq!(
-        sum.learning_records, 7,
-        "failure, estimate, retrospective, spike, agent log, complexity, pattern"
-    );
-    for name in [
-        "failures.json",
-        "estimates.json",
-        "retrospectives.json",
-        "spikes.json",
-        "agent-logs.json",
-        "complexity-snapshots.json",
-        "pattern-usage.json",
-    ] {
-        assert!(
-            files.contains_key(&PathBuf::from(format!("learning/{}/{name}", p.id))),
-            "{name}"
-        );
-    }
-    let failures =
-        String::from_utf8(files[&PathBuf::from(format!("learning/{}/failures.json", p.id))].clone()).unwrap();
-    assert!(failures.contains("\"embedding\""), "the embedding is exported");
-    for (doc, needle) in [
-        ("FAILURES.md", "migrate in batches"),
-        ("ESTIMATES.md", "Correction factor: **1.5**"),
-        ("PATTERNS.md", "queries leak into handlers"),
-        ("config.yaml", "sessions_days"),
-    ] {
-        let text = String::from_utf8(files[&PathBuf::from(doc)].clone()).unwrap();
-        assert!(text.contains(needle), "{doc} lacks {needle:?}:\n{text}");
-    }
-    // The imported embedding still finds the failure by similarity.
-    let b = Maestro::open(tmp.path().join("rt-b.db"), Options::durability(Durability::Normal)).unwrap();
-    let similar = b
-        .learning()
-        .similar_failures(
-            Some(&p.id),
-            &learning::FailureQuery {
-                embedding: Some(vec![0.25, 0.5, 1.0]),
-                ..Default::default()
-            },
-            1,
-        )
+    for src in backends() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = &src.m;
+        let p = common::project(a, "learned");
+        let wf = common::ended_workflow(a, &p.id, "search", true);
+        let l = a.learning();
+        l.record_retrospective(learning::NewRetrospective {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.clone()),
+            feature: "search".into(),
+            surprises: "ranking was slow".into(),
+            would_change: "index earlier".into(),
+            new_patterns: vec!["cqrs".into()],
+            spike_accuracy: Some(0.5),
+        })
         .unwrap();
-    assert!(similar[0].cosine.unwrap() > 0.999, "{similar:?}");
-    assert_eq!(
-        b.reports().failures_md(&p.id).unwrap(),
-        a.reports().failures_md(&p.id).unwrap()
-    );
+        l.record_spike(learning::NewSpike {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.clone()),
+            feature: "search".into(),
+            question: "does FTS5 rank well enough?".into(),
+            approach: "bm25 on 10k docs".into(),
+            result: "yes".into(),
+            viable: true,
+            lessons: Some("tune weights".into()),
+            time_spent_minutes: Some(45),
+        })
+        .unwrap();
+        l.log_agent(learning::NewAgentLog {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.clone()),
+            session_id: None,
+            agent: "coder".into(),
+            phase: "implementing".into(),
+            action: "wrote the index".into(),
+            duration_ms: 1250.0,
+            success: false,
+            error: Some("timeout".into()),
+        })
+        .unwrap();
+        l.record_complexity(learning::NewComplexitySnapshot {
+            project_id: p.id.clone(),
+            workflow_id: None,
+            file: "src/search.rs".into(),
+            complexity: 12.5,
+            lines: Some(300),
+        })
+        .unwrap();
+        l.record_pattern_usage(learning::NewPatternUsage {
+            project_id: p.id.clone(),
+            workflow_id: Some(wf.clone()),
+            pattern: "repository".into(),
+            file: Some("src/db.rs".into()),
+            compliance: 0.25,
+            notes: Some("queries leak into handlers".into()),
+        })
+        .unwrap();
+        for dst in backends() {
+            let to = format!("{} → {}", src.name, dst.name);
+            let (files, sum) = round_trip(tmp.path(), a, &dst);
+            assert_eq!(
+                sum.learning_records, 7,
+                "{to}: failure, estimate, retrospective, spike, agent log, complexity, pattern"
+            );
+            for name in [
+                "failures.json",
+                "estimates.json",
+                "retrospectives.json",
+                "spikes.json",
+                "agent-logs.json",
+                "complexity-snapshots.json",
+                "pattern-usage.json",
+            ] {
+                assert!(
+                    files.contains_key(&PathBuf::from(format!("learning/{}/{name}", p.id))),
+                    "{to}: {name}"
+                );
+            }
+            let failures =
+                String::from_utf8(files[&PathBuf::from(format!("learning/{}/failures.json", p.id))].clone()).unwrap();
+            assert!(failures.contains("\"embedding\""), "{to}: the embedding is exported");
+            for (doc, needle) in [
+                ("FAILURES.md", "migrate in batches"),
+                ("ESTIMATES.md", "Correction factor: **1.5**"),
+                ("PATTERNS.md", "queries leak into handlers"),
+                ("config.yaml", "sessions_days"),
+            ] {
+                let text = String::from_utf8(files[&PathBuf::from(doc)].clone()).unwrap();
+                assert!(text.contains(needle), "{to}: {doc} lacks {needle:?}:\n{text}");
+            }
+            // The imported embedding still finds the failure by similarity.
+            let b = &dst.m;
+            let similar = b
+                .learning()
+                .similar_failures(
+                    Some(&p.id),
+                    &learning::FailureQuery {
+                        embedding: Some(vec![0.25, 0.5, 1.0]),
+                        ..Default::default()
+                    },
+                    1,
+                )
+                .unwrap();
+            assert!(similar[0].cosine.unwrap() > 0.999, "{to}: {similar:?}");
+            assert_eq!(
+                b.reports().failures_md(&p.id).unwrap(),
+                a.reports().failures_md(&p.id).unwrap(),
+                "{to}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -302,88 +302,91 @@ fn aggregates_equal_a_recomputation_after_random_outcomes_amendments_and_deletio
     let issue_pool = ["slow", "flaky", "costly", "lost writes"];
     let statuses = OutcomeStatus::ALL;
     for seed in 1..=12u64 {
-        let m = Maestro::open_in_memory().unwrap();
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let p = project(&m, "shop");
-        let mut model = Model::default();
-        let mut live: Vec<(WorkflowId, Vec<DecisionId>)> = vec![(workflow(&m, &p.id, "f0").id, vec![])];
-        for step in 0..80 {
-            match rng.below(10) {
-                0..=3 if !live.is_empty() => {
-                    let w = rng.below(live.len());
-                    let (cat, sub, tech) = (
-                        categories[rng.below(2)],
-                        subjects[rng.below(3)],
-                        techs[rng.below(techs.len())],
-                    );
-                    let d = choose(&m, &live[w].0, cat, sub, tech);
-                    model
-                        .decisions
-                        .insert(d.id.clone(), (cat.into(), sub.into(), tech.into(), d.at, None, vec![]));
-                    live[w].1.push(d.id);
-                }
-                4..=7 => {
-                    let ids: Vec<&DecisionId> = live.iter().flat_map(|(_, ds)| ds).collect();
-                    if ids.is_empty() {
-                        continue;
+        for b in backends() {
+            let m = &b.m;
+            let name = b.name;
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let p = project(m, "shop");
+            let mut model = Model::default();
+            let mut live: Vec<(WorkflowId, Vec<DecisionId>)> = vec![(workflow(m, &p.id, "f0").id, vec![])];
+            for step in 0..80 {
+                match rng.below(10) {
+                    0..=3 if !live.is_empty() => {
+                        let w = rng.below(live.len());
+                        let (cat, sub, tech) = (
+                            categories[rng.below(2)],
+                            subjects[rng.below(3)],
+                            techs[rng.below(techs.len())],
+                        );
+                        let d = choose(m, &live[w].0, cat, sub, tech);
+                        model
+                            .decisions
+                            .insert(d.id.clone(), (cat.into(), sub.into(), tech.into(), d.at, None, vec![]));
+                        live[w].1.push(d.id);
                     }
-                    let id = ids[rng.below(ids.len())].clone();
-                    let status = statuses[rng.below(statuses.len())];
-                    let n = rng.below(3);
-                    let issues: Vec<&str> = (0..n).map(|_| issue_pool[rng.below(issue_pool.len())]).collect();
-                    let d = outcome(&m, &id, status, &issues);
-                    let o = d.outcomes.last().unwrap().clone();
-                    let e = model.decisions.get_mut(&id).unwrap();
-                    if matches!(status, OutcomeStatus::Failed | OutcomeStatus::Reverted) {
-                        e.5.push(o.at);
+                    4..=7 => {
+                        let ids: Vec<&DecisionId> = live.iter().flat_map(|(_, ds)| ds).collect();
+                        if ids.is_empty() {
+                            continue;
+                        }
+                        let id = ids[rng.below(ids.len())].clone();
+                        let status = statuses[rng.below(statuses.len())];
+                        let n = rng.below(3);
+                        let issues: Vec<&str> = (0..n).map(|_| issue_pool[rng.below(issue_pool.len())]).collect();
+                        let d = outcome(m, &id, status, &issues);
+                        let o = d.outcomes.last().unwrap().clone();
+                        let e = model.decisions.get_mut(&id).unwrap();
+                        if matches!(status, OutcomeStatus::Failed | OutcomeStatus::Reverted) {
+                            e.5.push(o.at);
+                        }
+                        e.4 = Some(o);
                     }
-                    e.4 = Some(o);
+                    8 if live.len() > 1 || rng.chance(30) => {
+                        let w = rng.below(live.len());
+                        let (id, _) = live.remove(w);
+                        m.workflows().delete(&id).unwrap();
+                    }
+                    _ => live.push((workflow(m, &p.id, &format!("f{step}")).id, vec![])),
                 }
-                8 if live.len() > 1 || rng.chance(30) => {
-                    let w = rng.below(live.len());
-                    let (id, _) = live.remove(w);
-                    m.workflows().delete(&id).unwrap();
+                if live.is_empty() {
+                    live.push((workflow(m, &p.id, "again").id, vec![]));
                 }
-                _ => live.push((workflow(&m, &p.id, &format!("f{step}")).id, vec![])),
             }
-            if live.is_empty() {
-                live.push((workflow(&m, &p.id, "again").id, vec![]));
+            let got = m
+                .learning()
+                .stats(&AdviceFilter {
+                    project_id: Some(p.id.to_string()),
+                    ..Default::default()
+                })
+                .unwrap();
+            let want = model.expected(&p.id);
+            assert_eq!(got.len(), want.len(), "{name}: seed {seed}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g, w, "{name}: seed {seed}");
             }
-        }
-        let got = m
-            .learning()
-            .stats(&AdviceFilter {
-                project_id: Some(p.id.to_string()),
+            assert!(!want.is_empty(), "{name}: seed {seed} exercised nothing");
+            // The top issues kept with each aggregate are the first five of the recomputation.
+            let everything = LearningThresholds {
+                min_usage_count: 1,
+                min_success_rate: 0.0,
                 ..Default::default()
-            })
-            .unwrap();
-        let want = model.expected(&p.id);
-        assert_eq!(got.len(), want.len(), "seed {seed}");
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g, w, "seed {seed}");
-        }
-        assert!(!want.is_empty(), "seed {seed} exercised nothing");
-        // The top issues kept with each aggregate are the first five of the recomputation.
-        let everything = LearningThresholds {
-            min_usage_count: 1,
-            min_success_rate: 0.0,
-            ..Default::default()
-        };
-        for cat in categories {
-            for sub in subjects {
-                let sub = (!sub.is_empty()).then_some(sub);
-                let r = m
-                    .learning()
-                    .recommend(Some(&p.id), cat, sub, Some(&everything))
-                    .unwrap();
-                for s in &r.preferred {
-                    let w = want
-                        .iter()
-                        .find(|w| {
-                            w.decision_category == cat && w.subject_category.as_deref() == sub && w.name == s.name
-                        })
+            };
+            for cat in categories {
+                for sub in subjects {
+                    let sub = (!sub.is_empty()).then_some(sub);
+                    let r = m
+                        .learning()
+                        .recommend(Some(&p.id), cat, sub, Some(&everything))
                         .unwrap();
-                    assert_eq!(s.issues, w.issues[..w.issues.len().min(5)], "seed {seed}");
+                    for s in &r.preferred {
+                        let w = want
+                            .iter()
+                            .find(|w| {
+                                w.decision_category == cat && w.subject_category.as_deref() == sub && w.name == s.name
+                            })
+                            .unwrap();
+                        assert_eq!(s.issues, w.issues[..w.issues.len().min(5)], "{name}: seed {seed}");
+                    }
                 }
             }
         }
@@ -530,68 +533,75 @@ fn ordering_rules_are_learned_from_ended_workflows_and_break_ties() {
 
 #[test]
 fn suggested_orders_never_violate_a_dependency_of_a_random_dag() {
-    let m = Maestro::open_in_memory().unwrap();
-    let p = project(&m, "shop");
     let labels = ["database", "backend", "frontend", "testing", "docs"];
-    for _ in 0..3 {
-        run(&m, &p.id, &["database", "backend", "frontend", "testing", "docs"], true);
-    }
-    run(&m, &p.id, &["docs", "testing"], true);
-    let mut rng = Rng(0xDEAD_BEEF);
-    for case in 0..300 {
-        let n = 1 + rng.below(40);
-        // A random permutation gives the topological order the edges follow.
-        let mut perm: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            perm.swap(i, rng.below(i + 1));
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let p = project(m, "shop");
+        for _ in 0..3 {
+            run(m, &p.id, &["database", "backend", "frontend", "testing", "docs"], true);
         }
-        let mut tasks: Vec<TaskToOrder> = (0..n)
-            .map(|i| {
-                let k = rng.below(3);
-                let ls: Vec<&str> = (0..k).map(|_| labels[rng.below(labels.len())]).collect();
-                spec(&format!("t{i}"), &ls, &[])
-            })
-            .collect();
-        for a in 0..n {
-            for b in a + 1..n {
-                if rng.chance(15) {
-                    tasks[perm[b]].depends_on.push(format!("t{}", perm[a]));
+        run(m, &p.id, &["docs", "testing"], true);
+        assert_eq!(
+            m.learning().ordering_rules(Some(&p.id), None).unwrap().rules.len(),
+            10,
+            "{name}: every pair of the five labels is a rule"
+        );
+        let mut rng = Rng(0xDEAD_BEEF);
+        for case in 0..300 {
+            let n = 1 + rng.below(40);
+            // A random permutation gives the topological order the edges follow.
+            let mut perm: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                perm.swap(i, rng.below(i + 1));
+            }
+            let mut tasks: Vec<TaskToOrder> = (0..n)
+                .map(|i| {
+                    let k = rng.below(3);
+                    let ls: Vec<&str> = (0..k).map(|_| labels[rng.below(labels.len())]).collect();
+                    spec(&format!("t{i}"), &ls, &[])
+                })
+                .collect();
+            for a in 0..n {
+                for b in a + 1..n {
+                    if rng.chance(15) {
+                        tasks[perm[b]].depends_on.push(format!("t{}", perm[a]));
+                    }
                 }
             }
-        }
-        let s = m.learning().suggest_order(Some(&p.id), &tasks, None).unwrap();
-        let mut sorted = s.order.clone();
-        sorted.sort();
-        let mut keys: Vec<String> = tasks.iter().map(|t| t.key.clone()).collect();
-        keys.sort();
-        assert_eq!(sorted, keys, "case {case}: every task exactly once");
-        let pos: BTreeMap<&str, usize> = s.order.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        for t in &tasks {
-            for d in &t.depends_on {
+            let s = m.learning().suggest_order(Some(&p.id), &tasks, None).unwrap();
+            let mut sorted = s.order.clone();
+            sorted.sort();
+            let mut keys: Vec<String> = tasks.iter().map(|t| t.key.clone()).collect();
+            keys.sort();
+            assert_eq!(sorted, keys, "{name}: case {case}: every task exactly once");
+            let pos: BTreeMap<&str, usize> = s.order.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+            for t in &tasks {
+                for d in &t.depends_on {
+                    assert!(
+                        pos[d.as_str()] < pos[t.key.as_str()],
+                        "{name}: case {case}: {d} must precede {}",
+                        t.key
+                    );
+                }
+            }
+            // Every rule reported as applied holds in the order.
+            for r in &s.applied {
+                let with = |l: &str| -> Vec<usize> {
+                    tasks
+                        .iter()
+                        .filter(|t| t.labels.iter().any(|x| x == l))
+                        .filter(|t| !(t.labels.contains(&r.before) && t.labels.contains(&r.after)))
+                        .map(|t| pos[t.key.as_str()])
+                        .collect()
+                };
+                let (a, b) = (with(&r.before), with(&r.after));
                 assert!(
-                    pos[d.as_str()] < pos[t.key.as_str()],
-                    "case {case}: {d} must precede {}",
-                    t.key
+                    a.iter().max() < b.iter().min(),
+                    "{name}: case {case}: {} before {}",
+                    r.before,
+                    r.after
                 );
             }
-        }
-        // Every rule reported as applied holds in the order.
-        for r in &s.applied {
-            let with = |l: &str| -> Vec<usize> {
-                tasks
-                    .iter()
-                    .filter(|t| t.labels.iter().any(|x| x == l))
-                    .filter(|t| !(t.labels.contains(&r.before) && t.labels.contains(&r.after)))
-                    .map(|t| pos[t.key.as_str()])
-                    .collect()
-            };
-            let (a, b) = (with(&r.before), with(&r.after));
-            assert!(
-                a.iter().max() < b.iter().min(),
-                "case {case}: {} before {}",
-                r.before,
-                r.after
-            );
         }
     }
 }
@@ -814,340 +824,406 @@ fn estimate(m: &Maestro, p: &ProjectId, estimated: f64, actual: Option<f64>, com
 
 #[test]
 fn the_correction_factor_of_a_known_set_is_its_median_ratio() {
-    let m = Maestro::open_in_memory().unwrap();
-    let p = project(&m, "shop");
-    estimate(&m, &p.id, 10.0, Some(12.0), 3.0);
-    estimate(&m, &p.id, 10.0, Some(15.0), 4.0);
-    estimate(&m, &p.id, 10.0, Some(11.0), 5.0);
-    let runaway = estimate(&m, &p.id, 10.0, None, 5.0);
-    estimate(&m, &p.id, 10.0, Some(13.0), 8.0);
-    estimate(&m, &p.id, 0.0, Some(3.0), 4.0); // no ratio: nothing was estimated
-    let l = m.learning();
-    let f = l.correction_factor(Some(&p.id), 30.0, (3.0, 5.0)).unwrap();
-    assert_eq!(f.sample_size, 3, "the open estimate does not count yet");
-    assert!(close(f.factor, 1.2));
-    l.record_actual(&runaway.id, 200.0).unwrap();
-    let f = l.correction_factor(Some(&p.id), 30.0, (3.0, 5.0)).unwrap();
-    // Ratios 1.2, 1.5, 1.1, 20: the median is 1.35, the mean 5.95.
-    assert_eq!(f.sample_size, 4);
-    assert!(close(f.factor, 1.35) && close(f.mean_ratio, 5.95), "{f:?}");
-    assert_eq!(f.outliers, 1);
-    let all = l.correction_factor(Some(&p.id), 30.0, (1.0, 10.0)).unwrap();
-    assert!(close(all.factor, 1.3) && all.sample_size == 5);
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let p = project(m, "shop");
+        estimate(m, &p.id, 10.0, Some(12.0), 3.0);
+        estimate(m, &p.id, 10.0, Some(15.0), 4.0);
+        estimate(m, &p.id, 10.0, Some(11.0), 5.0);
+        let runaway = estimate(m, &p.id, 10.0, None, 5.0);
+        estimate(m, &p.id, 10.0, Some(13.0), 8.0);
+        estimate(m, &p.id, 0.0, Some(3.0), 4.0); // no ratio: nothing was estimated
+        let l = m.learning();
+        let f = l.correction_factor(Some(&p.id), 30.0, (3.0, 5.0)).unwrap();
+        assert_eq!(f.sample_size, 3, "{name}: the open estimate does not count yet");
+        assert!(close(f.factor, 1.2), "{name}");
+        l.record_actual(&runaway.id, 200.0).unwrap();
+        let f = l.correction_factor(Some(&p.id), 30.0, (3.0, 5.0)).unwrap();
+        // Ratios 1.2, 1.5, 1.1, 20: the median is 1.35, the mean 5.95.
+        assert_eq!(f.sample_size, 4, "{name}");
+        assert!(close(f.factor, 1.35) && close(f.mean_ratio, 5.95), "{name}: {f:?}");
+        assert_eq!(f.outliers, 1, "{name}");
+        let all = l.correction_factor(Some(&p.id), 30.0, (1.0, 10.0)).unwrap();
+        assert!(close(all.factor, 1.3) && all.sample_size == 5, "{name}: {all:?}");
 
-    let c = l.corrected_estimate(Some(&p.id), 10.0, 4.0).unwrap();
-    assert_eq!((c.basis.as_str(), c.sample_size), ("complexity ±1", 4));
-    assert!(close(c.corrected, 13.5));
-    let c = l.corrected_estimate(Some(&p.id), 10.0, 9.0).unwrap();
-    assert_eq!((c.basis.as_str(), c.sample_size), ("all complexities", 5));
-    assert!(close(c.corrected, 13.0));
-    let q = project(&m, "empty");
-    let c = l.corrected_estimate(Some(&q.id), 10.0, 9.0).unwrap();
-    assert_eq!((c.basis.as_str(), c.factor, c.corrected), ("no history", 1.0, 10.0));
+        let c = l.corrected_estimate(Some(&p.id), 10.0, 4.0).unwrap();
+        assert_eq!((c.basis.as_str(), c.sample_size), ("complexity ±1", 4), "{name}");
+        assert!(close(c.corrected, 13.5), "{name}");
+        let c = l.corrected_estimate(Some(&p.id), 10.0, 9.0).unwrap();
+        assert_eq!((c.basis.as_str(), c.sample_size), ("all complexities", 5), "{name}");
+        assert!(close(c.corrected, 13.0), "{name}");
+        let q = project(m, "empty");
+        let c = l.corrected_estimate(Some(&q.id), 10.0, 9.0).unwrap();
+        assert_eq!(
+            (c.basis.as_str(), c.factor, c.corrected),
+            ("no history", 1.0, 10.0),
+            "{name}"
+        );
 
-    assert_eq!(
-        l.correction_factor(None, 0.0, (1.0, 10.0)).unwrap_err().path(),
-        Some("/window_days")
-    );
-    assert_eq!(
-        l.record_actual(&EstimateId::parse("est_nope").unwrap(), 1.0)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::NotFound
-    );
-    assert_eq!(l.estimates(Some(&p.id), 100).unwrap().len(), 6);
+        assert_eq!(
+            l.correction_factor(None, 0.0, (1.0, 10.0)).unwrap_err().path(),
+            Some("/window_days")
+        );
+        assert_eq!(
+            l.record_actual(&EstimateId::parse("est_nope").unwrap(), 1.0)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(l.estimates(Some(&p.id), 100).unwrap().len(), 6, "{name}");
+    }
 }
 
 #[test]
 fn the_docs_cache_never_returns_an_expired_entry() {
-    let m = Maestro::open_in_memory().unwrap();
-    let l = m.learning();
+    let all = backends();
     let short = std::time::Duration::from_millis(300);
-    l.cache_docs("serde", "1.0", "derive all the things", Some(short))
-        .unwrap();
-    l.cache_docs("tokio", "1.40", "async runtime", None).unwrap();
-    assert_eq!(
-        l.cached_docs("serde", "1.0").unwrap().unwrap().content,
-        "derive all the things"
-    );
-    assert_eq!(l.cached_docs("serde", "2.0").unwrap(), None);
+    for b in &all {
+        let l = b.m.learning();
+        l.cache_docs("serde", "1.0", "derive all the things", Some(short))
+            .unwrap();
+        l.cache_docs("tokio", "1.40", "async runtime", None).unwrap();
+        assert_eq!(
+            l.cached_docs("serde", "1.0").unwrap().unwrap().content,
+            "derive all the things",
+            "{}",
+            b.name
+        );
+        assert_eq!(l.cached_docs("serde", "2.0").unwrap(), None, "{}", b.name);
+    }
+    // One wait for every backend: each short entry is at least this old after it.
     std::thread::sleep(std::time::Duration::from_millis(400));
-    assert_eq!(l.cached_docs("serde", "1.0").unwrap(), None, "expired");
-    let tokio = l.cached_docs("tokio", "1.40").unwrap().unwrap();
-    assert_eq!(tokio.expires_at.millis() - tokio.stored_at.millis(), 7 * 86_400_000);
-    // Storing again replaces the entry and its expiry.
-    l.cache_docs("serde", "1.0", "v2", None).unwrap();
-    assert_eq!(l.cached_docs("serde", "1.0").unwrap().unwrap().content, "v2");
-    let e = l
-        .cache_docs("serde", "1.0", "x", Some(std::time::Duration::ZERO))
-        .unwrap_err();
-    assert_eq!(e.path(), Some("/ttl_seconds"));
+    for b in &all {
+        let l = b.m.learning();
+        assert_eq!(l.cached_docs("serde", "1.0").unwrap(), None, "{}: expired", b.name);
+        let tokio = l.cached_docs("tokio", "1.40").unwrap().unwrap();
+        assert_eq!(
+            tokio.expires_at.millis() - tokio.stored_at.millis(),
+            7 * 86_400_000,
+            "{}",
+            b.name
+        );
+        // Storing again replaces the entry and its expiry.
+        l.cache_docs("serde", "1.0", "v2", None).unwrap();
+        assert_eq!(
+            l.cached_docs("serde", "1.0").unwrap().unwrap().content,
+            "v2",
+            "{}",
+            b.name
+        );
+        let e = l
+            .cache_docs("serde", "1.0", "x", Some(std::time::Duration::ZERO))
+            .unwrap_err();
+        assert_eq!(e.path(), Some("/ttl_seconds"), "{}", b.name);
+        assert_eq!(
+            l.cached_docs("serde", "1.0").unwrap().unwrap().content,
+            "v2",
+            "{}: nothing written",
+            b.name
+        );
+    }
 }
 
 #[test]
 fn agent_logs_complexity_patterns_retrospectives_and_spikes() {
-    let m = Maestro::open_in_memory().unwrap();
-    let p = project(&m, "shop");
-    let l = m.learning();
-    for (agent, ms, ok) in [
-        ("coder", 100.0, true),
-        ("coder", 300.0, false),
-        ("reviewer", 50.0, true),
-    ] {
-        l.log_agent(NewAgentLog {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            session_id: None,
-            agent: agent.into(),
-            phase: "implementing".into(),
-            action: "edit".into(),
-            duration_ms: ms,
-            success: ok,
-            error: (!ok).then(|| "tests failed".into()),
-        })
-        .unwrap();
-    }
-    let s = l.agent_stats(Some(&p.id), None).unwrap();
-    assert_eq!(s[0].agent, "coder");
-    assert_eq!(
-        (s[0].count, s[0].mean_ms, s[0].p95_ms, s[0].failure_rate),
-        (2, 200.0, 300.0, 0.5)
-    );
-    assert_eq!((s[1].agent.as_str(), s[1].failures), ("reviewer", 0));
-    assert_eq!(l.agent_logs(&p.id, Some("coder")).unwrap().len(), 2);
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let p = project(m, "shop");
+        let l = m.learning();
+        for (agent, ms, ok) in [
+            ("coder", 100.0, true),
+            ("coder", 300.0, false),
+            ("reviewer", 50.0, true),
+        ] {
+            l.log_agent(NewAgentLog {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                session_id: None,
+                agent: agent.into(),
+                phase: "implementing".into(),
+                action: "edit".into(),
+                duration_ms: ms,
+                success: ok,
+                error: (!ok).then(|| "tests failed".into()),
+            })
+            .unwrap();
+        }
+        let s = l.agent_stats(Some(&p.id), None).unwrap();
+        assert_eq!(s[0].agent, "coder", "{name}");
+        assert_eq!(
+            (s[0].count, s[0].mean_ms, s[0].p95_ms, s[0].failure_rate),
+            (2, 200.0, 300.0, 0.5),
+            "{name}"
+        );
+        assert_eq!((s[1].agent.as_str(), s[1].failures), ("reviewer", 0), "{name}");
+        assert_eq!(l.agent_logs(&p.id, Some("coder")).unwrap().len(), 2, "{name}");
 
-    for (file, c) in [
-        ("a.rs", 10.0),
-        ("b.rs", 10.0),
-        ("a.rs", 12.0),
-        ("b.rs", 11.0),
-        ("a.rs", 16.0),
-    ] {
-        l.record_complexity(NewComplexitySnapshot {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            file: file.into(),
-            complexity: c,
-            lines: None,
-        })
-        .unwrap();
-    }
-    let t = l.complexity_trends(&p.id, None, None, None).unwrap();
-    assert_eq!((t[0].file.as_str(), t[0].alert, t[0].growth), ("a.rs", true, Some(1.6)));
-    assert!(close(t[0].slope, 3.0));
-    assert_eq!((t[1].file.as_str(), t[1].alert), ("b.rs", false));
-    let t = l.complexity_trends(&p.id, Some("a.rs"), Some(2), None).unwrap();
-    assert_eq!(
-        (t.len(), t[0].points.len(), t[0].alert),
-        (1, 2, false),
-        "12 → 16 is 1.33×"
-    );
+        for (file, c) in [
+            ("a.rs", 10.0),
+            ("b.rs", 10.0),
+            ("a.rs", 12.0),
+            ("b.rs", 11.0),
+            ("a.rs", 16.0),
+        ] {
+            l.record_complexity(NewComplexitySnapshot {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                file: file.into(),
+                complexity: c,
+                lines: None,
+            })
+            .unwrap();
+        }
+        let t = l.complexity_trends(&p.id, None, None, None).unwrap();
+        assert_eq!(
+            (t[0].file.as_str(), t[0].alert, t[0].growth),
+            ("a.rs", true, Some(1.6)),
+            "{name}"
+        );
+        assert!(close(t[0].slope, 3.0), "{name}: {}", t[0].slope);
+        assert_eq!((t[1].file.as_str(), t[1].alert), ("b.rs", false), "{name}");
+        let t = l.complexity_trends(&p.id, Some("a.rs"), Some(2), None).unwrap();
+        assert_eq!(
+            (t.len(), t[0].points.len(), t[0].alert),
+            (1, 2, false),
+            "{name}: 12 → 16 is 1.33×"
+        );
 
-    for (pattern, c) in [("repository", 1.0), ("repository", 0.4), ("envelope", 0.9)] {
-        l.record_pattern_usage(NewPatternUsage {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            pattern: pattern.into(),
-            file: Some("x.rs".into()),
-            compliance: c,
-            notes: None,
-        })
-        .unwrap();
-    }
-    let c = l.pattern_compliance(Some(&p.id)).unwrap();
-    assert_eq!(
-        (c[0].pattern.as_str(), c[0].usage_count, c[0].non_compliant),
-        ("repository", 2, 1)
-    );
-    assert!(close(c[0].mean_compliance, 0.7) && close(c[0].min_compliance, 0.4));
-    assert_eq!(c[1].pattern, "envelope");
-    let e = l
-        .record_pattern_usage(NewPatternUsage {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            pattern: "x".into(),
-            file: None,
-            compliance: 1.5,
-            notes: None,
-        })
-        .unwrap_err();
-    assert_eq!(e.path(), Some("/compliance"));
+        for (pattern, c) in [("repository", 1.0), ("repository", 0.4), ("envelope", 0.9)] {
+            l.record_pattern_usage(NewPatternUsage {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                pattern: pattern.into(),
+                file: Some("x.rs".into()),
+                compliance: c,
+                notes: None,
+            })
+            .unwrap();
+        }
+        let c = l.pattern_compliance(Some(&p.id)).unwrap();
+        assert_eq!(
+            (c[0].pattern.as_str(), c[0].usage_count, c[0].non_compliant),
+            ("repository", 2, 1),
+            "{name}"
+        );
+        assert!(
+            close(c[0].mean_compliance, 0.7) && close(c[0].min_compliance, 0.4),
+            "{name}: {:?}",
+            c[0]
+        );
+        assert_eq!(c[1].pattern, "envelope", "{name}");
+        let e = l
+            .record_pattern_usage(NewPatternUsage {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                pattern: "x".into(),
+                file: None,
+                compliance: 1.5,
+                notes: None,
+            })
+            .unwrap_err();
+        assert_eq!(e.path(), Some("/compliance"), "{name}");
 
-    let r = l
-        .record_retrospective(NewRetrospective {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            feature: "checkout".into(),
-            surprises: "PSP webhooks arrive twice".into(),
-            would_change: "idempotency keys first".into(),
-            new_patterns: vec!["idempotent handlers".into()],
-            spike_accuracy: Some(0.8),
-        })
-        .unwrap();
-    assert_eq!(l.retrospectives(&p.id, Some("checkout")).unwrap(), vec![r]);
-    assert!(l.retrospectives(&p.id, Some("other")).unwrap().is_empty());
-    let s = l
-        .record_spike(NewSpike {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            feature: "checkout".into(),
-            question: "Can the PSP do 3DS?".into(),
-            approach: "sandbox".into(),
-            result: "yes".into(),
-            viable: true,
-            lessons: None,
-            time_spent_minutes: Some(45),
-        })
-        .unwrap();
-    assert_eq!(l.spikes(&p.id, None).unwrap(), vec![s.clone()]);
-    // Each record is on the change feed.
-    let kinds: Vec<String> = m
-        .events()
-        .since(0, &EventFilter::default(), 1000)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .filter(|k| !k.starts_with("project"))
-        .collect();
-    assert_eq!(kinds.iter().filter(|k| *k == "agent_log.recorded").count(), 3);
-    assert_eq!(kinds.last().map(String::as_str), Some("spike.recorded"));
-    assert_eq!(
-        m.events()
-            .state_at(EntityKind::Spike, s.id.as_str(), i64::MAX)
+        let r = l
+            .record_retrospective(NewRetrospective {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                feature: "checkout".into(),
+                surprises: "PSP webhooks arrive twice".into(),
+                would_change: "idempotency keys first".into(),
+                new_patterns: vec!["idempotent handlers".into()],
+                spike_accuracy: Some(0.8),
+            })
+            .unwrap();
+        assert_eq!(l.retrospectives(&p.id, Some("checkout")).unwrap(), vec![r], "{name}");
+        assert!(l.retrospectives(&p.id, Some("other")).unwrap().is_empty(), "{name}");
+        let s = l
+            .record_spike(NewSpike {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                feature: "checkout".into(),
+                question: "Can the PSP do 3DS?".into(),
+                approach: "sandbox".into(),
+                result: "yes".into(),
+                viable: true,
+                lessons: None,
+                time_spent_minutes: Some(45),
+            })
+            .unwrap();
+        assert_eq!(l.spikes(&p.id, None).unwrap(), vec![s.clone()], "{name}");
+        // Each record is on the change feed.
+        let kinds: Vec<String> = m
+            .events()
+            .since(0, &EventFilter::default(), 1000)
             .unwrap()
-            .unwrap()["question"],
-        "Can the PSP do 3DS?"
-    );
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| !k.starts_with("project"))
+            .collect();
+        assert_eq!(kinds.iter().filter(|k| *k == "agent_log.recorded").count(), 3, "{name}");
+        assert_eq!(kinds.last().map(String::as_str), Some("spike.recorded"), "{name}");
+        assert_eq!(
+            m.events()
+                .state_at(EntityKind::Spike, s.id.as_str(), i64::MAX)
+                .unwrap()
+                .unwrap()["question"],
+            "Can the PSP do 3DS?",
+            "{name}"
+        );
+    }
 }
 
 #[test]
 fn the_historical_documents_follow_the_seed_shapes() {
-    let m = Maestro::open_in_memory().unwrap();
-    let (p, _) = scripted_history(&m);
-    run(&m, &p.id, &["database", "backend"], true);
-    run(&m, &p.id, &["database", "backend"], true);
-    let h = m.learning().history(&p.id).unwrap();
-    Schema::HistoricalTechStack.validate(&h.tech_stack).unwrap();
-    Schema::HistoricalArchitecture.validate(&h.architecture).unwrap();
-    Schema::HistoricalTaskOrdering.validate(&h.task_ordering).unwrap();
-    let pref = &h.tech_stack["patterns"]["preferred_by_category"]["database"];
-    assert_eq!(pref[0]["technology"], "postgresql");
-    assert_eq!(pref[0]["usage_count"], 8);
-    assert_eq!(h.tech_stack["patterns"]["avoid_list"][0]["technology"], "mongodb");
-    assert_eq!(h.tech_stack["decision_count"], 20);
-    assert_eq!(h.architecture["decision_count"], 0);
-    assert_eq!(h.task_ordering["workflow_count"], 2);
-    assert_eq!(h.task_ordering["rules"][0]["before"], "database");
-    assert_eq!(h.task_ordering["rules"][0]["supporting_evidence"], 2);
-    // The same state gives the same document.
-    assert_eq!(m.learning().history(&p.id).unwrap(), h);
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let (p, _) = scripted_history(m);
+        run(m, &p.id, &["database", "backend"], true);
+        run(m, &p.id, &["database", "backend"], true);
+        let h = m.learning().history(&p.id).unwrap();
+        Schema::HistoricalTechStack.validate(&h.tech_stack).unwrap();
+        Schema::HistoricalArchitecture.validate(&h.architecture).unwrap();
+        Schema::HistoricalTaskOrdering.validate(&h.task_ordering).unwrap();
+        let pref = &h.tech_stack["patterns"]["preferred_by_category"]["database"];
+        assert_eq!(pref[0]["technology"], "postgresql", "{name}");
+        assert_eq!(pref[0]["usage_count"], 8, "{name}");
+        assert_eq!(
+            h.tech_stack["patterns"]["avoid_list"][0]["technology"], "mongodb",
+            "{name}"
+        );
+        assert_eq!(h.tech_stack["decision_count"], 20, "{name}");
+        assert_eq!(h.architecture["decision_count"], 0, "{name}");
+        assert_eq!(h.task_ordering["workflow_count"], 2, "{name}");
+        assert_eq!(h.task_ordering["rules"][0]["before"], "database", "{name}");
+        assert_eq!(h.task_ordering["rules"][0]["supporting_evidence"], 2, "{name}");
+        // The same state gives the same document.
+        assert_eq!(m.learning().history(&p.id).unwrap(), h, "{name}");
+    }
 }
 
 #[test]
 fn learning_outlives_deleted_workflows_through_export_and_import() {
-    let tmp = tempfile::tempdir().unwrap();
-    let a = Maestro::open(tmp.path().join("a.db"), Options::durability(Durability::Normal)).unwrap();
-    let (p, workflows) = scripted_history(&a);
-    let order = run(&a, &p.id, &["database", "backend"], true);
-    run(&a, &p.id, &["database", "backend"], true);
-    for wf in workflows.iter().chain([&order]) {
-        a.workflows().delete(wf).unwrap();
-    }
-    let advice = a
-        .learning()
-        .recommend(Some(&p.id), "tech_stack", Some("database"), None)
-        .unwrap();
-    let rules = a.learning().ordering_rules(Some(&p.id), None).unwrap();
-    assert_eq!(rules.rules.len(), 1);
-    a.export(tmp.path().join("one")).unwrap();
-    let tech: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(tmp.path().join(format!("one/learning/{}/tech-stack.json", p.id))).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(tech["decision_count"], 0, "the raw decisions are gone");
-    assert_eq!(
-        tech["patterns"]["preferred_by_category"]["database"][0]["technology"],
-        "postgresql"
-    );
-
-    let b = Maestro::open(tmp.path().join("b.db"), Options::durability(Durability::Normal)).unwrap();
-    b.import(tmp.path().join("one")).unwrap();
-    assert_eq!(
-        b.learning()
+    for src in backends() {
+        let (a, name) = (&src.m, src.name);
+        let tmp = tempfile::tempdir().unwrap();
+        let (p, workflows) = scripted_history(a);
+        let order = run(a, &p.id, &["database", "backend"], true);
+        run(a, &p.id, &["database", "backend"], true);
+        for wf in workflows.iter().chain([&order]) {
+            a.workflows().delete(wf).unwrap();
+        }
+        let advice = a
+            .learning()
             .recommend(Some(&p.id), "tech_stack", Some("database"), None)
-            .unwrap(),
-        advice
-    );
-    assert_eq!(b.learning().ordering_rules(Some(&p.id), None).unwrap(), rules);
-    assert_eq!(
-        b.learning().orderings(&p.id).unwrap(),
-        a.learning().orderings(&p.id).unwrap()
-    );
-    b.export(tmp.path().join("two")).unwrap();
-    for f in ["tech-stack", "architecture", "task-ordering"] {
-        let rel = format!("learning/{}/{f}.json", p.id);
+            .unwrap();
+        let rules = a.learning().ordering_rules(Some(&p.id), None).unwrap();
+        assert_eq!(rules.rules.len(), 1, "{name}");
+        a.export(tmp.path().join("one")).unwrap();
+        let tech: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join(format!("one/learning/{}/tech-stack.json", p.id))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(tech["decision_count"], 0, "{name}: the raw decisions are gone");
         assert_eq!(
-            std::fs::read(tmp.path().join("one").join(&rel)).unwrap(),
-            std::fs::read(tmp.path().join("two").join(&rel)).unwrap(),
-            "{rel} differs after the round trip"
+            tech["patterns"]["preferred_by_category"]["database"][0]["technology"], "postgresql",
+            "{name}"
         );
+
+        // Into an empty store of every kind.
+        for dst in backends() {
+            let (b, to) = (&dst.m, format!("{name} → {}", dst.name));
+            b.import(tmp.path().join("one")).unwrap();
+            assert_eq!(
+                b.learning()
+                    .recommend(Some(&p.id), "tech_stack", Some("database"), None)
+                    .unwrap(),
+                advice,
+                "{to}"
+            );
+            assert_eq!(b.learning().ordering_rules(Some(&p.id), None).unwrap(), rules, "{to}");
+            assert_eq!(
+                b.learning().orderings(&p.id).unwrap(),
+                a.learning().orderings(&p.id).unwrap(),
+                "{to}"
+            );
+            let two = tmp.path().join(format!("two-{}", dst.name));
+            b.export(&two).unwrap();
+            for f in ["tech-stack", "architecture", "task-ordering"] {
+                let rel = format!("learning/{}/{f}.json", p.id);
+                assert_eq!(
+                    std::fs::read(tmp.path().join("one").join(&rel)).unwrap(),
+                    std::fs::read(two.join(&rel)).unwrap(),
+                    "{to}: {rel} differs after the round trip"
+                );
+            }
+        }
+        // A tampered document is refused with its file and path, and nothing is written.
+        let rel = format!("one/learning/{}/task-ordering.json", p.id);
+        let text = std::fs::read_to_string(tmp.path().join(&rel)).unwrap();
+        let tampered = text.replace("\"completed\": 2", "\"completed\": -2");
+        assert_ne!(tampered, text, "{name}: the document names its completed count");
+        std::fs::write(tmp.path().join(&rel), tampered).unwrap();
+        for dst in backends() {
+            let (c, to) = (&dst.m, format!("{name} → {}", dst.name));
+            let e = c.import(tmp.path().join("one")).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Validation, "{to}: {e}");
+            assert!(
+                e.path()
+                    .unwrap()
+                    .starts_with(&format!("learning/{}/task-ordering.json#/pairs/", p.id)),
+                "{to}: {e}"
+            );
+            assert!(c.projects().list().unwrap().is_empty(), "{to}");
+            assert_eq!(c.events().latest_seq().unwrap(), 0, "{to}: nothing written");
+        }
     }
-    // A tampered document is refused with its file and path, and nothing is written.
-    let rel = format!("one/learning/{}/task-ordering.json", p.id);
-    let text = std::fs::read_to_string(tmp.path().join(&rel)).unwrap();
-    std::fs::write(
-        tmp.path().join(&rel),
-        text.replace("\"completed\": 2", "\"completed\": -2"),
-    )
-    .unwrap();
-    let c = Maestro::open_in_memory().unwrap();
-    let e = c.import(tmp.path().join("one")).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Validation);
-    assert!(
-        e.path()
-            .unwrap()
-            .starts_with(&format!("learning/{}/task-ordering.json#/pairs/", p.id)),
-        "{e}"
-    );
-    assert!(c.projects().list().unwrap().is_empty());
 }
 
 #[test]
 fn a_rolled_back_batch_leaves_no_vector_behind() {
-    let tmp = tempfile::tempdir().unwrap();
-    let m = Maestro::open(tmp.path().join("v.db"), Options::durability(Durability::Normal)).unwrap();
-    let p = project(&m, "shop");
-    let a = failure(&m, &p.id, "a", "x", "y", Some(vec![1.0, 0.0]));
-    let q = |e: Vec<f32>| FailureQuery {
-        text: None,
-        embedding: Some(e),
-    };
-    let r: Result<()> = m.batch(|b| {
-        b.learning().record_failure(NewFailure {
-            project_id: p.id.clone(),
-            workflow_id: None,
-            feature: "ghost".into(),
-            approach: "x".into(),
-            why_failed: "y".into(),
-            lesson: "z".into(),
-            related_decision: None,
-            tags: vec![],
-            embedding: Some(vec![0.0, 1.0]),
-        })?;
-        // The batch sees its own failure...
-        let hits = b.learning().similar_failures(None, &q(vec![0.0, 1.0]), 1)?;
-        assert_eq!(hits[0].failure.feature, "ghost");
-        Err(Error::validation("test", "", "roll it back"))
-    });
-    assert!(r.is_err());
-    // ...and nobody else ever does, even when a new failure takes its row.
-    let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
-    assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0].failure.id, a.id);
-    let c = failure(&m, &p.id, "c", "x", "y", Some(vec![0.6, 0.8]));
-    let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
-    assert_eq!(hits.iter().map(|h| &h.failure.id).collect::<Vec<_>>(), [&c.id, &a.id]);
-    assert!(close(hits[0].score, 0.8));
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let p = project(m, "shop");
+        let a = failure(m, &p.id, "a", "x", "y", Some(vec![1.0, 0.0]));
+        let q = |e: Vec<f32>| FailureQuery {
+            text: None,
+            embedding: Some(e),
+        };
+        let r: Result<()> = m.batch(|b| {
+            b.learning().record_failure(NewFailure {
+                project_id: p.id.clone(),
+                workflow_id: None,
+                feature: "ghost".into(),
+                approach: "x".into(),
+                why_failed: "y".into(),
+                lesson: "z".into(),
+                related_decision: None,
+                tags: vec![],
+                embedding: Some(vec![0.0, 1.0]),
+            })?;
+            // The batch sees its own failure...
+            let hits = b.learning().similar_failures(None, &q(vec![0.0, 1.0]), 1)?;
+            assert_eq!(hits[0].failure.feature, "ghost", "{name}");
+            Err(Error::validation("test", "", "roll it back"))
+        });
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            Error::validation("test", "", "roll it back").to_string(),
+            "{name}"
+        );
+        // ...and nobody else ever does, even when a new failure takes its row.
+        let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
+        assert_eq!(hits.len(), 1, "{name}");
+        assert_eq!(hits[0].failure.id, a.id, "{name}");
+        let c = failure(m, &p.id, "c", "x", "y", Some(vec![0.6, 0.8]));
+        let hits = m.learning().similar_failures(None, &q(vec![0.0, 1.0]), 2).unwrap();
+        assert_eq!(
+            hits.iter().map(|h| &h.failure.id).collect::<Vec<_>>(),
+            [&c.id, &a.id],
+            "{name}"
+        );
+        assert!(close(hits[0].score, 0.8), "{name}: {}", hits[0].score);
+    }
 }
 
 fn all_stats(m: &Maestro, p: &ProjectId) -> Vec<ChoiceStat> {
@@ -1223,43 +1299,57 @@ fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
 
 #[test]
 fn an_import_without_learning_documents_counts_the_imported_decisions() {
-    let tmp = tempfile::tempdir().unwrap();
-    let a = Maestro::open_in_memory().unwrap();
-    let (p, _) = scripted_history(&a);
-    a.export(tmp.path().join("x")).unwrap();
-    std::fs::remove_dir_all(tmp.path().join("x/learning")).unwrap();
-    let b = Maestro::open_in_memory().unwrap();
-    b.import(tmp.path().join("x")).unwrap();
-    assert_eq!(all_stats(&b, &p.id), all_stats(&a, &p.id));
+    for src in backends() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = &src.m;
+        let (p, _) = scripted_history(a);
+        a.export(tmp.path().join("x")).unwrap();
+        std::fs::remove_dir_all(tmp.path().join("x/learning")).unwrap();
+        let want = all_stats(a, &p.id);
+        assert_eq!(
+            want.iter().map(|s| s.usage_count).sum::<i64>(),
+            20,
+            "{}: every decision counted",
+            src.name
+        );
+        for dst in backends() {
+            dst.m.import(tmp.path().join("x")).unwrap();
+            assert_eq!(all_stats(&dst.m, &p.id), want, "{} → {}", src.name, dst.name);
+        }
+    }
 }
 
 #[test]
 fn a_change_after_completion_does_not_move_a_task_in_the_learned_order() {
-    let m = Maestro::open_in_memory().unwrap();
-    let p = project(&m, "shop");
-    let wf = workflow(&m, &p.id, "f");
-    let db = labelled(&m, &p.id, &wf.id, "db", &["database"]);
-    let api = labelled(&m, &p.id, &wf.id, "api", &["backend"]);
-    for t in [&db, &api] {
-        m.tasks().transition(&t.id, TaskStatus::InProgress, None, None).unwrap();
-        m.tasks().complete(&t.id, None).unwrap();
+    for b in backends() {
+        let (m, name) = (&b.m, b.name);
+        let p = project(m, "shop");
+        let wf = workflow(m, &p.id, "f");
+        let db = labelled(m, &p.id, &wf.id, "db", &["database"]);
+        let api = labelled(m, &p.id, &wf.id, "api", &["backend"]);
+        for t in [&db, &api] {
+            m.tasks().transition(&t.id, TaskStatus::InProgress, None, None).unwrap();
+            m.tasks().complete(&t.id, None).unwrap();
+        }
+        // A later dependency change writes a newer event for the database task.
+        let extra = labelled(m, &p.id, &wf.id, "docs", &[]);
+        m.tasks().add_dependency(&db.id, &extra.id).unwrap();
+        m.workflows().advance(&wf.id, "done", "orch", None).unwrap();
+        let o = &m.learning().orderings(&p.id).unwrap()[0];
+        assert_eq!(
+            o.order.iter().map(|t| t.task_id.clone()).collect::<Vec<_>>(),
+            [db.id.clone(), api.id.clone()],
+            "{name}"
+        );
+        let t = LearningThresholds {
+            min_rule_evidence: 1,
+            ..Default::default()
+        };
+        let rules = m.learning().ordering_rules(Some(&p.id), Some(&t)).unwrap().rules;
+        assert_eq!(
+            (rules[0].before.as_str(), rules[0].after.as_str()),
+            ("database", "backend"),
+            "{name}"
+        );
     }
-    // A later dependency change writes a newer event for the database task.
-    let extra = labelled(&m, &p.id, &wf.id, "docs", &[]);
-    m.tasks().add_dependency(&db.id, &extra.id).unwrap();
-    m.workflows().advance(&wf.id, "done", "orch", None).unwrap();
-    let o = &m.learning().orderings(&p.id).unwrap()[0];
-    assert_eq!(
-        o.order.iter().map(|t| t.task_id.clone()).collect::<Vec<_>>(),
-        [db.id.clone(), api.id.clone()]
-    );
-    let t = LearningThresholds {
-        min_rule_evidence: 1,
-        ..Default::default()
-    };
-    let rules = m.learning().ordering_rules(Some(&p.id), Some(&t)).unwrap().rules;
-    assert_eq!(
-        (rules[0].before.as_str(), rules[0].after.as_str()),
-        ("database", "backend")
-    );
 }

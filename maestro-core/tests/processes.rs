@@ -273,7 +273,7 @@ fn sigkills(db: &str) {
 /// Rows of the tables a workflow owns, keyed by workflow: (sessions, tasks, decisions,
 /// checkpoints).
 fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
-    let c = rusqlite::Connection::open(&db).unwrap();
+    let c = rusqlite::Connection::open(db).unwrap();
     let n = |t: &str| -> i64 {
         c.query_row(&format!("SELECT COUNT(*) FROM {t} WHERE workflow_id = ?1"), [wf], |r| {
             r.get(0)
@@ -285,7 +285,7 @@ fn owned_rows(db: &Path, wf: &str) -> (i64, i64, i64, i64) {
 
 /// A store of `n` ended workflows (half completed, half failed) at `db`, closed.
 fn store_of_ended_workflows(db: &Path, n: usize) -> (ProjectId, Vec<WorkflowId>) {
-    let m = open(&db);
+    let m = open(db);
     let p = project(&m, "shop");
     let wfs = (0..n)
         .map(|i| ended_workflow(&m, &p.id, &format!("f{i}"), i % 2 == 0))
@@ -397,7 +397,7 @@ fn a_prune_killed_at_random_points_never_leaves_a_half_pruned_workflow() {
         assert!(wfs.iter().all(|wf| m.workflows().get(wf).is_err()), "round {round}");
         for k in 0..2 {
             let wf = &wfs[rng.below(wfs.len())];
-            let fresh = open(&dir.join(format!("fresh-{k}.db")));
+            let fresh = open(dir.join(format!("fresh-{k}.db")));
             let sum = fresh.import(archive.join(wf.as_str())).unwrap();
             assert_eq!(
                 (sum.workflows, sum.tasks, sum.decisions),

@@ -80,34 +80,118 @@ pub fn restore_backup(b: &Backend, dest: &std::path::Path) -> Maestro {
 
 /// Every storage implementation the conformance suite runs against.
 pub fn backends() -> Vec<Backend> {
+    #[allow(unused_mut)]
+    let mut all = vec![sqlite_file(), sqlite_memory()];
+    #[cfg(feature = "postgres")]
+    all.push(postgres());
+    all
+}
+
+/// The backends whose store lives outside the process, which [`Backend::raw_i64`] and
+/// [`Backend::raw_exec`] reach: a SQLite file and PostgreSQL.
+pub fn durable_backends() -> Vec<Backend> {
+    #[allow(unused_mut)]
+    let mut all = vec![sqlite_file()];
+    #[cfg(feature = "postgres")]
+    all.push(postgres());
+    all
+}
+
+/// A new SQLite file store (`state.db` in a directory of its own).
+pub fn sqlite_file() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let file = Maestro::open(dir.path().join("state.db"), Options::durability(Durability::Normal)).unwrap();
-    #[allow(unused_mut)]
-    let mut all = vec![
-        Backend {
-            name: "sqlite-file",
-            m: file,
-            url: None,
-            _dir: Some(dir),
-        },
-        Backend {
-            name: "sqlite-memory",
-            m: Maestro::open_in_memory().unwrap(),
-            url: None,
-            _dir: None,
-        },
-    ];
-    #[cfg(feature = "postgres")]
-    {
-        let url = pg_url();
-        all.push(Backend {
-            name: "postgres",
-            m: Maestro::open(&url, Options::durability(Durability::Normal)).unwrap(),
-            url: Some(url),
-            _dir: None,
-        });
+    Backend {
+        name: "sqlite-file",
+        m: file,
+        url: None,
+        _dir: Some(dir),
     }
-    all
+}
+
+/// A new in-memory SQLite store.
+pub fn sqlite_memory() -> Backend {
+    Backend {
+        name: "sqlite-memory",
+        m: Maestro::open_in_memory().unwrap(),
+        url: None,
+        _dir: None,
+    }
+}
+
+/// A new PostgreSQL store (a schema of its own on the test server).
+#[cfg(feature = "postgres")]
+pub fn postgres() -> Backend {
+    let url = pg_url();
+    Backend {
+        name: "postgres",
+        m: Maestro::open(&url, Options::durability(Durability::Normal)).unwrap(),
+        url: Some(url),
+        _dir: None,
+    }
+}
+
+impl Backend {
+    /// A new, empty store of the same kind.
+    pub fn fresh(&self) -> Backend {
+        match self.name {
+            "sqlite-file" => sqlite_file(),
+            "sqlite-memory" => sqlite_memory(),
+            #[cfg(feature = "postgres")]
+            "postgres" => postgres(),
+            other => panic!("unknown backend {other}"),
+        }
+    }
+
+    /// Runs the query `sql` on the store's database behind Maestro's back (rusqlite on
+    /// the SQLite file, psql on the PostgreSQL schema) and returns the integer in the
+    /// first column of its only row.
+    pub fn raw_i64(&self, sql: &str) -> i64 {
+        match (self.name, &self._dir, &self.url) {
+            ("sqlite-file", Some(dir), _) => rusqlite::Connection::open(dir.path().join("state.db"))
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            ("postgres", _, Some(url)) => {
+                let out = psql(url, sql);
+                out.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{sql}: {out:?} is not an integer: {e}"))
+            }
+            _ => panic!("{} has no database to reach behind Maestro's back", self.name),
+        }
+    }
+
+    /// Runs the statement `sql` on the store's database behind Maestro's back (see
+    /// [`Backend::raw_i64`]).
+    pub fn raw_exec(&self, sql: &str) {
+        match (self.name, &self._dir, &self.url) {
+            ("sqlite-file", Some(dir), _) => {
+                rusqlite::Connection::open(dir.path().join("state.db"))
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            ("postgres", _, Some(url)) => {
+                psql(url, sql);
+            }
+            _ => panic!("{} has no database to reach behind Maestro's back", self.name),
+        }
+    }
+}
+
+/// Runs `sql` with psql on the database and schema of `url`; returns what it printed.
+fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 pub fn project(m: &Maestro, name: &str) -> Project {
