@@ -8,13 +8,14 @@ mod git;
 #[cfg(not(feature = "git"))]
 #[path = "nogit.rs"]
 mod git;
+pub(crate) mod model;
 mod snapshot;
 
-pub use snapshot::{QueueState, SessionState, StateSnapshot, TaskState};
+pub use model::{Checkpoint, CheckpointType, QueueState, SessionState, StateSnapshot, TaskState};
 
 use crate::decision::{Confidence, DecisionContext, NewDecision};
 use crate::error::{Error, Result};
-use crate::feed::{self, EntityKind, FeedEntity};
+use crate::feed;
 use crate::id::{CheckpointId, DecisionId, ProjectId, SessionId, WorkflowId};
 use crate::macros::str_enum;
 use crate::maestro::Ctx;
@@ -26,24 +27,6 @@ use crate::workflow::{self, HistoryKind};
 use serde::{Deserialize, Serialize};
 
 str_enum!(
-    /// Why a checkpoint was taken (seed 000).
-    CheckpointType, "checkpoint" {
-        /// A phase finished.
-        PhaseComplete => "phase_complete",
-        /// A group of tasks finished.
-        TaskGroupComplete => "task_group_complete",
-        /// A known-good state.
-        SafeState => "safe_state",
-        /// Before something risky.
-        PreRiskyOperation => "pre_risky_operation",
-        /// After recovering from an error.
-        ErrorRecovery => "error_recovery",
-        /// Taken by hand.
-        Manual => "manual",
-    }
-);
-
-str_enum!(
     /// How a rollback treats the work tree.
     RollbackMode, "checkpoint" {
         /// Move the branch and the index; leave the work tree's files as they are.
@@ -52,59 +35,6 @@ str_enum!(
         Hard => "hard",
     }
 );
-
-/// A checkpoint of a workflow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    /// Unique id.
-    pub id: CheckpointId,
-    /// The workflow.
-    pub workflow_id: WorkflowId,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// The session that took it, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<SessionId>,
-    /// When.
-    pub at: Timestamp,
-    /// The commit it points at; `None` for a state-only checkpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit_sha: Option<String>,
-    /// The commit message used (or that would have been).
-    pub commit_message: String,
-    /// Free description.
-    pub description: String,
-    /// The workflow's phase when taken.
-    pub phase: String,
-    /// Why it was taken.
-    #[serde(rename = "type")]
-    pub kind: CheckpointType,
-    /// The workflow's state when taken.
-    pub state_snapshot: StateSnapshot,
-    /// Free tags.
-    pub tags: Vec<String>,
-    /// Whether a rollback to it ever happened.
-    pub rollback_used: bool,
-    /// How many rollbacks to it happened.
-    pub rollback_count: i64,
-    /// False once `verify` found its commit gone.
-    pub valid: bool,
-    /// Compare-and-swap token.
-    pub version: i64,
-}
-
-impl FeedEntity for Checkpoint {
-    const ENTITY: EntityKind = EntityKind::Checkpoint;
-    fn entity_id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        Some(self.workflow_id.as_str())
-    }
-}
 
 /// Input of [`Checkpoints::create`].
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,65 +1,13 @@
-//! The workflow state a checkpoint keeps, and putting it back.
+//! Taking the workflow state a checkpoint keeps, and putting it back.
 
+use super::model::{QueueState, SessionState, StateSnapshot, TaskState};
 use crate::error::Result;
-use crate::id::{QueueItemId, SessionId, TaskId};
 use crate::queue::{self, QueueItem, QueueStatus};
-use crate::session::{SessionFilter, SessionStatus};
+use crate::session::SessionFilter;
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{self, TaskStatus};
-use crate::workflow::{Workflow, WorkflowStatus};
-use serde::{Deserialize, Serialize};
+use crate::workflow::Workflow;
 use std::collections::BTreeMap;
-
-/// A task's status at the checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskState {
-    /// The task.
-    pub id: TaskId,
-    /// Its status then.
-    pub status: TaskStatus,
-}
-
-/// A queue item's place and status at the checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueueState {
-    /// The item.
-    pub id: QueueItemId,
-    /// Its session.
-    pub session_id: SessionId,
-    /// Its task.
-    pub task_id: TaskId,
-    /// Its FIFO position then.
-    pub position: i64,
-    /// Its status then.
-    pub status: QueueStatus,
-}
-
-/// A session's status at the checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionState {
-    /// The session.
-    pub id: SessionId,
-    /// Its status then.
-    pub status: SessionStatus,
-}
-
-/// The workflow's state when a checkpoint was taken: its phase and status, and the
-/// tasks, sessions and queue items that belong to the workflow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StateSnapshot {
-    /// Phase then.
-    pub phase: String,
-    /// Workflow status then.
-    pub workflow_status: WorkflowStatus,
-    /// The workflow's tasks, oldest first.
-    pub tasks: Vec<TaskState>,
-    /// The workflow's sessions, oldest first.
-    pub sessions: Vec<SessionState>,
-    /// The queues of those sessions, in FIFO order.
-    pub queue: Vec<QueueState>,
-    /// `tasks.<status>` and `sessions.<status>` counts.
-    pub counts: BTreeMap<String, usize>,
-}
 
 /// Reads the snapshot of `wf` inside the current transaction.
 pub(crate) fn capture(tx: &dyn ReadTx, wf: &Workflow) -> Result<StateSnapshot> {

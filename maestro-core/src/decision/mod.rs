@@ -3,7 +3,7 @@
 //! subject and outcome, full-text search, and a replay of everything that happened in a
 //! workflow.
 
-mod model;
+pub(crate) mod model;
 
 pub use model::{
     Alternative, CategoryDef, Confidence, Decision, DecisionCategory, DecisionContext, DecisionFilter, Impact,

@@ -1,7 +1,7 @@
 //! The decision document (seed 000): what was decided, why, what else was considered,
 //! and — recorded later, amendable with history — how it turned out.
 
-use crate::feed::{EntityKind, FeedEntity};
+use crate::feed::event::{EntityKind, FeedEntity};
 use crate::id::{DecisionId, ProjectId, SessionId, TaskId, WorkflowId};
 use crate::macros::str_enum;
 use crate::time::Timestamp;

@@ -1,4 +1,5 @@
-//! The change-feed event: one row per mutation, written in the mutation's transaction.
+//! The change-feed event: one row per mutation, written in the mutation's transaction,
+//! and what makes an entity publishable on the feed.
 
 use crate::macros::str_enum;
 use crate::time::Timestamp;
@@ -213,5 +214,17 @@ impl EventFilter {
                 .session_id
                 .as_ref()
                 .is_none_or(|s| Some(s) == e.session_id.as_ref())
+    }
+}
+
+/// An entity that is published on the change feed.
+pub(crate) trait FeedEntity: Serialize {
+    const ENTITY: EntityKind;
+    fn entity_id(&self) -> &str;
+    fn project_id(&self) -> &str;
+    fn workflow_id(&self) -> Option<&str>;
+    /// The session the entity belongs to, if any: the feed can be followed per session.
+    fn session_id(&self) -> Option<&str> {
+        None
     }
 }

@@ -2,10 +2,11 @@
 //! from any process with `events_since` and pushed by `subscribe` (in-process on SQLite;
 //! from every process and host on a shared server store).
 
-mod event;
+pub(crate) mod event;
 mod follow;
 mod subscribe;
 
+pub(crate) use event::FeedEntity;
 pub use event::{EntityKind, Event, EventFilter, NewEvent, RawEvent, EVENT_VERSION};
 pub(crate) use follow::Follower;
 pub(crate) use subscribe::Subscribers;
@@ -14,19 +15,6 @@ pub use subscribe::{Subscription, Wait};
 use crate::error::{Error, Result};
 use crate::store::WriteTx;
 use crate::time::Timestamp;
-use serde::Serialize;
-
-/// An entity that is published on the change feed.
-pub(crate) trait FeedEntity: Serialize {
-    const ENTITY: EntityKind;
-    fn entity_id(&self) -> &str;
-    fn project_id(&self) -> &str;
-    fn workflow_id(&self) -> Option<&str>;
-    /// The session the entity belongs to, if any: the feed can be followed per session.
-    fn session_id(&self) -> Option<&str> {
-        None
-    }
-}
 
 /// Writes the event for `verb` on `entity` into the current transaction; returns its seq.
 pub(crate) fn emit<E: FeedEntity>(tx: &mut dyn WriteTx, verb: &str, entity: &E) -> Result<i64> {

@@ -3,11 +3,12 @@
 //! turned out. The counts change in the transaction that records the decision or its
 //! outcome, so a query reads a handful of rows and never scans the decision log.
 
+pub use super::model::{AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount};
+
 use super::{Learning, LearningThresholds};
 use crate::decision::{Decision, Outcome, OutcomeStatus};
 use crate::error::Result;
 use crate::id::ProjectId;
-use crate::macros::str_enum;
 use crate::store::{ReadTx, WriteTx};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -16,118 +17,9 @@ use std::collections::BTreeMap;
 /// Issues shown with each preferred or avoided choice, and kept with each aggregate.
 pub const TOP_ISSUES: usize = 5;
 
-str_enum!(
-    /// What a decision's subject chose.
-    ChoiceKind, "advice" {
-        /// `subject.technology` (postgresql).
-        Technology => "technology",
-        /// `subject.pattern` (repository pattern).
-        Pattern => "pattern",
-    }
-);
-
-/// Which aggregate: one choice within one decision category and subject category of a
-/// project. Names compare exactly. Decisions without a subject category use `""`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ChoiceKey {
-    /// The project.
-    pub project_id: ProjectId,
-    /// The decision category (tech_stack, architecture, ...).
-    pub decision_category: String,
-    /// The subject category (database, auth, ...), `""` when the subject had none.
-    pub subject_category: String,
-    /// Technology or pattern.
-    pub kind: ChoiceKind,
-    /// The technology or pattern.
-    pub name: String,
-}
-
-/// How often one issue was reported in current outcomes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssueCount {
-    /// The issue text, as reported.
-    pub issue: String,
-    /// Decisions whose current outcome reports it.
-    pub count: i64,
-}
-
-/// The aggregate of one choice. `outcome_count` counts decisions with an outcome (their
-/// latest revision); `success_count + partial_count + failure_count == outcome_count`,
-/// where failure means failed or reverted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChoiceStat {
-    /// The project; absent when the statistics merge every project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<ProjectId>,
-    /// The decision category.
-    pub decision_category: String,
-    /// The subject category; absent for decisions whose subject had none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject_category: Option<String>,
-    /// Technology or pattern.
-    pub kind: ChoiceKind,
-    /// The technology or pattern.
-    pub name: String,
-    /// Decisions that chose it.
-    pub usage_count: i64,
-    /// Of those, decisions with an outcome.
-    pub outcome_count: i64,
-    /// Current outcome successful.
-    pub success_count: i64,
-    /// Current outcome partial.
-    pub partial_count: i64,
-    /// Current outcome failed or reverted.
-    pub failure_count: i64,
-    /// `success_count / outcome_count`, 0 without outcomes.
-    pub success_rate: f64,
-    /// The rank: the Wilson lower bound of the success rate, see [`wilson_lower_bound`].
-    pub score: f64,
-    /// When a decision last chose it.
-    pub last_used: Timestamp,
-    /// When an outcome revision last recorded it as failed or reverted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_failed: Option<Timestamp>,
-    /// Issues reported in current outcomes, most reported first (the top few in
-    /// recommendations, all of them in [`Learning::stats`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub issues: Vec<IssueCount>,
-}
-
+// The derived figures of an aggregate are rules of advice; the stored shape and its key
+// are in `model.rs`.
 impl ChoiceStat {
-    /// A zero aggregate for `key`, first used at `at`.
-    pub(crate) fn empty(key: &ChoiceKey, at: Timestamp) -> Self {
-        ChoiceStat {
-            project_id: Some(key.project_id.clone()),
-            decision_category: key.decision_category.clone(),
-            subject_category: (!key.subject_category.is_empty()).then(|| key.subject_category.clone()),
-            kind: key.kind,
-            name: key.name.clone(),
-            usage_count: 0,
-            outcome_count: 0,
-            success_count: 0,
-            partial_count: 0,
-            failure_count: 0,
-            success_rate: 0.0,
-            score: 0.0,
-            last_used: at,
-            last_failed: None,
-            issues: Vec::new(),
-        }
-    }
-
-    /// The key of a per-project aggregate; `None` for a merged one.
-    pub fn key(&self) -> Option<ChoiceKey> {
-        Some(ChoiceKey {
-            project_id: self.project_id.clone()?,
-            decision_category: self.decision_category.clone(),
-            subject_category: self.subject_category.clone().unwrap_or_default(),
-            kind: self.kind,
-            name: self.name.clone(),
-        })
-    }
-
     /// Fills `success_rate` and `score` from the counts.
     pub(crate) fn finish(mut self) -> Self {
         self.success_rate = if self.outcome_count > 0 {
@@ -148,21 +40,6 @@ impl ChoiceStat {
         self.last_used = self.last_used.max(o.last_used);
         self.last_failed = self.last_failed.max(o.last_failed);
     }
-}
-
-/// The issues of one choice in one project, as the store lists them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChoiceIssues {
-    /// The decision category.
-    pub decision_category: String,
-    /// The subject category (`""` for none).
-    pub subject_category: String,
-    /// Technology or pattern.
-    pub kind: ChoiceKind,
-    /// The technology or pattern.
-    pub name: String,
-    /// Each issue and how often it was reported, in any order.
-    pub issues: Vec<IssueCount>,
 }
 
 /// Gives each choice of `rows` for which `wanted` holds its issues under `filter`, at
@@ -210,17 +87,6 @@ pub(crate) fn attach_issues(
         s.issues = issues;
     }
     Ok(())
-}
-
-/// Which aggregates a query reads. Unset fields match everything.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdviceFilter {
-    /// Only this project.
-    pub project_id: Option<String>,
-    /// Only this decision category.
-    pub decision_category: Option<String>,
-    /// Only this subject category (`""`: decisions whose subject had none).
-    pub subject_category: Option<String>,
 }
 
 /// A choice to avoid, and why.

@@ -3,11 +3,11 @@
 //! orchestrator state: it belongs to the store rather than a project, and writes no
 //! change-feed event.
 
+use super::model::DocsEntry;
 use super::Learning;
 use crate::error::{Error, Result};
 use crate::project::check_text;
 use crate::time::{now_ms, Timestamp};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How long an entry lives unless the call says otherwise (the config's
@@ -15,22 +15,6 @@ use std::time::Duration;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// Largest cached document, in bytes.
 pub const MAX_CONTENT: usize = 4 * 1024 * 1024;
-
-/// One cached document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DocsEntry {
-    /// The library.
-    pub library: String,
-    /// Its version.
-    pub version: String,
-    /// The documentation.
-    pub content: String,
-    /// When it was stored.
-    pub stored_at: Timestamp,
-    /// When it expires: from then on it is never returned.
-    pub expires_at: Timestamp,
-}
 
 impl Learning<'_> {
     /// Caches `content` for `library` at `version`, replacing any earlier entry, for

@@ -2,10 +2,12 @@
 //! similarity of caller-supplied embeddings, full-text ranking (FTS5, BM25) of the text,
 //! or both fused by reciprocal rank.
 
+pub use super::model::Failure;
+
 use super::check_owner;
 use super::Learning;
 use crate::error::{Error, Result};
-use crate::feed::{self, EntityKind, FeedEntity};
+use crate::feed;
 use crate::id::{DecisionId, FailureId, ProjectId, WorkflowId};
 use crate::project::check_text;
 use crate::store::ReadTx;
@@ -51,51 +53,6 @@ pub struct NewFailure {
     /// has the same dimension: the first one stored sets it.
     #[serde(default)]
     pub embedding: Option<Vec<f32>>,
-}
-
-/// A recorded failure (`schemas/failure.schema.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Failure {
-    /// Unique id.
-    pub id: FailureId,
-    /// The project.
-    pub project_id: ProjectId,
-    /// The workflow it came from, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workflow_id: Option<WorkflowId>,
-    /// When it was recorded.
-    pub at: Timestamp,
-    /// The feature concerned.
-    pub feature: String,
-    /// What was tried.
-    pub approach: String,
-    /// Why it failed.
-    pub why_failed: String,
-    /// What to do instead.
-    pub lesson: String,
-    /// The decision that chose the approach, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub related_decision: Option<DecisionId>,
-    /// Free tags.
-    pub tags: Vec<String>,
-    /// The embedding: returned by `record_failure`, left out of query results and of the
-    /// change feed (a 384-dimension vector would be most of every payload).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub embedding: Option<Vec<f32>>,
-}
-
-impl FeedEntity for Failure {
-    const ENTITY: EntityKind = EntityKind::Failure;
-    fn entity_id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        self.workflow_id.as_ref().map(|w| w.as_str())
-    }
 }
 
 /// What to look for: text, an embedding, or both.

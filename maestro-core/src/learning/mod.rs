@@ -24,27 +24,25 @@ pub mod estimates;
 pub mod failures;
 pub mod historical;
 mod journal;
+pub(crate) mod model;
 pub mod ordering;
 mod patterns;
 pub(crate) mod records;
 mod thresholds;
 
-pub use advice::{
-    wilson_lower_bound, AdviceFilter, Avoid, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, IssueCount,
-    Recommendation,
-};
+pub use advice::{wilson_lower_bound, Avoid, Recommendation};
 pub use agents::{AgentLog, AgentStats, NewAgentLog};
 pub use complexity::{ComplexityPoint, ComplexitySnapshot, ComplexityTrend, NewComplexitySnapshot};
-pub use docs::DocsEntry;
 pub use estimates::{CorrectedEstimate, CorrectionFactor, Estimate, NewEstimate};
-pub use failures::{Failure, FailureQuery, NewFailure, SimilarFailure};
+pub use failures::{FailureQuery, NewFailure, SimilarFailure};
 pub use historical::History;
 pub use journal::{NewRetrospective, NewSpike, Retrospective, Spike};
-pub use ordering::{
-    AntiPattern, OrderedTask, OrderingRule, OrderingRules, PairStat, SuggestedOrder, TaskToOrder, WorkflowOrdering,
+pub use model::{
+    AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, OrderedTask,
+    PairStat, Record, RecordFilter, RecordKind, WorkflowOrdering,
 };
+pub use ordering::{AntiPattern, OrderingRule, OrderingRules, SuggestedOrder, TaskToOrder};
 pub use patterns::{NewPatternUsage, PatternCompliance, PatternUsage};
-pub use records::{Record, RecordFilter, RecordKind};
 pub use thresholds::LearningThresholds;
 
 use crate::error::{Error, Result};

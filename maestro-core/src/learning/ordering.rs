@@ -8,10 +8,12 @@
 //! kept per project in `ordering_pairs` (completed and failed workflows apart), so they
 //! survive the deletion of the workflows.
 
+pub use super::model::{OrderedTask, PairStat, WorkflowOrdering};
+
 use super::{Learning, LearningThresholds};
 use crate::error::{Error, Result};
 use crate::feed::EntityKind;
-use crate::id::{ProjectId, TaskId, WorkflowId};
+use crate::id::ProjectId;
 use crate::store::{ReadTx, WriteTx};
 use crate::task::{Priority, TaskStatus};
 use crate::time::Timestamp;
@@ -23,24 +25,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const MAX_ORDER_TASKS: usize = 1_000;
 /// Most labels of one task to order, as on a stored task.
 pub const MAX_ORDER_LABELS: usize = 64;
-
-/// How often label `before` preceded label `after` in a project's ended workflows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PairStat {
-    /// The project.
-    pub project_id: ProjectId,
-    /// The label that went first.
-    pub before: String,
-    /// The label that went after it.
-    pub after: String,
-    /// Completed workflows where it happened.
-    pub completed: i64,
-    /// Failed workflows where it happened.
-    pub failed: i64,
-    /// When a workflow last showed it.
-    pub last_seen: Timestamp,
-}
 
 /// A learned precedence rule: tasks labelled `before` go before tasks labelled `after`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,36 +68,6 @@ pub struct OrderingRules {
     pub rules: Vec<OrderingRule>,
     /// Anti-patterns, by confidence, then failed workflows, then labels.
     pub anti_patterns: Vec<AntiPattern>,
-}
-
-/// One completed task of an ended workflow, in completion order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderedTask {
-    /// The task.
-    pub task_id: TaskId,
-    /// Its labels.
-    pub labels: Vec<String>,
-    /// When it completed.
-    pub completed_at: Timestamp,
-}
-
-/// The task order of one ended workflow, kept after the workflow is deleted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkflowOrdering {
-    /// The workflow.
-    pub workflow_id: WorkflowId,
-    /// Its project.
-    pub project_id: ProjectId,
-    /// Its feature.
-    pub feature: String,
-    /// `completed` or `failed`.
-    pub status: WorkflowStatus,
-    /// When it ended.
-    pub ended_at: Timestamp,
-    /// Its completed tasks in completion order.
-    pub order: Vec<OrderedTask>,
 }
 
 /// A task to order: a caller key, its labels, the keys it depends on and its priority.

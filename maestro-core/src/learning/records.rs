@@ -2,79 +2,13 @@
 //! statistics: the document, plus the three columns those statistics read (`key`,
 //! `num`, `flag`) so they need not decode documents.
 
+pub use super::model::{Record, RecordFilter, RecordKind};
+
 use crate::error::{Error, Result};
 use crate::feed::{self, FeedEntity};
 use crate::id::{ProjectId, WorkflowId};
-use crate::macros::str_enum;
 use crate::store::{ReadTx, WriteTx};
-use crate::time::Timestamp;
 use serde::de::DeserializeOwned;
-
-str_enum!(
-    /// The kind of a stored learning record.
-    RecordKind, "learning_record" {
-        /// An [`super::Estimate`]: key feature, num complexity, flag has actual.
-        Estimate => "estimate",
-        /// A [`super::Retrospective`]: key feature.
-        Retrospective => "retrospective",
-        /// A [`super::Spike`]: key feature, flag viable.
-        Spike => "spike",
-        /// An [`super::AgentLog`]: key agent, num duration, flag success.
-        AgentLog => "agent_log",
-        /// A [`super::ComplexitySnapshot`]: key file, num complexity.
-        ComplexitySnapshot => "complexity_snapshot",
-        /// A [`super::PatternUsage`]: key pattern, num compliance.
-        PatternUsage => "pattern_usage",
-    }
-);
-
-/// A learning record as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    /// What it is.
-    pub kind: RecordKind,
-    /// Its id.
-    pub id: String,
-    /// Its project.
-    pub project_id: ProjectId,
-    /// Its workflow, if any.
-    pub workflow_id: Option<WorkflowId>,
-    /// When it was recorded.
-    pub at: Timestamp,
-    /// The grouping column (feature, agent, file, pattern).
-    pub key: String,
-    /// The measured value (complexity, duration, compliance), 0 when none.
-    pub num: f64,
-    /// The yes/no column (has actual, viable, success).
-    pub flag: bool,
-    /// The record's JSON document.
-    pub doc: String,
-}
-
-/// Which records a query reads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordFilter {
-    /// The kind.
-    pub kind: RecordKind,
-    /// Only this project.
-    pub project_id: Option<String>,
-    /// Only this key.
-    pub key: Option<String>,
-    /// Only records at or after this time.
-    pub since: Option<Timestamp>,
-}
-
-impl RecordFilter {
-    /// Every record of `kind`.
-    pub fn of(kind: RecordKind) -> Self {
-        RecordFilter {
-            kind,
-            project_id: None,
-            key: None,
-            since: None,
-        }
-    }
-}
 
 /// A learning document kept as a [`Record`].
 pub(crate) trait Recordable: FeedEntity + DeserializeOwned {

@@ -1,14 +1,16 @@
 //! Agent sessions: the enforced status machine, timelines, parent/child trees and liveness.
 
-mod status;
+pub(crate) mod model;
+pub(crate) mod status;
 mod timeline;
 
+pub use model::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
 pub use status::{SessionStatus, SpawnSource, Strategy};
 pub(crate) use timeline::append as timeline_append;
-pub use timeline::{NewTimelineEvent, TimelineEvent, TimelineType};
+pub use timeline::NewTimelineEvent;
 
 use crate::error::{Error, Result};
-use crate::feed::{self, EntityKind, FeedEntity};
+use crate::feed;
 use crate::id::{ProjectId, SessionId, TaskId, WorkflowId};
 use crate::maestro::Ctx;
 use crate::project::check_text;
@@ -18,88 +20,6 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// An agent session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    /// Unique id.
-    pub id: SessionId,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// The workflow it works for, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workflow_id: Option<WorkflowId>,
-    /// Display name.
-    pub name: String,
-    /// `orchestrator`, `worker` or any free text.
-    pub role: String,
-    /// How it picks work.
-    pub strategy: Strategy,
-    /// Current status.
-    pub status: SessionStatus,
-    /// The session that spawned it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_session_id: Option<SessionId>,
-    /// Who spawned it.
-    pub spawn_source: SpawnSource,
-    /// Environment given to the agent.
-    pub env: BTreeMap<String, String>,
-    /// Free-form JSON object.
-    pub metadata: serde_json::Value,
-    /// Creation time.
-    pub created_at: Timestamp,
-    /// Last change of the row.
-    pub updated_at: Timestamp,
-    /// When it reached a terminal status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Timestamp>,
-    /// Last heartbeat or status change. Timeline appends also count as activity for
-    /// [`Sessions::reap_stale`] without rewriting this field.
-    pub last_activity: Timestamp,
-    /// Compare-and-swap token.
-    pub version: i64,
-}
-
-impl FeedEntity for Session {
-    const ENTITY: EntityKind = EntityKind::Session;
-    fn entity_id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        self.workflow_id.as_ref().map(|w| w.as_str())
-    }
-    fn session_id(&self) -> Option<&str> {
-        Some(self.id.as_str())
-    }
-}
-
-/// What a timeline append needs of its session: identity, ownership and status.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionHead {
-    /// The session.
-    pub id: SessionId,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// Its workflow, if any.
-    pub workflow_id: Option<WorkflowId>,
-    /// Current status.
-    pub status: SessionStatus,
-}
-
-impl Session {
-    /// The session's [`SessionHead`].
-    pub fn head(&self) -> SessionHead {
-        SessionHead {
-            id: self.id.clone(),
-            project_id: self.project_id.clone(),
-            workflow_id: self.workflow_id.clone(),
-            status: self.status,
-        }
-    }
-}
 
 /// Input of [`Sessions::spawn`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,24 +85,6 @@ impl NewSession {
             tasks: Vec::new(),
         }
     }
-}
-
-/// Which sessions [`Sessions::list`] returns. Unset fields match everything.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionFilter {
-    /// Only this project.
-    #[serde(default)]
-    pub project_id: Option<ProjectId>,
-    /// Only this workflow.
-    #[serde(default)]
-    pub workflow_id: Option<WorkflowId>,
-    /// Only children of this session.
-    #[serde(default)]
-    pub parent_session_id: Option<SessionId>,
-    /// Only this status.
-    #[serde(default)]
-    pub status: Option<SessionStatus>,
 }
 
 /// A session with its descendants.

@@ -1,100 +1,13 @@
-//! Session timelines: append-only events of 13 types.
+//! Session timelines: append-only events of 13 types. What an append takes, the rules
+//! of each type and the append itself; the stored event is plain data in `model.rs`.
 
+use super::model::{TimelineEvent, TimelineType};
 use crate::error::{Error, Result};
-use crate::feed::{self, EntityKind, FeedEntity};
-use crate::id::{ProjectId, SessionId, TaskId, TimelineEventId};
-use crate::macros::str_enum;
+use crate::feed;
+use crate::id::{TaskId, TimelineEventId};
 use crate::store::WriteTx;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-
-str_enum!(
-    /// The 13 timeline event types of seed 004.
-    TimelineType, "timeline_event" {
-        /// The session was spawned.
-        SessionStarted => "session_started",
-        /// The session ended (completed or stopped).
-        SessionStopped => "session_stopped",
-        /// A notable point reached.
-        Milestone => "milestone",
-        /// Work on a task began.
-        TaskStarted => "task_started",
-        /// A task was completed; metadata carries `duration_ms`.
-        TaskCompleted => "task_completed",
-        /// A task failed.
-        TaskFailed => "task_failed",
-        /// A task was skipped.
-        TaskSkipped => "task_skipped",
-        /// A task is blocked.
-        TaskBlocked => "task_blocked",
-        /// Progress report; metadata carries `progress` in [0, 1].
-        Progress => "progress",
-        /// The agent needs input from a human.
-        NeedsInput => "needs_input",
-        /// An error occurred (a failed session writes one automatically).
-        Error => "error",
-        /// A document was added.
-        DocAdded => "doc_added",
-        /// A prompt was received.
-        PromptReceived => "prompt_received",
-    }
-);
-
-impl TimelineType {
-    /// Whether events of this type must name a task.
-    pub fn needs_task(self) -> bool {
-        matches!(
-            self,
-            TimelineType::TaskStarted
-                | TimelineType::TaskCompleted
-                | TimelineType::TaskFailed
-                | TimelineType::TaskSkipped
-                | TimelineType::TaskBlocked
-        )
-    }
-}
-
-/// One timeline entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEvent {
-    /// Unique, time-sortable id.
-    pub id: TimelineEventId,
-    /// The session.
-    pub session_id: SessionId,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// The session's workflow, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workflow_id: Option<String>,
-    /// Event type.
-    #[serde(rename = "type")]
-    pub kind: TimelineType,
-    /// When.
-    pub at: Timestamp,
-    /// Human-readable message.
-    pub message: String,
-    /// The task concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task_id: Option<TaskId>,
-    /// Free-form details.
-    pub metadata: serde_json::Value,
-}
-
-impl FeedEntity for TimelineEvent {
-    const ENTITY: EntityKind = EntityKind::TimelineEvent;
-    fn entity_id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        self.workflow_id.as_deref()
-    }
-    fn session_id(&self) -> Option<&str> {
-        Some(self.session_id.as_str())
-    }
-}
 
 /// Input of [`crate::Sessions::append`].
 #[derive(Debug, Clone, Serialize, Deserialize)]

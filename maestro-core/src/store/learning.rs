@@ -3,7 +3,7 @@
 //! [`crate::learning`].
 
 use crate::error::Result;
-use crate::learning::{
+use crate::learning::model::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter,
     RecordKind, WorkflowOrdering,
 };

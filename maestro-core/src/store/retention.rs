@@ -53,7 +53,7 @@ pub trait RetentionRead {
     /// its tasks or sessions. `None` when nothing outside it does.
     fn workflow_needed_by(&self, workflow: &str) -> Result<Option<String>>;
     /// The tasks of a workflow, oldest first, with their dependencies.
-    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::Task>>;
+    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::model::Task>>;
     /// What pruning the workflow removes.
     fn workflow_rows(&self, workflow: &str) -> Result<WorkflowRows>;
     /// The seq of the latest event of the workflow or of one of its sessions (0 if none):

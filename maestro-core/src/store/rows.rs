@@ -2,18 +2,21 @@
 //! same tables and columns. Column lists live next to their readers so a SELECT and its
 //! mapping cannot drift apart. A backend hands rows over through [`Cols`].
 
-use crate::checkpoint::{Checkpoint, CheckpointType};
-use crate::decision::{CategoryDef, Decision};
+use crate::checkpoint::model::{Checkpoint, CheckpointType};
+use crate::decision::model::{CategoryDef, Decision};
 use crate::error::{Error, Result};
-use crate::feed::{EntityKind, Event, RawEvent};
+use crate::feed::event::{EntityKind, Event, RawEvent};
 use crate::id::*;
-use crate::learning::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
-use crate::project::Project;
-use crate::queue::{QueueItem, QueueStatus};
-use crate::session::{Session, SessionHead, SessionStatus, SpawnSource, Strategy, TimelineEvent};
-use crate::task::{LinkStatus, Priority, SessionTask, Task, TaskStatus};
+use crate::learning::model::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
+use crate::project::model::Project;
+use crate::queue::model::{QueueItem, QueueStatus};
+use crate::session::model::{Session, SessionHead, TimelineEvent};
+use crate::session::status::{SessionStatus, SpawnSource, Strategy};
+use crate::task::model::{SessionTask, Task};
+use crate::task::status::{LinkStatus, Priority, TaskStatus};
 use crate::time::Timestamp;
-use crate::workflow::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow, WorkflowStatus};
+use crate::workflow::model::{HistoryEntry, HistoryKind, SpecDocument, SteeringDocument, Vote, Workflow};
+use crate::workflow::status::WorkflowStatus;
 
 /// One column's value as a backend hands it over.
 #[derive(Debug)]

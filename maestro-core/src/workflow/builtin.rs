@@ -1,6 +1,6 @@
 //! The built-in phase models, shipped as JSON data and validated like custom ones.
 
-use super::model::PhaseModel;
+use super::phase_model::PhaseModel;
 use crate::error::{Error, Result};
 
 /// Names of the built-in models.
@@ -63,7 +63,7 @@ mod tests {
         assert!(m.rule("complete", "impulse").is_none(), "terminal phases never move");
         assert_eq!(
             m.phase("rejected").unwrap().terminal,
-            Some(super::super::model::Terminal::Failure)
+            Some(super::super::phase_model::Terminal::Failure)
         );
     }
 

@@ -1,81 +1,15 @@
 //! Versioned documents: spec documents per workflow, steering documents per project.
 
+use super::model::{SpecDocument, SteeringDocument};
 use super::{load, Workflows};
 use crate::error::{Error, Result};
-use crate::feed::{self, EntityKind, FeedEntity};
+use crate::feed;
 use crate::id::{validate_id, ProjectId, WorkflowId};
 use crate::project::Projects;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// Largest document accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
-
-/// One version of a workflow's spec document (`requirements`, `design`, `tasks` or a custom kind).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpecDocument {
-    /// `<workflow_id>:<kind>:<version>`.
-    pub id: String,
-    /// The workflow.
-    pub workflow_id: WorkflowId,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// Document kind, `[a-z0-9_]{1,64}`.
-    pub kind: String,
-    /// 1 for the first put, then +1 per put.
-    pub version: i64,
-    /// The document text.
-    pub content: String,
-    /// Who wrote this version.
-    pub author: String,
-    /// When.
-    pub created_at: Timestamp,
-}
-
-impl FeedEntity for SpecDocument {
-    const ENTITY: EntityKind = EntityKind::SpecDocument;
-    fn entity_id(&self) -> &str {
-        &self.id
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        Some(self.workflow_id.as_str())
-    }
-}
-
-/// One version of a project's steering document for a domain (`product`, `tech`, `structure`, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SteeringDocument {
-    /// `<project_id>:<domain>:<version>`.
-    pub id: String,
-    /// Owning project.
-    pub project_id: ProjectId,
-    /// Domain, `[a-z0-9_]{1,64}`.
-    pub domain: String,
-    /// 1 for the first put, then +1 per put.
-    pub version: i64,
-    /// The document text.
-    pub content: String,
-    /// Agent types this document is meant for; empty means every agent.
-    pub audiences: Vec<String>,
-    /// When.
-    pub created_at: Timestamp,
-}
-
-impl FeedEntity for SteeringDocument {
-    const ENTITY: EntityKind = EntityKind::SteeringDocument;
-    fn entity_id(&self) -> &str {
-        &self.id
-    }
-    fn project_id(&self) -> &str {
-        self.project_id.as_str()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        None
-    }
-}
 
 fn check_content(entity: &'static str, content: &str) -> Result<()> {
     if content.len() > MAX_DOCUMENT_BYTES {

@@ -2,7 +2,7 @@
 
 use super::tx::{PgTx, Query};
 use crate::error::{Error, Result};
-use crate::learning::{
+use crate::learning::model::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record,
     RecordFilter, RecordKind, WorkflowOrdering,
 };

@@ -6,7 +6,7 @@
 //! The tables and columns are SQLite's (the row decoders are shared); what differs is
 //! PostgreSQL's own: full-text search is a `tsvector` column filled on insert with a GIN
 //! index, the ready-set counter is kept by PL/pgSQL triggers, and `feed_state.head` is
-//! the one counter every writer locks first (see [`super::tx`]).
+//! the one counter every writer locks first (the transaction, `tx.rs`, says why).
 
 use super::client::Conn;
 use crate::error::{Error, Result};

@@ -16,12 +16,20 @@
 //! The schema lives in the database's current schema (`search_path`): give
 //! `options=-csearch_path%3Dname` in the URL to keep several stores in one database.
 
+mod checkpoints;
 mod client;
+mod decisions;
+mod feed;
 mod learning;
 mod listen;
 pub mod migrations;
+mod projects;
+mod queues;
 mod retention;
+mod sessions;
+mod tasks;
 mod tx;
+mod workflows;
 
 use crate::error::{Error, Result};
 use crate::store::sqlite::Durability;

@@ -192,7 +192,7 @@ impl RetentionRead for PgTx<'_> {
         Ok(None)
     }
 
-    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::Task>> {
+    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::model::Task>> {
         self.all(
             &format!(
                 "SELECT {} FROM tasks t WHERE t.workflow_id = $1 ORDER BY t.created_at, t.id",

@@ -1,12 +1,12 @@
 //! [`LearningRead`] and [`LearningWrite`] over SQLite.
 
-use super::{enc, Query, SqlTx};
+use super::tx::{Query, SqlTx};
 use crate::error::{Error, Result};
-use crate::learning::{
+use crate::learning::model::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceKind, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record,
     RecordFilter, RecordKind, WorkflowOrdering,
 };
-use crate::store::rows::{self, CHOICE_STAT, PAIR_STAT, RECORD};
+use crate::store::rows::{self, enc, CHOICE_STAT, PAIR_STAT, RECORD};
 use crate::store::vectors::{from_blob, to_blob, Vectors};
 use crate::store::{LearningRead, LearningWrite};
 use crate::time::Timestamp;
@@ -238,7 +238,7 @@ impl LearningRead for SqlTx<'_> {
     }
 
     fn search_failures(&self, words: &[String], project: Option<&str>, limit: usize) -> Result<Vec<(Failure, f64)>> {
-        let query = super::fts5_query(words, " OR ");
+        let query = super::tx::fts5_query(words, " OR ");
         let mut q = Query::new(
             "SELECT f.doc, -bm25(failures_fts) FROM failures_fts JOIN failures f ON f.seq = failures_fts.rowid \
              WHERE failures_fts MATCH ?1"

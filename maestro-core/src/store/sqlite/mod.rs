@@ -11,8 +11,18 @@
 //! - durability `full` syncs the WAL on every commit (an acknowledged write survives
 //!   power loss); `normal` survives a process crash.
 
+mod checkpoints;
+mod decisions;
+mod feed;
+mod learning;
 pub mod migrations;
+mod projects;
+mod queues;
+mod retention;
+mod sessions;
+mod tasks;
 mod tx;
+mod workflows;
 mod write_lock;
 mod writer;
 

@@ -1,7 +1,8 @@
 //! [`RetentionRead`] and [`RetentionWrite`] over SQLite.
 
-use super::{enc, rows, SqlTx};
+use super::tx::SqlTx;
 use crate::error::Result;
+use crate::store::rows::{self, enc};
 use crate::store::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 use rusqlite::params;
 
@@ -197,7 +198,7 @@ impl RetentionRead for SqlTx<'_> {
         Ok(None)
     }
 
-    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::Task>> {
+    fn tasks_of_workflow(&self, workflow: &str) -> Result<Vec<crate::task::model::Task>> {
         self.all(
             &format!(
                 "SELECT {} FROM tasks t WHERE t.workflow_id = ?1 ORDER BY t.created_at, t.id",

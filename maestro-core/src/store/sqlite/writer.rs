@@ -17,7 +17,7 @@ use super::tx::SqlTx;
 use super::write_lock::WriteLock;
 use super::{close_open, control, lock};
 use crate::error::{Error, Result};
-use crate::feed::NewEvent;
+use crate::feed::event::NewEvent;
 use crate::store::vectors::VectorCache;
 use crate::store::{Committed, WriteTx};
 use rusqlite::Connection;
