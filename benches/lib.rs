@@ -40,7 +40,10 @@ pub fn pg_store_url() -> String {
         .unwrap()
         .as_nanos();
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}options=-csearch_path%3Dbench_{}_{nanos}", std::process::id())
+    format!(
+        "{base}{sep}options=-csearch_path%3Dbench_{}_{nanos}",
+        std::process::id()
+    )
 }
 
 /// A store at `location` (a file path or a URL) with one project; `dir` is kept with it.
