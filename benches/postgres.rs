@@ -1,8 +1,8 @@
 //! The PostgreSQL store beside the SQLite store, same run, same operations, both at
 //! durability `full` (PostgreSQL: `synchronous_commit = on`; the server over its Unix
 //! socket): append a timeline event, claim from 10,000 tasks, the ready set, read 1,000
-//! events, record a decision. Then 8 processes claiming 10,000 tasks on each store
-//! (claims/s; each task exactly once).
+//! events, record a decision. Then 1 and 8 processes claiming 10,000 tasks on each
+//! store (claims/s; each task exactly once).
 //!
 //! Run: `cargo bench -p maestro-benches --bench postgres` (starts `scripts/pg` unless
 //! `MAESTRO_BENCH_PG_URL` names a server). The server's own settings apply: start it
@@ -101,13 +101,13 @@ fn claimer(location: &str, project: &str) {
     }
 }
 
-/// 8 processes claiming (and completing) 10,000 tasks: claims/s, and each exactly once.
-fn eight_claimers(name: &str, location: &str) {
+/// `n` processes claiming (and completing) 10,000 tasks: claims/s, and each exactly once.
+fn claimers(n: usize, name: &str, location: &str) {
     let f = fixture_at(location, Durability::Full, tempfile::tempdir().unwrap());
     pool(&f, 10_000);
     let exe = std::env::current_exe().unwrap();
     let started = Instant::now();
-    let children: Vec<_> = (0..8)
+    let children: Vec<_> = (0..n)
         .map(|_| {
             Command::new(&exe)
                 .env("MAESTRO_BENCH_CHILD", "1")
@@ -127,7 +127,7 @@ fn eight_claimers(name: &str, location: &str) {
     let distinct: HashSet<&String> = ids.iter().collect();
     assert_eq!((ids.len(), distinct.len()), (10_000, 10_000), "each task exactly once");
     println!(
-        "8 processes claim+complete 10,000 tasks on {name:<8}: {:>6.1} s, {:>6.0} claims/s (each task exactly once)",
+        "{n} process(es) claim+complete 10,000 tasks on {name:<8}: {:>6.1} s, {:>6.0} claims/s (each task exactly once)",
         took.as_secs_f64(),
         10_000.0 / took.as_secs_f64()
     );
@@ -142,10 +142,15 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("state.db");
-    eight_claimers("sqlite", file.to_str().unwrap());
-    eight_claimers("postgres", &pg_store_url());
+    // `MAESTRO_BENCH_ONLY=claimers` runs the multi-process part alone.
+    if std::env::var("MAESTRO_BENCH_ONLY").as_deref() != Ok("claimers") {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    for n in [1, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state.db");
+        claimers(n, "sqlite", file.to_str().unwrap());
+        claimers(n, "postgres", &pg_store_url());
+    }
 }

@@ -145,10 +145,27 @@ impl Conn {
         wait(self.client.batch_execute(sql)).map_err(pg_error)
     }
 
+    /// Runs one or more statements with no parameters and returns the first column of the
+    /// last row any of them returned (as text): several statements in one round trip.
+    pub(super) fn batch_value(&self, sql: &str) -> Result<Option<String>> {
+        let messages = wait(self.client.simple_query(sql)).map_err(pg_error)?;
+        Ok(messages.iter().rev().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        }))
+    }
+
     /// The rows of `sql`.
     pub(super) fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
         wait(self.client.query(&stmt, params)).map_err(pg_error)
+    }
+
+    /// The rows of `sql`, planned for these very parameter values (not prepared): for a
+    /// query whose best plan depends on them, where the generic plan of a prepared
+    /// statement can read a whole session's events instead of its last few.
+    pub(super) fn query_planned(&self, sql: &str, params: &[(&(dyn ToSql + Sync), Type)]) -> Result<Vec<Row>> {
+        wait(self.client.query_typed(sql, params)).map_err(pg_error)
     }
 
     /// How many rows `sql` changed.

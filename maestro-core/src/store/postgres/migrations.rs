@@ -83,10 +83,6 @@ CREATE TABLE task_deps (
     PRIMARY KEY (task_id, depends_on)
 );
 CREATE INDEX task_deps_reverse ON task_deps(depends_on);
--- SQLite's `group_concat`, so both backends share their column lists.
-CREATE FUNCTION maestro_concat(acc TEXT, v TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE
-    AS $$ SELECT CASE WHEN acc IS NULL THEN v ELSE acc || ',' || v END $$;
-CREATE AGGREGATE group_concat(TEXT) (SFUNC = maestro_concat, STYPE = TEXT);
 -- `open_deps` counts a task's dependencies that are not completed, kept exact by these
 -- triggers (as SQLite's are), so the ready set is a range of `tasks_ready`.
 CREATE FUNCTION maestro_open_deps_on_status() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -148,6 +144,9 @@ CREATE TABLE events (
     project_id TEXT NOT NULL, workflow_id TEXT, session_id TEXT, payload TEXT NOT NULL
 );
 CREATE INDEX events_session ON events(session_id, seq) WHERE session_id IS NOT NULL;
+-- A session's timeline on its own, newest first or oldest first, whatever the planner's
+-- statistics say about how the session's events interleave with the rest of the feed.
+CREATE INDEX events_timeline ON events(session_id, seq) WHERE entity = 'timeline_event';
 CREATE INDEX events_entity ON events(entity, entity_id, seq);
 CREATE INDEX events_project ON events(project_id, seq);
 CREATE INDEX events_workflow ON events(workflow_id, seq) WHERE workflow_id IS NOT NULL;

@@ -155,38 +155,53 @@ impl Store for PostgresStore {
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
         let _turn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.connection()?;
+        // One round trip opens the transaction and waits for the writers' lock; one more
+        // publishes the new head and commits. Everything between is the call's own work.
         let begin = format!(
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {}; SET LOCAL synchronous_commit = {}",
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {}; SET LOCAL synchronous_commit = {};
+             SELECT head FROM feed_state FOR UPDATE",
             self.options.busy_timeout.as_millis().max(1),
             match self.options.durability {
                 Durability::Full => "on",
                 Durability::Normal => "off",
             }
         );
-        let events = self.run(&begin, |conn| {
+        let mut run = || -> Result<Vec<_>> {
             let head: i64 = conn
-                .query("SELECT head FROM feed_state FOR UPDATE", &[])?
-                .first()
-                .map(|r| r.get(0))
-                .ok_or_else(|| Error::Internal("feed_state has no row".into()))?;
-            let mut tx = PgTx::new(conn, head);
+                .batch_value(&begin)?
+                .and_then(|h| h.parse().ok())
+                .ok_or_else(|| Error::Internal("feed_state has no head".into()))?;
+            let mut tx = PgTx::new(&conn, head);
             f(&mut tx)?;
-            if tx.head() > head {
-                conn.execute(
-                    "WITH h AS (UPDATE feed_state SET head = $1 RETURNING head)
-                     SELECT pg_notify($2, (SELECT head FROM h)::text)",
-                    &[&tx.head(), &tx::CHANNEL],
-                )?;
+            let last = tx.head();
+            let events = tx.into_events();
+            if last > head {
+                conn.batch(&format!(
+                    "UPDATE feed_state SET head = {last}; SELECT pg_notify('{}', '{last}'); COMMIT",
+                    tx::CHANNEL
+                ))?;
+            } else {
+                conn.batch("COMMIT")?;
             }
-            Ok(tx.into_events())
-        })?;
-        committed(&events);
-        Ok(())
+            Ok(events)
+        };
+        match run() {
+            Ok(events) => {
+                drop(conn);
+                committed(&events);
+                Ok(())
+            }
+            Err(e) => {
+                // Whatever failed (the call, or the commit itself), nothing of it stays.
+                if conn.batch("ROLLBACK").is_err() {
+                    conn.discard();
+                }
+                Err(e)
+            }
+        }
     }
 
-    /// Runs `pg_dump --format=custom` into `dest`: one consistent snapshot of the whole
-    /// database, restored with `pg_restore`. The password reaches `pg_dump` through its
-    /// environment, never its command line.
     fn backup(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(Error::validation(
@@ -195,9 +210,15 @@ impl Store for PostgresStore {
                 format!("{} already exists", dest.display()),
             ));
         }
+        // The store is the connection's schema, not the whole database.
+        let schema = self
+            .connection()?
+            .batch_value("SELECT current_schema()")?
+            .ok_or_else(|| Error::Internal("the connection has no current schema".into()))?;
         let (url, password) = split_password(&self.full_url);
         let mut cmd = std::process::Command::new("pg_dump");
         cmd.arg("--format=custom")
+            .arg(format!("--schema=\"{}\"", schema.replace('"', "\"\"")))
             .arg("--file")
             .arg(dest)
             .arg("--dbname")

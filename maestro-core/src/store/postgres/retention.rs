@@ -196,7 +196,7 @@ impl RetentionRead for PgTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM tasks t WHERE t.workflow_id = $1 ORDER BY t.created_at, t.id",
-                rows::TASK
+                super::tasks::task_columns()
             ),
             &[&workflow],
             rows::task,

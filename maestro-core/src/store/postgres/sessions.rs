@@ -7,6 +7,7 @@ use crate::session::status::SessionStatus;
 use crate::store::rows::{self, enc};
 use crate::store::{SessionRead, SessionWrite};
 use crate::time::Timestamp;
+use tokio_postgres::types::Type;
 
 impl SessionRead for PgTx<'_> {
     fn session(&self, id: &str) -> Result<Option<Session>> {
@@ -54,9 +55,9 @@ impl SessionRead for PgTx<'_> {
 
     fn last_session_event_at(&self, session: &str) -> Result<Option<Timestamp>> {
         Ok(self
-            .one(
+            .one_planned(
                 "SELECT at FROM events WHERE session_id = $1 ORDER BY seq DESC LIMIT 1",
-                &[&session],
+                &[(&session, Type::TEXT)],
                 |r| r.get::<i64>(0),
             )?
             .map(Timestamp))
@@ -71,13 +72,29 @@ impl SessionRead for PgTx<'_> {
     }
 
     fn last_timeline(&self, session: &str, task: &str, kind: TimelineType) -> Result<Option<TimelineEvent>> {
-        self.one(
-            "SELECT payload FROM events WHERE session_id = $1 AND entity = 'timeline_event'
-               AND payload::jsonb ->> 'task_id' = $2 AND payload::jsonb ->> 'type' = $3
-             ORDER BY seq DESC LIMIT 1",
-            &[&session, &task, &kind.as_str()],
-            rows::timeline,
-        )
+        // The session's timeline walked back from its newest event, a page at a time, as
+        // SQLite does: the event sought is nearly always among the last few. A query
+        // filtering on the payload lets the planner gather and sort every timeline event
+        // of the session instead (12 ms at 20,000 events).
+        let mut before = i64::MAX;
+        loop {
+            let page = self.all_planned(
+                "SELECT seq, payload FROM events WHERE session_id = $1 AND entity = 'timeline_event' AND seq < $2
+                 ORDER BY seq DESC LIMIT 64",
+                &[(&session, Type::TEXT), (&before, Type::INT8)],
+                |r| Ok((r.get::<i64>(0)?, rows::json::<TimelineEvent>(r, 1)?)),
+            )?;
+            let Some((last, _)) = page.last() else {
+                return Ok(None);
+            };
+            before = *last;
+            if let Some((_, e)) = page
+                .into_iter()
+                .find(|(_, e)| e.kind == kind && e.task_id.as_ref().is_some_and(|t| t.as_str() == task))
+            {
+                return Ok(Some(e));
+            }
+        }
     }
 }
 

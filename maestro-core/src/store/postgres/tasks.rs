@@ -6,10 +6,16 @@ use crate::store::rows::{self, enc};
 use crate::store::{TaskRead, TaskWrite};
 use crate::task::model::{ClaimFilter, SessionTask, Task};
 
+/// The shared task columns with PostgreSQL's `string_agg` for SQLite's `group_concat`.
+pub(super) fn task_columns() -> &'static str {
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| rows::TASK.replace("group_concat(d.depends_on)", "string_agg(d.depends_on, ',')"))
+}
+
 impl TaskRead for PgTx<'_> {
     fn task(&self, id: &str) -> Result<Option<Task>> {
         self.one(
-            &format!("SELECT {} FROM tasks t WHERE t.id = $1", rows::TASK),
+            &format!("SELECT {} FROM tasks t WHERE t.id = $1", task_columns()),
             &[&id],
             rows::task,
         )
@@ -19,7 +25,7 @@ impl TaskRead for PgTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM tasks t WHERE t.project_id = $1 ORDER BY t.created_at, t.id",
-                rows::TASK
+                task_columns()
             ),
             &[&project],
             rows::task,
@@ -30,7 +36,7 @@ impl TaskRead for PgTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM tasks t WHERE t.parent_id = $1 ORDER BY t.created_at, t.id",
-                rows::TASK
+                task_columns()
             ),
             &[&parent],
             rows::task,
@@ -47,10 +53,10 @@ impl TaskRead for PgTx<'_> {
     }
 
     fn ready_tasks(&self, project: &str, filter: &ClaimFilter, limit: usize) -> Result<Vec<Task>> {
-        let mut q = Query::new(format!(
-            "SELECT {} FROM tasks t WHERE t.status = 'todo' AND t.open_deps = 0",
-            rows::TASK
-        ));
+        // The ready rows are picked and limited first, and only they get their dependency
+        // list: whatever plan the statistics of the moment lead to, a claim never
+        // aggregates the dependencies of every ready task.
+        let mut q = Query::new("SELECT * FROM tasks t WHERE t.status = 'todo' AND t.open_deps = 0");
         q.and("t.project_id = ?", Some(project.to_owned()))
             .and("t.workflow_id = ?", filter.workflow_id.as_ref().map(|w| w.to_string()))
             .and(
@@ -58,6 +64,11 @@ impl TaskRead for PgTx<'_> {
                 (!filter.labels.is_empty()).then(|| filter.labels.clone()),
             )
             .order_limit("t.priority DESC, t.created_at, t.id", limit);
+        q.sql = format!(
+            "SELECT {} FROM ({}) t ORDER BY t.priority DESC, t.created_at, t.id",
+            task_columns(),
+            q.sql
+        );
         self.query(&q, rows::task)
     }
 

@@ -118,6 +118,30 @@ impl<'c> PgTx<'c> {
         self.noted(self.conn.query(sql, p))
     }
 
+    /// The rows of `sql` planned for its parameter values (see `Conn::query_planned`).
+    pub(super) fn all_planned<T>(
+        &self,
+        sql: &str,
+        p: &[(&(dyn ToSql + Sync), tokio_postgres::types::Type)],
+        map: fn(&dyn Cols) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.live()?;
+        self.noted(self.conn.query_planned(sql, p))?
+            .iter()
+            .map(|r| map(r))
+            .collect()
+    }
+
+    /// The first row of [`PgTx::all_planned`].
+    pub(super) fn one_planned<T>(
+        &self,
+        sql: &str,
+        p: &[(&(dyn ToSql + Sync), tokio_postgres::types::Type)],
+        map: fn(&dyn Cols) -> Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.all_planned(sql, p, map)?.into_iter().next())
+    }
+
     pub(super) fn one<T>(
         &self,
         sql: &str,
