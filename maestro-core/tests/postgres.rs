@@ -258,3 +258,43 @@ fn backup_is_a_pg_dump_that_restores() {
     assert!(m.backup(&dump).is_err(), "an existing file is never overwritten");
     assert_eq!(m.projects().get(&p.id).unwrap().name, "kept");
 }
+
+#[test]
+fn tls_when_the_url_requires_it_with_the_certificate_verified() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
+    let _server = pg_server();
+    let ca = String::from_utf8(Command::new(&script).arg("ca").output().unwrap().stdout).unwrap();
+    let ca = ca.trim();
+    assert!(std::path::Path::new(ca).exists(), "scripts/pg made no CA at {ca}");
+    let url = pg_url();
+    let app = format!("maestro_tls_{}", std::process::id());
+    let secured = format!("{url}&sslmode=verify-full&sslrootcert={ca}&application_name={app}");
+    let m = open(&secured);
+    let p = project(&m, "over tls");
+    assert_eq!(m.projects().get(&p.id).unwrap().name, "over tls");
+    // The server says the handle's connections are encrypted.
+    let psql = Command::new("psql")
+        .args([
+            pg_server().as_str(),
+            "-Atc",
+            &format!(
+                "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s
+                 JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '{app}'"
+            ),
+        ])
+        .output()
+        .unwrap();
+    let counts = String::from_utf8(psql.stdout).unwrap();
+    let (tls, all) = counts.trim().split_once('|').unwrap();
+    assert!(
+        all.parse::<u32>().unwrap() >= 1,
+        "no connection of the handle seen: {counts}"
+    );
+    assert_eq!(tls, all, "every connection of the handle uses TLS");
+    // Without the CA the server's certificate is not trusted: refused, not downgraded.
+    let e = Maestro::open(format!("{url}&sslmode=require"), Options::default())
+        .err()
+        .expect("an untrusted certificate is refused");
+    assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+}

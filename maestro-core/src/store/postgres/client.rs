@@ -7,6 +7,7 @@
 //! with a plain executor that only parks the calling thread: no runtime is ever entered
 //! on the caller's thread.
 
+use super::tls::Target;
 use crate::error::{Error, Result};
 use crate::store::rows::{Cols, Val};
 use std::cell::RefCell;
@@ -15,7 +16,7 @@ use std::future::Future;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, Row, Statement};
 
 /// A query parameter.
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
@@ -59,7 +60,17 @@ pub(super) fn pg_error(e: tokio_postgres::Error) -> Error {
             Some(d) => format!("{} ({}): {d}", db.message(), db.code().code()),
             None => format!("{} ({})", db.message(), db.code().code()),
         },
-        None => e.to_string(),
+        None => {
+            // The cause is in the chain ("error performing TLS handshake: invalid peer
+            // certificate: UnknownIssuer").
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
     };
     if busy {
         Error::Busy(message)
@@ -110,16 +121,8 @@ impl Cols for Row {
 }
 
 impl Conn {
-    fn connect(config: tokio_postgres::Config) -> Result<Conn> {
-        let client = on_runtime(async move {
-            let (client, connection) = config.connect(NoTls).await.map_err(pg_error)?;
-            tokio::spawn(async move {
-                // Ends when the client is dropped or the server goes away; the next call
-                // on the client then reports the closed connection.
-                let _ = connection.await;
-            });
-            Ok(client)
-        })?;
+    fn connect(target: Target) -> Result<Conn> {
+        let client = on_runtime(async move { target.connect().await })?;
         Ok(Conn {
             client,
             statements: RefCell::new(HashMap::new()),
@@ -177,7 +180,7 @@ impl Conn {
 
 /// A bounded pool of connections to one database.
 pub(super) struct Pool {
-    config: tokio_postgres::Config,
+    target: Target,
     idle: Mutex<Vec<Conn>>,
     /// Connections handed out or idle.
     open: Mutex<usize>,
@@ -191,9 +194,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pool {
-    pub(super) fn new(config: tokio_postgres::Config, max: usize, wait: Duration) -> Pool {
+    pub(super) fn new(target: Target, max: usize, wait: Duration) -> Pool {
         Pool {
-            config,
+            target,
             idle: Mutex::new(Vec::new()),
             open: Mutex::new(0),
             freed: Condvar::new(),
@@ -202,9 +205,9 @@ impl Pool {
         }
     }
 
-    /// A new connection outside the pool (for LISTEN).
-    pub(super) fn dedicated(&self) -> tokio_postgres::Config {
-        self.config.clone()
+    /// Where the pool connects (for a connection outside it: LISTEN).
+    pub(super) fn target(&self) -> Target {
+        self.target.clone()
     }
 
     /// A connection: an idle one, a new one while fewer than `max` are open, or the next
@@ -228,7 +231,7 @@ impl Pool {
             if *open < self.max {
                 *open += 1;
                 drop(open);
-                return match Conn::connect(self.config.clone()) {
+                return match Conn::connect(self.target.clone()) {
                     Ok(c) => Ok(Pooled {
                         pool: self,
                         conn: Some(c),

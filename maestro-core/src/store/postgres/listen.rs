@@ -4,43 +4,34 @@
 //! restarted server) delays delivery by at most one poll.
 
 use super::client::{on_runtime, pg_error};
+use super::tls::Target;
 use super::tx::CHANNEL;
 use crate::error::Result;
 use crate::store::FeedWatch;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::Duration;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::Client;
 
 /// A listening connection; dropping it closes the connection.
 pub(super) struct Listener {
     woken: Receiver<()>,
+    /// Dropping it closes the connection, which ends the task forwarding its
+    /// notifications.
     _client: Client,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl Listener {
-    pub(super) fn start(config: tokio_postgres::Config, _url: &str) -> Result<Listener> {
+    pub(super) fn start(target: Target) -> Result<Listener> {
         let (tx, woken) = channel();
-        let (client, task) = on_runtime(async move {
-            let (client, mut connection) = config.connect(NoTls).await.map_err(pg_error)?;
-            let task = tokio::spawn(async move {
-                while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    if matches!(message, AsyncMessage::Notification(_)) && tx.send(()).is_err() {
-                        break;
-                    }
-                }
-            });
+        let client = on_runtime(async move {
+            let client = target.connect_listening(tx).await?;
             client
                 .batch_execute(&format!("LISTEN {CHANNEL}"))
                 .await
                 .map_err(pg_error)?;
-            Ok((client, task))
+            Ok(client)
         })?;
-        Ok(Listener {
-            woken,
-            _client: client,
-            task,
-        })
+        Ok(Listener { woken, _client: client })
     }
 }
 
@@ -57,11 +48,5 @@ impl FeedWatch for Listener {
         };
         while self.woken.try_recv().is_ok() {}
         woken
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

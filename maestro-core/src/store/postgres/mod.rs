@@ -28,6 +28,7 @@ mod queues;
 mod retention;
 mod sessions;
 mod tasks;
+mod tls;
 mod tx;
 mod workflows;
 
@@ -37,7 +38,6 @@ use crate::store::url::{redact, split_password};
 use crate::store::{Committed, FeedWatch, ReadTx, Store, WriteTx};
 use client::{Pool, Pooled};
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 use tx::PgTx;
@@ -86,15 +86,14 @@ impl PostgresStore {
     /// Connects to the database at `url` and applies the migrations it lacks.
     pub fn open(url: &str, options: PostgresOptions) -> Result<Self> {
         let shown = redact(url);
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| Error::validation("storage", "url", format!("{shown} is not a PostgreSQL URL: {e}")))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(options.connect_timeout);
+        let mut target = tls::Target::parse(url, &shown)?;
+        if target.config.get_connect_timeout().is_none() {
+            target.config.connect_timeout(options.connect_timeout);
         }
-        if config.get_application_name().is_none() {
-            config.application_name("maestro");
+        if target.config.get_application_name().is_none() {
+            target.config.application_name("maestro");
         }
-        let pool = Pool::new(config, options.pool_size, options.busy_timeout);
+        let pool = Pool::new(target, options.pool_size, options.busy_timeout);
         let store = PostgresStore {
             pool,
             url: shown.clone(),
@@ -291,9 +290,6 @@ impl Store for PostgresStore {
     }
 
     fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
-        Ok(Some(Box::new(listen::Listener::start(
-            self.pool.dedicated(),
-            &self.url,
-        )?)))
+        Ok(Some(Box::new(listen::Listener::start(self.pool.target())?)))
     }
 }
