@@ -298,3 +298,36 @@ fn tls_when_the_url_requires_it_with_the_certificate_verified() {
     assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
     assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
 }
+
+#[test]
+fn a_config_names_the_server_and_the_store_opens_from_it() {
+    let url = pg_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.yaml");
+    std::fs::write(
+        &file,
+        format!("schema_version: 1\nstorage:\n  path: \"{url}\"\n  durability: normal\n  busy_timeout_ms: 5000\n"),
+    )
+    .unwrap();
+    let config = Config::load(&file).unwrap();
+    assert_eq!(
+        config.database().as_deref(),
+        Some(url.as_str()),
+        "a URL is used as written"
+    );
+    let options = Options {
+        config: ConfigSource::File(file.clone()),
+        ..Default::default()
+    };
+    let m = Maestro::open(config.database().unwrap(), options).unwrap();
+    assert_eq!(m.config().storage.durability, Some(Durability::Normal));
+    let p = project(&m, "configured");
+    assert_eq!(m.projects().get(&p.id).unwrap().name, "configured");
+    // A relative file path is still resolved against the config's folder.
+    std::fs::write(&file, "schema_version: 1\nstorage:\n  path: state.db\n").unwrap();
+    let config = Config::load(&file).unwrap();
+    assert_eq!(
+        config.database().map(std::path::PathBuf::from),
+        Some(dir.path().join("state.db"))
+    );
+}

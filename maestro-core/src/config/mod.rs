@@ -44,8 +44,9 @@ pub enum ConfigSource {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// The database path, resolved against the config file's directory (used by tools
-    /// that start from the config; a store opened by path ignores it).
+    /// The database: a file path, resolved against the config file's directory, or a
+    /// `postgres://` URL (used by tools that start from the config, through
+    /// [`Config::database`]; a store opened by path ignores it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// What an acknowledged write survives (default `full`).
@@ -242,6 +243,18 @@ impl Config {
     /// The extra decision category called `name`.
     pub fn category(&self, name: &str) -> Option<&ConfigCategory> {
         self.decision_categories.iter().find(|c| c.name == name)
+    }
+
+    /// The database `storage.path` names, ready for [`crate::Maestro::open`]: a
+    /// `postgres://` URL as written, a relative file path resolved against
+    /// [`Config::base_dir`]. `None` when the config names none.
+    pub fn database(&self) -> Option<String> {
+        let named = self.storage.path.as_deref()?;
+        if crate::store::is_url(named) || Path::new(named).is_absolute() {
+            return Some(named.to_owned());
+        }
+        let base = self.base_dir(None).unwrap_or_else(|| PathBuf::from("."));
+        Some(base.join(named).to_string_lossy().into_owned())
     }
 
     /// The directory relative paths of this config are resolved against: the config
