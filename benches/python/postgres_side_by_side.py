@@ -17,14 +17,12 @@ import time
 import uuid
 
 import psycopg
-from langgraph.checkpoint.base import empty_checkpoint
-from langgraph.checkpoint.base.id import uuid6
 from langgraph.checkpoint.postgres import PostgresSaver
 
 import maestro
+from side_by_side import PAYLOAD, config, put_many, timed
 
 N = int(os.environ.get("BENCH_OPS", "2000"))
-PAYLOAD = ("agent observation: " + "x" * 2000)[:2048]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -40,29 +38,6 @@ def schema_url(prefix):
     with psycopg.connect(server(), autocommit=True) as c:
         c.execute(f"CREATE SCHEMA {name}")
     return f"{server()}?options=-csearch_path%3D{name}"
-
-
-def config(thread):
-    return {"configurable": {"thread_id": thread, "checkpoint_ns": ""}}
-
-
-def checkpoint(i):
-    c = empty_checkpoint()
-    c["id"] = str(uuid6(clock_seq=i))
-    c["channel_values"] = {"observation": PAYLOAD, "step": i}
-    return c
-
-
-def put_many(s, thread, n, start=0):
-    cfg = config(thread)
-    for i in range(start, start + n):
-        cfg = s.put(cfg, checkpoint(i), {"source": "loop", "step": i}, {})
-
-
-def timed(f):
-    start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
 
 
 def scenario(name, maestro_s, saver_s, ops=N):
