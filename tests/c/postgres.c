@@ -42,6 +42,7 @@ int main(void) {
   maestro_string_free(out);
   OK(maestro_events_since(other, 0, NULL, 1000, &out));
   EXPECT(strstr(out, "\"project.created\"") != NULL && strstr(out, "\"task.created\"") != NULL);
+  EXPECT(count(out, "\"seq\":") >= 5); /* project, task, session spawned and registered, claim */
   maestro_string_free(out);
   maestro_close(other);
 

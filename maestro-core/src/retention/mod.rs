@@ -238,21 +238,12 @@ fn make_durable(dir: &Path, archives: &[PathBuf]) -> Result<()> {
 /// Runs a prune on `m` (see the module documentation).
 pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool) -> Result<PruneReport> {
     let _one_at_a_time = m.pruning.lock().unwrap_or_else(|p| p.into_inner());
-    // One prune at a time across processes too: a second waits for the first, then finds
-    // what is left.
-    let _lock_file = match m.path() {
-        Some(db) if !dry_run => {
-            let mut name = db.as_os_str().to_owned();
-            name.push("-prune.lock");
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(PathBuf::from(name))?;
-            f.lock()?;
-            Some(f)
-        }
-        _ => None,
+    // One prune at a time across processes and hosts too: a second waits for the first,
+    // then finds what is left.
+    let _maintenance = if dry_run {
+        None
+    } else {
+        Some(m.store().maintenance_lock()?)
     };
     let ctx = Ctx::of(m);
     let policy = policy.cloned().unwrap_or_else(|| m.config().retention.clone());

@@ -88,6 +88,13 @@ pub trait Store: Send + Sync {
     fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
         Ok(None)
     }
+
+    /// Waits for, then holds until the guard drops, the store's maintenance lock: one
+    /// prune at a time across every process (and host) that opens the store. A store only
+    /// this handle can reach needs none (the default).
+    fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        Ok(Box::new(()))
+    }
 }
 
 /// Wakes a follower of the change feed when another connection may have committed.

@@ -121,6 +121,11 @@ impl Cols for Row {
 }
 
 impl Conn {
+    /// A connection of its own, outside any pool.
+    pub(super) fn open(target: Target) -> Result<Conn> {
+        Self::connect(target)
+    }
+
     fn connect(target: Target) -> Result<Conn> {
         let client = on_runtime(async move { target.connect().await })?;
         Ok(Conn {

@@ -289,6 +289,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    /// A session-level advisory lock (keyed by the store's schema) on a connection of its
+    /// own, released when the guard drops the connection.
+    fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        let conn = client::Conn::open(self.pool.target())?;
+        conn.batch("SELECT pg_advisory_lock(1835361652, hashtext(current_schema()))")?;
+        Ok(Box::new(conn))
+    }
+
     fn watch(&self) -> Result<Option<Box<dyn FeedWatch>>> {
         Ok(Some(Box::new(listen::Listener::start(self.pool.target())?)))
     }

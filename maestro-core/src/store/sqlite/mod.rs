@@ -357,6 +357,22 @@ impl Store for SqliteStore {
         Ok(len(path) + len(Path::new(&wal)))
     }
 
+    /// The file `<db>-prune.lock` beside the database, locked (`flock`) while held.
+    fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        let Some(db) = &self.path else {
+            return Ok(Box::new(()));
+        };
+        let mut name = db.as_os_str().to_owned();
+        name.push("-prune.lock");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(name))?;
+        f.lock()?;
+        Ok(Box::new(f))
+    }
+
     fn reclaim_space(&self) -> Result<()> {
         loop {
             let started = Instant::now();
