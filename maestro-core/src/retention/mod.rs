@@ -118,7 +118,7 @@ pub struct PruneReport {
 }
 
 /// Where archives go: the policy's `archive_dir` (relative to the config's or the
-/// database's directory), else `archive/` beside the database.
+/// database's directory), else `archive/` beside the database file.
 fn archive_dir(m: &Maestro, policy: &RetentionPolicy) -> Result<PathBuf> {
     let base = m.config().base_dir(m.path());
     match (&policy.archive_dir, base) {
@@ -129,7 +129,7 @@ fn archive_dir(m: &Maestro, policy: &RetentionPolicy) -> Result<PathBuf> {
         (None, None) => Err(Error::validation(
             "retention",
             "/archive_dir",
-            "a store in memory has no directory to archive beside: set retention.archive_dir",
+            "a store in memory or on a server has no directory to archive beside: set retention.archive_dir",
         )),
     }
 }
