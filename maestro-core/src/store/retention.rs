@@ -105,3 +105,31 @@ pub trait RetentionWrite {
     /// Deletes docs-cache entries stored before `stored_before_ms` or expired by `now_ms`.
     fn delete_docs_cache_due(&mut self, stored_before_ms: i64, now_ms: i64) -> Result<usize>;
 }
+
+/// The highest seq of an event written at or before `at_ms` (0 if none), by binary search
+/// over the seqs `lo..=hi` of the feed: `first(from)` is the first event `(seq, at)` with
+/// seq at least `from`, `last_upto(seq)` the highest seq at most `seq`. Each backend runs
+/// it over its own primary key, reading O(log n) rows where `at` has no index.
+pub(crate) fn search_seq_before(
+    (mut lo, mut hi): (i64, i64),
+    at_ms: i64,
+    first: impl Fn(i64) -> Result<Option<(i64, i64)>>,
+    last_upto: impl Fn(i64) -> Result<i64>,
+) -> Result<i64> {
+    if hi == 0 {
+        return Ok(0);
+    }
+    match first(lo)? {
+        Some((_, at)) if at <= at_ms => {}
+        _ => return Ok(0),
+    }
+    // Invariant: the event at or after `lo` was written at or before `at_ms`.
+    while lo < hi {
+        let mid = lo + (hi - lo + 1) / 2;
+        match first(mid)? {
+            Some((seq, at)) if at <= at_ms => lo = seq.max(mid),
+            _ => hi = mid - 1,
+        }
+    }
+    last_upto(lo)
+}

@@ -7,7 +7,7 @@ use crate::decision::model::{CategoryDef, Decision};
 use crate::error::{Error, Result};
 use crate::feed::event::{EntityKind, Event, RawEvent};
 use crate::id::*;
-use crate::learning::model::{ChoiceKind, ChoiceStat, PairStat, Record, RecordKind};
+use crate::learning::model::{ChoiceKind, ChoiceStat, DocsEntry, PairStat, Record, RecordKind};
 use crate::project::model::Project;
 use crate::queue::model::{QueueItem, QueueStatus};
 use crate::session::model::{Session, SessionHead, TimelineEvent};
@@ -452,5 +452,16 @@ pub(crate) fn record(r: &dyn Cols) -> Result<Record> {
         num: r.get(6)?,
         flag: r.get(7)?,
         doc: r.get(8)?,
+    })
+}
+
+pub(crate) const DOCS: &str = "library, version, content, stored_at, expires_at";
+pub(crate) fn docs(r: &dyn Cols) -> Result<DocsEntry> {
+    Ok(DocsEntry {
+        library: r.get(0)?,
+        version: r.get(1)?,
+        content: r.get(2)?,
+        stored_at: ts(r, 3)?,
+        expires_at: ts(r, 4)?,
     })
 }

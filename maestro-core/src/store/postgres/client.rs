@@ -121,12 +121,8 @@ impl Cols for Row {
 }
 
 impl Conn {
-    /// A connection of its own, outside any pool.
-    pub(super) fn open(target: Target) -> Result<Conn> {
-        Self::connect(target)
-    }
-
-    fn connect(target: Target) -> Result<Conn> {
+    /// A new connection (the pool's, or one of its own outside any pool).
+    pub(super) fn connect(target: Target) -> Result<Conn> {
         let client = on_runtime(async move { target.connect().await })?;
         Ok(Conn {
             client,

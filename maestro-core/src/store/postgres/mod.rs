@@ -292,7 +292,7 @@ impl Store for PostgresStore {
     /// A session-level advisory lock (keyed by the store's schema) on a connection of its
     /// own, released when the guard drops the connection.
     fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
-        let conn = client::Conn::open(self.pool.target())?;
+        let conn = client::Conn::connect(self.pool.target())?;
         conn.batch("SELECT pg_advisory_lock(1835361652, hashtext(current_schema()))")?;
         Ok(Box::new(conn))
     }

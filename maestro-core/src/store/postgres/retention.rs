@@ -6,6 +6,7 @@
 
 use super::tx::PgTx;
 use crate::error::Result;
+use crate::store::retention::search_seq_before;
 use crate::store::rows;
 use crate::store::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 
@@ -89,34 +90,22 @@ impl RetentionRead for PgTx<'_> {
     }
 
     fn seq_before(&self, at_ms: i64) -> Result<i64> {
-        // A binary search over the primary key reads O(log n) rows, where `at` has no index.
-        let (mut lo, mut hi): (i64, i64) = (
+        let range = (
             self.scalar("SELECT MIN(seq) FROM events", &[])?,
             self.scalar("SELECT MAX(seq) FROM events", &[])?,
         );
-        if hi == 0 {
-            return Ok(0);
-        }
-        let first = |from: i64| -> Result<Option<(i64, i64)>> {
-            self.one(
-                "SELECT seq, at FROM events WHERE seq >= $1 ORDER BY seq LIMIT 1",
-                &[&from],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-        };
-        match first(lo)? {
-            Some((_, at)) if at <= at_ms => {}
-            _ => return Ok(0),
-        }
-        // Invariant: the event at or after `lo` was written at or before `at_ms`.
-        while lo < hi {
-            let mid = lo + (hi - lo + 1) / 2;
-            match first(mid)? {
-                Some((seq, at)) if at <= at_ms => lo = seq.max(mid),
-                _ => hi = mid - 1,
-            }
-        }
-        self.scalar("SELECT MAX(seq) FROM events WHERE seq <= $1", &[&lo])
+        search_seq_before(
+            range,
+            at_ms,
+            |from| {
+                self.one(
+                    "SELECT seq, at FROM events WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                    &[&from],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            },
+            |upto| self.scalar("SELECT MAX(seq) FROM events WHERE seq <= $1", &[&upto]),
+        )
     }
 
     fn ended_workflows(&self, ended_before_ms: i64, n: usize) -> Result<Vec<(String, String)>> {

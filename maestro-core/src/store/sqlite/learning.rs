@@ -9,7 +9,6 @@ use crate::learning::model::{
 use crate::store::rows::{self, enc, CHOICE_STAT, PAIR_STAT, RECORD};
 use crate::store::vectors::{from_blob, to_blob, Vectors};
 use crate::store::{LearningRead, LearningWrite};
-use crate::time::Timestamp;
 use rusqlite::params;
 use std::sync::Arc;
 
@@ -282,18 +281,12 @@ impl LearningRead for SqlTx<'_> {
 
     fn docs(&self, library: &str, version: &str, now_ms: i64) -> Result<Option<DocsEntry>> {
         self.one(
-            "SELECT library, version, content, stored_at, expires_at FROM docs_cache \
-             WHERE library = ?1 AND version = ?2 AND expires_at > ?3",
+            &format!(
+                "SELECT {} FROM docs_cache WHERE library = ?1 AND version = ?2 AND expires_at > ?3",
+                rows::DOCS
+            ),
             params![library, version, now_ms],
-            |r| {
-                Ok(DocsEntry {
-                    library: r.get(0)?,
-                    version: r.get(1)?,
-                    content: r.get(2)?,
-                    stored_at: Timestamp(r.get(3)?),
-                    expires_at: Timestamp(r.get(4)?),
-                })
-            },
+            rows::docs,
         )
     }
 }
