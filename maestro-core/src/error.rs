@@ -116,6 +116,10 @@ pub enum Error {
     /// The database file is unusable by this library (for example a newer schema).
     #[error("incompatible database: {0}")]
     Incompatible(String),
+    /// A write was asked of a handle opened read-only ([`crate::Options::read_only`]);
+    /// the message names the store. Nothing was written.
+    #[error("read-only store: {0} was opened read-only; open it without read_only to write")]
+    ReadOnly(String),
     /// A git operation failed.
     #[error("git error: {0}")]
     Git(String),
@@ -157,7 +161,9 @@ impl Error {
             Error::IllegalTransition { .. } | Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Storage(e) if is_busy(e) => ErrorKind::Busy,
-            Error::Storage(_) | Error::Server(_) | Error::Incompatible(_) | Error::Aborted(_) => ErrorKind::Storage,
+            Error::Storage(_) | Error::Server(_) | Error::Incompatible(_) | Error::Aborted(_) | Error::ReadOnly(_) => {
+                ErrorKind::Storage
+            }
             Error::Git(_) => ErrorKind::Git,
             Error::Io(_) => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,

@@ -19,6 +19,8 @@ mod macros;
 
 pub mod api;
 pub mod checkpoint;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod decision;
 pub mod error;

@@ -26,6 +26,11 @@ pub(crate) trait Exec {
     fn write_dyn(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
     fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<()>) -> Result<()>;
     fn config(&self) -> &Config;
+    /// [`Error::ReadOnly`] on a handle opened read-only: checked before work outside
+    /// the store (a git commit) that a refused write would leave behind.
+    fn writable(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The execution context a namespace runs its operations in.
@@ -46,6 +51,11 @@ impl<'a> Ctx<'a> {
     /// The handle's configuration.
     pub(crate) fn config(self) -> &'a Config {
         self.0.config()
+    }
+
+    /// [`Error::ReadOnly`] when the handle was opened read-only.
+    pub(crate) fn writable(self) -> Result<()> {
+        self.0.writable()
     }
 
     /// The change feed read through this context (no subscriptions).
@@ -97,6 +107,11 @@ pub struct Options {
     pub learning: LearningThresholds,
     /// Which `config.yaml` to load: by default the one beside the database file, if any.
     pub config: ConfigSource,
+    /// Open an existing store for reading only: nothing is created or migrated, no lock
+    /// a writer waits for is taken, and every write fails with [`Error::ReadOnly`]. A
+    /// missing database file is [`Error::NotFound`]; a store whose schema this library
+    /// would have to migrate is [`Error::Incompatible`] (run `maestro migrate`).
+    pub read_only: bool,
 }
 
 impl Options {
@@ -126,6 +141,9 @@ pub struct Maestro {
     config: Config,
     /// The database file; `None` in memory.
     path: Option<std::path::PathBuf>,
+    /// The store's name as shown in messages (a URL without its password), when opened
+    /// read-only.
+    read_only: Option<String>,
     /// Held by a running prune, so two prunes of one handle never interleave.
     pub(crate) pruning: std::sync::Mutex<()>,
 }
@@ -145,6 +163,13 @@ impl Exec for Maestro {
 
     fn config(&self) -> &Config {
         &self.config
+    }
+
+    fn writable(&self) -> Result<()> {
+        match &self.read_only {
+            Some(shown) => Err(Error::ReadOnly(shown.clone())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -281,27 +306,37 @@ impl Maestro {
         if let Some(url) = path.to_str().filter(|p| crate::store::is_url(p)) {
             return Self::open_url(url, options);
         }
+        let read_only = options.read_only;
         let (sqlite, config) = merge(options, Some(path))?;
-        let mut m = Self::with_store(Box::new(SqliteStore::open(path, sqlite)?));
+        let store = if read_only {
+            SqliteStore::open_read_only(path, sqlite)?
+        } else {
+            SqliteStore::open(path, sqlite)?
+        };
+        let mut m = Self::with_store(Box::new(store));
         m.config = config;
         m.path = Some(path.to_owned());
+        m.read_only = read_only.then(|| path.display().to_string());
         Ok(m)
     }
 
     #[cfg(feature = "postgres")]
     fn open_url(url: &str, options: Options) -> Result<Self> {
         use crate::store::postgres::{PostgresOptions, PostgresStore};
+        let read_only = options.read_only;
         let (sqlite, config) = merge(options, None)?;
         let store = PostgresStore::open(
             url,
             PostgresOptions {
                 busy_timeout: sqlite.busy_timeout,
                 durability: sqlite.durability,
+                read_only,
                 ..Default::default()
             },
         )?;
         let mut m = Self::with_store(Box::new(store));
         m.config = config;
+        m.read_only = read_only.then(|| crate::store::redact(url));
         Ok(m)
     }
 
@@ -342,6 +377,7 @@ impl Maestro {
             followed: AtomicBool::new(false),
             config: Config::default(),
             path: None,
+            read_only: None,
             pruning: std::sync::Mutex::new(()),
         }
     }
@@ -350,6 +386,11 @@ impl Maestro {
     /// options it was opened with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Whether this handle was opened read-only ([`Options::read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
     }
 
     /// The database file, `None` for a store in memory.
@@ -426,6 +467,16 @@ impl Maestro {
     /// Runs the store's integrity check.
     pub fn check_integrity(&self) -> Result<()> {
         self.store.check_integrity()
+    }
+
+    /// The storage backend: `"sqlite"` (a file or in memory) or `"postgres"`.
+    pub(crate) fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The schema version of the store: the highest migration applied to it.
+    pub(crate) fn schema_version(&self) -> Result<usize> {
+        self.store.schema_version()
     }
 }
 

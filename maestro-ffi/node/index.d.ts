@@ -743,6 +743,8 @@ export interface Options {
   learning?: LearningThresholds;
   /** The config.yaml to load (default: config.yaml beside the database, if any); options given here win over it. */
   config?: string;
+  /** Open an existing store for reading only: nothing created or migrated, every write refused (storage error). */
+  read_only?: boolean;
 }
 
 export interface NewProject {

@@ -58,7 +58,7 @@ pub fn validate(op: &str, input: &Value) -> Result<()> {
 }
 
 /// Parses the options of a binding's `open` (`{"durability": "normal", "busy_timeout_ms":
-/// 5000, "learning": {...}, "config": "path"}`), checked against `definitions/Options`,
+/// 5000, "learning": {...}, "config": "path", "read_only": true}`), checked against `definitions/Options`,
 /// for a store at `db` (`None` in memory). The config (named, else beside the database)
 /// is loaded first; every option given explicitly wins over it, key by key (a partial
 /// `learning` object keeps the config's other thresholds).
@@ -101,6 +101,7 @@ pub fn options(json: &str, db: Option<&std::path::Path>) -> Result<Options> {
         },
         learning: config.learning.clone(),
         config: crate::config::ConfigSource::Given(Box::new(config)),
+        read_only: v.get("read_only").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 
@@ -145,6 +146,13 @@ pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
         None => Options::default(),
     };
     if path == ":memory:" {
+        if options.read_only {
+            return Err(Error::validation(
+                "options",
+                "/read_only",
+                "a private in-memory store cannot be opened read-only: it would always be empty",
+            ));
+        }
         Maestro::open_in_memory_with(options)
     } else {
         Maestro::open(path, options)

@@ -168,6 +168,7 @@ impl Checkpoints<'_> {
     /// the tree is clean; tags the commit `maestro/checkpoint/<id>` so it survives gc;
     /// and stores the workflow's state snapshot. State-only without a repository.
     pub fn create(&self, new: NewCheckpoint) -> Result<Checkpoint> {
+        self.0.writable()?;
         check_text("checkpoint", "message", &new.message, 10_000)?;
         for (i, t) in new.tags.iter().enumerate() {
             check_text("checkpoint", &format!("tags/{i}"), t, 100)?;
@@ -232,15 +233,15 @@ impl Checkpoints<'_> {
         })
     }
 
-    /// Marks invalid every checkpoint of the workflow whose commit no longer exists
-    /// (after a history rewrite and gc); returns the ones newly marked.
-    pub fn verify(&self, workflow: &WorkflowId) -> Result<Vec<Checkpoint>> {
+    /// The checkpoints of the workflow still marked valid whose commit is no longer in
+    /// the repository: what [`Checkpoints::verify`] would mark, found without writing.
+    pub(crate) fn missing(&self, workflow: &WorkflowId) -> Result<Vec<CheckpointId>> {
         let all = self.list(workflow)?;
         let Some(first) = all.first() else {
             return Ok(Vec::new());
         };
         let root = project_root(self.0, &first.project_id)?;
-        let gone: Vec<CheckpointId> = with_repo(root.as_deref(), |repo| {
+        Ok(with_repo(root.as_deref(), |repo| {
             all.iter()
                 .filter(|c| c.valid && c.commit_sha.is_some())
                 .filter_map(|c| match repo.has_commit(c.commit_sha.as_deref().unwrap_or_default()) {
@@ -250,7 +251,13 @@ impl Checkpoints<'_> {
                 })
                 .collect::<Result<Vec<_>>>()
         })?
-        .unwrap_or_default();
+        .unwrap_or_default())
+    }
+
+    /// Marks invalid every checkpoint of the workflow whose commit no longer exists
+    /// (after a history rewrite and gc); returns the ones newly marked.
+    pub fn verify(&self, workflow: &WorkflowId) -> Result<Vec<Checkpoint>> {
+        let gone = self.missing(workflow)?;
         let mut marked = Vec::new();
         for id in gone {
             marked.push(self.0.write(|tx| {
@@ -292,6 +299,7 @@ impl Checkpoints<'_> {
     /// statuses and queue positions go back to the snapshot through the change feed.
     pub fn rollback(&self, id: &CheckpointId, mode: RollbackMode, restore_state: bool) -> Result<RollbackOutcome> {
         // Everything that can be checked is checked before git is touched.
+        self.0.writable()?;
         let cp = self.0.read(|tx| {
             let cp = load(tx, id)?;
             workflow::load(tx, &cp.workflow_id)?;

@@ -11,7 +11,7 @@ use crate::feed;
 use crate::learning::{historical, History};
 use crate::project::Project;
 use crate::schema::Schema;
-use crate::store::WriteTx;
+use crate::store::{ReadTx, WriteTx};
 use crate::task::Task;
 use crate::time::Timestamp;
 use crate::workflow::HistoryEntry;
@@ -56,6 +56,13 @@ pub(crate) struct Loaded {
     learning: Vec<(Project, History)>,
     records: Vec<LearningDump>,
     external: Vec<External>,
+}
+
+impl Loaded {
+    /// The number of files read.
+    pub(crate) fn files(&self) -> usize {
+        self.files
+    }
 }
 
 fn bad(file: &str, pointer: &str, message: impl Into<String>) -> Error {
@@ -682,13 +689,9 @@ fn absent(exists: bool, entity: &'static str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Applies a validated export inside `tx`.
-pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary> {
-    let mut sum = ImportSummary {
-        files: data.files,
-        ..Default::default()
-    };
-    for x in &data.external {
+/// Every reference the import makes to an entity outside it must be in the store.
+fn check_external(tx: &dyn ReadTx, external: &[External]) -> Result<()> {
+    for x in external {
         let exists = match x.entity {
             "task" => tx.task(&x.id)?.is_some(),
             _ => tx.session(&x.id)?.is_some(),
@@ -701,28 +704,109 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
             ));
         }
     }
+    Ok(())
+}
+
+/// Whether `project` is already in the store with the same id and name (kept as it is);
+/// a conflict when its id or name is taken by another project.
+fn project_exists(tx: &dyn ReadTx, project: &Project) -> Result<bool> {
+    if let Some(have) = tx.project(project.id.as_str())? {
+        if have.name != project.name {
+            return Err(Error::conflict(
+                "project",
+                project.id.as_str(),
+                format!("exists here named {:?}, not {:?}", have.name, project.name),
+            ));
+        }
+        return Ok(true);
+    }
+    if tx.project_by_name(&project.name)?.is_some() {
+        return Err(Error::conflict(
+            "project",
+            project.id.as_str(),
+            format!("a project named {:?} exists", project.name),
+        ));
+    }
+    Ok(false)
+}
+
+/// What [`apply`] would bring into the store `tx` reads, checked the way `apply` checks
+/// it (references outside the import, ids already taken, project names) without writing
+/// anything: an import's dry run.
+pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
+    use crate::learning::records::Recordable;
+    fn new_records<T: Recordable>(tx: &dyn ReadTx, items: &[T]) -> Result<usize> {
+        for v in items {
+            absent(
+                tx.record(T::KIND, v.entity_id())?.is_some(),
+                T::KIND.as_str(),
+                v.entity_id(),
+            )?;
+        }
+        Ok(items.len())
+    }
+    let mut sum = ImportSummary {
+        files: data.files,
+        ..Default::default()
+    };
+    check_external(tx, &data.external)?;
+    for p in &data.projects {
+        if project_exists(tx, &p.project)? {
+            sum.projects_existing += 1;
+        } else {
+            sum.projects += 1;
+        }
+    }
+    for (w, decisions, checkpoints) in &data.workflows {
+        absent(tx.workflow(w.workflow.id.as_str())?.is_some(), "workflow", w.workflow.id.as_str())?;
+        for d in decisions {
+            absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
+        }
+        for c in checkpoints {
+            absent(tx.checkpoint(c.id.as_str())?.is_some(), "checkpoint", c.id.as_str())?;
+        }
+        sum.workflows += 1;
+        sum.decisions += decisions.len();
+        sum.checkpoints += checkpoints.len();
+    }
+    for t in &data.tasks {
+        absent(tx.task(t.id.as_str())?.is_some(), "task", t.id.as_str())?;
+    }
+    sum.tasks = data.tasks.len();
+    for s in &data.sessions {
+        absent(tx.session(s.session.id.as_str())?.is_some(), "session", s.session.id.as_str())?;
+    }
+    sum.sessions = data.sessions.len();
+    for l in &data.records {
+        for f in &l.failures {
+            absent(tx.failure(f.id.as_str())?.is_some(), "failure", f.id.as_str())?;
+        }
+        sum.learning_records += l.failures.len()
+            + new_records(tx, &l.estimates)?
+            + new_records(tx, &l.retrospectives)?
+            + new_records(tx, &l.spikes)?
+            + new_records(tx, &l.agent_logs)?
+            + new_records(tx, &l.complexity)?
+            + new_records(tx, &l.patterns)?;
+    }
+    Ok(sum)
+}
+
+/// Applies a validated export inside `tx`.
+pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary> {
+    let mut sum = ImportSummary {
+        files: data.files,
+        ..Default::default()
+    };
+    check_external(&*tx, &data.external)?;
     let mut existing: HashSet<String> = HashSet::new();
     for p in &data.projects {
-        if let Some(have) = tx.project(p.project.id.as_str())? {
-            if have.name != p.project.name {
-                return Err(Error::conflict(
-                    "project",
-                    p.project.id.as_str(),
-                    format!("exists here named {:?}, not {:?}", have.name, p.project.name),
-                ));
-            }
+        if project_exists(&*tx, &p.project)? {
             // The project of a pruned workflow's archive: the store's own project (with its
             // documents and learning, which outlived the workflow) stays as it is.
             existing.insert(p.project.id.as_str().to_owned());
             sum.projects_existing += 1;
             continue;
-        }
-        if tx.project_by_name(&p.project.name)?.is_some() {
-            return Err(Error::conflict(
-                "project",
-                p.project.id.as_str(),
-                format!("a project named {:?} exists", p.project.name),
-            ));
         }
         tx.insert_project(&p.project)?;
         feed::emit(tx, "imported", &p.project)?;

@@ -103,6 +103,24 @@ pub(crate) fn export_workflow(ctx: Ctx<'_>, workflow: &crate::id::WorkflowId, di
 /// Validates the export at `dir` (or in the `.tar.gz` archive at `dir`) and applies it
 /// in one transaction.
 pub(crate) fn import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
+    with_loaded(dir, |loaded| ctx.write(|tx| import::apply(tx, loaded)))
+}
+
+/// What importing `dir` would bring in, validated and checked against the store exactly
+/// as [`import`] checks it, in one read: nothing is written and no writer waits.
+pub(crate) fn plan_import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
+    with_loaded(dir, |loaded| ctx.read(|tx| import::plan(tx, &loaded)))
+}
+
+/// Validates every file of the export or archive at `dir` against its schema and the
+/// references between them, without a store. Returns the number of files.
+pub(crate) fn validate(dir: &Path) -> Result<usize> {
+    with_loaded(dir, |loaded| Ok(loaded.files()))
+}
+
+/// Reads and validates the export at `dir`, or the `.tar.gz` archive at `dir` unpacked
+/// into a private staging directory (removed afterwards), and hands it to `f`.
+fn with_loaded<T>(dir: &Path, f: impl FnOnce(import::Loaded) -> Result<T>) -> Result<T> {
     if dir.is_file() && dir.to_string_lossy().ends_with(archive::SUFFIX) {
         let staging = std::env::temp_dir().join(format!(
             "maestro-import-{}-{}-{}",
@@ -111,13 +129,9 @@ pub(crate) fn import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
             crate::id::RecordId::generate()
         ));
         // `unpack` creates `staging` owner-only.
-        let result = archive::unpack(dir, &staging).and_then(|()| {
-            let loaded = import::read(&staging)?;
-            ctx.write(|tx| import::apply(tx, loaded))
-        });
+        let result = archive::unpack(dir, &staging).and_then(|()| f(import::read(&staging)?));
         let _ = std::fs::remove_dir_all(&staging);
         return result;
     }
-    let loaded = import::read(dir)?;
-    ctx.write(|tx| import::apply(tx, loaded))
+    f(import::read(dir)?)
 }

@@ -17,6 +17,7 @@ pub mod sqlite;
 mod tasks;
 mod url;
 mod vectors;
+pub(crate) mod version;
 mod workflows;
 
 pub use url::{is_url, redact};
@@ -62,6 +63,12 @@ pub trait Store: Send + Sync {
 
     /// Runs the backend's own consistency check; `Ok(())` when the store is sound.
     fn check_integrity(&self) -> Result<()>;
+
+    /// The backend's name: `"sqlite"`, `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    /// The highest schema migration applied to the store.
+    fn schema_version(&self) -> Result<usize>;
 
     /// The bytes the store occupies (for SQLite: the database file and its WAL).
     fn size_bytes(&self) -> Result<u64>;

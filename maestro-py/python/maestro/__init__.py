@@ -113,6 +113,7 @@ def open(
     busy_timeout: Optional[float] = None,
     learning: Optional[Mapping[str, Any]] = None,
     config: Union[str, "os.PathLike[str]", None] = None,
+    read_only: bool = False,
 ) -> Maestro:
     """Opens (creating if needed, mode 0600) the database at `path` (`":memory:"` for a
     private in-memory one), or the PostgreSQL database a `postgres://` URL names (shared
@@ -132,7 +133,12 @@ def open(
     database file is loaded if there is one. The file supplies storage settings, the
     retention policy used by `store.prune()`, learning thresholds, extra decision
     categories and custom phase models; keywords given here win over it. A bad file
-    raises ValidationError naming its line, column and JSON path, and creates nothing."""
+    raises ValidationError naming its line, column and JSON path, and creates nothing.
+
+    `read_only=True` opens an existing store for reading only: nothing is created or
+    migrated and no writer's lock is taken; a missing database raises NotFoundError, a
+    schema that needs migrating StorageError (run `maestro migrate`), and every write
+    StorageError."""
     options: Dict[str, Any] = {}
     if durability is not None:
         options["durability"] = durability
@@ -142,6 +148,8 @@ def open(
         options["busy_timeout_ms"] = int(busy_timeout * 1000)
     if learning is not None:
         options["learning"] = dict(learning)
+    if read_only:
+        options["read_only"] = True
     root = None if repo is None else os.fspath(repo)
     return Maestro(_native.Native(os.fspath(path), options), root)
 

@@ -56,6 +56,10 @@ pub struct PostgresOptions {
     /// (`synchronous_commit = on`); `Normal` does not (`off`): a crash of this process
     /// loses nothing acknowledged, a crash of the server may lose the last commits.
     pub durability: Durability,
+    /// Open for reading only: no migration (a store whose schema is not this library's
+    /// is [`Error::Incompatible`]), every session `default_transaction_read_only`, and
+    /// every write refused with [`Error::ReadOnly`].
+    pub read_only: bool,
 }
 
 impl Default for PostgresOptions {
@@ -65,6 +69,7 @@ impl Default for PostgresOptions {
             busy_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             durability: Durability::Full,
+            read_only: false,
         }
     }
 }
@@ -93,6 +98,12 @@ impl PostgresStore {
         if target.config.get_application_name().is_none() {
             target.config.application_name("maestro");
         }
+        if options.read_only {
+            let given = target.config.get_options().unwrap_or_default().to_owned();
+            target
+                .config
+                .options(format!("{given} -c default_transaction_read_only=on").trim_start());
+        }
         let pool = Pool::new(target, options.pool_size, options.busy_timeout);
         let store = PostgresStore {
             pool,
@@ -101,7 +112,12 @@ impl PostgresStore {
             options,
             writer: Mutex::new(()),
         };
-        migrations::migrate(&*store.connection()?)?;
+        if store.options.read_only {
+            let have = migrations::current(&*store.connection()?)?;
+            crate::store::version::readable(have, migrations::latest(), &store.url)?;
+        } else {
+            migrations::migrate(&*store.connection()?)?;
+        }
         Ok(store)
     }
 
@@ -113,6 +129,14 @@ impl PostgresStore {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<usize> {
         migrations::current(&*self.connection()?)
+    }
+
+    /// [`Error::ReadOnly`] for a store opened read-only.
+    fn writable(&self) -> Result<()> {
+        if self.options.read_only {
+            return Err(Error::ReadOnly(self.url.clone()));
+        }
+        Ok(())
     }
 
     fn connection(&self) -> Result<Pooled<'_>> {
@@ -153,6 +177,7 @@ impl Store for PostgresStore {
     }
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
+        self.writable()?;
         let _turn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let conn = self.connection()?;
         // One round trip opens the transaction and waits for the writers' lock; one more
@@ -245,6 +270,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn schema_version(&self) -> Result<usize> {
+        Self::schema_version(self)
+    }
+
     fn check_integrity(&self) -> Result<()> {
         // PostgreSQL checks its own pages; what can drift is what the schema cannot
         // enforce: the ready-set counter and the feed head.
@@ -277,6 +310,7 @@ impl Store for PostgresStore {
     }
 
     fn reclaim_space(&self) -> Result<()> {
+        self.writable()?;
         // Plain VACUUM makes deleted rows' space reusable without locking writers out;
         // autovacuum does the same on its own schedule.
         let conn = self.connection()?;
@@ -292,6 +326,7 @@ impl Store for PostgresStore {
     /// A session-level advisory lock (keyed by the store's schema) on a connection of its
     /// own, released when the guard drops the connection.
     fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        self.writable()?;
         let conn = client::Conn::connect(self.pool.target())?;
         conn.batch("SELECT pg_advisory_lock(1835361652, hashtext(current_schema()))")?;
         Ok(Box::new(conn))

@@ -54,6 +54,17 @@ impl Default for Durability {
     }
 }
 
+/// What a connection may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// The writer: switches the file to WAL.
+    Writer,
+    /// A reader beside a writer of this handle (`query_only`).
+    Reader,
+    /// A connection of a read-only store: the file is opened read-only.
+    ReadOnlyFile,
+}
+
 /// SQLite settings.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
@@ -80,6 +91,8 @@ pub struct SqliteStore {
     path: Option<PathBuf>,
     options: SqliteOptions,
     vectors: VectorCache,
+    /// Opened with [`SqliteStore::open_read_only`]: every connection is read-only.
+    read_only: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -195,7 +208,7 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)?;
         }
         create_owner_only(path)?;
-        let writer = Self::connect(path, &options, false)?;
+        let writer = Self::connect(path, &options, Access::Writer)?;
         let tables: i64 = writer.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
         if tables == 0 {
             // Only possible before the first table: space freed by deletes can then be
@@ -215,6 +228,35 @@ impl SqliteStore {
             path: Some(path.to_owned()),
             options,
             vectors: VectorCache::default(),
+            read_only: false,
+        })
+    }
+
+    /// Opens the existing database at `path` for reading only: nothing is created (a
+    /// missing file is [`Error::NotFound`]), nothing is migrated (a store whose schema is
+    /// older or newer than this library's is [`Error::Incompatible`], saying what to
+    /// run), and no lock a writer waits for is ever taken. Every connection is opened
+    /// read-only, so a write through this store fails in SQLite itself as well.
+    pub fn open_read_only(path: &Path, options: SqliteOptions) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::NotFound {
+                entity: "store",
+                id: path.display().to_string(),
+            });
+        }
+        let conn = Self::connect(path, &options, Access::ReadOnlyFile)?;
+        crate::store::version::readable(
+            migrations::current(&conn)?,
+            migrations::latest(),
+            &path.display().to_string(),
+        )?;
+        Ok(SqliteStore {
+            writer: Writer::new(conn, None, false, options.busy_timeout),
+            readers: Some(Mutex::new(Vec::new())),
+            path: Some(path.to_owned()),
+            options,
+            vectors: VectorCache::default(),
+            read_only: true,
         })
     }
 
@@ -230,6 +272,7 @@ impl SqliteStore {
             path: None,
             options: SqliteOptions::default(),
             vectors: VectorCache::default(),
+            read_only: false,
         })
     }
 
@@ -238,12 +281,15 @@ impl SqliteStore {
         migrations::current(&self.writer.idle().conn)
     }
 
-    fn connect(path: &Path, options: &SqliteOptions, read_only: bool) -> Result<Connection> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    fn connect(path: &Path, options: &SqliteOptions, access: Access) -> Result<Connection> {
+        let flags = match access {
+            Access::ReadOnlyFile => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            Access::Writer | Access::Reader => OpenFlags::SQLITE_OPEN_READ_WRITE,
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         wait_when_busy(&mut conn, options.busy_timeout)?;
         conn.set_prepared_statement_cache_capacity(256);
-        if !read_only {
+        if access == Access::Writer {
             retry_busy(options.busy_timeout, || {
                 let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
                 if mode.eq_ignore_ascii_case("wal") {
@@ -263,10 +309,18 @@ impl SqliteStore {
         conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
         ))?;
-        if read_only {
+        if access != Access::Writer {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }
         Ok(conn)
+    }
+
+    /// [`Error::ReadOnly`] for a store opened read-only.
+    fn writable(&self) -> Result<()> {
+        match (&self.path, self.read_only) {
+            (Some(path), true) => Err(Error::ReadOnly(path.display().to_string())),
+            _ => Ok(()),
+        }
     }
 
     fn begin(conn: &Connection, sql: &str) -> Result<()> {
@@ -296,7 +350,11 @@ impl Store for SqliteStore {
             None => Self::connect(
                 self.path.as_deref().expect("file store has a path"),
                 &self.options,
-                true,
+                if self.read_only {
+                    Access::ReadOnlyFile
+                } else {
+                    Access::Reader
+                },
             )?,
         };
         let r = self.run_read(&conn, f);
@@ -305,6 +363,7 @@ impl Store for SqliteStore {
     }
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>, committed: &Committed<'_>) -> Result<()> {
+        self.writable()?;
         self.writer.write(&self.vectors, f, committed)
     }
 
@@ -326,6 +385,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn schema_version(&self) -> Result<usize> {
+        Self::schema_version(self)
+    }
+
     fn check_integrity(&self) -> Result<()> {
         let conn = &self.writer.idle().conn;
         let result: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
@@ -337,7 +404,7 @@ impl Store for SqliteStore {
     }
 
     fn settle(&self) -> Result<()> {
-        if self.path.is_some() {
+        if self.path.is_some() && !self.read_only {
             let conn = &self.writer.idle().conn;
             conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
@@ -359,6 +426,7 @@ impl Store for SqliteStore {
 
     /// The file `<db>-prune.lock` beside the database, locked (`flock`) while held.
     fn maintenance_lock(&self) -> Result<Box<dyn std::any::Any + Send>> {
+        self.writable()?;
         let Some(db) = &self.path else {
             return Ok(Box::new(()));
         };
@@ -374,6 +442,7 @@ impl Store for SqliteStore {
     }
 
     fn reclaim_space(&self) -> Result<()> {
+        self.writable()?;
         loop {
             let started = Instant::now();
             let freed = self.writer.exclusive(|conn| {

@@ -1,0 +1,148 @@
+//! `maestro events`: the change feed after a seq and, with `--follow`, every event
+//! committed from then on by any process or host, until SIGINT or SIGTERM.
+
+use super::args::EventsArgs;
+use super::output::{short, Out};
+use super::{parse, Exit, Failure, Run};
+use crate::feed::{EventFilter, RawEvent};
+use crate::Maestro;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a follower looks for new events: well inside the second it promises.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Events read per call.
+const PAGE: usize = 1000;
+
+/// One event as a line: seq, time, type, entity and a hint of what changed.
+fn line(out: &Out, e: &RawEvent) -> String {
+    let hint = serde_json::from_str::<serde_json::Value>(e.payload.get())
+        .ok()
+        .and_then(|p| {
+            ["status", "phase", "message", "title", "name", "decision"]
+                .iter()
+                .find_map(|k| p.get(*k).and_then(|v| v.as_str()).map(|v| format!("{k}={}", short(v, 40))))
+        })
+        .unwrap_or_default();
+    format!(
+        "{:>8}  {}  {:<28} {} {hint}",
+        e.seq,
+        out.dim(&e.at.to_rfc3339()),
+        e.kind,
+        e.entity_id
+    )
+    .trim_end()
+    .to_owned()
+}
+
+fn filter(a: &EventsArgs) -> Result<EventFilter, Failure> {
+    Ok(EventFilter {
+        entities: a
+            .entities
+            .iter()
+            .map(|k| parse("--entity", k))
+            .collect::<Result<_, _>>()?,
+        types: a.types.clone(),
+        project_id: a.project.clone(),
+        workflow_id: a.workflow.clone(),
+        entity_id: a.entity_id.clone(),
+        session_id: a.session.clone(),
+    })
+}
+
+/// Prints the events after `after` (at most `budget`), one line each; returns the last
+/// seq read and how many were printed.
+fn drain(m: &Maestro, out: &Out, f: &EventFilter, mut after: i64, budget: usize) -> Result<(i64, usize), Failure> {
+    let mut printed = 0;
+    while printed < budget {
+        let page = m.events().since_raw(after, f, PAGE.min(budget - printed))?;
+        for e in &page {
+            if out.json {
+                let text = serde_json::to_string(e).map_err(|e| crate::Error::Internal(e.to_string()))?;
+                out.line(&text)?;
+            } else {
+                out.line(&line(out, e))?;
+            }
+            after = e.seq;
+        }
+        printed += page.len();
+        if page.len() < PAGE.min(budget) {
+            break;
+        }
+    }
+    Ok((after, printed))
+}
+
+/// `maestro events`.
+pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
+    let m = run.open_read()?;
+    let f = filter(&a)?;
+    let budget = a.limit.unwrap_or(usize::MAX);
+    if !a.follow {
+        let after = match a.since {
+            Some(s) => s,
+            None => m.events().horizon()?,
+        };
+        let mut list = Vec::new();
+        let mut at = after;
+        while list.len() < budget {
+            let page = m.events().since_raw(at, &f, PAGE.min(budget - list.len()))?;
+            let n = page.len();
+            if let Some(last) = page.last() {
+                at = last.seq;
+            }
+            list.extend(page);
+            if n < PAGE.min(budget) {
+                break;
+            }
+        }
+        run.out.answer(&list, |out| {
+            if list.is_empty() {
+                return "(no events)".to_owned();
+            }
+            list.iter().map(|e| line(out, e)).collect::<Vec<_>>().join("\n")
+        })?;
+        return Ok(Exit::Ok);
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut registered = Vec::new();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        registered.push(
+            signal_hook::flag::register(signal, stop.clone())
+                .map_err(|e| crate::Error::Internal(format!("cannot handle signal {signal}: {e}")))?,
+        );
+    }
+    let result = follow(&m, &run.out, &f, a.since, budget, &stop);
+    for id in registered {
+        signal_hook::low_level::unregister(id);
+    }
+    result
+}
+
+fn follow(
+    m: &Maestro,
+    out: &Out,
+    f: &EventFilter,
+    since: Option<i64>,
+    budget: usize,
+    stop: &AtomicBool,
+) -> Result<Exit, Failure> {
+    let mut after = match since {
+        Some(s) => s,
+        None => m.events().latest_seq()?,
+    };
+    let (last, _) = drain(m, out, f, after, budget)?;
+    after = last;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(POLL);
+        // Every event up to the head read first is visible to the read after it (commits
+        // publish seqs in order), so a filter that matches nothing still moves on.
+        let head = m.events().latest_seq()?;
+        let (last, _) = drain(m, out, f, after, usize::MAX)?;
+        after = last.max(head);
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,318 @@
+//! The `maestro` command: see what the agents are doing, follow it live, and look after
+//! the store. Built with the `cli` feature as the `maestro` binary; the Python package's
+//! `maestro` script calls [`main`] too, so both are this one implementation.
+//!
+//! Commands that only look open the store read-only ([`crate::Options::read_only`]):
+//! they never create a database, take a writer's lock or migrate. Every command prints
+//! either human tables or, with `--json`, one envelope
+//! `{"schema_version", "command", "data"}` (or `"error"`) described by
+//! `schemas/cli/output.schema.json`. The exit codes are [`Exit`]'s.
+
+mod admin;
+mod args;
+mod browse;
+mod events;
+mod learn;
+mod locate;
+mod output;
+mod status;
+
+use crate::error::{Error, ErrorKind};
+use crate::{Maestro, Options, Project, ProjectId};
+use args::{Cli, Command};
+use clap::Parser;
+use locate::Location;
+use output::{Closed, Out};
+use std::ffi::OsString;
+
+/// The command's exit status: stable, documented in `maestro --help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done.
+    Ok = 0,
+    /// A failure not listed below (storage, I/O, git, a conflict, a bug).
+    Error = 1,
+    /// The command line is wrong.
+    Usage = 2,
+    /// The store, or the entity asked for, does not exist.
+    NotFound = 3,
+    /// An input or a file is invalid (the message names the file and JSON pointer).
+    Invalid = 4,
+    /// `check` found a problem.
+    CheckFailed = 5,
+    /// Another writer held the store past the busy timeout.
+    Busy = 6,
+    /// The store's schema is not this Maestro's: run `maestro migrate` (or upgrade).
+    Incompatible = 7,
+}
+
+/// Why a command stopped.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The library refused or failed.
+    Maestro(Error),
+    /// No store was given and none was found.
+    NoStore(locate::NotFound),
+    /// The command line is wrong in a way clap cannot see.
+    Usage(String),
+    /// Standard output went away: stop quietly.
+    Closed,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Maestro(e)
+    }
+}
+
+impl From<Closed> for Failure {
+    fn from(_: Closed) -> Self {
+        Failure::Closed
+    }
+}
+
+impl Failure {
+    fn exit(&self) -> Exit {
+        match self {
+            Failure::Maestro(Error::Incompatible(_)) => Exit::Incompatible,
+            Failure::Maestro(e) => match e.kind() {
+                ErrorKind::NotFound => Exit::NotFound,
+                ErrorKind::Validation => Exit::Invalid,
+                ErrorKind::Busy => Exit::Busy,
+                _ => Exit::Error,
+            },
+            Failure::NoStore(_) => Exit::NotFound,
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Closed => Exit::Ok,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Maestro(Error::Incompatible(_)) => "incompatible",
+            Failure::Maestro(e) => e.kind().as_str(),
+            Failure::NoStore(_) => "not_found",
+            Failure::Usage(_) => "usage",
+            Failure::Closed => "closed",
+        }
+    }
+
+    fn message(&self, location: Option<&Location>) -> String {
+        match self {
+            Failure::Maestro(Error::NotFound { entity: "store", id }) => format!(
+                "no Maestro store at {id}{} (nothing was created): pass --db PATH|URL, set MAESTRO_DB, or create one by opening it with the library",
+                location.map(|l| format!(", {}", l.how())).unwrap_or_default()
+            ),
+            Failure::Maestro(e) => e.to_string(),
+            Failure::NoStore(e) => e.to_string(),
+            Failure::Usage(m) => m.clone(),
+            Failure::Closed => String::new(),
+        }
+    }
+}
+
+/// What a command needs: its output, and the store once it opens it.
+pub(crate) struct Run {
+    pub out: Out,
+    db: Option<String>,
+    location: Option<Location>,
+}
+
+impl Run {
+    /// Where the store is (found once).
+    pub(crate) fn location(&mut self) -> Result<Location, Failure> {
+        if self.location.is_none() {
+            self.location = Some(locate::locate(self.db.as_deref()).map_err(Failure::NoStore)?);
+        }
+        Ok(self.location.clone().expect("located above"))
+    }
+
+    /// Opens the store read-only: nothing is created, migrated or locked.
+    pub(crate) fn open_read(&mut self) -> Result<Maestro, Failure> {
+        let at = self.location()?;
+        Ok(Maestro::open(
+            &at.target,
+            Options {
+                read_only: true,
+                ..Default::default()
+            },
+        )?)
+    }
+
+    /// Opens the store to write. An existing store only, unless `create`.
+    pub(crate) fn open_write(&mut self, create: bool) -> Result<Maestro, Failure> {
+        let at = self.location()?;
+        if !create && !crate::store::is_url(&at.target) && !std::path::Path::new(&at.target).is_file() {
+            return Err(Failure::Maestro(Error::NotFound {
+                entity: "store",
+                id: at.target,
+            }));
+        }
+        Ok(Maestro::open(&at.target, Options::default())?)
+    }
+}
+
+/// A project named by its id or its name.
+pub(crate) fn project(m: &Maestro, id_or_name: &str) -> Result<Project, Failure> {
+    if let Ok(id) = ProjectId::parse(id_or_name) {
+        match m.projects().get(&id) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            other => return Ok(other?),
+        }
+    }
+    match m.projects().get_by_name(id_or_name) {
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(Failure::Maestro(Error::NotFound {
+            entity: "project",
+            id: id_or_name.to_owned(),
+        })),
+        other => Ok(other?),
+    }
+}
+
+/// The projects `filter` names (one, by id or name), or all of them.
+pub(crate) fn projects(m: &Maestro, filter: Option<&str>) -> Result<Vec<Project>, Failure> {
+    match filter {
+        Some(p) => Ok(vec![project(m, p)?]),
+        None => Ok(m.projects().list()?),
+    }
+}
+
+/// A typed value parsed from a command-line string (`--status working`), or a usage
+/// error naming the option.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(option: &str, value: &str) -> Result<T, Failure> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|e| Failure::Usage(format!("invalid value {value:?} for {option}: {e}")))
+}
+
+/// The name the envelope gives a command: its words (`tasks list`).
+fn command_name(c: &Command) -> String {
+    use args::*;
+    let sub = match c {
+        Command::Workflows(w) => match w {
+            WorkflowsCmd::List { .. } => "list",
+            WorkflowsCmd::Show { .. } => "show",
+        },
+        Command::Sessions(s) => match s {
+            SessionsCmd::List { .. } => "list",
+            SessionsCmd::Show { .. } => "show",
+            SessionsCmd::Tree { .. } => "tree",
+        },
+        Command::Tasks(t) => match t {
+            TasksCmd::List { .. } => "list",
+            TasksCmd::Show { .. } => "show",
+            TasksCmd::Ready { .. } => "ready",
+            TasksCmd::Graph { .. } => "graph",
+        },
+        Command::Decisions(d) => match d {
+            DecisionsCmd::List(_) => "list",
+            DecisionsCmd::Show { .. } => "show",
+            DecisionsCmd::Search { .. } => "search",
+        },
+        Command::Checkpoints(c) => match c {
+            CheckpointsCmd::List { .. } => "list",
+            CheckpointsCmd::Show { .. } => "show",
+        },
+        Command::Learn(l) => match l {
+            LearnCmd::Recommend { .. } => "recommend",
+            LearnCmd::Order { .. } => "order",
+        },
+        _ => "",
+    };
+    let top = match c {
+        Command::Info => "info",
+        Command::Status(_) => "status",
+        Command::Workflows(_) => "workflows",
+        Command::Sessions(_) => "sessions",
+        Command::Tasks(_) => "tasks",
+        Command::Decisions(_) => "decisions",
+        Command::Checkpoints(_) => "checkpoints",
+        Command::Events(_) => "events",
+        Command::Report(_) => "report",
+        Command::Learn(_) => "learn",
+        Command::Export { .. } => "export",
+        Command::Import { .. } => "import",
+        Command::Validate(_) => "validate",
+        Command::Backup { .. } => "backup",
+        Command::Check { .. } => "check",
+        Command::Prune { .. } => "prune",
+        Command::Config => "config",
+        Command::Migrate => "migrate",
+    };
+    if sub.is_empty() {
+        top.to_owned()
+    } else {
+        format!("{top} {sub}")
+    }
+}
+
+/// Runs the command line `args` (the program's name first) and returns the exit status.
+/// Prints to the process's standard output and error.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with status 0, usage errors to stderr with 2.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let mut run = Run {
+        out: Out::new(cli.json, cli.color, command_name(&cli.command)),
+        db: cli.db,
+        location: None,
+    };
+    let result = match cli.command {
+        Command::Info => admin::info(&mut run),
+        Command::Status(a) => status::status(&mut run, a),
+        Command::Workflows(c) => browse::workflows(&mut run, c),
+        Command::Sessions(c) => browse::sessions(&mut run, c),
+        Command::Tasks(c) => browse::tasks(&mut run, c),
+        Command::Decisions(c) => browse::decisions(&mut run, c),
+        Command::Checkpoints(c) => browse::checkpoints(&mut run, c),
+        Command::Events(a) => events::events(&mut run, a),
+        Command::Report(a) => learn::report(&mut run, a),
+        Command::Learn(c) => learn::learn(&mut run, c),
+        Command::Export { dir } => admin::export(&mut run, &dir),
+        Command::Import { dir, apply } => admin::import(&mut run, &dir, apply),
+        Command::Validate(a) => admin::validate(&mut run, a),
+        Command::Backup { dest } => admin::backup(&mut run, &dest),
+        Command::Check { fix } => admin::check(&mut run, fix),
+        Command::Prune { apply } => admin::prune(&mut run, apply),
+        Command::Config => admin::config(&mut run),
+        Command::Migrate => admin::migrate(&mut run),
+    };
+    let failure = match result {
+        Ok(exit) => return exit as i32,
+        Err(f) => f,
+    };
+    let exit = failure.exit();
+    if matches!(failure, Failure::Closed) {
+        return exit as i32;
+    }
+    let message = failure.message(run.location.as_ref());
+    if run.out.json {
+        let mut error = serde_json::json!({
+            "kind": failure.kind(),
+            "message": message,
+            "exit_code": exit as i32,
+        });
+        if let Failure::Maestro(e) = &failure {
+            if let Some(path) = e.path() {
+                error["path"] = path.into();
+            }
+        }
+        let envelope = serde_json::json!({
+            "schema_version": output::SCHEMA_VERSION,
+            "command": run.out.command,
+            "error": error,
+        });
+        let _ = run.out.line(&envelope.to_string());
+    } else {
+        eprintln!("maestro: {message}");
+    }
+    exit as i32
+}
