@@ -5,7 +5,9 @@
 //! safety ref); then the story is printed from stored state, the store is exported, and
 //! a dry-run prune shows what retention would archive and delete.
 //!
-//! Run: `cargo run --example quickstart`
+//! Run: `cargo run --example quickstart`, or `cargo run --example quickstart -- DIR` to
+//! keep the project (its store is `DIR/.flow/maestro/state.db`) and look at it with the
+//! `maestro` command from inside `DIR`.
 
 use maestro_core::*;
 use std::collections::BTreeMap;
@@ -13,8 +15,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let repo = dir.path().to_path_buf();
+    let temp = tempfile::tempdir()?;
+    let kept = std::env::args_os().nth(1).map(std::path::PathBuf::from);
+    if let Some(k) = &kept {
+        if k.exists() && std::fs::read_dir(k)?.next().is_some() {
+            return Err(Error::validation(
+                "quickstart",
+                "DIR",
+                format!("{} is not empty", k.display()),
+            ));
+        }
+        std::fs::create_dir_all(k)?;
+    }
+    let root = kept.map(|k| std::fs::canonicalize(k)).transpose()?;
+    let dir = root.as_deref().unwrap_or(temp.path());
+    let repo = dir.to_path_buf();
     git(&repo, &["init", "-q", "-b", "main"])?;
     git(&repo, &["config", "user.name", "Maestro Quickstart"])?;
     git(&repo, &["config", "user.email", "quickstart@example.invalid"])?;
@@ -22,13 +37,13 @@ fn main() -> Result<()> {
     std::fs::write(repo.join("README.md"), "# shop\n")?;
     git(&repo, &["add", "-A"])?;
     git(&repo, &["commit", "-q", "-m", "initial"])?;
-    let db = dir.path().join(".flow/maestro/state.db");
+    let db = dir.join(".flow/maestro/state.db");
     let m = Arc::new(Maestro::open(&db, Options::default())?);
     println!("Maestro quickstart: state in {}\n", db.display());
 
     let p = m.projects().create(NewProject {
         name: "shop".into(),
-        root: Some(dir.path().display().to_string()),
+        root: Some(dir.display().to_string()),
         ..Default::default()
     })?;
     m.projects()
@@ -243,10 +258,10 @@ fn main() -> Result<()> {
             r.before, r.after, r.confidence, r.supporting_evidence
         );
     }
-    let files = m.export(dir.path().join("export"))?;
+    let files = m.export(dir.join("export"))?;
     println!(
         "Exported {files} files (JSON and markdown) to {}",
-        dir.path().join("export").display()
+        dir.join("export").display()
     );
     // Retention as config.yaml would set it, asked as a dry run: the workflow ended just
     // now, so a policy of "ended 0 days ago" shows what a prune months from now will do.

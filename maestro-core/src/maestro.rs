@@ -470,11 +470,13 @@ impl Maestro {
     }
 
     /// The storage backend: `"sqlite"` (a file or in memory) or `"postgres"`.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
     pub(crate) fn backend(&self) -> &'static str {
         self.store.backend()
     }
 
     /// The schema version of the store: the highest migration applied to it.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
     pub(crate) fn schema_version(&self) -> Result<usize> {
         self.store.schema_version()
     }

@@ -128,7 +128,11 @@ pub(crate) fn import(run: &mut Run, dir: &Path, apply: bool) -> Result<Exit, Fai
 /// The schema of a file in an export, from its place in the layout.
 fn schema_of(path: &Path) -> Option<(Schema, Shape)> {
     let name = path.file_name()?.to_str()?;
-    let folder = path.parent().and_then(|p| p.file_name()).and_then(|f| f.to_str()).unwrap_or("");
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|f| f.to_str())
+        .unwrap_or("");
     let grand = path
         .parent()
         .and_then(|p| p.parent())
@@ -200,7 +204,9 @@ fn validate_file(path: &Path, schema: Schema, shape: Shape) -> crate::Result<usi
         }
         Shape::List => {
             let v = crate::schema::limits::parse("document", &text).map_err(|e| at(e, ""))?;
-            let items = v.as_array().ok_or_else(|| at(Error::validation("document", "", "expected a JSON array"), ""))?;
+            let items = v
+                .as_array()
+                .ok_or_else(|| at(Error::validation("document", "", "expected a JSON array"), ""))?;
             for (i, item) in items.iter().enumerate() {
                 schema.validate(item).map_err(|e| at(e, &format!("/{i}")))?;
             }
@@ -336,7 +342,11 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         checked += m.checkpoints().list(w)?.len();
         let gone = m.checkpoints().missing(w)?;
         let marked: Vec<String> = if fix && !gone.is_empty() {
-            m.checkpoints().verify(w)?.into_iter().map(|c| c.id.to_string()).collect()
+            m.checkpoints()
+                .verify(w)?
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect()
         } else {
             Vec::new()
         };
@@ -372,9 +382,7 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
             &[
                 (
                     "integrity",
-                    data.integrity_error
-                        .clone()
-                        .unwrap_or_else(|| "ok".to_owned()),
+                    data.integrity_error.clone().unwrap_or_else(|| "ok".to_owned()),
                 ),
                 ("checkpoints checked", data.checkpoints_checked.to_string()),
                 ("commits missing", data.missing_commits.len().to_string()),
@@ -402,10 +410,18 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
 
 /// `maestro prune [--apply]`.
 pub(crate) fn prune(run: &mut Run, apply: bool) -> Result<Exit, Failure> {
-    let m = if apply { run.open_write(false)? } else { run.open_read()? };
+    let m = if apply {
+        run.open_write(false)?
+    } else {
+        run.open_read()?
+    };
     let report = m.prune(None, !apply)?;
     run.out.answer(&report, |out| {
-        let verb = if report.dry_run { "would archive and remove" } else { "archived and removed" };
+        let verb = if report.dry_run {
+            "would archive and remove"
+        } else {
+            "archived and removed"
+        };
         let mut text = format!("{} {} workflow(s)\n", verb, report.workflows.len());
         let mut t = out.table(&["workflow", "project", "archive"]);
         for w in &report.workflows {
@@ -445,12 +461,20 @@ pub(crate) fn prune(run: &mut Run, apply: bool) -> Result<Exit, Failure> {
 pub(crate) fn config(run: &mut Run) -> Result<Exit, Failure> {
     let m = run.open_read()?;
     let c = m.config();
-    run.out.answer(c, |out| {
-        let from = c
-            .source
-            .as_ref()
-            .map(|p| format!("# from {}", p.display()))
-            .unwrap_or_else(|| "# no config.yaml: the defaults".to_owned());
+    #[derive(Serialize)]
+    struct Shown<'a> {
+        source: Option<String>,
+        config: &'a Config,
+    }
+    let data = Shown {
+        source: c.source.as_ref().map(|p| p.display().to_string()),
+        config: c,
+    };
+    run.out.answer(&data, |out| {
+        let from = match &data.source {
+            Some(p) => format!("# from {p}"),
+            None => "# no config.yaml: the defaults".to_owned(),
+        };
         let yaml = c.to_yaml().unwrap_or_else(|e| format!("# cannot render: {e}"));
         format!("{}\n{yaml}", out.dim(&from))
     })?;

@@ -52,7 +52,9 @@ pub(crate) enum Command {
     Info,
     /// One screen: projects, active workflows and their gates, sessions (stale ones
     /// flagged), tasks, queues, the feed's head, recent decisions and failures
-    #[command(after_help = "Examples:\n  maestro status\n  maestro status --project my-app --stale-after 60\n  maestro status --json | jq '.data.projects[0].tasks'")]
+    #[command(
+        after_help = "Examples:\n  maestro status\n  maestro status --project my-app --stale-after 60\n  maestro status --json | jq '.data.projects[0].tasks'"
+    )]
     Status(StatusArgs),
     /// Workflows and their phases
     #[command(subcommand)]
@@ -71,10 +73,14 @@ pub(crate) enum Command {
     Checkpoints(CheckpointsCmd),
     /// The change feed: events after a seq, and with --follow every new one, committed
     /// by any process, within a second
-    #[command(after_help = "Examples:\n  maestro events --since 1200\n  maestro events --follow --workflow wf_01jd…\n  maestro events --follow --since 1200 --json   resume where a consumer stopped\n  maestro events --entity task --type task.transitioned")]
+    #[command(
+        after_help = "Examples:\n  maestro events --since 1200\n  maestro events --follow --workflow wf_01jd…\n  maestro events --follow --since 1200 --json   resume where a consumer stopped\n  maestro events --entity task --type task.transitioned"
+    )]
     Events(EventsArgs),
     /// A markdown report of a workflow (or, for the project reports, of its project)
-    #[command(after_help = "Examples:\n  maestro report wf_01jd…\n  maestro report wf_01jd… --kind execution-log\n  maestro report my-app --kind decisions   project reports take a project too")]
+    #[command(
+        after_help = "Examples:\n  maestro report wf_01jd…\n  maestro report wf_01jd… --kind execution-log\n  maestro report my-app --kind decisions   project reports take a project too"
+    )]
     Report(ReportArgs),
     /// What the learning layer advises
     #[command(subcommand)]
@@ -86,7 +92,9 @@ pub(crate) enum Command {
         dir: PathBuf,
     },
     /// Import an export or a pruned workflow's archive (dry run unless --apply)
-    #[command(after_help = "Examples:\n  maestro import ./backup           check it and say what it would bring in\n  maestro import ./backup --apply   bring it in, all or nothing")]
+    #[command(
+        after_help = "Examples:\n  maestro import ./backup           check it and say what it would bring in\n  maestro import ./backup --apply   bring it in, all or nothing"
+    )]
     Import {
         /// The export directory, or a `.tar.gz` archive
         dir: PathBuf,
@@ -96,7 +104,9 @@ pub(crate) enum Command {
     },
     /// Validate files against the schemas in schemas/: an export directory or archive
     /// (every file and the references between them), or single documents
-    #[command(after_help = "Examples:\n  maestro validate ./backup\n  maestro validate ./backup/tasks/tsk_01jd….json\n  maestro validate model.json --schema phase-model")]
+    #[command(
+        after_help = "Examples:\n  maestro validate ./backup\n  maestro validate ./backup/tasks/tsk_01jd….json\n  maestro validate model.json --schema phase-model"
+    )]
     Validate(ValidateArgs),
     /// Write a consistent copy of the store to DEST (a new file)
     #[command(after_help = "Examples:\n  maestro backup /backups/state-2026-11-27.db")]
@@ -105,14 +115,18 @@ pub(crate) enum Command {
         dest: PathBuf,
     },
     /// Check the store: its integrity, and every checkpoint's commit still in git
-    #[command(after_help = "Examples:\n  maestro check\n  maestro check --fix   also mark checkpoints whose commit is gone as invalid")]
+    #[command(
+        after_help = "Examples:\n  maestro check\n  maestro check --fix   also mark checkpoints whose commit is gone as invalid"
+    )]
     Check {
         /// Mark checkpoints whose commit is gone as invalid (writes)
         #[arg(long)]
         fix: bool,
     },
     /// Apply the retention policy of config.yaml (dry run unless --apply)
-    #[command(after_help = "Examples:\n  maestro prune            what would be archived and removed\n  maestro prune --apply")]
+    #[command(
+        after_help = "Examples:\n  maestro prune            what would be archived and removed\n  maestro prune --apply"
+    )]
     Prune {
         /// Archive and remove (without it, nothing is written)
         #[arg(long)]
@@ -143,7 +157,9 @@ pub(crate) struct StatusArgs {
 #[derive(Subcommand, Debug)]
 pub(crate) enum WorkflowsCmd {
     /// Workflows, newest first
-    #[command(after_help = "Examples:\n  maestro workflows list\n  maestro workflows list --project my-app --status active")]
+    #[command(
+        after_help = "Examples:\n  maestro workflows list\n  maestro workflows list --project my-app --status active"
+    )]
     List {
         /// Only this project (id or name)
         #[arg(long, short)]
@@ -163,7 +179,9 @@ pub(crate) enum WorkflowsCmd {
 #[derive(Subcommand, Debug)]
 pub(crate) enum SessionsCmd {
     /// Sessions, with the filters of `sessions.list`
-    #[command(after_help = "Examples:\n  maestro sessions list --status working\n  maestro sessions list --workflow wf_01jd… --json")]
+    #[command(
+        after_help = "Examples:\n  maestro sessions list --status working\n  maestro sessions list --workflow wf_01jd… --json"
+    )]
     List {
         /// Only this project (id or name)
         #[arg(long, short)]
@@ -350,7 +368,9 @@ pub(crate) struct ReportArgs {
 #[derive(Subcommand, Debug)]
 pub(crate) enum LearnCmd {
     /// What past decisions of this category recommend, prefer and avoid
-    #[command(after_help = "Examples:\n  maestro learn recommend technology session_store\n  maestro learn recommend architecture --project my-app")]
+    #[command(
+        after_help = "Examples:\n  maestro learn recommend technology session_store\n  maestro learn recommend architecture --project my-app"
+    )]
     Recommend {
         /// The decision category (technology, architecture, …)
         category: String,
@@ -361,7 +381,9 @@ pub(crate) enum LearnCmd {
         project: Option<String>,
     },
     /// An order for a set of tasks, from the ordering rules learned so far
-    #[command(after_help = "Examples:\n  maestro learn order tasks.json --project my-app\n\ntasks.json: [{\"id\": \"a\", \"title\": \"write the schema\", \"depends_on\": []}, …]")]
+    #[command(
+        after_help = "Examples:\n  maestro learn order tasks.json --project my-app\n\ntasks.json: [{\"id\": \"a\", \"title\": \"write the schema\", \"depends_on\": []}, …]"
+    )]
     Order {
         /// A JSON file with an array of tasks ({"id", "title", "depends_on"?})
         file: PathBuf,

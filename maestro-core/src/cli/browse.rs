@@ -93,7 +93,13 @@ pub(crate) fn workflows(run: &mut Run, cmd: WorkflowsCmd) -> Result<Exit, Failur
                 for g in &gates {
                     t.add_row(vec![
                         g.to.clone().into(),
-                        out.status(serde_json::to_value(g.state).ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref().unwrap_or("-")),
+                        out.status(
+                            serde_json::to_value(g.state)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .as_deref()
+                                .unwrap_or("-"),
+                        ),
                         g.approvals.to_string().into(),
                         g.rejections.to_string().into(),
                     ]);
@@ -286,7 +292,9 @@ pub(crate) fn tasks(run: &mut Run, cmd: TasksCmd) -> Result<Exit, Failure> {
             }
             list.retain(|t| {
                 status.is_none_or(|s| t.status == s)
-                    && workflow.as_deref().is_none_or(|w| t.workflow_id.as_ref().is_some_and(|x| x.as_str() == w))
+                    && workflow
+                        .as_deref()
+                        .is_none_or(|w| t.workflow_id.as_ref().is_some_and(|x| x.as_str() == w))
             });
             run.out.answer(&list, |out| task_rows(out, &list))?;
         }
@@ -317,7 +325,14 @@ pub(crate) fn tasks(run: &mut Run, cmd: TasksCmd) -> Result<Exit, Failure> {
                         ("title", task.title.clone()),
                         ("status", task.status.as_str().to_owned()),
                         ("priority", task.priority.as_str().to_owned()),
-                        ("labels", if task.labels.is_empty() { "-".into() } else { task.labels.join(", ") }),
+                        (
+                            "labels",
+                            if task.labels.is_empty() {
+                                "-".into()
+                            } else {
+                                task.labels.join(", ")
+                            },
+                        ),
                         ("estimate", or_dash(task.estimate)),
                         ("depends on", if deps.is_empty() { "-".into() } else { deps.join(", ") }),
                         ("created", task.created_at.to_rfc3339()),
@@ -350,8 +365,12 @@ pub(crate) fn tasks(run: &mut Run, cmd: TasksCmd) -> Result<Exit, Failure> {
         TasksCmd::Graph { project: p } => {
             let p = project(&m, &p)?;
             let layers = m.tasks().layers(&p.id)?;
-            let titles: std::collections::HashMap<String, Task> =
-                m.tasks().list(&p.id)?.into_iter().map(|t| (t.id.to_string(), t)).collect();
+            let titles: std::collections::HashMap<String, Task> = m
+                .tasks()
+                .list(&p.id)?
+                .into_iter()
+                .map(|t| (t.id.to_string(), t))
+                .collect();
             run.out.answer(&layers, |out| {
                 let mut t = out.table(&["layer", "id", "title", "status", "depends on"]);
                 for (i, layer) in layers.iter().enumerate() {
@@ -362,10 +381,16 @@ pub(crate) fn tasks(run: &mut Run, cmd: TasksCmd) -> Result<Exit, Failure> {
                             tid.to_string().into(),
                             task.map(|t| short(&t.title, 40)).unwrap_or_default().into(),
                             out.status(task.map(|t| t.status.as_str()).unwrap_or("-")),
-                            task.map(|t| t.depends_on.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "))
-                                .filter(|s| !s.is_empty())
-                                .unwrap_or_else(|| "-".into())
-                                .into(),
+                            task.map(|t| {
+                                t.depends_on
+                                    .iter()
+                                    .map(|d| d.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
+                            .filter(|s| !s.is_empty())
+                            .unwrap_or_else(|| "-".into())
+                            .into(),
                         ]);
                     }
                 }
@@ -412,7 +437,9 @@ pub(crate) fn decisions(run: &mut Run, cmd: DecisionsCmd) -> Result<Exit, Failur
             run.out.answer(&list, |out| decision_rows(out, &list))?;
         }
         DecisionsCmd::Search { text, filter } => {
-            let list = m.decisions().search(&text, &decision_filter(&m, &filter)?, filter.limit)?;
+            let list = m
+                .decisions()
+                .search(&text, &decision_filter(&m, &filter)?, filter.limit)?;
             run.out.answer(&list, |out| decision_rows(out, &list))?;
         }
         DecisionsCmd::Show { id: did } => {
@@ -466,7 +493,11 @@ fn checkpoint_rows(out: &Out, list: &[Checkpoint]) -> String {
             c.workflow_id.to_string().into(),
             c.phase.clone().into(),
             c.kind.as_str().into(),
-            c.commit_sha.as_deref().map(|s| s.chars().take(10).collect::<String>()).unwrap_or_else(|| "-".into()).into(),
+            c.commit_sha
+                .as_deref()
+                .map(|s| s.chars().take(10).collect::<String>())
+                .unwrap_or_else(|| "-".into())
+                .into(),
             out.status(if c.valid { "ok" } else { "invalid" }),
             short(&c.commit_message, 40).into(),
             age(c.at).into(),
@@ -500,7 +531,12 @@ pub(crate) fn checkpoints(run: &mut Run, cmd: CheckpointsCmd) -> Result<Exit, Fa
         CheckpointsCmd::Show { id: cid } => {
             let c = m.checkpoints().get(&id(&cid)?)?;
             run.out.answer(&c, |out| {
-                let counts: Vec<String> = c.state_snapshot.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                let counts: Vec<String> = c
+                    .state_snapshot
+                    .counts
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect();
                 fields(
                     out,
                     &[
@@ -514,7 +550,14 @@ pub(crate) fn checkpoints(run: &mut Run, cmd: CheckpointsCmd) -> Result<Exit, Fa
                         ("commit", or_dash(c.commit_sha.as_ref())),
                         ("message", c.commit_message.clone()),
                         ("description", c.description.clone()),
-                        ("tags", if c.tags.is_empty() { "-".into() } else { c.tags.join(", ") }),
+                        (
+                            "tags",
+                            if c.tags.is_empty() {
+                                "-".into()
+                            } else {
+                                c.tags.join(", ")
+                            },
+                        ),
                         ("valid", c.valid.to_string()),
                         ("rollbacks", c.rollback_count.to_string()),
                         (
@@ -526,7 +569,11 @@ pub(crate) fn checkpoints(run: &mut Run, cmd: CheckpointsCmd) -> Result<Exit, Fa
                                 c.state_snapshot.tasks.len(),
                                 c.state_snapshot.sessions.len(),
                                 c.state_snapshot.queue.len(),
-                                if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) }
+                                if counts.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" ({})", counts.join(", "))
+                                }
                             ),
                         ),
                     ],

@@ -23,7 +23,11 @@ fn line(out: &Out, e: &RawEvent) -> String {
         .and_then(|p| {
             ["status", "phase", "message", "title", "name", "decision"]
                 .iter()
-                .find_map(|k| p.get(*k).and_then(|v| v.as_str()).map(|v| format!("{k}={}", short(v, 40))))
+                .find_map(|k| {
+                    p.get(*k)
+                        .and_then(|v| v.as_str())
+                        .map(|v| format!("{k}={}", short(v, 40)))
+                })
         })
         .unwrap_or_default();
     format!(

@@ -118,9 +118,8 @@ pub(crate) fn learn(run: &mut Run, cmd: LearnCmd) -> Result<Exit, Failure> {
         }
         LearnCmd::Order { file, project: p } => {
             let shown = file.display().to_string();
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                Error::validation("tasks file", shown.clone(), format!("cannot read {shown}: {e}"))
-            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::validation("tasks file", shown.clone(), format!("cannot read {shown}: {e}")))?;
             let tasks = crate::schema::limits::parse("tasks file", &text).map_err(|e| in_file(&shown, e))?;
             // A bare array, or an object with the operation's `tasks`.
             let tasks = match tasks {

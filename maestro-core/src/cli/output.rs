@@ -155,6 +155,10 @@ pub(crate) fn rendered(table: Table) -> String {
     if table.row_count() == 0 {
         return "(none)".to_owned();
     }
+    let mut table = table;
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
     table.trim_fmt()
 }
 

@@ -113,7 +113,10 @@ impl TaskLine {
 }
 
 fn live(s: SessionStatus) -> bool {
-    matches!(s, SessionStatus::Spawning | SessionStatus::Idle | SessionStatus::Working)
+    matches!(
+        s,
+        SessionStatus::Spawning | SessionStatus::Idle | SessionStatus::Working
+    )
 }
 
 fn project_status(m: &Maestro, p: &Project, a: &StatusArgs) -> Result<ProjectStatus, Failure> {
@@ -176,7 +179,12 @@ fn project_status(m: &Maestro, p: &Project, a: &StatusArgs) -> Result<ProjectSta
     }
     let ready = m.tasks().ready(&p.id)?;
     let of = |f: &dyn Fn(TaskStatus) -> bool| -> Vec<TaskLine> {
-        tasks.iter().filter(|t| f(t.status)).take(ROWS).map(TaskLine::of).collect()
+        tasks
+            .iter()
+            .filter(|t| f(t.status))
+            .take(ROWS)
+            .map(TaskLine::of)
+            .collect()
     };
 
     let decisions = m.decisions().list(

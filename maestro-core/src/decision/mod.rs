@@ -251,12 +251,16 @@ impl Decisions<'_> {
     /// match first (FTS5 rank), restricted by `filter`, at most `limit`. Punctuation and
     /// FTS operators in `text` are treated as word separators, never as query syntax.
     /// The full-text index is filled lazily: the first search after new decisions were
-    /// recorded indexes them first, in a short write transaction.
+    /// recorded indexes them first, in a short write transaction. A read-only handle
+    /// never writes: decisions it finds unindexed still match (every word as a
+    /// case-insensitive substring), listed after the ranked ones.
     pub fn search(&self, text: &str, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
         let Some(q) = search_words(text, 32) else {
             return Err(Error::validation("decision", "query", "the search text has no words"));
         };
-        if self.0.read(|tx| tx.decisions_unindexed())? {
+        // A read-only handle leaves the index as it is: the store still matches what it
+        // has not indexed yet, only unranked.
+        if self.0.writable().is_ok() && self.0.read(|tx| tx.decisions_unindexed())? {
             self.0.write(|tx| tx.index_decisions())?;
         }
         self.0

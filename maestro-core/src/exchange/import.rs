@@ -60,6 +60,7 @@ pub(crate) struct Loaded {
 
 impl Loaded {
     /// The number of files read.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
     pub(crate) fn files(&self) -> usize {
         self.files
     }
@@ -733,6 +734,7 @@ fn project_exists(tx: &dyn ReadTx, project: &Project) -> Result<bool> {
 /// What [`apply`] would bring into the store `tx` reads, checked the way `apply` checks
 /// it (references outside the import, ids already taken, project names) without writing
 /// anything: an import's dry run.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
 pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
     use crate::learning::records::Recordable;
     fn new_records<T: Recordable>(tx: &dyn ReadTx, items: &[T]) -> Result<usize> {
@@ -758,7 +760,11 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
         }
     }
     for (w, decisions, checkpoints) in &data.workflows {
-        absent(tx.workflow(w.workflow.id.as_str())?.is_some(), "workflow", w.workflow.id.as_str())?;
+        absent(
+            tx.workflow(w.workflow.id.as_str())?.is_some(),
+            "workflow",
+            w.workflow.id.as_str(),
+        )?;
         for d in decisions {
             absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
         }
@@ -774,7 +780,11 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
     }
     sum.tasks = data.tasks.len();
     for s in &data.sessions {
-        absent(tx.session(s.session.id.as_str())?.is_some(), "session", s.session.id.as_str())?;
+        absent(
+            tx.session(s.session.id.as_str())?.is_some(),
+            "session",
+            s.session.id.as_str(),
+        )?;
     }
     sum.sessions = data.sessions.len();
     for l in &data.records {

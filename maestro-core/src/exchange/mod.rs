@@ -108,12 +108,14 @@ pub(crate) fn import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
 
 /// What importing `dir` would bring in, validated and checked against the store exactly
 /// as [`import`] checks it, in one read: nothing is written and no writer waits.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
 pub(crate) fn plan_import(ctx: Ctx<'_>, dir: &Path) -> Result<ImportSummary> {
     with_loaded(dir, |loaded| ctx.read(|tx| import::plan(tx, &loaded)))
 }
 
 /// Validates every file of the export or archive at `dir` against its schema and the
 /// references between them, without a store. Returns the number of files.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
 pub(crate) fn validate(dir: &Path) -> Result<usize> {
     with_loaded(dir, |loaded| Ok(loaded.files()))
 }

@@ -36,24 +36,41 @@ impl DecisionRead for SqlTx<'_> {
     fn search_decisions(&self, words: &[String], f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
         let query = fts5_query(words, " ");
         let query = query.as_str();
+        // FTS5's ranked hits, then the decisions recorded since the index was last filled
+        // (a read-only handle never fills it), matched by their words, oldest first.
+        let tail = words
+            .iter()
+            .map(|w| {
+                format!(
+                    "instr(lower(coalesce(t.payload ->> '$.decision', '') || ' ' || coalesce(t.payload ->> '$.rationale', '')), '{}') > 0",
+                    w.to_lowercase().replace('\'', "''")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let hits = format!(
+            "SELECT rowid AS seq, rank AS r, 0 AS tail FROM decisions_fts WHERE decisions_fts MATCH ?1
+             UNION ALL
+             SELECT td.seq, 0, 1 FROM decisions td JOIN events t ON t.seq = td.seq
+             WHERE td.seq > (SELECT indexed_upto FROM decisions_fts_state) AND {tail}"
+        );
         if *f == DecisionFilter::default() {
-            // Unfiltered: FTS5 ranks and limits on its own table, joining only the winners.
+            // Unfiltered: ranked and limited before joining, so only the winners are read.
             let sql = format!(
-                "SELECT {} FROM (SELECT rowid, rank FROM decisions_fts WHERE decisions_fts MATCH ?1
-                                 ORDER BY rank LIMIT {limit}) hit
-                 JOIN decisions d ON d.seq = hit.rowid JOIN events e ON e.seq = d.latest_seq
-                 ORDER BY hit.rank, d.seq",
+                "SELECT {} FROM ({hits} ORDER BY tail, r, seq LIMIT {limit}) hit
+                 JOIN decisions d ON d.seq = hit.seq JOIN events e ON e.seq = d.latest_seq
+                 ORDER BY hit.tail, hit.r, d.seq",
                 rows::DECISION
             );
             return self.all(&sql, [query], rows::decision);
         }
         let head = format!(
-            "SELECT {} FROM decisions_fts JOIN decisions d ON d.seq = decisions_fts.rowid
-             JOIN events e ON e.seq = d.latest_seq WHERE decisions_fts MATCH ?1",
+            "SELECT {} FROM ({hits}) hit JOIN decisions d ON d.seq = hit.seq
+             JOIN events e ON e.seq = d.latest_seq WHERE ?1 IS NOT NULL",
             rows::DECISION
         );
         let mut q = decision_query(head, query.to_owned(), f);
-        q.order_limit("decisions_fts.rank, d.seq", limit);
+        q.order_limit("hit.tail, hit.r, d.seq", limit);
         self.query(&q, rows::decision)
     }
 
