@@ -38,5 +38,22 @@ else
   echo "skip readme-python: set MAESTRO_PYTHON to an interpreter with maestro-py installed"
 fi
 
+# The `maestro` command block, run from a folder inside the repository (where `cargo run`
+# finds the workspace) with the binary in the given directory on PATH. `events --follow`
+# runs until interrupted: here it is stopped with SIGTERM after two seconds.
+if [ -x "$lib/maestro" ]; then
+  cli_dir="$root/target/readme-cli"
+  rm -rf "$cli_dir" && mkdir -p "$cli_dir"
+  block "# the maestro command on the quickstart's store" \
+    | sed 's/^maestro events --follow.*/maestro events --follow \& follower=$!; sleep 2; kill -TERM $follower; wait $follower; echo "follow stopped: $?"/' \
+    > "$cli_dir/cli.sh"
+  (cd "$cli_dir" && PATH="$lib:$PATH" NO_COLOR=1 bash -e cli.sh) > "$work/cli.log" 2>&1 || true
+  verdict readme-cli "$work/cli.log" "^Project shop" "^# Final report: oauth-login" "follow stopped: 0"
+  rm -rf "$cli_dir"
+else
+  failed=$((failed + 1))
+  echo "FAIL readme-cli: no $lib/maestro (cargo build -p maestro-core --features cli --bin maestro)"
+fi
+
 echo "readme: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -27,7 +27,7 @@ fn main() -> Result<()> {
         }
         std::fs::create_dir_all(k)?;
     }
-    let root = kept.map(|k| std::fs::canonicalize(k)).transpose()?;
+    let root = kept.map(std::fs::canonicalize).transpose()?;
     let dir = root.as_deref().unwrap_or(temp.path());
     let repo = dir.to_path_buf();
     git(&repo, &["init", "-q", "-b", "main"])?;

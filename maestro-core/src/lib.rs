@@ -13,6 +13,10 @@
 //! assert_eq!(m.tasks().ready(&p.id)?[0].id, t.id);
 //! # Ok::<(), maestro_core::Error>(())
 //! ```
+//!
+//! Cargo features: `git` (checkpoints in git) and `postgres` (the PostgreSQL store) are
+//! on by default; `cli` adds the `cli` module and the `maestro` binary, the operator's
+//! command (`cargo install --path maestro-core --features cli`).
 #![warn(missing_docs)]
 
 mod macros;

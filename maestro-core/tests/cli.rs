@@ -63,7 +63,6 @@ fn scripted() -> Scripted {
             id: Some("prj_api".into()),
             name: "api".into(),
             root: Some(repo.display().to_string()),
-            ..Default::default()
         })
         .unwrap();
     let wf = m

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod convert;
 pub mod errors;
 pub mod from_json;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handle::Native>()?;
     m.add_class::<subscription::NativeSubscription>()?;
     m.add_function(wrap_pyfunction!(handle::operations, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     Ok(())

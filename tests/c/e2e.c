@@ -341,6 +341,31 @@ int main(void) {
   }
   maestro_close(m);
 
+  /* read_only: reads answer, a write is MAESTRO_STORAGE and leaves nothing, a missing
+   * store is MAESTRO_NOT_FOUND and is not created */
+  {
+    maestro_t *ro = NULL;
+    char missing[1024];
+    FILE *probe;
+    OK(maestro_open(path, "{\"read_only\": true}", &ro));
+    snprintf(input, sizeof input, "{\"id\": \"%s\"}", task_b);
+    out = run(maestro_tasks_get, ro, input);
+    maestro_string_free(out);
+    out = NULL;
+    EXPECT(maestro_projects_create(ro, "{\"name\": \"refused\"}", &out) == MAESTRO_STORAGE);
+    EXPECT(out == NULL);
+    EXPECT(strstr(maestro_last_error_message(), "read-only") != NULL);
+    EXPECT(maestro_projects_get_by_name(ro, "{\"name\": \"refused\"}", &out) == MAESTRO_NOT_FOUND);
+    maestro_close(ro);
+    snprintf(missing, sizeof missing, "%s/missing.db", dir);
+    ro = NULL;
+    EXPECT(maestro_open(missing, "{\"read_only\": true}", &ro) == MAESTRO_NOT_FOUND);
+    EXPECT(ro == NULL);
+    probe = fopen(missing, "r");
+    EXPECT(probe == NULL);
+    if (probe) fclose(probe);
+  }
+
   if (failures) {
     fprintf(stderr, "e2e: %d failure(s)\n", failures);
     return 1;

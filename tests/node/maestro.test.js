@@ -673,6 +673,27 @@ describe('errors', () => {
     expectError(() => closed.callJson('projects.list', '{}'), { code: 'MAESTRO_NULL_ARGUMENT', path: 'maestro' });
   });
 
+  test('read_only: reads answer, writes are MAESTRO_STORAGE, a missing store is MAESTRO_NOT_FOUND', () => {
+    const ro = maestro.open(dbPath('errors'), { read_only: true });
+    try {
+      assert.equal(ro.projects.get_by_name({ name: 'errors' }).id, projectId);
+      const before = ro.events.latest_seq();
+      assert.throws(
+        () => ro.tasks.create({ project_id: projectId, title: 'refused' }),
+        (err) => err instanceof MaestroError && err.code === 'MAESTRO_STORAGE' && /read-only/.test(err.message),
+      );
+      assert.equal(db.events.latest_seq(), before, 'a refused write left an event');
+    } finally {
+      ro.close();
+    }
+    const missing = dbPath('never-created');
+    assert.throws(
+      () => maestro.open(missing, { read_only: true }),
+      (err) => err instanceof MaestroError && err.code === 'MAESTRO_NOT_FOUND',
+    );
+    assert.equal(fs.existsSync(missing), false, 'a read-only open created the file');
+  });
+
   test('invalid JSON is MAESTRO_VALIDATION at the whole input', () => {
     const e = expectError(() => db.callJson('projects.create', '{"name": '), { code: 'MAESTRO_VALIDATION', path: '' });
     assert.equal(e.status, 100);

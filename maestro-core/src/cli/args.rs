@@ -7,7 +7,7 @@ const EXAMPLES: &str = "\
 Examples:
   maestro status                          one screen: what runs, what is stuck, what happened
   maestro events --follow                 print every change as it is committed, by any process
-  maestro report wf_01jd…                 the final report of a workflow
+  maestro report oauth-login              the final report of a workflow (by id or feature)
   maestro tasks ready my-app --json       the ready set, as JSON for a script
   maestro --db postgres://host/db status  a PostgreSQL store
 
@@ -169,9 +169,11 @@ pub(crate) enum WorkflowsCmd {
         status: Option<String>,
     },
     /// One workflow: its phase, gates, history and sessions
-    #[command(after_help = "Examples:\n  maestro workflows show wf_01jd…")]
+    #[command(
+        after_help = "Examples:\n  maestro workflows show wf_01jd…\n  maestro workflows show oauth-login   by its feature, when only one workflow has it"
+    )]
     Show {
-        /// The workflow's id
+        /// The workflow's id, or its feature
         id: String,
     },
 }
@@ -358,7 +360,7 @@ pub(crate) enum ReportKind {
 /// `maestro report`.
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
-    /// The workflow's id (the project reports also take a project id or name)
+    /// The workflow's id or feature (the project reports also take a project id or name)
     pub target: String,
     /// Which report
     #[arg(long, value_enum, default_value_t = ReportKind::Final)]

@@ -43,7 +43,7 @@ pub(crate) fn workflows(run: &mut Run, cmd: WorkflowsCmd) -> Result<Exit, Failur
             run.out.answer(&list, |out| workflow_rows(out, &list))?;
         }
         WorkflowsCmd::Show { id: wid } => {
-            let w = m.workflows().get(&id(&wid)?)?;
+            let w = super::workflow(&m, &wid)?;
             let history = m.workflows().history(&w.id)?;
             let mut gates = Vec::new();
             for to in w.model.next_phases(&w.phase) {

@@ -3,19 +3,17 @@
 
 use super::args::{LearnCmd, ReportArgs, ReportKind};
 use super::output::{rendered, Out};
-use super::{project, Exit, Failure, Run};
+use super::{project, workflow, Exit, Failure, Run};
 use crate::error::{Error, ErrorKind};
-use crate::{Maestro, ProjectId, WorkflowId};
+use crate::{Maestro, ProjectId};
 use serde::Serialize;
 
 /// The project a project report is about: the workflow's, or the project named.
 fn report_project(m: &Maestro, target: &str) -> Result<ProjectId, Failure> {
-    if let Ok(w) = WorkflowId::parse(target) {
-        match m.workflows().get(&w) {
-            Ok(w) => return Ok(w.project_id),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
+    match workflow(m, target) {
+        Ok(w) => return Ok(w.project_id),
+        Err(Failure::Maestro(e)) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
     match project(m, target) {
         Ok(p) => Ok(p.id),
@@ -32,8 +30,8 @@ pub(crate) fn report(run: &mut Run, a: ReportArgs) -> Result<Exit, Failure> {
     let m = run.open_read()?;
     let r = m.reports();
     let text = match a.kind {
-        ReportKind::Final => r.final_report(&WorkflowId::parse(&a.target)?)?,
-        ReportKind::ExecutionLog => r.execution_log(&WorkflowId::parse(&a.target)?)?,
+        ReportKind::Final => r.final_report(&workflow(&m, &a.target)?.id)?,
+        ReportKind::ExecutionLog => r.execution_log(&workflow(&m, &a.target)?.id)?,
         ReportKind::Decisions => r.decisions_md(&report_project(&m, &a.target)?)?,
         ReportKind::Failures => r.failures_md(&report_project(&m, &a.target)?)?,
         ReportKind::Estimates => r.estimates_md(&report_project(&m, &a.target)?)?,

@@ -169,6 +169,37 @@ pub(crate) fn project(m: &Maestro, id_or_name: &str) -> Result<Project, Failure>
     }
 }
 
+/// A workflow named by its id, or by its feature when exactly one workflow has it.
+pub(crate) fn workflow(m: &Maestro, id_or_feature: &str) -> Result<crate::Workflow, Failure> {
+    if let Ok(id) = crate::WorkflowId::parse(id_or_feature) {
+        match m.workflows().get(&id) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            other => return Ok(other?),
+        }
+    }
+    let mut found = Vec::new();
+    for p in m.projects().list()? {
+        found.extend(
+            m.workflows()
+                .list(&p.id)?
+                .into_iter()
+                .filter(|w| w.feature == id_or_feature),
+        );
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Failure::Maestro(Error::NotFound {
+            entity: "workflow",
+            id: id_or_feature.to_owned(),
+        })),
+        _ => Err(Failure::Usage(format!(
+            "{} workflows have the feature {id_or_feature:?} ({}): name one by its id",
+            found.len(),
+            found.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
 /// The projects `filter` names (one, by id or name), or all of them.
 pub(crate) fn projects(m: &Maestro, filter: Option<&str>) -> Result<Vec<Project>, Failure> {
     match filter {

@@ -7,6 +7,7 @@ __all__ = [
     "Native",
     "NativeSubscription",
     "operations",
+    "cli_main",
     "MaestroError",
     "ValidationError",
     "NotFoundError",
@@ -40,6 +41,7 @@ class NativeSubscription:
     def close(self) -> None: ...
 
 def operations() -> List[str]: ...
+def cli_main(argv: List[str]) -> int: ...
 
 class MaestroError(Exception):
     kind: Optional[str]
