@@ -967,3 +967,33 @@ fn postgres_stores_answer_the_same_commands() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+/// Colour only when asked for or on a terminal without `NO_COLOR`; tables fit `COLUMNS`.
+#[test]
+fn colour_and_width_follow_the_terminal() {
+    let s = shared();
+    let plain = ok(&run(&s.db, &["tasks", "list", "-p", "api"]), "tasks list");
+    assert!(!plain.contains('\u{1b}'), "colour through a pipe: {plain:?}");
+    let always = ok(
+        &run(&s.db, &["tasks", "list", "-p", "api", "--color", "always"]),
+        "tasks list",
+    );
+    assert!(always.contains("\u{1b}["), "no colour with --color always: {always:?}");
+    let json = ok(
+        &run(&s.db, &["tasks", "list", "-p", "api", "--color", "always", "--json"]),
+        "json",
+    );
+    assert!(!json.contains('\u{1b}'), "colour inside JSON");
+
+    let narrow = Command::new(BIN)
+        .args(["--db", s.db.to_str().unwrap(), "tasks", "list", "-p", "api"])
+        .env("COLUMNS", "60")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let narrow = ok(&narrow, "tasks list (narrow)");
+    for line in narrow.lines() {
+        assert!(line.chars().count() <= 60, "wider than COLUMNS=60: {line:?}\n{narrow}");
+    }
+    assert!(narrow.contains("tsk_headers"), "an id was cut: {narrow}");
+}

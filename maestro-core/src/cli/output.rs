@@ -156,10 +156,26 @@ pub(crate) fn rendered(table: Table) -> String {
         return "(none)".to_owned();
     }
     let mut table = table;
-    for column in table.column_iter_mut() {
+    // Ids stay whole (they are copied into the next command), statuses too; prose wraps.
+    let ids: Vec<bool> = table
+        .header()
+        .map(|h| h.cell_iter().map(|c| is_id_column(&c.content())).collect())
+        .unwrap_or_default();
+    for (i, column) in table.column_iter_mut().enumerate() {
         column.set_padding((0, 2));
+        if ids.get(i).copied().unwrap_or(false) {
+            column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
     }
     table.trim_fmt()
+}
+
+/// Whether a column of this header holds ids or single words, never wrapped.
+fn is_id_column(header: &str) -> bool {
+    matches!(
+        header,
+        "ID" | "WORKFLOW" | "SESSION" | "TASK" | "CHECKPOINT" | "PARENT" | "PROJECT" | "STATUS" | "OUTCOME"
+    )
 }
 
 /// `key: value` lines, keys aligned.
