@@ -690,6 +690,15 @@ fn absent(exists: bool, entity: &'static str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A conflict when the learning record's id is taken.
+fn record_absent<T: crate::learning::records::Recordable>(tx: &dyn ReadTx, v: &T) -> Result<()> {
+    absent(
+        tx.record(T::KIND, v.entity_id())?.is_some(),
+        T::KIND.as_str(),
+        v.entity_id(),
+    )
+}
+
 /// Every reference the import makes to an entity outside it must be in the store.
 fn check_external(tx: &dyn ReadTx, external: &[External]) -> Result<()> {
     for x in external {
@@ -739,11 +748,7 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
     use crate::learning::records::Recordable;
     fn new_records<T: Recordable>(tx: &dyn ReadTx, items: &[T]) -> Result<usize> {
         for v in items {
-            absent(
-                tx.record(T::KIND, v.entity_id())?.is_some(),
-                T::KIND.as_str(),
-                v.entity_id(),
-            )?;
+            record_absent(tx, v)?;
         }
         Ok(items.len())
     }
@@ -967,11 +972,7 @@ fn apply_records(tx: &mut dyn WriteTx, l: &LearningDump) -> Result<usize> {
     use crate::learning::records::{to_record, Recordable};
     fn each<T: Recordable>(tx: &mut dyn WriteTx, items: &[T]) -> Result<usize> {
         for v in items {
-            absent(
-                tx.record(T::KIND, v.entity_id())?.is_some(),
-                T::KIND.as_str(),
-                v.entity_id(),
-            )?;
+            record_absent(&*tx, v)?;
             feed::emit(tx, "imported", v)?;
             tx.insert_record(&to_record(v)?)?;
         }
