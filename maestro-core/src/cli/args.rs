@@ -323,8 +323,8 @@ pub(crate) struct EventsArgs {
     /// Keep printing events as they are committed (by any process) until interrupted
     #[arg(long, short)]
     pub follow: bool,
-    /// Print at most this many (before following)
-    #[arg(long, value_name = "N")]
+    /// Print at most this many (not with --follow)
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub limit: Option<usize>,
     /// Only events of this project (id)
     #[arg(long, short)]

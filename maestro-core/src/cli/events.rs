@@ -56,27 +56,43 @@ fn filter(a: &EventsArgs) -> Result<EventFilter, Failure> {
     })
 }
 
-/// Prints the events after `after` (at most `budget`), one line each; returns the last
-/// seq read and how many were printed.
-fn drain(m: &Maestro, out: &Out, f: &EventFilter, mut after: i64, budget: usize) -> Result<(i64, usize), Failure> {
-    let mut printed = 0;
-    while printed < budget {
-        let page = m.events().since_raw(after, f, PAGE.min(budget - printed))?;
+/// Hands `each` the events after `after` (at most `budget`), page by page; returns the
+/// last seq read and how many there were.
+fn drain(
+    m: &Maestro,
+    f: &EventFilter,
+    mut after: i64,
+    budget: usize,
+    each: &mut dyn FnMut(&RawEvent) -> Result<(), Failure>,
+) -> Result<(i64, usize), Failure> {
+    let mut seen = 0;
+    while seen < budget {
+        let want = PAGE.min(budget - seen);
+        let page = m.events().since_raw(after, f, want)?;
         for e in &page {
-            if out.json {
-                let text = serde_json::to_string(e).map_err(|e| crate::Error::Internal(e.to_string()))?;
-                out.line(&text)?;
-            } else {
-                out.line(&line(out, e))?;
-            }
+            each(e)?;
             after = e.seq;
         }
-        printed += page.len();
-        if page.len() < PAGE.min(budget) {
+        seen += page.len();
+        if page.len() < want {
             break;
         }
     }
-    Ok((after, printed))
+    Ok((after, seen))
+}
+
+fn json(e: &RawEvent) -> Result<String, Failure> {
+    Ok(serde_json::to_string(e).map_err(|e| crate::Error::Internal(e.to_string()))?)
+}
+
+/// One event as printed while following: a line of text, or of JSON.
+fn print(out: &Out, e: &RawEvent) -> Result<(), Failure> {
+    if out.json {
+        out.line(&json(e)?)?;
+    } else {
+        out.line(&line(out, e))?;
+    }
+    Ok(())
 }
 
 /// `maestro events`.
@@ -89,25 +105,26 @@ pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
             Some(s) => s,
             None => m.events().horizon()?,
         };
-        let mut list = Vec::new();
-        let mut at = after;
-        while list.len() < budget {
-            let page = m.events().since_raw(at, &f, PAGE.min(budget - list.len()))?;
-            let n = page.len();
-            if let Some(last) = page.last() {
-                at = last.seq;
-            }
-            list.extend(page);
-            if n < PAGE.min(budget) {
-                break;
+        let out = &run.out;
+        // Streamed page by page, so a million events never sit in memory; as JSON, the
+        // one envelope is written around them as they come.
+        if out.json {
+            out.part(&format!(
+                "{{\"schema_version\":{},\"command\":\"events\",\"data\":[",
+                super::output::SCHEMA_VERSION
+            ))?;
+            let mut first = true;
+            drain(&m, &f, after, budget, &mut |e| {
+                let sep = if std::mem::take(&mut first) { "" } else { "," };
+                Ok(out.part(&format!("{sep}{}", json(e)?))?)
+            })?;
+            out.line("]}")?;
+        } else {
+            let (_, n) = drain(&m, &f, after, budget, &mut |e| print(out, e))?;
+            if n == 0 {
+                out.line("(no events)")?;
             }
         }
-        run.out.answer(&list, |out| {
-            if list.is_empty() {
-                return "(no events)".to_owned();
-            }
-            list.iter().map(|e| line(out, e)).collect::<Vec<_>>().join("\n")
-        })?;
         return Ok(Exit::Ok);
     }
 
@@ -119,7 +136,7 @@ pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
                 .map_err(|e| crate::Error::Internal(format!("cannot handle signal {signal}: {e}")))?,
         );
     }
-    let result = follow(&m, &run.out, &f, a.since, budget, &stop);
+    let result = follow(&m, &run.out, &f, a.since, &stop);
     for id in registered {
         signal_hook::low_level::unregister(id);
     }
@@ -131,21 +148,20 @@ fn follow(
     out: &Out,
     f: &EventFilter,
     since: Option<i64>,
-    budget: usize,
     stop: &AtomicBool,
 ) -> Result<Exit, Failure> {
     let mut after = match since {
         Some(s) => s,
         None => m.events().latest_seq()?,
     };
-    let (last, _) = drain(m, out, f, after, budget)?;
+    let (last, _) = drain(m, f, after, usize::MAX, &mut |e| print(out, e))?;
     after = last;
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(POLL);
         // Every event up to the head read first is visible to the read after it (commits
         // publish seqs in order), so a filter that matches nothing still moves on.
         let head = m.events().latest_seq()?;
-        let (last, _) = drain(m, out, f, after, usize::MAX)?;
+        let (last, _) = drain(m, f, after, usize::MAX, &mut |e| print(out, e))?;
         after = last.max(head);
     }
     Ok(Exit::Ok)

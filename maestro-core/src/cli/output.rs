@@ -72,6 +72,11 @@ impl Out {
         writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|_| Closed)
     }
 
+    /// Writes `text` as it is, without a newline (part of a longer line).
+    pub(crate) fn part(&self, text: &str) -> Result<(), Closed> {
+        std::io::stdout().lock().write_all(text.as_bytes()).map_err(|_| Closed)
+    }
+
     /// Writes `text` (ending it with a newline if it has none).
     fn write(&self, text: &str) -> Result<(), Closed> {
         self.line(text.strip_suffix('\n').unwrap_or(text))
