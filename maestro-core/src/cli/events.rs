@@ -143,13 +143,7 @@ pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
     result
 }
 
-fn follow(
-    m: &Maestro,
-    out: &Out,
-    f: &EventFilter,
-    since: Option<i64>,
-    stop: &AtomicBool,
-) -> Result<Exit, Failure> {
+fn follow(m: &Maestro, out: &Out, f: &EventFilter, since: Option<i64>, stop: &AtomicBool) -> Result<Exit, Failure> {
     let mut after = match since {
         Some(s) => s,
         None => m.events().latest_seq()?,
