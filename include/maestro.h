@@ -144,7 +144,9 @@ void maestro_clear_error(void);
 // parameter keeps a store in a schema of its own; its password never appears in errors).
 // `options_json` may be NULL (defaults) or an object such as
 // `{"durability": "normal", "busy_timeout_ms": 5000}`
-// (`schemas/api/operations.schema.json#/definitions/Options`).
+// (`schemas/api/operations.schema.json#/definitions/Options`). `{"read_only": true}`
+// opens an existing store without creating, migrating or locking anything: a missing
+// database is `MAESTRO_NOT_FOUND`, and every write fails with `MAESTRO_STORAGE`.
 //
 // On success `*maestro_out` receives a new handle owned by the caller, to be released
 // with `maestro_close`. Thread-safe.
