@@ -422,6 +422,36 @@ fn json_data_is_the_api_answer() {
         "decisions search",
     );
     assert_eq!(found[0]["id"], s.decision.as_str());
+    let tasks_file = s.dir.path().join("tasks.json");
+    std::fs::write(
+        &tasks_file,
+        r#"[{"key": "api", "labels": ["backend"], "depends_on": ["schema"]}, {"key": "schema", "labels": ["database"]}]"#,
+    )
+    .unwrap();
+    let order = envelope(
+        &ok(
+            &run(&s.db, &["learn", "order", tasks_file.to_str().unwrap(), "--json"]),
+            "learn order",
+        ),
+        "learn order",
+    );
+    assert_eq!(order["order"], serde_json::json!(["schema", "api"]));
+    let human = ok(
+        &run(&s.db, &["learn", "order", tasks_file.to_str().unwrap()]),
+        "learn order",
+    );
+    assert!(human.contains("1. schema") && human.contains("2. api"), "{human}");
+    std::fs::write(&tasks_file, r#"[{"key": "api", "depends_on": ["nowhere"]}]"#).unwrap();
+    let o = run(&s.db, &["learn", "order", tasks_file.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(4));
+    let e: Value = serde_json::from_str(&text(&o)).unwrap();
+    assert!(
+        e["error"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with(tasks_file.to_str().unwrap()),
+        "{e}"
+    );
     let report = envelope(&ok(&run(&s.db, &["report", &s.workflow, "--json"]), "report"), "report");
     let wf = WorkflowId::parse(&s.workflow).unwrap();
     assert_eq!(report["markdown"], m.reports().final_report(&wf).unwrap());

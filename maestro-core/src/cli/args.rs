@@ -384,10 +384,10 @@ pub(crate) enum LearnCmd {
     },
     /// An order for a set of tasks, from the ordering rules learned so far
     #[command(
-        after_help = "Examples:\n  maestro learn order tasks.json --project my-app\n\ntasks.json: [{\"id\": \"a\", \"title\": \"write the schema\", \"depends_on\": []}, …]"
+        after_help = "Examples:\n  maestro learn order tasks.json --project my-app\n\ntasks.json: [{\"key\": \"schema\", \"labels\": [\"database\"]}, {\"key\": \"api\", \"labels\": [\"backend\"], \"depends_on\": [\"schema\"]}]\n(or {\"tasks\": [...]}: the input of learning.suggest_order)"
     )]
     Order {
-        /// A JSON file with an array of tasks ({"id", "title", "depends_on"?})
+        /// A JSON file with an array of tasks ({"key", "labels"?, "depends_on"?, "priority"?})
         file: PathBuf,
         /// Use this project's rules (id or name)
         #[arg(long, short)]
