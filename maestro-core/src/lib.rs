@@ -16,7 +16,7 @@
 //!
 //! Cargo features: `git` (checkpoints in git) and `postgres` (the PostgreSQL store) are
 //! on by default; `cli` adds the `cli` module and the `maestro` binary, the operator's
-//! command (`cargo install --path maestro-core --features cli`).
+//! command (`cargo install --path maestro-core --features cli --bin maestro`).
 #![warn(missing_docs)]
 
 mod macros;

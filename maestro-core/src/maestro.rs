@@ -362,6 +362,13 @@ impl Maestro {
     /// thresholds and a config given or named; SQLite file settings do not apply to
     /// memory, and there is no file beside which to discover a config).
     pub fn open_in_memory_with(options: Options) -> Result<Self> {
+        if options.read_only {
+            return Err(Error::validation(
+                "options",
+                "/read_only",
+                "a private in-memory store cannot be opened read-only: it would always be empty",
+            ));
+        }
         let (_, config) = merge(options, None)?;
         let mut m = Self::open_in_memory()?;
         m.config = config;

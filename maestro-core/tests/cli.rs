@@ -389,6 +389,23 @@ fn json_data_is_the_api_answer() {
     assert_eq!(ready, ["tsk_bucket"]);
     assert_eq!(p["tasks"]["blocked"][0]["id"], "tsk_store");
     assert_eq!(p["recent_failures"][0]["feature"], "rate-limits");
+    let shop = status["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "shop")
+        .unwrap();
+    let recent: Vec<&str> = shop["recent_decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recent,
+        ["Tokenise cards at the PSP", "Use PostgreSQL for orders"],
+        "newest first"
+    );
 
     let tasks = envelope(
         &ok(&run(&s.db, &["tasks", "list", "-p", "api", "--json"]), "tasks"),
@@ -445,13 +462,8 @@ fn json_data_is_the_api_answer() {
     let o = run(&s.db, &["learn", "order", tasks_file.to_str().unwrap(), "--json"]);
     assert_eq!(o.status.code(), Some(4));
     let e: Value = serde_json::from_str(&text(&o)).unwrap();
-    assert!(
-        e["error"]["path"]
-            .as_str()
-            .unwrap()
-            .starts_with(tasks_file.to_str().unwrap()),
-        "{e}"
-    );
+    let at = e["error"]["path"].as_str().unwrap();
+    assert!(at.starts_with(&format!("{}#/0/", tasks_file.display())), "{e}");
     let report = envelope(&ok(&run(&s.db, &["report", &s.workflow, "--json"]), "report"), "report");
     let wf = WorkflowId::parse(&s.workflow).unwrap();
     assert_eq!(report["markdown"], m.reports().final_report(&wf).unwrap());
@@ -568,6 +580,37 @@ fn store_commands_export_validate_import_backup_prune() {
         "a backup overwrote a file"
     );
 
+    // A project whose repository is gone: its commits cannot be verified, and check says so.
+    let repo = s.dir.path().join("repo");
+    let moved = s.dir.path().join("repo-moved");
+    std::fs::rename(&repo, &moved).unwrap();
+    let o = run(&s.db, &["check", "--json"]);
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    let c = envelope(&text(&o), "check");
+    assert_eq!(c["ok"], false);
+    assert_eq!(c["unverifiable"][0]["workflow"], "wf_rate_limits");
+    std::fs::rename(&moved, &repo).unwrap();
+    assert_eq!(
+        envelope(&ok(&run(&s.db, &["check", "--json"]), "check"), "check")["ok"],
+        true
+    );
+
+    // `migrate` never lays Maestro's tables into another database.
+    let foreign = s.dir.path().join("other.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT)")
+        .unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let o = run(&foreign, &["migrate"]);
+    assert_eq!(o.status.code(), Some(7));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only migrates Maestro stores"));
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "migrate changed a foreign database"
+    );
+
     // Retention: the checkout workflow ends, a policy in config.yaml prunes it; a dry
     // run first, then --apply.
     let m = Maestro::open(&s.db, Options::default()).unwrap();
@@ -596,7 +639,7 @@ fn store_commands_export_validate_import_backup_prune() {
         .unwrap();
     std::fs::write(
         s.db.parent().unwrap().join("config.yaml"),
-        "retention:\n  sessions_days: 1\n  archive_dir: archives\n",
+        "retention:\n  sessions_days: 1\n  events_days: 1\n  archive_dir: archives\n",
     )
     .unwrap();
     let shown = envelope(&ok(&run(&s.db, &["config", "--json"]), "config"), "config");
@@ -612,6 +655,13 @@ fn store_commands_export_validate_import_backup_prune() {
     assert_eq!(applied["dry_run"], false);
     assert_eq!(applied["workflows"], dry["workflows"]);
     assert_eq!(run(&s.db, &["workflows", "show", &s.workflow]).status.code(), Some(3));
+    // Below the feed's horizon: one error envelope, nothing half-printed.
+    assert!(applied["horizon"].as_i64().unwrap() > 0, "{applied:#}");
+    let o = run(&s.db, &["events", "--since", "0", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e: Value = serde_json::from_str(text(&o).trim()).expect("one JSON document");
+    assert!(output_schema().is_valid(&e), "{e}");
+    assert_eq!(e["error"]["kind"], "pruned");
     let archive = s.db.parent().unwrap().join("archives");
     assert!(
         std::fs::read_dir(&archive).unwrap().next().is_some(),
@@ -751,10 +801,14 @@ fn read_only_commands_write_nothing_and_lock_nothing() {
         v.sort();
         v
     };
+    // The checkpoint lock the fixture's checkpoint left: reading commits needs none.
+    let git_lock = s.dir.path().join("repo/.git/maestro-checkpoint.lock");
+    std::fs::remove_file(&git_lock).unwrap();
     let (bytes, listing) = (store_bytes(&s.db), files(dir));
     for args in READ_COMMANDS {
         ok(&run(&s.db, args), &args.join(" "));
     }
+    assert!(!git_lock.exists(), "`check` took the checkpoint lock of the repository");
     let found = envelope(
         &ok(&run(&s.db, &["decisions", "search", "quotas", "--json"]), "search"),
         "decisions search",

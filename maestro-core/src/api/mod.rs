@@ -146,13 +146,6 @@ pub fn open(path: &str, options: Option<&str>) -> Result<Maestro> {
         None => Options::default(),
     };
     if path == ":memory:" {
-        if options.read_only {
-            return Err(Error::validation(
-                "options",
-                "/read_only",
-                "a private in-memory store cannot be opened read-only: it would always be empty",
-            ));
-        }
         Maestro::open_in_memory_with(options)
     } else {
         Maestro::open(path, options)

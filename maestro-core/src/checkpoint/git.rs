@@ -18,7 +18,8 @@ impl From<git2::Error> for Error {
 /// An open repository with the checkpoint lock held.
 pub(crate) struct Repo {
     repo: Repository,
-    _lock: File,
+    /// The checkpoint lock, held while the repository is open to change it.
+    _lock: Option<File>,
 }
 
 /// How a rollback resets the work tree.
@@ -58,9 +59,10 @@ fn stage_work_tree(index: &mut git2::Index) -> Result<()> {
 }
 
 impl Repo {
-    /// Opens the repository whose work tree is `root`, or `None` when `root` is not
-    /// inside a git work tree. Blocks until no other process holds the checkpoint lock.
-    pub(crate) fn open(root: &Path) -> Result<Option<Repo>> {
+    /// Opens the repository whose work tree is `root` only to read it: no lock is taken
+    /// and nothing is written (what checking a checkpoint's commit needs). `None` when
+    /// `root` is not a git work tree.
+    pub(crate) fn open_to_read(root: &Path) -> Result<Option<Repo>> {
         let repo = match Repository::open(root) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
@@ -69,13 +71,23 @@ impl Repo {
         if repo.is_bare() {
             return Ok(None);
         }
+        Ok(Some(Repo { repo, _lock: None }))
+    }
+
+    /// Opens the repository whose work tree is `root`, or `None` when `root` is not
+    /// inside a git work tree. Blocks until no other process holds the checkpoint lock.
+    pub(crate) fn open(root: &Path) -> Result<Option<Repo>> {
+        let Some(mut repo) = Self::open_to_read(root)? else {
+            return Ok(None);
+        };
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(repo.path().join("maestro-checkpoint.lock"))?;
+            .open(repo.repo.path().join("maestro-checkpoint.lock"))?;
         lock.lock()?;
-        Ok(Some(Repo { repo, _lock: lock }))
+        repo._lock = Some(lock);
+        Ok(Some(repo))
     }
 
     fn index_lock_held(&self) -> bool {

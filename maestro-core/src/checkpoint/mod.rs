@@ -152,6 +152,17 @@ pub(crate) fn prune_safety_refs(root: Option<&std::path::Path>, before_ms: i64, 
     .unwrap_or_default())
 }
 
+/// `f` on the repository at `root` opened only to read it (no lock, nothing written).
+fn reading_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
+    match root {
+        Some(r) => match git::Repo::open_to_read(r)? {
+            Some(repo) => f(&repo).map(Some),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
 fn with_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
     match root {
         Some(r) => match git::Repo::open(r)? {
@@ -241,7 +252,7 @@ impl Checkpoints<'_> {
             return Ok(Vec::new());
         };
         let root = project_root(self.0, &first.project_id)?;
-        Ok(with_repo(root.as_deref(), |repo| {
+        Ok(reading_repo(root.as_deref(), |repo| {
             all.iter()
                 .filter(|c| c.valid && c.commit_sha.is_some())
                 .filter_map(|c| match repo.has_commit(c.commit_sha.as_deref().unwrap_or_default()) {

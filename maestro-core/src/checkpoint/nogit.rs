@@ -16,6 +16,9 @@ impl Repo {
     pub(crate) fn open(_root: &Path) -> Result<Option<Repo>> {
         Ok(None)
     }
+    pub(crate) fn open_to_read(_root: &Path) -> Result<Option<Repo>> {
+        Ok(None)
+    }
     pub(crate) fn commit_all(&self, _message: &str) -> Result<String> {
         match *self {}
     }

@@ -320,11 +320,19 @@ pub(crate) fn backup(run: &mut Run, dest: &Path) -> Result<Exit, Failure> {
 /// `maestro check [--fix]`.
 pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
     let m = if fix { run.open_write(false)? } else { run.open_read()? };
+    // What the check found wrong is a finding; failing to run it (a lost connection,
+    // a busy store) is an error.
     let integrity = match m.check_integrity() {
         Ok(()) => None,
-        Err(e @ (Error::Incompatible(_) | Error::Storage(_) | Error::Server(_))) => Some(e.to_string()),
+        Err(e @ Error::Incompatible(_)) => Some(e.to_string()),
         Err(e) => return Err(e.into()),
     };
+    #[derive(Serialize)]
+    struct Unverifiable {
+        workflow: String,
+        root: Option<String>,
+        commits: usize,
+    }
     #[derive(Serialize)]
     struct Missing {
         checkpoint: String,
@@ -338,8 +346,22 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         workflows.insert(c.workflow_id.clone());
     }
     let mut checked = 0;
+    let mut unverifiable = Vec::new();
     for w in &workflows {
-        checked += m.checkpoints().list(w)?.len();
+        let list = m.checkpoints().list(w)?;
+        checked += list.len();
+        // Commits can only be verified in the project's repository.
+        if let Some(c) = list.iter().find(|c| c.commit_sha.is_some()) {
+            let root = m.projects().get(&c.project_id)?.root;
+            if !root.as_deref().is_some_and(|r| Path::new(r).join(".git").exists()) {
+                unverifiable.push(Unverifiable {
+                    workflow: w.to_string(),
+                    root,
+                    commits: list.iter().filter(|c| c.commit_sha.is_some()).count(),
+                });
+                continue;
+            }
+        }
         let gone = m.checkpoints().missing(w)?;
         let marked: Vec<String> = if fix && !gone.is_empty() {
             m.checkpoints()
@@ -367,10 +389,12 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         integrity_error: Option<String>,
         checkpoints_checked: usize,
         missing_commits: Vec<Missing>,
+        unverifiable: Vec<Unverifiable>,
     }
     let unfixed = missing.iter().any(|m| !m.marked_invalid);
     let data = Checked {
-        ok: integrity.is_none() && !unfixed,
+        ok: integrity.is_none() && !unfixed && unverifiable.is_empty(),
+        unverifiable,
         integrity: if integrity.is_none() { "ok" } else { "failed" },
         integrity_error: integrity,
         checkpoints_checked: checked,
@@ -388,6 +412,15 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
                 ("commits missing", data.missing_commits.len().to_string()),
             ],
         );
+        for u in &data.unverifiable {
+            text.push_str(&format!(
+                "\n{}: {} checkpoint commit(s) of workflow {} cannot be verified: its project's repository {} is gone",
+                out.warn("unverifiable"),
+                u.commits,
+                u.workflow,
+                u.root.as_deref().unwrap_or("(none set)")
+            ));
+        }
         if !data.missing_commits.is_empty() {
             let mut t = out.table(&["checkpoint", "workflow", "commit", "marked invalid"]);
             for x in &data.missing_commits {
@@ -485,6 +518,12 @@ pub(crate) fn config(run: &mut Run) -> Result<Exit, Failure> {
 pub(crate) fn migrate(run: &mut Run) -> Result<Exit, Failure> {
     let before = match run.open_read() {
         Ok(m) => Some(m.schema_version()?),
+        // Never lay Maestro's tables into some other database.
+        Err(Failure::Maestro(Error::Incompatible(m))) if m.contains(crate::store::version::NOT_A_STORE) => {
+            return Err(Failure::Maestro(Error::Incompatible(format!(
+                "{m}; `maestro migrate` only migrates Maestro stores"
+            ))))
+        }
         Err(Failure::Maestro(Error::Incompatible(_))) => None,
         Err(e) => return Err(e),
     };

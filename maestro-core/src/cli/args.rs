@@ -250,7 +250,7 @@ pub(crate) enum TasksCmd {
 #[derive(Subcommand, Debug)]
 pub(crate) enum DecisionsCmd {
     /// Decisions, newest first, with the filters of `decisions.list`
-    #[command(after_help = "Examples:\n  maestro decisions list --category technology --outcome failed")]
+    #[command(after_help = "Examples:\n  maestro decisions list --category tech_stack --outcome failed")]
     List(DecisionFilterArgs),
     /// One decision with its alternatives and outcomes
     #[command(after_help = "Examples:\n  maestro decisions show dec_01jd…")]
@@ -326,7 +326,7 @@ pub(crate) struct EventsArgs {
     /// Print at most this many (not with --follow)
     #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub limit: Option<usize>,
-    /// Only events of this project (id)
+    /// Only events of this project (id or name)
     #[arg(long, short)]
     pub project: Option<String>,
     /// Only events of this workflow
@@ -371,10 +371,10 @@ pub(crate) struct ReportArgs {
 pub(crate) enum LearnCmd {
     /// What past decisions of this category recommend, prefer and avoid
     #[command(
-        after_help = "Examples:\n  maestro learn recommend technology session_store\n  maestro learn recommend architecture --project my-app"
+        after_help = "Examples:\n  maestro learn recommend tech_stack session_store\n  maestro learn recommend architecture --project my-app\n  (categories: tech_stack, architecture, … and those a project registered)"
     )]
     Recommend {
-        /// The decision category (technology, architecture, …)
+        /// The decision category (tech_stack, architecture, …)
         category: String,
         /// The subject category (session_store, …)
         subject: Option<String>,

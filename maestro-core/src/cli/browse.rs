@@ -433,7 +433,10 @@ pub(crate) fn decisions(run: &mut Run, cmd: DecisionsCmd) -> Result<Exit, Failur
     let m = run.open_read()?;
     match cmd {
         DecisionsCmd::List(a) => {
-            let list = m.decisions().list(&decision_filter(&m, &a)?, a.limit)?;
+            let filter = decision_filter(&m, &a)?;
+            let limit = a.limit.min(crate::decision::MAX_RESULTS);
+            let list = crate::maestro::Ctx::of(&m)
+                .read(|tx| tx.decisions(&filter, limit, crate::store::Recency::NewestFirst))?;
             run.out.answer(&list, |out| decision_rows(out, &list))?;
         }
         DecisionsCmd::Search { text, filter } => {

@@ -41,7 +41,7 @@ fn line(out: &Out, e: &RawEvent) -> String {
     .to_owned()
 }
 
-fn filter(a: &EventsArgs) -> Result<EventFilter, Failure> {
+fn filter(m: &Maestro, a: &EventsArgs) -> Result<EventFilter, Failure> {
     Ok(EventFilter {
         entities: a
             .entities
@@ -49,7 +49,11 @@ fn filter(a: &EventsArgs) -> Result<EventFilter, Failure> {
             .map(|k| parse("--entity", k))
             .collect::<Result<_, _>>()?,
         types: a.types.clone(),
-        project_id: a.project.clone(),
+        project_id: a
+            .project
+            .as_deref()
+            .map(|p| super::project(m, p).map(|p| p.id.to_string()))
+            .transpose()?,
         workflow_id: a.workflow.clone(),
         entity_id: a.entity_id.clone(),
         session_id: a.session.clone(),
@@ -98,7 +102,7 @@ fn print(out: &Out, e: &RawEvent) -> Result<(), Failure> {
 /// `maestro events`.
 pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
     let m = run.open_read()?;
-    let f = filter(&a)?;
+    let f = filter(&m, &a)?;
     let budget = a.limit.unwrap_or(usize::MAX);
     if !a.follow {
         let after = match a.since {
@@ -106,6 +110,8 @@ pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
             None => m.events().horizon()?,
         };
         let out = &run.out;
+        // Below the horizon is an error: found before anything is printed.
+        m.events().since_raw(after, &f, 0)?;
         // Streamed page by page, so a million events never sit in memory; as JSON, the
         // one envelope is written around them as they come.
         if out.json {
@@ -131,10 +137,13 @@ pub(crate) fn events(run: &mut Run, a: EventsArgs) -> Result<Exit, Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut registered = Vec::new();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let failed = |e: std::io::Error| crate::Error::Internal(format!("cannot handle signal {signal}: {e}"));
+        // The first signal stops the follower cleanly; a second one while it finishes
+        // what it is printing ends the process at once (128 + the signal).
         registered.push(
-            signal_hook::flag::register(signal, stop.clone())
-                .map_err(|e| crate::Error::Internal(format!("cannot handle signal {signal}: {e}")))?,
+            signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, stop.clone()).map_err(failed)?,
         );
+        registered.push(signal_hook::flag::register(signal, stop.clone()).map_err(failed)?);
     }
     let result = follow(&m, &run.out, &f, a.since, &stop);
     for id in registered {
@@ -148,14 +157,21 @@ fn follow(m: &Maestro, out: &Out, f: &EventFilter, since: Option<i64>, stop: &At
         Some(s) => s,
         None => m.events().latest_seq()?,
     };
-    let (last, _) = drain(m, f, after, usize::MAX, &mut |e| print(out, e))?;
+    // Checked before every event too, so a long backlog stops at once.
+    let mut each = |e: &RawEvent| {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Failure::Closed);
+        }
+        print(out, e)
+    };
+    let (last, _) = drain(m, f, after, usize::MAX, &mut each)?;
     after = last;
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(POLL);
         // Every event up to the head read first is visible to the read after it (commits
         // publish seqs in order), so a filter that matches nothing still moves on.
         let head = m.events().latest_seq()?;
-        let (last, _) = drain(m, f, after, usize::MAX, &mut |e| print(out, e))?;
+        let (last, _) = drain(m, f, after, usize::MAX, &mut each)?;
         after = last.max(head);
     }
     Ok(Exit::Ok)

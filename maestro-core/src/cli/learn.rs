@@ -120,15 +120,28 @@ pub(crate) fn learn(run: &mut Run, cmd: LearnCmd) -> Result<Exit, Failure> {
                 .map_err(|e| Error::validation("tasks file", shown.clone(), format!("cannot read {shown}: {e}")))?;
             let tasks = crate::schema::limits::parse("tasks file", &text).map_err(|e| in_file(&shown, e))?;
             // A bare array, or an object with the operation's `tasks`.
-            let tasks = match tasks {
-                serde_json::Value::Object(mut o) if o.contains_key("tasks") => o.remove("tasks").unwrap_or_default(),
-                other => other,
+            let (tasks, prefix) = match tasks {
+                serde_json::Value::Object(mut o) if o.contains_key("tasks") => {
+                    (o.remove("tasks").unwrap_or_default(), "/tasks")
+                }
+                other => (other, ""),
             };
             let mut input = serde_json::json!({ "tasks": tasks });
             if let Some(p) = p {
                 input["project_id"] = project(&m, &p)?.id.to_string().into();
             }
-            let order = crate::api::call_value(&m, "learning.suggest_order", input).map_err(|e| in_file(&shown, e))?;
+            let order = crate::api::call_value(&m, "learning.suggest_order", input).map_err(|e| match e {
+                // Pointers into the operation's input, made pointers into the file.
+                Error::Validation { entity, path, message } if path.starts_with("/tasks") => in_file(
+                    &shown,
+                    Error::Validation {
+                        entity,
+                        path: format!("{prefix}{}", &path["/tasks".len()..]),
+                        message,
+                    },
+                ),
+                other => in_file(&shown, other),
+            })?;
             run.out.answer(&order, |out| {
                 let mut text = format!("{}\n", out.heading("Order"));
                 for (i, k) in order["order"].as_array().into_iter().flatten().enumerate() {

@@ -55,7 +55,8 @@ pub(crate) enum Failure {
     NoStore(locate::NotFound),
     /// The command line is wrong in a way clap cannot see.
     Usage(String),
-    /// Standard output went away: stop quietly.
+    /// Standard output went away, or the user stopped a command that runs until stopped
+    /// (`events --follow`): stop quietly, with exit code 0.
     Closed,
 }
 
@@ -66,8 +67,11 @@ impl From<Error> for Failure {
 }
 
 impl From<Closed> for Failure {
-    fn from(_: Closed) -> Self {
-        Failure::Closed
+    fn from(c: Closed) -> Self {
+        match c {
+            Closed::Pipe => Failure::Closed,
+            Closed::Failed(e) => Failure::Maestro(Error::Io(e)),
+        }
     }
 }
 
@@ -103,6 +107,10 @@ impl Failure {
                 "no Maestro store at {id}{} (nothing was created): pass --db PATH|URL, set MAESTRO_DB, or create one by opening it with the library",
                 location.map(|l| format!(", {}", l.how())).unwrap_or_default()
             ),
+            Failure::Maestro(e @ Error::Incompatible(_)) => match location {
+                Some(l) => format!("{e} (the store was {})", l.how()),
+                None => e.to_string(),
+            },
             Failure::Maestro(e) => e.to_string(),
             Failure::NoStore(e) => e.to_string(),
             Failure::Usage(m) => m.clone(),

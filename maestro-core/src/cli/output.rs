@@ -21,9 +21,22 @@ pub(crate) struct Out {
     pub command: String,
 }
 
-/// A failed write to stdout: the reader went away (`maestro events | head`).
+/// A failed write to stdout: the reader went away (`maestro events | head`), which ends
+/// the command quietly, or another error (a full disk), which is a failure.
 #[derive(Debug)]
-pub(crate) struct Closed;
+pub(crate) enum Closed {
+    /// The reader went away.
+    Pipe,
+    /// Writing failed otherwise.
+    Failed(std::io::Error),
+}
+
+fn written(r: std::io::Result<()>) -> Result<(), Closed> {
+    r.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Closed::Pipe,
+        _ => Closed::Failed(e),
+    })
+}
 
 impl Out {
     /// The output settings of this run.
@@ -69,12 +82,12 @@ impl Out {
     /// Writes `text` and a newline to stdout, flushed.
     pub(crate) fn line(&self, text: &str) -> Result<(), Closed> {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|_| Closed)
+        written(writeln!(out, "{text}").and_then(|()| out.flush()))
     }
 
     /// Writes `text` as it is, without a newline (part of a longer line).
     pub(crate) fn part(&self, text: &str) -> Result<(), Closed> {
-        std::io::stdout().lock().write_all(text.as_bytes()).map_err(|_| Closed)
+        written(std::io::stdout().lock().write_all(text.as_bytes()))
     }
 
     /// Writes `text` (ending it with a newline if it has none).

@@ -4,6 +4,7 @@ use super::args::StatusArgs;
 use super::output::{age, fields, or_dash, rendered, short, Out};
 use super::{projects, Exit, Failure, Run};
 use crate::session::{SessionFilter, SessionStatus};
+use crate::store::Recency;
 use crate::task::TaskStatus;
 use crate::workflow::{Gate, WorkflowStatus};
 use crate::{Maestro, Project, Timestamp};
@@ -187,14 +188,16 @@ fn project_status(m: &Maestro, p: &Project, a: &StatusArgs) -> Result<ProjectSta
             .collect()
     };
 
-    let decisions = m.decisions().list(
-        &crate::DecisionFilter {
-            project_id: Some(p.id.clone()),
-            ..Default::default()
-        },
-        a.recent,
-    )?;
-    let failures = m.learning().failures(Some(&p.id), a.recent)?;
+    let filter = crate::DecisionFilter {
+        project_id: Some(p.id.clone()),
+        ..Default::default()
+    };
+    let (decisions, failures) = crate::maestro::Ctx::of(m).read(|tx| {
+        Ok((
+            tx.decisions(&filter, a.recent, Recency::NewestFirst)?,
+            tx.failures(Some(p.id.as_str()), a.recent, Recency::NewestFirst)?,
+        ))
+    })?;
     Ok(ProjectStatus {
         id: p.id.to_string(),
         name: p.name.clone(),

@@ -244,7 +244,8 @@ impl Decisions<'_> {
     /// Decisions matching `filter`, in the order they were recorded, at most `limit`
     /// (capped at [`MAX_RESULTS`]). A workflow's decisions in order: set `workflow_id`.
     pub fn list(&self, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
-        self.0.read(|tx| tx.decisions(filter, limit.min(MAX_RESULTS)))
+        self.0
+            .read(|tx| tx.decisions(filter, limit.min(MAX_RESULTS), crate::store::Recency::OldestFirst))
     }
 
     /// Decisions whose decision or rationale text contains every word of `text`, best

@@ -11,7 +11,7 @@ use crate::learning::{
 use crate::project::Project;
 use crate::queue::QueueItem;
 use crate::session::{Session, SessionFilter, TimelineEvent};
-use crate::store::ReadTx;
+use crate::store::{ReadTx, Recency};
 use crate::task::{SessionTask, Task};
 use crate::workflow::{HistoryEntry, SpecDocument, SteeringDocument, Vote, Workflow};
 
@@ -36,7 +36,7 @@ impl LearningDump {
             f.project_id = Some(project.to_owned());
             records::list(tx, &f, usize::MAX)
         }
-        let mut failures = tx.failures(Some(project), usize::MAX)?;
+        let mut failures = tx.failures(Some(project), usize::MAX, Recency::OldestFirst)?;
         for f in &mut failures {
             f.embedding = tx.failure_embedding(f.id.as_str())?;
         }
@@ -92,7 +92,7 @@ impl WorkflowDump {
             history: tx.history(&id)?,
             votes: tx.all_votes(&id)?,
             specs: tx.all_spec_documents(&id)?,
-            decisions: tx.decisions(&filter, usize::MAX)?,
+            decisions: tx.decisions(&filter, usize::MAX, Recency::OldestFirst)?,
             checkpoints: tx.checkpoints(&id)?,
             workflow,
         })

@@ -690,6 +690,19 @@ fn absent(exists: bool, entity: &'static str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Entry `i` of a workflow's exported history, as the store keeps it (its seq is given
+/// on insert).
+fn history_entry(workflow: &str, i: usize, mut h: serde_json::Value) -> Result<HistoryEntry> {
+    h["seq"] = serde_json::Value::from(0);
+    serde_json::from_value(h).map_err(|e| {
+        bad(
+            &format!("workflows/{workflow}/metadata.json"),
+            &format!("/history/{i}"),
+            e.to_string(),
+        )
+    })
+}
+
 /// A conflict when the learning record's id is taken.
 fn record_absent<T: crate::learning::records::Recordable>(tx: &dyn ReadTx, v: &T) -> Result<()> {
     absent(
@@ -741,8 +754,9 @@ fn project_exists(tx: &dyn ReadTx, project: &Project) -> Result<bool> {
 }
 
 /// What [`apply`] would bring into the store `tx` reads, checked the way `apply` checks
-/// it (references outside the import, ids already taken, project names) without writing
-/// anything: an import's dry run.
+/// it (references outside the import, ids already taken, project names, history entries,
+/// learning aggregates, embedding dimensions) without writing anything: an import's dry
+/// run. Only what the database itself would refuse is left to `apply`.
 #[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the `maestro` command
 pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
     use crate::learning::records::Recordable;
@@ -757,19 +771,24 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
         ..Default::default()
     };
     check_external(tx, &data.external)?;
+    let mut existing = HashSet::new();
     for p in &data.projects {
         if project_exists(tx, &p.project)? {
+            existing.insert(p.project.id.as_str());
             sum.projects_existing += 1;
         } else {
             sum.projects += 1;
         }
     }
+    for (p, h) in data.learning.iter().filter(|(p, _)| !existing.contains(p.id.as_str())) {
+        historical::restore(p, h)?;
+    }
     for (w, decisions, checkpoints) in &data.workflows {
-        absent(
-            tx.workflow(w.workflow.id.as_str())?.is_some(),
-            "workflow",
-            w.workflow.id.as_str(),
-        )?;
+        let id = w.workflow.id.as_str();
+        absent(tx.workflow(id)?.is_some(), "workflow", id)?;
+        for (i, h) in w.history.iter().enumerate() {
+            history_entry(id, i, h.clone())?;
+        }
         for d in decisions {
             absent(tx.decision(d.id.as_str())?.is_some(), "decision", d.id.as_str())?;
         }
@@ -785,16 +804,29 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
     }
     sum.tasks = data.tasks.len();
     for s in &data.sessions {
-        absent(
-            tx.session(s.session.id.as_str())?.is_some(),
-            "session",
-            s.session.id.as_str(),
-        )?;
+        let id = s.session.id.as_str();
+        absent(tx.session(id)?.is_some(), "session", id)?;
     }
     sum.sessions = data.sessions.len();
+    // The first embedding stored sets the store's dimension; every later one must match.
+    let mut dim = tx.embedding_dim()?;
     for l in &data.records {
-        for f in &l.failures {
+        for (i, f) in l.failures.iter().enumerate() {
             absent(tx.failure(f.id.as_str())?.is_some(), "failure", f.id.as_str())?;
+            if let Some(e) = &f.embedding {
+                let path = format!("/{i}/embedding");
+                crate::learning::failures::check_dimension(tx, "failure", &path, e)?;
+                match dim {
+                    Some(d) if d != e.len() => {
+                        return Err(Error::validation(
+                            "failure",
+                            path,
+                            format!("has {} dimensions; the import's first embedding has {d}", e.len()),
+                        ))
+                    }
+                    _ => dim = Some(e.len()),
+                }
+            }
         }
         sum.learning_records += l.failures.len()
             + new_records(tx, &l.estimates)?
@@ -843,16 +875,7 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
         tx.insert_workflow(wf)?;
         feed::emit(tx, "imported", wf)?;
         for (i, h) in w.history.into_iter().enumerate() {
-            let mut h = h;
-            h["seq"] = serde_json::Value::from(0);
-            let entry: HistoryEntry = serde_json::from_value(h).map_err(|e| {
-                bad(
-                    &format!("workflows/{}/metadata.json", wf.id),
-                    &format!("/history/{i}"),
-                    e.to_string(),
-                )
-            })?;
-            tx.insert_history(&entry)?;
+            tx.insert_history(&history_entry(wf.id.as_str(), i, h)?)?;
         }
         for v in &w.votes {
             tx.insert_vote(v)?;

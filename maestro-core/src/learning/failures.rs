@@ -201,7 +201,11 @@ impl Learning<'_> {
             if let Some(p) = project {
                 crate::project::load(tx, p)?;
             }
-            tx.failures(project.map(|p| p.as_str()), limit.min(super::MAX_RESULTS))
+            tx.failures(
+                project.map(|p| p.as_str()),
+                limit.min(super::MAX_RESULTS),
+                crate::store::Recency::OldestFirst,
+            )
         })
     }
 

@@ -116,7 +116,7 @@ fn choice_document(
         ..Default::default()
     };
     let mut decisions = Vec::new();
-    for d in tx.decisions(&filter, usize::MAX)? {
+    for d in tx.decisions(&filter, usize::MAX, crate::store::Recency::OldestFirst)? {
         let Some(name) = d.subject.as_ref().and_then(|s| match kind {
             ChoiceKind::Technology => s.technology.clone(),
             ChoiceKind::Pattern => s.pattern.clone(),
@@ -180,7 +180,7 @@ fn ordering_document(tx: &dyn ReadTx, p: &Project, t: &LearningThresholds) -> Re
         ..Default::default()
     };
     let mut decisions = Vec::new();
-    for d in tx.decisions(&filter, usize::MAX)? {
+    for d in tx.decisions(&filter, usize::MAX, crate::store::Recency::OldestFirst)? {
         let mut m = json!({ "decision_id": d.id, "workflow_id": d.workflow_id, "at": d.at, "decision": d.decision });
         if let Some(o) = d.outcomes.last() {
             m["outcome"] = json!(o.status);

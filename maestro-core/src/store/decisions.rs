@@ -4,13 +4,14 @@
 
 use crate::decision::model::{CategoryDef, Decision, DecisionFilter};
 use crate::error::Result;
+use crate::store::Recency;
 
 /// Decision-log queries available inside any transaction.
 pub trait DecisionRead {
     /// Decision by id, with its outcome history.
     fn decision(&self, id: &str) -> Result<Option<Decision>>;
-    /// Decisions matching `filter` in recording order, at most `limit`.
-    fn decisions(&self, filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;
+    /// Decisions matching `filter` in recording order (or newest first), at most `limit`.
+    fn decisions(&self, filter: &DecisionFilter, limit: usize, order: Recency) -> Result<Vec<Decision>>;
     /// Decisions whose decision or rationale text contains every one of `words` (plain
     /// words, no syntax) and matching `filter`, best first, at most `limit`.
     fn search_decisions(&self, words: &[String], filter: &DecisionFilter, limit: usize) -> Result<Vec<Decision>>;

@@ -7,6 +7,7 @@ use crate::learning::model::{
     AdviceFilter, ChoiceIssues, ChoiceKey, ChoiceStat, DocsEntry, Failure, IssueCount, PairStat, Record, RecordFilter,
     RecordKind, WorkflowOrdering,
 };
+use crate::store::Recency;
 
 /// Learning queries available inside any transaction.
 pub trait LearningRead {
@@ -29,9 +30,9 @@ pub trait LearningRead {
 
     /// Failure by id, without its embedding.
     fn failure(&self, id: &str) -> Result<Option<Failure>>;
-    /// A project's failures (every project's when `None`), oldest first, without
-    /// embeddings, at most `limit`.
-    fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>>;
+    /// A project's failures (every project's when `None`), oldest first (or newest
+    /// first), without embeddings, at most `limit`.
+    fn failures(&self, project: Option<&str>, limit: usize, order: Recency) -> Result<Vec<Failure>>;
     /// The embedding stored with a failure, if it has one.
     fn failure_embedding(&self, id: &str) -> Result<Option<Vec<f32>>>;
     /// The dimension every embedding in the store has, once one was stored.

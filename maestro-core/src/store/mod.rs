@@ -18,6 +18,25 @@ mod tasks;
 mod url;
 mod vectors;
 pub(crate) mod version;
+
+/// Which end of a list a limited query starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recency {
+    /// In the order they were written: the first `limit`.
+    OldestFirst,
+    /// Newest first: the last `limit`, latest first.
+    NewestFirst,
+}
+
+impl Recency {
+    /// `column` as an `ORDER BY` term in this direction.
+    pub(crate) fn order_by(self, column: &str) -> String {
+        match self {
+            Recency::OldestFirst => column.to_owned(),
+            Recency::NewestFirst => format!("{column} DESC"),
+        }
+    }
+}
 mod workflows;
 
 pub use url::{is_url, redact};

@@ -3,13 +3,16 @@
 
 use crate::error::{Error, Result};
 
+/// What the refusal of a database without Maestro's schema says.
+pub(crate) const NOT_A_STORE: &str = "is not a Maestro store";
+
 /// `Ok` when a store at schema version `have` can be read by a library whose newest
 /// migration is `latest` without migrating it; otherwise an [`Error::Incompatible`]
 /// that names `store` and says what to do.
 pub(crate) fn readable(have: usize, latest: usize, store: &str) -> Result<()> {
     if have == 0 {
         return Err(Error::Incompatible(format!(
-            "{store} is not a Maestro store (it has no Maestro schema); open it writable once to create one"
+            "{store} {NOT_A_STORE} (it has no Maestro schema); open it writable once to create one"
         )));
     }
     if have < latest {

@@ -4,7 +4,7 @@ use super::tx::{PgTx, Query};
 use crate::decision::model::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
 use crate::store::rows;
-use crate::store::{DecisionRead, DecisionWrite};
+use crate::store::{DecisionRead, DecisionWrite, Recency};
 
 impl DecisionRead for PgTx<'_> {
     fn decision(&self, id: &str) -> Result<Option<Decision>> {
@@ -18,7 +18,7 @@ impl DecisionRead for PgTx<'_> {
         )
     }
 
-    fn decisions(&self, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+    fn decisions(&self, f: &DecisionFilter, limit: usize, order: Recency) -> Result<Vec<Decision>> {
         let mut q = decision_query(
             Query::new(format!(
                 "SELECT {} FROM decisions d JOIN events e ON e.seq = d.latest_seq WHERE TRUE",
@@ -26,7 +26,7 @@ impl DecisionRead for PgTx<'_> {
             )),
             f,
         );
-        q.order_limit("d.seq", limit);
+        q.order_limit(&order.order_by("d.seq"), limit);
         self.query(&q, rows::decision)
     }
 

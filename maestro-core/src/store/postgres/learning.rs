@@ -8,7 +8,7 @@ use crate::learning::model::{
 };
 use crate::store::rows::{self, enc, CHOICE_STAT, PAIR_STAT, RECORD};
 use crate::store::vectors::{from_blob, to_blob, Vectors};
-use crate::store::{LearningRead, LearningWrite};
+use crate::store::{LearningRead, LearningWrite, Recency};
 
 fn advice_query(head: &str, f: &AdviceFilter) -> Query {
     let mut q = Query::new(format!("{head} WHERE TRUE"));
@@ -163,10 +163,10 @@ impl LearningRead for PgTx<'_> {
         self.one("SELECT doc FROM failures WHERE id = $1", &[&id], |r| rows::json(r, 0))
     }
 
-    fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>> {
+    fn failures(&self, project: Option<&str>, limit: usize, order: Recency) -> Result<Vec<Failure>> {
         let mut q = Query::new("SELECT doc FROM failures WHERE TRUE");
         q.and("project_id = ?", project.map(str::to_owned));
-        q.order_limit("seq", limit);
+        q.order_limit(&order.order_by("seq"), limit);
         self.query(&q, |r| rows::json(r, 0))
     }
 

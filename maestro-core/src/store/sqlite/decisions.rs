@@ -4,7 +4,7 @@ use super::tx::{fts5_query, Query, SqlTx};
 use crate::decision::model::{CategoryDef, Decision, DecisionFilter};
 use crate::error::{Error, Result};
 use crate::store::rows;
-use crate::store::{DecisionRead, DecisionWrite};
+use crate::store::{DecisionRead, DecisionWrite, Recency};
 use rusqlite::params;
 use rusqlite::types::Value;
 
@@ -23,13 +23,13 @@ impl DecisionRead for SqlTx<'_> {
         )
     }
 
-    fn decisions(&self, f: &DecisionFilter, limit: usize) -> Result<Vec<Decision>> {
+    fn decisions(&self, f: &DecisionFilter, limit: usize, order: Recency) -> Result<Vec<Decision>> {
         let head = format!(
             "SELECT {} FROM decisions d JOIN events e ON e.seq = d.latest_seq WHERE 1 = ?1",
             rows::DECISION
         );
         let mut q = decision_query(head, 1, f);
-        q.order_limit("d.seq", limit);
+        q.order_limit(&order.order_by("d.seq"), limit);
         self.query(&q, rows::decision)
     }
 

@@ -8,7 +8,7 @@ use crate::learning::model::{
 };
 use crate::store::rows::{self, enc, CHOICE_STAT, PAIR_STAT, RECORD};
 use crate::store::vectors::{from_blob, to_blob, Vectors};
-use crate::store::{LearningRead, LearningWrite};
+use crate::store::{LearningRead, LearningWrite, Recency};
 use rusqlite::params;
 use std::sync::Arc;
 
@@ -220,10 +220,10 @@ impl LearningRead for SqlTx<'_> {
         Ok(blob.flatten().map(|b| from_blob(&b)))
     }
 
-    fn failures(&self, project: Option<&str>, limit: usize) -> Result<Vec<Failure>> {
+    fn failures(&self, project: Option<&str>, limit: usize, order: Recency) -> Result<Vec<Failure>> {
         let mut q = Query::new("SELECT doc FROM failures WHERE 1 = ?1".to_owned(), 1_i64);
         q.and("project_id = ?", project.map(str::to_owned));
-        q.order_limit("seq", limit);
+        q.order_limit(&order.order_by("seq"), limit);
         self.query(&q, |r| rows::json(r, 0))
     }
 
