@@ -1,74 +1,134 @@
 //! Python objects to JSON values and back. Only what JSON can carry crosses: `None`,
 //! `bool`, `int`, `float`, `str`, lists/tuples and dicts with `str` keys.
+//!
+//! A value JSON cannot carry, or one past the core's limits (NaN or infinity, an
+//! integer beyond 64 bits, nesting deeper than the limit, a string longer than the
+//! limit, more text in all than one document may hold, a type that is not JSON), raises
+//! `ValidationError` whose `.path` is the JSON pointer of the value in the call's input.
+//! The limits are checked while converting, so a refused input never costs more memory
+//! than the limit.
 
-use maestro_core::schema::limits::MAX_DEPTH;
-use pyo3::exceptions::PyTypeError;
+use maestro_core::schema::limits::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
+use maestro_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Number, Value};
 
-/// The JSON value of `obj`. `path` names where a value that cannot be JSON sits.
-pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err(PyTypeError::new_err(format!(
-            "input at {path} nests deeper than {MAX_DEPTH} levels"
-        )));
+/// The JSON value of `obj`, a call's whole input (or one argument given on its own,
+/// whose errors then have paths inside it).
+pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let mut c = Converter {
+        path: String::new(),
+        bytes: 0,
+    };
+    c.value(obj, 1)
+}
+
+/// A conversion in progress: where it is, and how many bytes of text it took so far.
+struct Converter {
+    path: String,
+    bytes: usize,
+}
+
+impl Converter {
+    /// A `ValidationError` at the current path.
+    fn refuse(&self, py: Python<'_>, message: String) -> PyErr {
+        crate::errors::to_py(py, Error::validation("input", self.path.clone(), message))
     }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if obj.is_instance_of::<PyBool>() {
-        return Ok(Value::Bool(obj.extract()?));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
+
+    /// Counts `len` more bytes of text against the document limit.
+    fn take(&mut self, py: Python<'_>, len: usize) -> PyResult<()> {
+        if len > MAX_STRING_BYTES {
+            return Err(self.refuse(
+                py,
+                format!("string of {len} bytes is longer than the limit of {MAX_STRING_BYTES}"),
+            ));
         }
-        let u: u64 = obj
-            .extract()
-            .map_err(|_| PyTypeError::new_err(format!("input at {path}: integer out of range")))?;
-        return Ok(Value::from(u));
-    }
-    if obj.is_instance_of::<PyFloat>() {
-        let f: f64 = obj.extract()?;
-        return Number::from_f64(f)
-            .map(Value::Number)
-            .ok_or_else(|| PyTypeError::new_err(format!("input at {path}: {f} is not a JSON number")));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut m = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key: String = k
-                .extract()
-                .map_err(|_| PyTypeError::new_err(format!("input at {path}: dict keys must be str")))?;
-            let len = path.len();
-            path.push('/');
-            path.push_str(&key);
-            let v = to_value(&v, path, depth + 1)?;
-            path.truncate(len);
-            m.insert(key, v);
+        self.bytes += len;
+        if self.bytes > MAX_DOCUMENT_BYTES {
+            return Err(self.refuse(
+                py,
+                format!("the input holds more than {MAX_DOCUMENT_BYTES} bytes of text, the limit of one document"),
+            ));
         }
-        return Ok(Value::Object(m));
+        Ok(())
     }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut items = Vec::new();
-        for (i, v) in obj.try_iter()?.enumerate() {
-            let len = path.len();
-            path.push_str(&format!("/{i}"));
-            items.push(to_value(&v?, path, depth + 1)?);
-            path.truncate(len);
+
+    /// Runs `f` one level down, at `segment` (already escaped).
+    fn at<T>(&mut self, segment: &str, f: impl FnOnce(&mut Self) -> PyResult<T>) -> PyResult<T> {
+        let len = self.path.len();
+        self.path.push('/');
+        self.path.push_str(segment);
+        let r = f(self);
+        self.path.truncate(len);
+        r
+    }
+
+    fn value(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+        let py = obj.py();
+        if depth > MAX_DEPTH {
+            return Err(self.refuse(py, format!("nested more than {MAX_DEPTH} levels deep")));
         }
-        return Ok(Value::Array(items));
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(Value::Bool(obj.extract()?));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            if let Ok(i) = obj.extract::<i64>() {
+                return Ok(Value::from(i));
+            }
+            return match obj.extract::<u64>() {
+                Ok(u) => Ok(Value::from(u)),
+                Err(_) => Err(self.refuse(py, format!("integer {obj} is out of range (64 bits at most)"))),
+            };
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            let f: f64 = obj.extract()?;
+            return Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| self.refuse(py, format!("{f} is not a JSON number (NaN and infinities are not)")));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            let text = s.to_cow()?;
+            self.take(py, text.len())?;
+            return Ok(Value::String(text.into_owned()));
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let mut m = Map::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                let Ok(key) = k.cast::<PyString>() else {
+                    return Err(self.refuse(
+                        py,
+                        format!("dict keys must be str, not {}", k.get_type().name()?),
+                    ));
+                };
+                let key = key.to_cow()?;
+                self.take(py, key.len())?;
+                let segment = key.replace('~', "~0").replace('/', "~1");
+                let v = self.at(&segment, |c| c.value(&v, depth + 1))?;
+                m.insert(key.into_owned(), v);
+            }
+            return Ok(Value::Object(m));
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let mut items = Vec::new();
+            for (i, v) in obj.try_iter()?.enumerate() {
+                let v = v?;
+                items.push(self.at(&i.to_string(), |c| c.value(&v, depth + 1))?);
+            }
+            return Ok(Value::Array(items));
+        }
+        Err(self.refuse(
+            py,
+            format!(
+                "a {} is not JSON (use dict, list, str, int, float, bool or None)",
+                obj.get_type().name()?
+            ),
+        ))
     }
-    Err(PyTypeError::new_err(format!(
-        "input at {}: {} is not JSON (use dict, list, str, int, float, bool or None)",
-        if path.is_empty() { "/" } else { path },
-        obj.get_type().name()?
-    )))
 }
 
 /// The Python object of `v`: dicts, lists, str, int, float, bool and None.

@@ -77,7 +77,7 @@ impl Native {
     #[pyo3(signature = (path, options=None))]
     fn new(py: Python<'_>, path: String, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let options = match options {
-            Some(d) => Some(to_value(d.as_any(), &mut String::new(), 1)?.to_string()),
+            Some(d) => Some(to_value(d.as_any())?.to_string()),
             None => None,
         };
         let memory = path == ":memory:";
@@ -112,7 +112,7 @@ impl Native {
         raw_payloads: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let m = self.store()?;
-        let input = to_value(args, &mut String::new(), 1)?;
+        let input = to_value(args)?;
         let out = py.detach(move || {
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_parsed(&m, op, input)));
             // If close() ran meanwhile, this is the last reference: close without the GIL.
@@ -129,7 +129,7 @@ impl Native {
         let m = self.store()?;
         let filter = match filter {
             Some(f) if !f.is_none() => {
-                api::event_filter(&to_value(f, &mut String::new(), 1)?.to_string()).map_err(|e| errors::to_py(py, e))?
+                api::event_filter(&to_value(f)?.to_string()).map_err(|e| errors::to_py(py, e))?
             }
             _ => Default::default(),
         };

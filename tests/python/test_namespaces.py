@@ -135,7 +135,9 @@ def test_checkpoints_decisions_reports_events_and_store(m, project, tmp_path):
     )
     assert isinstance(d, types.Decision) and d.phase == "initializing"
     d = m.decisions.record_outcome(d.id, "successful", issues=["slow migration"], would_choose_again=True)
-    assert [o["status"] for o in d.outcomes] == ["successful"]
+    assert [o.status for o in d.outcomes] == ["successful"]
+    assert isinstance(d.outcomes[0], types.Outcome) and d.outcomes[0].revision == 1
+    assert d.to_dict()["outcomes"][0]["status"] == "successful"
     assert m.decisions.get(d.id) == d
     assert [x.id for x in m.decisions.search("postgresql")] == [d.id]
     assert [x.id for x in m.decisions.list(technology="postgresql", outcome="successful")] == [d.id]
@@ -323,8 +325,10 @@ def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_p
     with pytest.raises(maestro.ValidationError) as e:
         m.tasks.create(project.id, "t", labels=["ok", 7])
     assert e.value.path == "/labels/1" and e.value.kind == "validation"
+    with pytest.raises(TypeError):
+        m.tasks.create(project.id, "t", colour="red")  # type: ignore[call-arg]
     with pytest.raises(maestro.ValidationError) as e:
-        m.tasks.create(project.id, "t", colour="red")
+        m.call("tasks.create", {"project_id": project.id, "title": "t", "colour": "red"})
     assert e.value.path == "" and "colour" in str(e.value)
     with pytest.raises(maestro.NotFoundError) as e:
         m.tasks.get("nope")
@@ -373,3 +377,85 @@ def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_p
     with pytest.raises(maestro.IoError):
         m.store.export(str(a_file / "inside"))
     assert os.path.exists(db_path)
+
+
+def test_bad_values_raise_validation_errors_with_their_path(m, project):
+    """What JSON cannot carry is refused as a ValidationError naming where it sits."""
+    with pytest.raises(maestro.ValidationError) as e:
+        m.learning.record_estimate(project.id, "f", float("nan"), 5)
+    assert e.value.path.endswith("/estimated"), e.value.path
+    assert "NaN" in str(e.value)
+    with pytest.raises(maestro.ValidationError) as e:
+        m.learning.record_estimate(project.id, "f", 3, float("inf"))
+    assert e.value.path.endswith("/complexity")
+    with pytest.raises(maestro.ValidationError) as e:
+        m.sessions.spawn(project.id, "s", metadata={"n": 2**70})
+    assert e.value.path.endswith("/metadata/n"), e.value.path
+    assert "out of range" in str(e.value)
+    deep: object = "leaf"
+    for _ in range(80):
+        deep = [deep]
+    with pytest.raises(maestro.ValidationError) as e:
+        m.sessions.spawn(project.id, "s", metadata={"deep": deep})
+    assert e.value.path.startswith("/metadata/deep/0/0"), e.value.path
+    with pytest.raises(maestro.ValidationError) as e:
+        m.sessions.spawn(project.id, "s", metadata={"a/b": {1, 2}})
+    assert e.value.path == "/metadata/a~1b", e.value.path
+    assert "set" in str(e.value)
+    with pytest.raises(maestro.ValidationError) as e:
+        m.sessions.spawn(project.id, "s", metadata={3: "x"})
+    assert e.value.path == "/metadata"
+    assert m.sessions.list(project_id=project.id) == [], "a refused call wrote something"
+
+
+def test_a_huge_refused_input_costs_no_more_than_the_limit(m, project):
+    """The limits apply while converting: 2,000 copies of a 1 MiB string stop at 64 MiB."""
+    import resource
+
+    big = "x" * (1 << 20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(maestro.ValidationError) as e:
+        m.tasks.create(project.id, "t", labels=[big] * 2000)
+    assert "limit" in str(e.value)
+    assert e.value.path.startswith("/labels/"), e.value.path
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 200, f"refusing took {grown_mib:.0f} MiB"
+
+
+def test_iter_since_pages_past_the_cap(m, project):
+    s = m.sessions.spawn(project.id, "writer", role="backend", metadata={"k": 1}, env={"A": "1"})
+    assert (s.role, s.metadata, s.env) == ("backend", {"k": 1}, {"A": "1"})
+    start = m.events.latest_seq()
+    for i in range(2500):
+        m.sessions.append(s.id, "milestone", f"m{i}")
+    assert len(m.events.since(start)) == 1000, "since returns one page"
+    seqs = [e.seq for e in m.events.iter_since(start, page=700, session_id=s.id)]
+    assert len(seqs) == 2500 and seqs == sorted(seqs) and seqs[0] > start
+    messages = [e.payload["message"] for e in m.events.iter_since(start, types=["timeline_event.appended"])]
+    assert messages == [f"m{i}" for i in range(2500)]
+
+
+def test_typed_keywords_reach_the_api(m, project):
+    a = m.tasks.create(project.id, "schema", id="t_schema", priority="high", labels=("db",), estimate=2.5)
+    b = m.tasks.create(project.id, "api", depends_on=[a.id], description="REST", parent_id=None)
+    assert (a.id, a.priority, a.labels, a.estimate) == ("t_schema", "high", ["db"], 2.5)
+    assert (b.depends_on, b.description) == ([a.id], "REST")
+    w = m.workflows.create(project.id, "f", "flow")
+    d = m.decisions.record(
+        w.id,
+        "tech_stack",
+        "PostgreSQL",
+        "transactions",
+        task_id=a.id,
+        alternatives_considered=[{"option": "MongoDB", "reason_rejected": "no transactions"}],
+        context={"sources": ["adr/1.md"], "confidence": "high"},
+        subject={"category": "database", "technology": "postgresql"},
+    )
+    assert (d.task_id, d.alternatives_considered[0]["option"], d.subject) == (
+        a.id,
+        "MongoDB",
+        {"category": "database", "technology": "postgresql"},
+    )
+    assert d.outcomes == []
+    with pytest.raises(TypeError):
+        m.tasks.create(project.id, "t", labels="db")  # a str is not a list of labels

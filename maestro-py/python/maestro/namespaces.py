@@ -201,10 +201,44 @@ class Workflows(_Namespace):
 class Sessions(_Namespace):
     """Agent sessions and their timelines."""
 
-    def spawn(self, project_id: str, name: str, **fields: Any) -> Session:
-        """Spawns a session (status `spawning`). Other fields: id, workflow_id, role,
-        strategy, parent_session_id, spawn_source, env, metadata, tasks."""
-        return Session.from_dict(self._call("sessions.spawn", _args(project_id=project_id, name=name, **fields)))
+    def spawn(
+        self,
+        project_id: str,
+        name: str,
+        *,
+        id: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        role: Optional[str] = None,
+        strategy: Optional[str] = None,
+        parent_session_id: Optional[str] = None,
+        spawn_source: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        tasks: Optional[Sequence[str]] = None,
+    ) -> Session:
+        """Spawns a session (status `spawning`) of the project.
+
+        `id`: your own id (`[a-z0-9_]`, at most 64), else one is generated (`ses_...`);
+        `workflow_id`: the workflow it works for; `role`: free text (orchestrator,
+        backend, ...); `strategy`: "simple" (default), "queue" or "dag";
+        `parent_session_id`: the session that spawned it (same project);
+        `spawn_source`: "ui", "session" or "api"; `env`: str to str, exported with the
+        session (exports contain it); `metadata`: any JSON object; `tasks`: ids of tasks
+        of the project linked to the session now (and queued, for the queue strategy)."""
+        args = _args(
+            project_id=project_id,
+            name=name,
+            id=id,
+            workflow_id=workflow_id,
+            role=role,
+            strategy=strategy,
+            parent_session_id=parent_session_id,
+            spawn_source=spawn_source,
+            env=None if env is None else dict(env),
+            metadata=None if metadata is None else dict(metadata),
+            tasks=_list("tasks", tasks),
+        )
+        return Session.from_dict(self._call("sessions.spawn", args))
 
     def get(self, id: str) -> Session:
         """The session with this id."""
@@ -287,10 +321,41 @@ class Sessions(_Namespace):
 class Tasks(_Namespace):
     """Tasks, dependencies, the ready set and claims."""
 
-    def create(self, project_id: str, title: str, **fields: Any) -> Task:
-        """Creates a task (status `todo`). Other fields: id, workflow_id, parent_id,
-        description, priority, labels, estimate, depends_on."""
-        return Task.from_dict(self._call("tasks.create", _args(project_id=project_id, title=title, **fields)))
+    def create(
+        self,
+        project_id: str,
+        title: str,
+        *,
+        id: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        parent_id: Optional[str] = None,
+        description: Optional[str] = None,
+        priority: Optional[str] = None,
+        labels: Optional[Sequence[str]] = None,
+        estimate: Optional[float] = None,
+        depends_on: Optional[Sequence[str]] = None,
+    ) -> Task:
+        """Creates a task (status `todo`) of the project.
+
+        `id`: your own id, else one is generated (`tsk_...`); `workflow_id`: its
+        workflow; `parent_id`: the task it is a subtask of; `priority`: "low", "medium"
+        (default), "high" or "critical" (higher is claimed first); `labels`: at most 64
+        free labels (database, backend, ...); `estimate`: a finite number >= 0, in your
+        unit; `depends_on`: ids of tasks of the same project that must be completed
+        first (no cycles)."""
+        args = _args(
+            project_id=project_id,
+            title=title,
+            id=id,
+            workflow_id=workflow_id,
+            parent_id=parent_id,
+            description=description,
+            priority=priority,
+            labels=_list("labels", labels),
+            estimate=estimate,
+            depends_on=_list("depends_on", depends_on),
+        )
+        return Task.from_dict(self._call("tasks.create", args))
 
     def get(self, id: str) -> Task:
         """The task with this id."""
@@ -432,10 +497,48 @@ class Checkpoints(_Namespace):
 class Decisions(_Namespace):
     """The decision log: decisions, outcomes, search and replay."""
 
-    def record(self, workflow_id: str, category: str, decision: str, rationale: str, **fields: Any) -> Decision:
-        """Records a decision. Other fields: session_id, task_id, alternatives_considered,
-        context, impact, subject, parent_decision_id, related."""
-        args = _args(workflow_id=workflow_id, category=category, decision=decision, rationale=rationale, **fields)
+    def record(
+        self,
+        workflow_id: str,
+        category: str,
+        decision: str,
+        rationale: str,
+        *,
+        session_id: Optional[str] = None,
+        task_id: Optional[str] = None,
+        alternatives_considered: Optional[Sequence[Mapping[str, str]]] = None,
+        context: Optional[Mapping[str, Any]] = None,
+        impact: Optional[Mapping[str, str]] = None,
+        subject: Optional[Mapping[str, str]] = None,
+        parent_decision_id: Optional[str] = None,
+        related: Optional[Sequence[str]] = None,
+    ) -> Decision:
+        """Records a decision of the workflow, in its current phase.
+
+        `category`: a built-in one (tech_stack, architecture, task_ordering,
+        error_recovery, subagent_delegation, validation, checkpoint) or one
+        registered for the project; `session_id`, `task_id`: who made it and for what
+        (same project); `alternatives_considered`: `{"option", "reason_rejected"}` each;
+        `context`: `{"sources": [...], "confidence": "low" | "medium" | "high"}`;
+        `impact`: `{"scope", "risk_level", "reversibility"}`; `subject`: `{"category",
+        "technology", "pattern"}`, what the learning layer counts; `parent_decision_id`,
+        `related`: ids of other decisions."""
+        args = _args(
+            workflow_id=workflow_id,
+            category=category,
+            decision=decision,
+            rationale=rationale,
+            session_id=session_id,
+            task_id=task_id,
+            alternatives_considered=None
+            if alternatives_considered is None
+            else [dict(a) for a in alternatives_considered],
+            context=None if context is None else dict(context),
+            impact=None if impact is None else dict(impact),
+            subject=None if subject is None else dict(subject),
+            parent_decision_id=parent_decision_id,
+            related=_list("related", related),
+        )
         return Decision.from_dict(self._call("decisions.record", args))
 
     def get(self, id: str) -> Decision:
@@ -937,6 +1040,19 @@ class Events(_Namespace):
         every process."""
         args = _args(seq=seq, filter=filter, limit=limit)
         return [Event.from_dict(e) for e in self._call("events.since", args, True)]
+
+    def iter_since(self, seq: int = 0, *, page: int = 1000, **filter: Any) -> Iterator[Event]:
+        """Every event after `seq` matching `filter` (as for `since`), in commit order,
+        read `page` at a time (at most 100,000): past the 1,000 a single `since` returns,
+        without holding them all in memory. It stops at the events committed when it
+        reaches the end; below the horizon it raises PrunedError."""
+        after = seq
+        while True:
+            batch = self.since(after, limit=page, **filter)
+            yield from batch
+            if len(batch) < page:
+                return
+            after = batch[-1].seq
 
     def latest_seq(self) -> int:
         """The highest committed feed position (0 when empty)."""

@@ -220,13 +220,26 @@ class Decision(Record):
     rationale: str
     alternatives_considered: List[Dict[str, Any]]
     related: List[str]
-    outcomes: List[Dict[str, Any]]
+    outcomes: List[Outcome]
     session_id: Optional[str] = None
     task_id: Optional[str] = None
     context: Optional[Dict[str, Any]] = None
     impact: Optional[Dict[str, Any]] = None
     subject: Optional[Dict[str, Any]] = None
     parent_decision_id: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Decision":
+        """Builds the decision and its outcome revisions (`Outcome`, oldest first)."""
+        d = dict(d)
+        d['outcomes'] = [Outcome.from_dict(o) for o in d['outcomes']]
+        return super().from_dict(d)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The decision as a dict of JSON values, its outcomes as dicts."""
+        d = super().to_dict()
+        d['outcomes'] = [o.to_dict() for o in self.outcomes]
+        return d
 
 @dataclass(frozen=True)
 class Outcome(Record):
