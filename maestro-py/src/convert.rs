@@ -100,10 +100,7 @@ impl Converter {
             let mut m = Map::with_capacity(d.len());
             for (k, v) in d.iter() {
                 let Ok(key) = k.cast::<PyString>() else {
-                    return Err(self.refuse(
-                        py,
-                        format!("dict keys must be str, not {}", k.get_type().name()?),
-                    ));
+                    return Err(self.refuse(py, format!("dict keys must be str, not {}", k.get_type().name()?)));
                 };
                 let key = key.to_cow()?;
                 self.take(py, key.len())?;
