@@ -149,12 +149,20 @@ class Workflows(_Namespace):
 
     def advance(self, id: str, to: str, actor: str, *, expected_from: Optional[str] = None) -> Workflow:
         """Moves the workflow to phase `to` if the model allows it and its gate is approved;
-        `expected_from` makes it a compare-and-swap on the current phase."""
+        `expected_from` makes it a compare-and-swap on the current phase.
+
+        The workflow must be active (not paused, completed or failed) and `to` a phase
+        the model lets its current phase move to: ConflictError (with `from_state`,
+        `to_state`) otherwise, also when the transition needs approval and its gate is
+        not approved yet."""
         args = _args(id=id, to=to, actor=actor, expected_from=expected_from)
         return Workflow.from_dict(self._call("workflows.advance", args))
 
     def vote(self, id: str, to: str, voter: str, approve: bool, comment: Optional[str] = None) -> Gate:
-        """Casts `voter`'s vote on the gate to phase `to`; returns the gate after the vote."""
+        """Casts `voter`'s vote on the gate to phase `to`; returns the gate after the vote.
+        The workflow must be active and the transition need approval in its model; the
+        voter must be eligible under the gate's quorum and votes once per round (a second
+        vote is a ConflictError); the quorum decides approved or rejected."""
         args = _args(id=id, to=to, voter=voter, approve=approve, comment=comment)
         return Gate.from_dict(self._call("workflows.vote", args))
 
@@ -299,7 +307,15 @@ class Sessions(_Namespace):
         task_id: Optional[str] = None,
         metadata: Optional[Mapping[str, Any]] = None,
     ) -> TimelineEvent:
-        """Appends an event to the session's timeline (durable when this returns)."""
+        """Appends an event to the session's timeline (durable when this returns).
+
+        `type`: session_started, session_stopped, milestone, task_started,
+        task_completed, task_failed, task_skipped, task_blocked, progress, needs_input,
+        error, doc_added or prompt_received. The `task_*` types need `task_id` (a task of
+        the session's project); `progress` needs `metadata["progress"]`, a number in
+        [0, 1]; `metadata` is a JSON object. The session must not have ended (completed,
+        failed or stopped): ConflictError otherwise. ValidationError names the offending
+        field (`/event/metadata/progress`)."""
         meta = None if metadata is None else dict(metadata)
         event = _args(type=type, message=message, task_id=task_id, metadata=meta)
         return TimelineEvent.from_dict(self._call("sessions.append", {"id": id, "event": event}))
@@ -380,12 +396,18 @@ class Tasks(_Namespace):
     def transition(
         self, id: str, to: str, *, session_id: Optional[str] = None, expected: Optional[str] = None
     ) -> Task:
-        """Moves the task to status `to` if allowed (ConflictError otherwise)."""
+        """Moves the task to status `to` (todo, in_progress, in_review, blocked, completed,
+        failed, cancelled) if the status machine allows it: ConflictError with
+        `from_state`/`to_state` otherwise. `in_progress` needs its dependencies completed;
+        `session_id` credits a session of the same project (it links the task to it);
+        `expected` makes it a compare-and-swap on the current status."""
         args = _args(id=id, to=to, session_id=session_id, expected=expected)
         return Task.from_dict(self._call("tasks.transition", args))
 
     def complete(self, id: str, session_id: Optional[str] = None) -> Task:
-        """Marks the task completed (by `session_id`, if given)."""
+        """Marks the task completed (by `session_id`, if given). From in_progress or
+        in_review only (ConflictError otherwise); tasks that depended on it may become
+        ready."""
         return Task.from_dict(self._call("tasks.complete", _args(id=id, session_id=session_id)))
 
     def fail(self, id: str, reason: str, session_id: Optional[str] = None) -> Task:
@@ -408,7 +430,11 @@ class Tasks(_Namespace):
         self, session_id: str, *, labels: Optional[Sequence[str]] = None, workflow_id: Optional[str] = None
     ) -> Optional[Task]:
         """Atomically takes the best ready task matching the filter for the session, or
-        None. Across threads and processes each task is claimed exactly once."""
+        None. Across threads and processes each task is claimed exactly once.
+
+        The session must be live (spawning, idle or working) and the task of its project;
+        `labels`: a list of str (a bare str is a TypeError), every one of which the task
+        must carry; `workflow_id` limits the claim to that workflow's tasks."""
         f = _args(labels=_list("labels", labels), workflow_id=workflow_id)
         t = self._call("tasks.claim", {"session_id": session_id, "filter": f})
         return None if t is None else Task.from_dict(t)
@@ -741,7 +767,10 @@ class Learning(_Namespace):
         files_modified: Optional[int] = None,
         notes: Optional[str] = None,
     ) -> Estimate:
-        """Records an estimate (`complexity` 1 to 10), with its actual effort if known."""
+        """Records an estimate (`complexity` 1 to 10), with its actual effort if known.
+        `estimated` and `actual` are finite numbers >= 0 (NaN or infinity is a
+        ValidationError at `/estimated` or `/actual`); `files_created` and
+        `files_modified` are counts >= 0."""
         args = _args(
             project_id=project_id,
             feature=feature,
