@@ -67,10 +67,13 @@ def test_another_thread_runs_python_while_a_long_batch_runs(m, project):
     assert len(m.tasks.list(project.id)) == 20000
 
 
-def _claimer(path, project_id, out):
+def _claimer(path, project_id, out, start):
     with maestro.open(path, durability="normal") as h:
         s = h.sessions.spawn(project_id, f"worker-{os.getpid()}")
         h.sessions.register(s.id)
+        # Every process claims from the same moment: a fast one would otherwise take the
+        # whole pool while the others still start.
+        start.wait(60)
         mine = []
         while True:
             t = h.tasks.claim(s.id)
@@ -84,11 +87,12 @@ def _claimer(path, project_id, out):
 def test_four_processes_claim_each_task_exactly_once(db_path):
     with maestro.open(db_path, durability="normal") as m:
         p = m.projects.create("pool")
-        m.store.batch([("tasks.create", {"project_id": p.id, "title": f"t{i}"}) for i in range(200)])
+        m.store.batch([("tasks.create", {"project_id": p.id, "title": f"t{i}"}) for i in range(400)])
         ids = {t.id for t in m.tasks.list(p.id)}
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_claimer, args=(db_path, p.id, out)) for _ in range(4)]
+    start = ctx.Barrier(4)
+    procs = [ctx.Process(target=_claimer, args=(db_path, p.id, out, start)) for _ in range(4)]
     for pr in procs:
         pr.start()
     claimed = [out.get(timeout=120) for _ in procs]
@@ -96,7 +100,7 @@ def test_four_processes_claim_each_task_exactly_once(db_path):
         pr.join(60)
         assert pr.exitcode == 0
     flat = [t for mine in claimed for t in mine]
-    assert len(flat) == 200 and set(flat) == ids
+    assert len(flat) == 400 and set(flat) == ids
     assert sum(1 for mine in claimed if mine) >= 2, [len(x) for x in claimed]
     with maestro.open(db_path) as m:
         assert {t.status for t in m.tasks.list(p.id)} == {"completed"}

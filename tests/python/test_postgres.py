@@ -88,7 +88,8 @@ def test_four_processes_claim_each_task_exactly_once_on_postgres(pg_url):
         ids = {t.id for t in m.tasks.list(p.id)}
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_claimer, args=(pg_url, p.id, out)) for _ in range(4)]
+    start = ctx.Barrier(4)
+    procs = [ctx.Process(target=_claimer, args=(pg_url, p.id, out, start)) for _ in range(4)]
     for pr in procs:
         pr.start()
     claimed = [out.get(timeout=120) for _ in procs]
