@@ -141,9 +141,6 @@ pub struct Maestro {
     config: Config,
     /// The database file; `None` in memory.
     path: Option<std::path::PathBuf>,
-    /// The store's name as shown in messages (a URL without its password), when opened
-    /// read-only.
-    read_only: Option<String>,
     /// Held by a running prune, so two prunes of one handle never interleave.
     pub(crate) pruning: std::sync::Mutex<()>,
 }
@@ -166,10 +163,7 @@ impl Exec for Maestro {
     }
 
     fn writable(&self) -> Result<()> {
-        match &self.read_only {
-            Some(shown) => Err(Error::ReadOnly(shown.clone())),
-            None => Ok(()),
-        }
+        self.store.writable()
     }
 }
 
@@ -316,7 +310,6 @@ impl Maestro {
         let mut m = Self::with_store(Box::new(store));
         m.config = config;
         m.path = Some(path.to_owned());
-        m.read_only = read_only.then(|| path.display().to_string());
         Ok(m)
     }
 
@@ -336,7 +329,6 @@ impl Maestro {
         )?;
         let mut m = Self::with_store(Box::new(store));
         m.config = config;
-        m.read_only = read_only.then(|| crate::store::redact(url));
         Ok(m)
     }
 
@@ -384,7 +376,6 @@ impl Maestro {
             followed: AtomicBool::new(false),
             config: Config::default(),
             path: None,
-            read_only: None,
             pruning: std::sync::Mutex::new(()),
         }
     }
@@ -397,7 +388,7 @@ impl Maestro {
 
     /// Whether this handle was opened read-only ([`Options::read_only`]).
     pub fn is_read_only(&self) -> bool {
-        self.read_only.is_some()
+        self.store.writable().is_err()
     }
 
     /// The database file, `None` for a store in memory.

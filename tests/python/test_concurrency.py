@@ -84,15 +84,18 @@ def _claimer(path, project_id, out, start):
         out.put(mine)
 
 
-def test_four_processes_claim_each_task_exactly_once(db_path):
-    with maestro.open(db_path, durability="normal") as m:
+def claim_pool(target, n):
+    """4 real processes claim a pool of `n` new tasks in the store at `target` (a file
+    or URL), starting together; returns the project id and each process's claims after
+    checking every task was claimed exactly once."""
+    with maestro.open(target, durability="normal") as m:
         p = m.projects.create("pool")
-        m.store.batch([("tasks.create", {"project_id": p.id, "title": f"t{i}"}) for i in range(400)])
+        m.store.batch([("tasks.create", {"project_id": p.id, "title": f"t{i}"}) for i in range(n)])
         ids = {t.id for t in m.tasks.list(p.id)}
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     start = ctx.Barrier(4)
-    procs = [ctx.Process(target=_claimer, args=(db_path, p.id, out, start)) for _ in range(4)]
+    procs = [ctx.Process(target=_claimer, args=(target, p.id, out, start)) for _ in range(4)]
     for pr in procs:
         pr.start()
     claimed = [out.get(timeout=120) for _ in procs]
@@ -100,7 +103,12 @@ def test_four_processes_claim_each_task_exactly_once(db_path):
         pr.join(60)
         assert pr.exitcode == 0
     flat = [t for mine in claimed for t in mine]
-    assert len(flat) == 400 and set(flat) == ids
+    assert len(flat) == n and set(flat) == ids
+    return p, claimed
+
+
+def test_four_processes_claim_each_task_exactly_once(db_path):
+    p, claimed = claim_pool(db_path, 400)
     assert sum(1 for mine in claimed if mine) >= 2, [len(x) for x in claimed]
     with maestro.open(db_path) as m:
         assert {t.status for t in m.tasks.list(p.id)} == {"completed"}

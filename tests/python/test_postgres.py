@@ -2,7 +2,6 @@
 wherever it takes a path. The namespace tests below are the SQLite ones, run again with
 `m` opened on PostgreSQL; then threads of one handle and processes sharing the server."""
 
-import multiprocessing
 import os
 import subprocess
 import threading
@@ -11,7 +10,7 @@ import uuid
 import pytest
 
 import maestro
-from test_concurrency import _claimer
+from test_concurrency import claim_pool
 from test_namespaces import (  # noqa: F401  (collected again here, on PostgreSQL)
     test_projects_and_steering,
     test_sessions_tasks_claims_and_queues,
@@ -82,22 +81,7 @@ def test_eight_threads_share_one_postgres_handle_and_every_write_lands(m):
 
 
 def test_four_processes_claim_each_task_exactly_once_on_postgres(pg_url):
-    with maestro.open(pg_url, durability="normal") as m:
-        p = m.projects.create("pool")
-        m.store.batch([("tasks.create", {"project_id": p.id, "title": f"t{i}"}) for i in range(200)])
-        ids = {t.id for t in m.tasks.list(p.id)}
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    start = ctx.Barrier(4)
-    procs = [ctx.Process(target=_claimer, args=(pg_url, p.id, out, start)) for _ in range(4)]
-    for pr in procs:
-        pr.start()
-    claimed = [out.get(timeout=120) for _ in procs]
-    for pr in procs:
-        pr.join(60)
-        assert pr.exitcode == 0
-    flat = [t for mine in claimed for t in mine]
-    assert len(flat) == 200 and set(flat) == ids
+    claim_pool(pg_url, 200)
 
 
 def test_a_subscription_hears_another_handle_on_the_same_server(pg_url):

@@ -5,7 +5,7 @@
 use super::args::ValidateArgs;
 use super::browse::all_checkpoints;
 use super::output::{fields, or_dash, rendered};
-use super::{Exit, Failure, Run};
+use super::{in_file, Exit, Failure, Run};
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::{Config, ImportSummary, Maestro};
@@ -175,59 +175,43 @@ enum Shape {
     Yaml,
 }
 
-/// Validates one file: a problem names the file and the JSON pointer inside it.
+/// Validates one file: a problem names the file (and line) and the JSON pointer inside it.
 fn validate_file(path: &Path, schema: Schema, shape: Shape) -> crate::Result<usize> {
     let shown = path.display().to_string();
-    let at = |e: Error, prefix: &str| match e {
-        Error::Validation { entity, path, message } => Error::Validation {
-            entity,
-            path: format!("{shown}#{prefix}{path}"),
-            message,
-        },
-        Error::Json { path, source } => Error::Validation {
-            entity: "document",
-            path: format!("{shown}#{prefix}{path}"),
-            message: source.to_string(),
-        },
-        other => other,
+    let read = || {
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::validation("document", shown.clone(), format!("cannot read: {e}")))
     };
-    if let Shape::Yaml = shape {
-        Config::load(path)?;
-        return Ok(1);
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::validation("document", shown.clone(), format!("cannot read: {e}")))?;
     match shape {
+        Shape::Yaml => Config::load(path).map(|_| 1),
         Shape::One => {
-            schema.parse_json(&text).map_err(|e| at(e, ""))?;
+            schema.parse_json(&read()?).map_err(|e| in_file(&shown, e))?;
             Ok(1)
         }
         Shape::List => {
-            let v = crate::schema::limits::parse("document", &text).map_err(|e| at(e, ""))?;
+            let v = crate::schema::limits::parse("document", &read()?).map_err(|e| in_file(&shown, e))?;
             let items = v
                 .as_array()
-                .ok_or_else(|| at(Error::validation("document", "", "expected a JSON array"), ""))?;
+                .ok_or_else(|| in_file(&shown, Error::validation("document", "", "expected a JSON array")))?;
             for (i, item) in items.iter().enumerate() {
-                schema.validate(item).map_err(|e| at(e, &format!("/{i}")))?;
+                schema
+                    .validate(item)
+                    .map_err(|e| in_file(&shown, e.within(&format!("/{i}"))))?;
             }
             Ok(items.len())
         }
         Shape::Lines => {
+            let text = read()?;
             let mut n = 0;
             for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                 schema
                     .parse_json(l)
-                    .map_err(|e| at(e, "").within(&format!("line {}:", i + 1)))?;
+                    .map_err(|e| in_file(&format!("{shown}:{}", i + 1), e))?;
                 n += 1;
             }
             Ok(n)
         }
-        Shape::Yaml => unreachable_yaml(),
     }
-}
-
-fn unreachable_yaml() -> crate::Result<usize> {
-    Err(Error::Internal("config.yaml is validated before".into()))
 }
 
 /// `maestro validate PATH…`.
@@ -341,14 +325,13 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         marked_invalid: bool,
     }
     let mut missing = Vec::new();
-    let mut workflows = std::collections::BTreeSet::new();
+    let mut by_workflow: std::collections::BTreeMap<_, Vec<_>> = std::collections::BTreeMap::new();
     for c in all_checkpoints(&m, None)? {
-        workflows.insert(c.workflow_id.clone());
+        by_workflow.entry(c.workflow_id.clone()).or_default().push(c);
     }
     let mut checked = 0;
     let mut unverifiable = Vec::new();
-    for w in &workflows {
-        let list = m.checkpoints().list(w)?;
+    for (w, list) in &by_workflow {
         checked += list.len();
         // Commits can only be verified in the project's repository.
         if let Some(c) = list.iter().find(|c| c.commit_sha.is_some()) {

@@ -45,12 +45,7 @@ pub(crate) fn workflows(run: &mut Run, cmd: WorkflowsCmd) -> Result<Exit, Failur
         WorkflowsCmd::Show { id: wid } => {
             let w = super::workflow(&m, &wid)?;
             let history = m.workflows().history(&w.id)?;
-            let mut gates = Vec::new();
-            for to in w.model.next_phases(&w.phase) {
-                if w.model.rule(&w.phase, to).is_some_and(|r| r.approval.is_some()) {
-                    gates.push(m.workflows().gate(&w.id, to)?);
-                }
-            }
+            let gates = super::gates(&m, &w)?;
             let sessions = m.sessions().list(&SessionFilter {
                 workflow_id: Some(w.id.clone()),
                 ..Default::default()

@@ -3,7 +3,7 @@
 
 use super::args::{LearnCmd, ReportArgs, ReportKind};
 use super::output::{rendered, Out};
-use super::{project, workflow, Exit, Failure, Run};
+use super::{in_file, project, workflow, Exit, Failure, Run};
 use crate::error::{Error, ErrorKind};
 use crate::{Maestro, ProjectId};
 use serde::Serialize;
@@ -130,17 +130,17 @@ pub(crate) fn learn(run: &mut Run, cmd: LearnCmd) -> Result<Exit, Failure> {
             if let Some(p) = p {
                 input["project_id"] = project(&m, &p)?.id.to_string().into();
             }
-            let order = crate::api::call_value(&m, "learning.suggest_order", input).map_err(|e| match e {
+            let order = crate::api::call_value(&m, "learning.suggest_order", input).map_err(|e| {
                 // Pointers into the operation's input, made pointers into the file.
-                Error::Validation { entity, path, message } if path.starts_with("/tasks") => in_file(
-                    &shown,
-                    Error::Validation {
+                let e = match e {
+                    Error::Validation { entity, path, message } if path.starts_with("/tasks") => Error::Validation {
                         entity,
                         path: format!("{prefix}{}", &path["/tasks".len()..]),
                         message,
                     },
-                ),
-                other => in_file(&shown, other),
+                    other => other,
+                };
+                in_file(&shown, e)
             })?;
             run.out.answer(&order, |out| {
                 let mut text = format!("{}\n", out.heading("Order"));
@@ -154,16 +154,4 @@ pub(crate) fn learn(run: &mut Run, cmd: LearnCmd) -> Result<Exit, Failure> {
         }
     }
     Ok(Exit::Ok)
-}
-
-/// A validation error inside the tasks file, its path prefixed with the file's name.
-fn in_file(file: &str, e: Error) -> Error {
-    match e {
-        Error::Validation { path, message, .. } => Error::Validation {
-            entity: "tasks file",
-            path: format!("{file}#{path}"),
-            message,
-        },
-        other => other,
-    }
 }

@@ -20,7 +20,7 @@ mod status;
 use crate::error::{Error, ErrorKind};
 use crate::{Maestro, Options, Project, ProjectId};
 use args::{Cli, Command};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use locate::Location;
 use output::{Closed, Out};
 use std::ffi::OsString;
@@ -208,6 +208,34 @@ pub(crate) fn workflow(m: &Maestro, id_or_feature: &str) -> Result<crate::Workfl
     }
 }
 
+/// A validation error found inside the file `file`: its path becomes `file#pointer`.
+pub(crate) fn in_file(file: &str, e: Error) -> Error {
+    match e {
+        Error::Validation { entity, path, message } => Error::Validation {
+            entity,
+            path: format!("{file}#{path}"),
+            message,
+        },
+        Error::Json { path, source } => Error::Validation {
+            entity: "document",
+            path: format!("{file}#{path}"),
+            message: source.to_string(),
+        },
+        other => other,
+    }
+}
+
+/// The gates out of the workflow's current phase that need approval, as they stand.
+pub(crate) fn gates(m: &Maestro, w: &crate::Workflow) -> Result<Vec<crate::Gate>, Failure> {
+    let mut gates = Vec::new();
+    for to in w.model.next_phases(&w.phase) {
+        if w.model.rule(&w.phase, to).is_some_and(|r| r.approval.is_some()) {
+            gates.push(m.workflows().gate(&w.id, to)?);
+        }
+    }
+    Ok(gates)
+}
+
 /// The projects `filter` names (one, by id or name), or all of them.
 pub(crate) fn projects(m: &Maestro, filter: Option<&str>) -> Result<Vec<Project>, Failure> {
     match filter {
@@ -223,65 +251,15 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(option: &str, value: &str) -
         .map_err(|e| Failure::Usage(format!("invalid value {value:?} for {option}: {e}")))
 }
 
-/// The name the envelope gives a command: its words (`tasks list`).
-fn command_name(c: &Command) -> String {
-    use args::*;
-    let sub = match c {
-        Command::Workflows(w) => match w {
-            WorkflowsCmd::List { .. } => "list",
-            WorkflowsCmd::Show { .. } => "show",
-        },
-        Command::Sessions(s) => match s {
-            SessionsCmd::List { .. } => "list",
-            SessionsCmd::Show { .. } => "show",
-            SessionsCmd::Tree { .. } => "tree",
-        },
-        Command::Tasks(t) => match t {
-            TasksCmd::List { .. } => "list",
-            TasksCmd::Show { .. } => "show",
-            TasksCmd::Ready { .. } => "ready",
-            TasksCmd::Graph { .. } => "graph",
-        },
-        Command::Decisions(d) => match d {
-            DecisionsCmd::List(_) => "list",
-            DecisionsCmd::Show { .. } => "show",
-            DecisionsCmd::Search { .. } => "search",
-        },
-        Command::Checkpoints(c) => match c {
-            CheckpointsCmd::List { .. } => "list",
-            CheckpointsCmd::Show { .. } => "show",
-        },
-        Command::Learn(l) => match l {
-            LearnCmd::Recommend { .. } => "recommend",
-            LearnCmd::Order { .. } => "order",
-        },
-        _ => "",
-    };
-    let top = match c {
-        Command::Info => "info",
-        Command::Status(_) => "status",
-        Command::Workflows(_) => "workflows",
-        Command::Sessions(_) => "sessions",
-        Command::Tasks(_) => "tasks",
-        Command::Decisions(_) => "decisions",
-        Command::Checkpoints(_) => "checkpoints",
-        Command::Events(_) => "events",
-        Command::Report(_) => "report",
-        Command::Learn(_) => "learn",
-        Command::Export { .. } => "export",
-        Command::Import { .. } => "import",
-        Command::Validate(_) => "validate",
-        Command::Backup { .. } => "backup",
-        Command::Check { .. } => "check",
-        Command::Prune { .. } => "prune",
-        Command::Config => "config",
-        Command::Migrate => "migrate",
-    };
-    if sub.is_empty() {
-        top.to_owned()
-    } else {
-        format!("{top} {sub}")
+/// The name the envelope gives a command: its subcommands' words (`tasks list`).
+fn command_name(matches: &clap::ArgMatches) -> String {
+    let mut words = Vec::new();
+    let mut at = matches;
+    while let Some((word, sub)) = at.subcommand() {
+        words.push(word);
+        at = sub;
     }
+    words.join(" ")
 }
 
 /// Runs the command line `args` (the program's name first) and returns the exit status.
@@ -291,8 +269,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Ok((command_name(&m), Cli::from_arg_matches(&m)?)));
+    let (name, cli) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // Help and version go to stdout with status 0, usage errors to stderr with 2.
             let _ = e.print();
@@ -300,7 +281,7 @@ where
         }
     };
     let mut run = Run {
-        out: Out::new(cli.json, cli.color, command_name(&cli.command)),
+        out: Out::new(cli.json, cli.color, name),
         db: cli.db,
         location: None,
     };

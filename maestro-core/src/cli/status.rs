@@ -127,12 +127,7 @@ fn project_status(m: &Maestro, p: &Project, a: &StatusArgs) -> Result<ProjectSta
         if !matches!(w.status, WorkflowStatus::Active | WorkflowStatus::Paused) {
             continue;
         }
-        let mut gates = Vec::new();
-        for to in w.model.next_phases(&w.phase) {
-            if w.model.rule(&w.phase, to).is_some_and(|r| r.approval.is_some()) {
-                gates.push(m.workflows().gate(&w.id, to)?);
-            }
-        }
+        let gates = super::gates(m, &w)?;
         workflows.push(WorkflowLine {
             id: w.id.to_string(),
             feature: w.feature,

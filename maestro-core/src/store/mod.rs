@@ -83,6 +83,12 @@ pub trait Store: Send + Sync {
     /// Runs the backend's own consistency check; `Ok(())` when the store is sound.
     fn check_integrity(&self) -> Result<()>;
 
+    /// [`crate::Error::ReadOnly`], naming the store, when it was opened read-only: every
+    /// write is refused. `Ok` otherwise (the default).
+    fn writable(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The backend's name: `"sqlite"`, `"postgres"`.
     fn backend(&self) -> &'static str;
 

@@ -131,14 +131,6 @@ impl PostgresStore {
         migrations::current(&*self.connection()?)
     }
 
-    /// [`Error::ReadOnly`] for a store opened read-only.
-    fn writable(&self) -> Result<()> {
-        if self.options.read_only {
-            return Err(Error::ReadOnly(self.url.clone()));
-        }
-        Ok(())
-    }
-
     fn connection(&self) -> Result<Pooled<'_>> {
         self.pool.get().map_err(|e| match e {
             Error::Server(m) => Error::Server(format!("{}: {m}", self.url)),
@@ -266,6 +258,13 @@ impl Store for PostgresStore {
                 self.url,
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
+        }
+        Ok(())
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.options.read_only {
+            return Err(Error::ReadOnly(self.url.clone()));
         }
         Ok(())
     }

@@ -315,14 +315,6 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    /// [`Error::ReadOnly`] for a store opened read-only.
-    fn writable(&self) -> Result<()> {
-        match (&self.path, self.read_only) {
-            (Some(path), true) => Err(Error::ReadOnly(path.display().to_string())),
-            _ => Ok(()),
-        }
-    }
-
     fn begin(conn: &Connection, sql: &str) -> Result<()> {
         close_open(conn);
         control(conn, sql)?;
@@ -383,6 +375,13 @@ impl Store for SqliteStore {
         let conn = &self.writer.idle().conn;
         conn.backup(rusqlite::MAIN_DB, dest, rusqlite::backup::NO_PROGRESS)?;
         Ok(())
+    }
+
+    fn writable(&self) -> Result<()> {
+        match (&self.path, self.read_only) {
+            (Some(path), true) => Err(Error::ReadOnly(path.display().to_string())),
+            _ => Ok(()),
+        }
     }
 
     fn backend(&self) -> &'static str {
