@@ -42,6 +42,7 @@ pub mod schema;
 pub mod session;
 pub mod store;
 pub mod task;
+pub mod thread;
 pub mod time;
 pub mod workflow;
 

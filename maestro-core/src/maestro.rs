@@ -234,6 +234,10 @@ macro_rules! namespaces {
             pub fn learning(&self) -> Learning<'_> {
                 Learning(Ctx(self))
             }
+            /// Agent threads: LangGraph-style checkpoints and pending writes.
+            pub fn threads(&self) -> crate::thread::Threads<'_> {
+                crate::thread::Threads(Ctx(self))
+            }
             /// Markdown reports rendered from stored state.
             pub fn reports(&self) -> Reports<'_> {
                 Reports(Ctx(self))

@@ -34,7 +34,8 @@ export type TimelineType =
   | 'needs_input'
   | 'error'
   | 'doc_added'
-  | 'prompt_received';
+  | 'prompt_received'
+  | 'thread_checkpoint';
 export type CheckpointType =
   | 'phase_complete'
   | 'task_group_complete'
@@ -62,7 +63,9 @@ export type EntityKind =
   | 'spike'
   | 'agent_log'
   | 'complexity_snapshot'
-  | 'pattern_usage';
+  | 'pattern_usage'
+  | 'thread'
+  | 'thread_checkpoint';
 export type OutcomeStatus = 'successful' | 'partial' | 'failed' | 'reverted';
 export type Confidence = 'high' | 'medium' | 'low';
 export type Scope = 'task' | 'session' | 'codebase';
@@ -251,6 +254,46 @@ export interface QueueItem {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: number;
+}
+
+/** A serialized value and its serializer's type tag; `data` is standard base64. */
+export interface Blob {
+  type: string;
+  data: string;
+}
+
+/** An agent thread (LangGraph's thread): its project and optional links. */
+export interface Thread {
+  thread_id: string;
+  project_id: Id;
+  session_id: Id | null;
+  workflow_id: Id | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A pending write of a checkpoint. */
+export interface PendingWrite {
+  task_id: string;
+  /** Negative for LangGraph's special channels (replaced when written again). */
+  idx: number;
+  channel: string;
+  value: Blob;
+  task_path: string;
+}
+
+/** A checkpoint of a thread and namespace, with its pending writes. */
+export interface ThreadCheckpoint {
+  project_id: Id;
+  thread_id: string;
+  checkpoint_ns: string;
+  checkpoint_id: string;
+  parent_id: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Timestamp;
+  /** null only in `threads.put`'s answer, which never echoes the blob. */
+  checkpoint: Blob | null;
+  writes: PendingWrite[];
 }
 
 /** schemas/timeline-event.schema.json */
@@ -1036,6 +1079,46 @@ export interface QueuesApi {
   skip(input: { session_id: Id; item_id: Id }): QueueItem;
 }
 
+type ByThread = { project_id: Id; thread_id: string };
+
+export interface ThreadsApi {
+  /** Stores a checkpoint (replacing one with the same id); the thread is created by its first put. */
+  put(input: ByThread & {
+    checkpoint_ns?: string;
+    checkpoint_id: string;
+    parent_id?: string | null;
+    checkpoint: Blob;
+    metadata?: Record<string, unknown>;
+  }): ThreadCheckpoint;
+  /** A repeated (task_id, idx) is ignored when idx >= 0 and replaces the stored write when idx < 0. */
+  put_writes(input: ByThread & {
+    checkpoint_ns?: string;
+    checkpoint_id: string;
+    task_id: string;
+    task_path?: string;
+    writes: { idx: number; channel: string; value: Blob }[];
+  }): number;
+  /** The checkpoint, or the latest of (thread, namespace); null when there is none. */
+  get(input: ByThread & { checkpoint_ns?: string; checkpoint_id?: string | null }): ThreadCheckpoint | null;
+  /** Newest (greatest id) first. */
+  list(input: {
+    project_id: Id;
+    thread_id?: string | null;
+    checkpoint_ns?: string | null;
+    checkpoint_id?: string | null;
+    before?: string | null;
+    filter?: Record<string, unknown> | null;
+    limit?: number | null;
+  }): ThreadCheckpoint[];
+  delete(input: ByThread): number;
+  delete_runs(input: { project_id: Id; run_ids: string[] }): number;
+  copy(input: { project_id: Id; source_thread_id: string; target_thread_id: string }): number;
+  prune(input: { project_id: Id; thread_ids: string[]; strategy?: 'keep_latest' | 'delete' }): number;
+  link(input: ByThread & { session_id?: Id | null; workflow_id?: Id | null }): Thread;
+  get_thread(input: ByThread): Thread;
+  list_threads(input: ByProject): Thread[];
+}
+
 export interface CheckpointsApi {
   create(input: NewCheckpoint): Checkpoint;
   get(input: ById): Checkpoint;
@@ -1196,6 +1279,7 @@ export declare class Maestro {
   readonly checkpoints: CheckpointsApi;
   readonly decisions: DecisionsApi;
   readonly learning: LearningApi;
+  readonly threads: ThreadsApi;
   readonly reports: ReportsApi;
   readonly events: EventsApi;
   readonly store: StoreApi;

@@ -43,6 +43,7 @@ const NAMESPACES = Object.freeze([
   'checkpoints',
   'decisions',
   'learning',
+  'threads',
   'reports',
   'events',
   'store',

@@ -8,7 +8,7 @@
 //! The limits are checked while converting, so a refused input never costs more memory
 //! than the limit.
 
-use maestro_core::schema::limits::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
+use maestro_core::schema::limits::{is_large, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
 use maestro_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -18,17 +18,26 @@ use serde_json::{Map, Number, Value};
 /// The JSON value of `obj`, a call's whole input (or one argument given on its own,
 /// whose errors then have paths inside it).
 pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    to_value_allowing(obj, &[])
+}
+
+/// [`to_value`] of an operation's input, where strings at `large` (the operation's
+/// `limits::large_strings`, a thread's blobs) may be as long as the document limit.
+pub fn to_value_allowing(obj: &Bound<'_, PyAny>, large: &'static [&'static str]) -> PyResult<Value> {
     let mut c = Converter {
         path: String::new(),
         bytes: 0,
+        large,
     };
     c.value(obj, 1)
 }
 
-/// A conversion in progress: where it is, and how many bytes of text it took so far.
+/// A conversion in progress: where it is, how many bytes of text it took so far, and
+/// where strings may be long.
 struct Converter {
     path: String,
     bytes: usize,
+    large: &'static [&'static str],
 }
 
 impl Converter {
@@ -39,7 +48,7 @@ impl Converter {
 
     /// Counts `len` more bytes of text against the document limit.
     fn take(&mut self, py: Python<'_>, len: usize) -> PyResult<()> {
-        if len > MAX_STRING_BYTES {
+        if len > MAX_STRING_BYTES && !is_large(&self.path, self.large) {
             return Err(self.refuse(
                 py,
                 format!("string of {len} bytes is longer than the limit of {MAX_STRING_BYTES}"),

@@ -1,6 +1,6 @@
 //! The native handle: one open store, shared by every thread of the interpreter.
 
-use crate::convert::to_value;
+use crate::convert::{to_value, to_value_allowing};
 use crate::errors::{self, binding};
 use crate::from_json;
 use crate::subscription::NativeSubscription;
@@ -112,7 +112,7 @@ impl Native {
         raw_payloads: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let m = self.store()?;
-        let input = to_value(args)?;
+        let input = to_value_allowing(args, maestro_core::schema::limits::large_strings(op))?;
         let out = py.detach(move || {
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::call_parsed(&m, op, input)));
             // If close() ran meanwhile, this is the last reference: close without the GIL.

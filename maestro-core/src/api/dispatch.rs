@@ -13,6 +13,7 @@ use crate::queue::Queues;
 use crate::report::Reports;
 use crate::session::{SessionStatus, Sessions};
 use crate::task::{ClaimFilter, TaskStatus, Tasks};
+use crate::thread::{PruneStrategy, ThreadQuery, Threads};
 use crate::workflow::{ModelRef, NewWorkflow, PhaseModel, Workflows};
 use serde::Serialize;
 use serde_json::Value;
@@ -54,6 +55,7 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
     let decisions = Decisions(ctx);
     let learning = Learning(ctx);
     let reports = Reports(ctx);
+    let threads = Threads(ctx);
     let events = ctx.events();
     match op {
         "projects.create" => O::encode(projects.create(a.whole()?)?),
@@ -158,6 +160,48 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
         }
         "tasks.sessions" => O::encode(tasks.sessions(&a.req("id")?)?),
 
+        "threads.put" => {
+            let project = a.req("project_id")?;
+            O::encode(threads.put(&project, a.whole()?)?)
+        }
+        "threads.put_writes" => {
+            let project = a.req("project_id")?;
+            O::encode(threads.put_writes(&project, &a.whole()?)?)
+        }
+        "threads.get" => {
+            let (project, thread): (ProjectId, String) = (a.req("project_id")?, a.req("thread_id")?);
+            let ns = a.opt::<String>("checkpoint_ns")?.unwrap_or_default();
+            O::encode(threads.get(&project, &thread, &ns, a.opt::<String>("checkpoint_id")?.as_deref())?)
+        }
+        "threads.list" => {
+            let project = a.req("project_id")?;
+            O::encode(threads.list(&project, &a.whole::<ThreadQuery>()?)?)
+        }
+        "threads.delete" => O::encode(threads.delete(&a.req("project_id")?, &a.req::<String>("thread_id")?)?),
+        "threads.delete_runs" => {
+            O::encode(threads.delete_runs(&a.req("project_id")?, &a.req::<Vec<String>>("run_ids")?)?)
+        }
+        "threads.copy" => {
+            let (project, source, target): (ProjectId, String, String) = (
+                a.req("project_id")?,
+                a.req("source_thread_id")?,
+                a.req("target_thread_id")?,
+            );
+            O::encode(threads.copy(&project, &source, &target)?)
+        }
+        "threads.prune" => {
+            let (project, ids): (ProjectId, Vec<String>) = (a.req("project_id")?, a.req("thread_ids")?);
+            let strategy = a.opt::<PruneStrategy>("strategy")?.unwrap_or(PruneStrategy::KeepLatest);
+            O::encode(threads.prune(&project, &ids, strategy)?)
+        }
+        "threads.link" => {
+            let (project, thread): (ProjectId, String) = (a.req("project_id")?, a.req("thread_id")?);
+            let (session, workflow): (Option<SessionId>, Option<WorkflowId>) =
+                (a.opt("session_id")?, a.opt("workflow_id")?);
+            O::encode(threads.link(&project, &thread, session.as_ref(), workflow.as_ref())?)
+        }
+        "threads.get_thread" => O::encode(threads.get_thread(&a.req("project_id")?, &a.req::<String>("thread_id")?)?),
+        "threads.list_threads" => O::encode(threads.list_threads(&a.req("project_id")?)?),
         "queues.enqueue" => O::encode(queues.enqueue(&a.req("session_id")?, &a.req("task_id")?)?),
         "queues.list" => O::encode(queues.list(&a.req("session_id")?)?),
         "queues.next" => O::encode(queues.next(&a.req("session_id")?)?),

@@ -109,7 +109,11 @@ pub fn options(json: &str, db: Option<&std::path::Path>) -> Result<Options> {
 /// atomic operation and returns its result as JSON text. Equivalent to the Rust method
 /// of the same name; see the operation's schema for its arguments.
 pub fn call(m: &Maestro, op: &str, input: &str) -> Result<String> {
-    call_parsed(m, op, limits::parse("input", input)?)
+    call_parsed(
+        m,
+        op,
+        limits::parse_allowing("input", input, limits::large_strings(op))?,
+    )
 }
 
 /// [`call`] on an already parsed input, answering JSON text.

@@ -48,6 +48,10 @@ str_enum!(
         ComplexitySnapshot => "complexity_snapshot",
         /// A [`crate::learning::PatternUsage`].
         PatternUsage => "pattern_usage",
+        /// A [`crate::thread::Thread`] (linked, copied, pruned, deleted).
+        Thread => "thread",
+        /// A checkpoint of a thread, or its pending writes: ids and metadata, never the blobs.
+        ThreadCheckpoint => "thread_checkpoint",
     }
 );
 

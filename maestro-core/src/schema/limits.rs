@@ -12,9 +12,39 @@ pub const MAX_DEPTH: usize = 64;
 /// Longest string (or object key) accepted, in bytes.
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 
+/// Where, in one operation's input, a string may be longer than [`MAX_STRING_BYTES`]
+/// (up to the document limit): the base64 data of a thread's blobs. Each pattern is a
+/// JSON pointer whose `*` segments match any array index or key.
+pub fn large_strings(op: &str) -> &'static [&'static str] {
+    match op {
+        "threads.put" => &["/checkpoint/data"],
+        "threads.put_writes" => &["/writes/*/value/data"],
+        _ => &[],
+    }
+}
+
+/// Whether the pointer `path` matches one of `patterns` (see [`large_strings`]).
+pub fn is_large(path: &str, patterns: &[&str]) -> bool {
+    patterns.iter().any(|p| {
+        let (mut a, mut b) = (p.split('/'), path.split('/'));
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if x == "*" || x == y => continue,
+                _ => return false,
+            }
+        }
+    })
+}
+
 /// Parses `text` as JSON within the limits. serde_json's own recursion limit (128)
 /// stops pathological nesting during parsing, before [`check`] sees the value.
 pub fn parse(entity: &'static str, text: &str) -> Result<Value> {
+    parse_allowing(entity, text, &[])
+}
+
+/// [`parse`], where strings at `large` (see [`large_strings`]) may be as long as the document.
+pub fn parse_allowing(entity: &'static str, text: &str, large: &[&str]) -> Result<Value> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(Error::validation(
             entity,
@@ -27,7 +57,7 @@ pub fn parse(entity: &'static str, text: &str) -> Result<Value> {
     }
     let v: Value =
         serde_json::from_str(text).map_err(|e| Error::validation(entity, "", format!("not valid JSON: {e}")))?;
-    check(entity, &v)?;
+    check_allowing(entity, &v, large)?;
     Ok(v)
 }
 
@@ -40,10 +70,15 @@ pub fn parse_list(entity: &'static str, text: &str) -> Result<Value> {
 
 /// Checks nesting depth and string sizes of an already parsed value.
 pub fn check(entity: &'static str, v: &Value) -> Result<()> {
-    walk(entity, v, 1, &mut String::new())
+    check_allowing(entity, v, &[])
 }
 
-fn walk(entity: &'static str, v: &Value, depth: usize, path: &mut String) -> Result<()> {
+/// [`check`], where strings at `large` (see [`large_strings`]) may be as long as the document.
+pub fn check_allowing(entity: &'static str, v: &Value, large: &[&str]) -> Result<()> {
+    walk(entity, v, 1, &mut String::new(), large)
+}
+
+fn walk(entity: &'static str, v: &Value, depth: usize, path: &mut String, large: &[&str]) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(Error::validation(
             entity,
@@ -59,13 +94,13 @@ fn walk(entity: &'static str, v: &Value, depth: usize, path: &mut String) -> Res
         )
     };
     match v {
-        Value::String(s) if s.len() > MAX_STRING_BYTES => Err(too_long(path, s.len())),
+        Value::String(s) if s.len() > MAX_STRING_BYTES && !is_large(path, large) => Err(too_long(path, s.len())),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
                 path.push('/');
                 path.push_str(&i.to_string());
-                walk(entity, item, depth + 1, path)?;
+                walk(entity, item, depth + 1, path, large)?;
                 path.truncate(len);
             }
             Ok(())
@@ -78,7 +113,7 @@ fn walk(entity: &'static str, v: &Value, depth: usize, path: &mut String) -> Res
                 if k.len() > MAX_STRING_BYTES {
                     return Err(too_long(path, k.len()));
                 }
-                walk(entity, item, depth + 1, path)?;
+                walk(entity, item, depth + 1, path, large)?;
                 path.truncate(len);
             }
             Ok(())

@@ -141,7 +141,7 @@ pub(crate) fn check(
     v: &Value,
     op: Option<&str>,
 ) -> Result<()> {
-    limits::check(entity, v)?;
+    limits::check_allowing(entity, v, op.map(limits::large_strings).unwrap_or(&[]))?;
     match first_violation(validator, v, op) {
         None => Ok(()),
         Some(x) => Err(Error::validation(entity, x.pointer, x.message)),

@@ -2,7 +2,7 @@
 
 pub(crate) mod model;
 pub(crate) mod status;
-mod timeline;
+pub(crate) mod timeline;
 
 pub use model::{Session, SessionFilter, SessionHead, TimelineEvent, TimelineType};
 pub use status::{SessionStatus, SpawnSource, Strategy};

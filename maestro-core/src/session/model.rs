@@ -110,7 +110,7 @@ pub struct SessionFilter {
 }
 
 str_enum!(
-    /// The 13 timeline event types of seed 004.
+    /// The 13 timeline event types of seed 004, and the checkpoints of linked threads.
     TimelineType, "timeline_event" {
         /// The session was spawned.
         SessionStarted => "session_started",
@@ -138,6 +138,9 @@ str_enum!(
         DocAdded => "doc_added",
         /// A prompt was received.
         PromptReceived => "prompt_received",
+        /// A checkpoint was put on a thread linked to the session; metadata carries the
+        /// thread, namespace and checkpoint ids and the checkpoint's own metadata.
+        ThreadCheckpoint => "thread_checkpoint",
     }
 );
 

@@ -15,6 +15,7 @@ mod rows;
 mod sessions;
 pub mod sqlite;
 mod tasks;
+mod threads;
 mod url;
 mod vectors;
 pub(crate) mod version;
@@ -50,6 +51,7 @@ pub use queues::{QueueRead, QueueWrite};
 pub use retention::{Gone, RetentionRead, RetentionWrite, WorkflowRows};
 pub use sessions::{SessionRead, SessionWrite};
 pub use tasks::{TaskRead, TaskWrite};
+pub use threads::{ThreadRead, ThreadWrite};
 pub use workflows::{WorkflowRead, WorkflowWrite};
 
 use crate::error::Result;
@@ -151,6 +153,7 @@ pub trait ReadTx:
     + FeedRead
     + LearningRead
     + RetentionRead
+    + ThreadRead
 {
 }
 
@@ -169,6 +172,7 @@ pub trait WriteTx:
     + FeedWrite
     + LearningWrite
     + RetentionWrite
+    + ThreadWrite
 {
     /// Runs `f` so that, if it fails, only its own writes are undone and the enclosing
     /// transaction goes on.

@@ -465,3 +465,49 @@ pub(crate) fn docs(r: &dyn Cols) -> Result<DocsEntry> {
         expires_at: ts(r, 4)?,
     })
 }
+
+pub(crate) const THREAD: &str = "thread_id, project_id, session_id, workflow_id, created_at, updated_at";
+pub(crate) fn thread(r: &dyn Cols) -> Result<crate::thread::model::Thread> {
+    Ok(crate::thread::model::Thread {
+        thread_id: r.get(0)?,
+        project_id: parse(r, 1, ProjectId::parse)?,
+        session_id: opt_parse(r, 2, SessionId::parse)?,
+        workflow_id: opt_parse(r, 3, WorkflowId::parse)?,
+        created_at: ts(r, 4)?,
+        updated_at: ts(r, 5)?,
+    })
+}
+
+pub(crate) const THREAD_CHECKPOINT: &str =
+    "project_id, thread_id, checkpoint_ns, checkpoint_id, parent_id, metadata, created_at, type, data";
+/// A checkpoint row, its pending writes not yet read.
+pub(crate) fn thread_checkpoint(r: &dyn Cols) -> Result<crate::thread::model::ThreadCheckpoint> {
+    Ok(crate::thread::model::ThreadCheckpoint {
+        project_id: parse(r, 0, ProjectId::parse)?,
+        thread_id: r.get(1)?,
+        checkpoint_ns: r.get(2)?,
+        checkpoint_id: r.get(3)?,
+        parent_id: r.get(4)?,
+        metadata: json(r, 5)?,
+        created_at: ts(r, 6)?,
+        checkpoint: Some(crate::thread::model::Blob {
+            kind: r.get(7)?,
+            data: r.get(8)?,
+        }),
+        writes: Vec::new(),
+    })
+}
+
+pub(crate) const THREAD_WRITE: &str = "task_id, idx, channel, type, data, task_path";
+pub(crate) fn thread_write(r: &dyn Cols) -> Result<crate::thread::model::PendingWrite> {
+    Ok(crate::thread::model::PendingWrite {
+        task_id: r.get(0)?,
+        idx: r.get(1)?,
+        channel: r.get(2)?,
+        value: crate::thread::model::Blob {
+            kind: r.get(3)?,
+            data: r.get(4)?,
+        },
+        task_path: r.get(5)?,
+    })
+}

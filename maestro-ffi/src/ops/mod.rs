@@ -12,6 +12,7 @@ pub mod reports;
 pub mod sessions;
 pub mod store;
 pub mod tasks;
+pub mod threads;
 pub mod workflows;
 
 use crate::error::Failure;

@@ -42,6 +42,7 @@ from .namespaces import (
     Store,
     Subscription,
     Tasks,
+    Threads,
     Workflows,
 )
 from .types import *  # noqa: F401,F403
@@ -74,6 +75,8 @@ class Maestro:
         self.learning = Learning(call)
         """The learning layer: recommendations, task-ordering rules, similar failures,
         estimate correction and the other learning records."""
+        self.threads = Threads(call)
+        """Agent threads: LangGraph-style checkpoints and pending writes."""
         self.reports = Reports(call)
         """Markdown reports."""
         self.events = Events(call, native.subscribe)

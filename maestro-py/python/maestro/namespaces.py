@@ -11,6 +11,7 @@ from .types import (
     PruneReport,
     AgentLog,
     AgentStats,
+    Blob,
     CategoryDef,
     Checkpoint,
     CheckpointDiff,
@@ -45,6 +46,8 @@ from .types import (
     SteeringDocument,
     SuggestedOrder,
     Task,
+    Thread,
+    ThreadCheckpoint,
     TimelineEvent,
     Workflow,
     WorkflowOrdering,
@@ -471,6 +474,161 @@ class Queues(_Namespace):
     def skip(self, session_id: str, item_id: str) -> QueueItem:
         """Skips a pending item."""
         return QueueItem.from_dict(self._call("queues.skip", {"session_id": session_id, "item_id": item_id}))
+
+
+class Threads(_Namespace):
+    """Agent threads: LangGraph-style checkpoints and pending writes, per thread and
+    namespace (see `maestro.langgraph.MaestroSaver` for LangGraph itself)."""
+
+    def put(
+        self,
+        project_id: str,
+        thread_id: str,
+        checkpoint_id: str,
+        checkpoint: Blob,
+        metadata: Mapping[str, Any],
+        *,
+        checkpoint_ns: str = "",
+        parent_id: Optional[str] = None,
+    ) -> ThreadCheckpoint:
+        """Stores a checkpoint of (thread, namespace), replacing one with the same id (its
+        pending writes stay); the thread is created by its first put. `metadata` must be a
+        dict of JSON values (its `run_id` names the run, for `delete_runs`). Ids are text
+        of 1 to 256 bytes; the blob is at most 48 MiB. Answers the checkpoint without its
+        blob (`checkpoint` is None)."""
+        return ThreadCheckpoint.from_dict(
+            self._call(
+                "threads.put",
+                {
+                    "project_id": project_id,
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": checkpoint_id,
+                    "parent_id": parent_id,
+                    "checkpoint": checkpoint.to_dict(),
+                    "metadata": metadata,
+                },
+            )
+        )
+
+    def put_writes(
+        self,
+        project_id: str,
+        thread_id: str,
+        checkpoint_id: str,
+        task_id: str,
+        writes: Sequence[Tuple[int, str, Blob]],
+        *,
+        checkpoint_ns: str = "",
+        task_path: str = "",
+    ) -> int:
+        """Stores the pending writes `(idx, channel, value)` of one task for a checkpoint.
+        A write whose (task_id, idx) is already stored is ignored when idx >= 0 and
+        replaces it when idx < 0 (LangGraph's special channels). Answers how many writes
+        were given."""
+        return int(
+            self._call(
+                "threads.put_writes",
+                {
+                    "project_id": project_id,
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": checkpoint_id,
+                    "task_id": task_id,
+                    "task_path": task_path,
+                    "writes": [{"idx": i, "channel": c, "value": v.to_dict()} for i, c, v in writes],
+                },
+            )
+        )
+
+    def get(
+        self, project_id: str, thread_id: str, *, checkpoint_ns: str = "", checkpoint_id: Optional[str] = None
+    ) -> Optional[ThreadCheckpoint]:
+        """The checkpoint `checkpoint_id` of (thread, namespace), or its latest (greatest
+        id) when None, with its blob and pending writes; None when there is none."""
+        d = self._call(
+            "threads.get",
+            _args(project_id=project_id, thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id=checkpoint_id),
+        )
+        return None if d is None else ThreadCheckpoint.from_dict(d)
+
+    def list(
+        self,
+        project_id: str,
+        *,
+        thread_id: Optional[str] = None,
+        checkpoint_ns: Optional[str] = None,
+        checkpoint_id: Optional[str] = None,
+        before: Optional[str] = None,
+        filter: Optional[Mapping[str, Any]] = None,
+        limit: Optional[int] = None,
+    ) -> List[ThreadCheckpoint]:
+        """The project's checkpoints, newest (greatest id) first, with blobs and pending
+        writes: of one thread or every thread, one namespace or every namespace, before a
+        checkpoint id, whose metadata has each key of `filter` with an equal value."""
+        found = self._call(
+            "threads.list",
+            _args(
+                project_id=project_id,
+                thread_id=thread_id,
+                checkpoint_ns=checkpoint_ns,
+                checkpoint_id=checkpoint_id,
+                before=before,
+                filter=None if filter is None else dict(filter),
+                limit=limit,
+            ),
+        )
+        return [ThreadCheckpoint.from_dict(c) for c in found]
+
+    def delete(self, project_id: str, thread_id: str) -> int:
+        """Deletes the thread, every namespace; answers how many checkpoints went (0 for an
+        unknown thread)."""
+        return int(self._call("threads.delete", {"project_id": project_id, "thread_id": thread_id}))
+
+    def delete_runs(self, project_id: str, run_ids: Sequence[str]) -> int:
+        """Deletes every checkpoint (with its writes) whose metadata `run_id` is one of
+        `run_ids`, across the project's threads; answers how many."""
+        return int(self._call("threads.delete_runs", {"project_id": project_id, "run_ids": _list("run_ids", run_ids)}))
+
+    def copy(self, project_id: str, source_thread_id: str, target_thread_id: str) -> int:
+        """Copies every checkpoint and write of the source thread (same ids, every
+        namespace) to the target; answers how many checkpoints (0 for an unknown source)."""
+        return int(
+            self._call(
+                "threads.copy",
+                {"project_id": project_id, "source_thread_id": source_thread_id, "target_thread_id": target_thread_id},
+            )
+        )
+
+    def prune(self, project_id: str, thread_ids: Sequence[str], strategy: str = "keep_latest") -> int:
+        """`keep_latest` keeps the latest checkpoint of each namespace (with its writes);
+        `delete` deletes the threads. Answers how many checkpoints went."""
+        return int(
+            self._call(
+                "threads.prune", {"project_id": project_id, "thread_ids": _list("thread_ids", thread_ids), "strategy": strategy}
+            )
+        )
+
+    def link(
+        self, project_id: str, thread_id: str, *, session_id: Optional[str] = None, workflow_id: Optional[str] = None
+    ) -> Thread:
+        """Links the thread (created if new) to a session and workflow of its project (a
+        None clears the link; the workflow defaults to the session's). The session's
+        timeline then shows each new checkpoint."""
+        return Thread.from_dict(
+            self._call(
+                "threads.link",
+                {"project_id": project_id, "thread_id": thread_id, "session_id": session_id, "workflow_id": workflow_id},
+            )
+        )
+
+    def get_thread(self, project_id: str, thread_id: str) -> Thread:
+        """The thread (NotFoundError when it was never put or linked)."""
+        return Thread.from_dict(self._call("threads.get_thread", {"project_id": project_id, "thread_id": thread_id}))
+
+    def list_threads(self, project_id: str) -> List[Thread]:
+        """Every thread of the project, by thread id."""
+        return [Thread.from_dict(t) for t in self._call("threads.list_threads", {"project_id": project_id})]
 
 
 class Checkpoints(_Namespace):

@@ -7,6 +7,7 @@ names the schemas list, e.g. ``task.status == "todo"``.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -826,3 +827,87 @@ class History(Record):
     tech_stack: Dict[str, Any]
     architecture: Dict[str, Any]
     task_ordering: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A serialized value and its serializer's type tag (LangGraph's `dumps_typed`
+    pair). The API carries `data` as base64; here it is the bytes."""
+
+    type: str
+    data: bytes
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Blob":
+        """Builds the blob from the API's `{"type", "data": base64}`."""
+        return cls(d["type"], base64.b64decode(d["data"]))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The blob as the API takes it: `{"type", "data": base64}`."""
+        return {"type": self.type, "data": base64.b64encode(self.data).decode("ascii")}
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    """A pending write of a thread checkpoint: what a task wrote to a channel."""
+
+    task_id: str
+    idx: int
+    channel: str
+    value: Blob
+    task_path: str
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "PendingWrite":
+        """Builds the write from the API's dict."""
+        return cls(d["task_id"], d["idx"], d["channel"], Blob.from_dict(d["value"]), d.get("task_path", ""))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The write as a dict of JSON values (the value's data in base64)."""
+        return {"task_id": self.task_id, "idx": self.idx, "channel": self.channel,
+                "value": self.value.to_dict(), "task_path": self.task_path}
+
+
+@dataclass(frozen=True)
+class ThreadCheckpoint(Record):
+    """A checkpoint of an agent thread and namespace, with its pending writes (by task id,
+    then index). `checkpoint` is None only in `threads.put`'s answer."""
+
+    project_id: str
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str
+    parent_id: Optional[str]
+    metadata: Dict[str, Any]
+    created_at: str
+    checkpoint: Optional[Blob]
+    writes: List[PendingWrite]
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ThreadCheckpoint":
+        """Builds the checkpoint, decoding its blob and writes."""
+        c = d.get("checkpoint")
+        obj = object.__new__(cls)
+        obj.__dict__.update(d)
+        obj.__dict__["checkpoint"] = None if c is None else Blob.from_dict(c)
+        obj.__dict__["writes"] = [PendingWrite.from_dict(w) for w in d.get("writes", ())]
+        return obj
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The checkpoint as a dict of JSON values (blobs in base64)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["checkpoint"] = None if self.checkpoint is None else self.checkpoint.to_dict()
+        d["writes"] = [w.to_dict() for w in self.writes]
+        return d
+
+
+@dataclass(frozen=True)
+class Thread(Record):
+    """An agent thread: its project and its optional links to a session and a workflow."""
+
+    thread_id: str
+    project_id: str
+    created_at: str
+    updated_at: str
+    session_id: Optional[str] = None
+    workflow_id: Optional[str] = None

@@ -239,6 +239,34 @@ CREATE TABLE feed_state (
 );
 INSERT INTO feed_state VALUES (TRUE, 0, 0, 0);
 "#,
+    // 2: agent threads, as SQLite's migration 8. Ids compare byte by byte (`COLLATE "C"`)
+    // whatever the database's collation: the greatest checkpoint id is the latest.
+    r#"
+CREATE TABLE threads (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    thread_id TEXT COLLATE "C" NOT NULL, session_id TEXT, workflow_id TEXT,
+    created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+    PRIMARY KEY (project_id, thread_id)
+);
+CREATE INDEX threads_session ON threads(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX threads_workflow ON threads(workflow_id) WHERE workflow_id IS NOT NULL;
+CREATE TABLE thread_checkpoints (
+    project_id TEXT NOT NULL, thread_id TEXT COLLATE "C" NOT NULL, checkpoint_ns TEXT COLLATE "C" NOT NULL,
+    checkpoint_id TEXT COLLATE "C" NOT NULL, parent_id TEXT, metadata TEXT NOT NULL, created_at BIGINT NOT NULL,
+    type TEXT NOT NULL, data BYTEA NOT NULL, run_id TEXT,
+    PRIMARY KEY (project_id, thread_id, checkpoint_ns, checkpoint_id),
+    FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
+);
+CREATE INDEX thread_checkpoints_recent ON thread_checkpoints(project_id, checkpoint_id);
+CREATE INDEX thread_checkpoints_run ON thread_checkpoints(project_id, run_id) WHERE run_id IS NOT NULL;
+CREATE TABLE thread_writes (
+    project_id TEXT NOT NULL, thread_id TEXT COLLATE "C" NOT NULL, checkpoint_ns TEXT COLLATE "C" NOT NULL,
+    checkpoint_id TEXT COLLATE "C" NOT NULL, task_id TEXT COLLATE "C" NOT NULL, idx BIGINT NOT NULL,
+    channel TEXT NOT NULL, type TEXT NOT NULL, data BYTEA NOT NULL, task_path TEXT NOT NULL,
+    PRIMARY KEY (project_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx),
+    FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
+);
+"#,
 ];
 
 /// The advisory lock key under which migrations run: every opener of every host takes it.

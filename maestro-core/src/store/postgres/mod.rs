@@ -28,6 +28,7 @@ mod queues;
 mod retention;
 mod sessions;
 mod tasks;
+mod threads;
 mod tls;
 mod tx;
 mod workflows;

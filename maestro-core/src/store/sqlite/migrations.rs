@@ -311,6 +311,53 @@ CREATE INDEX events_entity ON events(entity, entity_id);
 CREATE INDEX events_project ON events(project_id, seq);
 CREATE INDEX events_kind ON events(entity, seq) WHERE entity <> 'timeline_event';
 "#,
+    // 8: agent threads (LangGraph-style checkpoints). A thread belongs to a project; its
+    // links to a session and a workflow are plain columns, not foreign keys, because
+    // pruning a workflow keeps its threads and clears the links. The recent index serves
+    // the newest checkpoints across every thread of a project without a scan or a sort.
+    r#"
+CREATE TABLE threads (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    thread_id TEXT NOT NULL,
+    session_id TEXT,
+    workflow_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, thread_id)
+);
+CREATE INDEX threads_session ON threads(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX threads_workflow ON threads(workflow_id) WHERE workflow_id IS NOT NULL;
+CREATE TABLE thread_checkpoints (
+    project_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL,
+    checkpoint_id TEXT NOT NULL,
+    parent_id TEXT,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    run_id TEXT,
+    PRIMARY KEY (project_id, thread_id, checkpoint_ns, checkpoint_id),
+    FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
+);
+CREATE INDEX thread_checkpoints_recent ON thread_checkpoints(project_id, checkpoint_id);
+CREATE INDEX thread_checkpoints_run ON thread_checkpoints(project_id, run_id) WHERE run_id IS NOT NULL;
+CREATE TABLE thread_writes (
+    project_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL,
+    checkpoint_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    task_path TEXT NOT NULL,
+    PRIMARY KEY (project_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx),
+    FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
+);
+"#,
 ];
 
 /// The migration that brings retention (the feed horizon and incremental auto-vacuum).

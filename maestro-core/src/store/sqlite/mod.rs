@@ -21,6 +21,7 @@ mod queues;
 mod retention;
 mod sessions;
 mod tasks;
+mod threads;
 mod tx;
 mod workflows;
 mod write_lock;
