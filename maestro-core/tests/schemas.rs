@@ -46,6 +46,7 @@ fn rust_enums() -> BTreeMap<&'static str, Vec<String>> {
         ("OutcomeStatus", names(OutcomeStatus::ALL)),
         ("Durability", names(Durability::ALL)),
         ("RollbackMode", names(RollbackMode::ALL)),
+        ("PruneStrategy", names(maestro_core::thread::PruneStrategy::ALL)),
     ])
 }
 
@@ -86,7 +87,11 @@ fn there_is_one_schema_file_per_document_and_each_compiles() {
     let mut known: Vec<String> = Schema::ALL.iter().map(|s| s.file_name()).collect();
     known.sort();
     assert_eq!(on_disk, known);
-    assert_eq!(Schema::ALL.len(), 22, "19 SPEC §5 documents + 3 learning records");
+    assert_eq!(
+        Schema::ALL.len(),
+        23,
+        "19 SPEC §5 documents + 3 learning records + agent-thread records"
+    );
     for s in Schema::ALL {
         let v: Value = serde_json::from_str(s.source()).unwrap();
         assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#", "{s}");

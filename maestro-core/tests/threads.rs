@@ -411,3 +411,118 @@ fn the_json_surface_takes_large_blobs_and_names_bad_input() {
     .unwrap_err();
     assert_eq!(e.path(), Some("/writes/0/channel"), "{e}");
 }
+
+#[test]
+fn threads_survive_export_and_import_byte_for_byte() {
+    for b in durable_backends() {
+        let m = &b.m;
+        let p = project(m, "agents").id;
+        let s = live_session(m, &p, "agent");
+        m.threads().link(&p, "conv", Some(&s.id), None).unwrap();
+        put(m, &p, "conv", "", "1", None, json!({"step": 0, "run_id": "r"}));
+        put(m, &p, "conv", "", "2", Some("1"), json!({"step": 1}));
+        put(m, &p, "conv", "sub:9", "1", None, json!({}));
+        writes(m, &p, "conv", "1", "k", &[(0, "a", "x"), (-1, "__error__", "boom")]);
+        // Writes that arrived before (or without) their checkpoint are kept too.
+        writes(m, &p, "conv", "0-early", "k", &[(0, "a", "early")]);
+        writes(m, &p, "conv", "9-late", "k", &[(0, "a", "late")]);
+        m.threads().link(&p, "empty", None, None).unwrap();
+        // A blob larger than one JSON string may be.
+        m.threads()
+            .put(
+                &p,
+                NewThreadCheckpoint {
+                    thread_id: "big".into(),
+                    checkpoint_ns: String::new(),
+                    checkpoint_id: "1".into(),
+                    parent_id: None,
+                    checkpoint: Blob {
+                        kind: "bytes".into(),
+                        data: vec![7u8; 3 << 20],
+                    },
+                    metadata: json!({}),
+                },
+            )
+            .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        m.export(dir.path().join("a")).unwrap();
+        let file = dir.path().join("a/threads").join(format!("{p}.jsonl"));
+        assert!(file.exists(), "{}", b.name);
+        let fresh = b.fresh();
+        let sum = fresh.m.import(dir.path().join("a")).unwrap();
+        assert_eq!((sum.threads, sum.thread_checkpoints), (3, 4), "{}", b.name);
+        fresh.m.export(dir.path().join("b")).unwrap();
+        let again = dir.path().join("b/threads").join(format!("{p}.jsonl"));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "{}: byte-identical",
+            b.name
+        );
+        let c = fresh.m.threads().get(&p, "conv", "", Some("1")).unwrap().unwrap();
+        assert_eq!(c.writes.len(), 2);
+        assert_eq!(
+            fresh.m.threads().get_thread(&p, "conv").unwrap().session_id.as_ref(),
+            Some(&s.id)
+        );
+        // Importing again refuses the existing threads and writes nothing.
+        let e = fresh.m.import(dir.path().join("a")).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Conflict), "{}: {e}", b.name);
+    }
+}
+
+#[test]
+fn retention_keeps_the_newest_checkpoints_of_each_thread_and_a_pruned_workflow_leaves_its_threads() {
+    for b in durable_backends() {
+        let m = &b.m;
+        let p = project(m, "agents").id;
+        for i in 0..5 {
+            put(m, &p, "a", "", &format!("{i}"), None, json!({}));
+            writes(m, &p, "a", &format!("{i}"), "k", &[(0, "c", "v")]);
+        }
+        put(m, &p, "a", "sub", "0", None, json!({}));
+        put(m, &p, "b", "", "0", None, json!({}));
+        let policy = RetentionPolicy {
+            keep_thread_checkpoints: Some(2),
+            archive_dir: Some(tempfile::tempdir().unwrap().keep()),
+            ..Default::default()
+        };
+        let dry = m.prune(Some(&policy), true).unwrap();
+        assert_eq!(dry.thread_checkpoints, 3, "{}", b.name);
+        let real = m.prune(Some(&policy), false).unwrap();
+        assert_eq!(real.thread_checkpoints, 3, "{}", b.name);
+        let left = m
+            .threads()
+            .list(
+                &p,
+                &ThreadQuery {
+                    thread_id: Some("a".into()),
+                    checkpoint_ns: Some(String::new()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(ids(&left), ["a/4", "a/3"], "{}", b.name);
+        assert!(left.iter().all(|c| c.writes.len() == 1));
+        assert!(m.threads().get(&p, "a", "sub", None).unwrap().is_some());
+        assert_eq!(m.prune(Some(&policy), false).unwrap().thread_checkpoints, 0);
+
+        // A pruned workflow takes no thread with it: the links are cleared.
+        let wf = ended_workflow(m, &p, "done", true);
+        m.threads().link(&p, "b", None, Some(&wf)).unwrap();
+        let r = m
+            .prune(
+                Some(&RetentionPolicy {
+                    sessions_days: 0,
+                    ..policy.clone()
+                }),
+                false,
+            )
+            .unwrap();
+        assert_eq!(r.workflows.len(), 1, "{}: {r:?}", b.name);
+        let t = m.threads().get_thread(&p, "b").unwrap();
+        assert_eq!((t.session_id, t.workflow_id), (None, None), "{}", b.name);
+        assert!(m.threads().get(&p, "b", "", None).unwrap().is_some());
+    }
+}

@@ -439,6 +439,9 @@ export interface ImportSummary {
   /** Projects that already existed (an archive imported back into its store). */
   projects_existing: number;
   learning_records: number;
+  /** Agent threads created, and their checkpoints. */
+  threads: number;
+  thread_checkpoints: number;
 }
 
 /** What `store.prune` removes: the fields given replace the config's retention values for this call; absent ones keep them. */
@@ -448,6 +451,7 @@ export interface RetentionPolicy {
   agent_logs_days?: number;
   docs_cache_days?: number;
   keep_checkpoints?: number;
+  keep_thread_checkpoints?: number;
   safety_refs_days?: number;
   compress_archives?: boolean;
   archive_dir?: string;
@@ -468,6 +472,8 @@ export interface PruneReport {
   workflows: { id: Id; project_id: Id; archive: string; rows: WorkflowRows }[];
   kept: { id: Id; reason: string }[];
   checkpoints: Id[];
+  /** Agent-thread checkpoints beyond keep_thread_checkpoints. */
+  thread_checkpoints: number;
   checkpoint_tags: number;
   safety_refs: string[];
   agent_logs: number;

@@ -28,6 +28,10 @@ pub struct RetentionPolicy {
     /// `maestro/checkpoint/<id>` tags go. `None` (the default) keeps every checkpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_checkpoints: Option<u32>,
+    /// Keep the last N checkpoints of each agent thread and namespace (by checkpoint id);
+    /// older ones and their pending writes go. `None` (the default) keeps every one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_thread_checkpoints: Option<u32>,
     /// Delete `refs/maestro/safety/…` refs (work saved by rollbacks) older than this many
     /// days. `None` (the default) keeps them forever.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,7 @@ impl Default for RetentionPolicy {
             agent_logs_days: 90,
             docs_cache_days: 7,
             keep_checkpoints: None,
+            keep_thread_checkpoints: None,
             safety_refs_days: None,
             compress_archives: false,
             archive_dir: None,

@@ -44,6 +44,12 @@ pub struct ImportSummary {
     /// complexity snapshots, pattern usage).
     #[serde(default)]
     pub learning_records: usize,
+    /// Agent threads created.
+    #[serde(default)]
+    pub threads: usize,
+    /// Checkpoints of those threads.
+    #[serde(default)]
+    pub thread_checkpoints: usize,
 }
 
 /// A validated export, ready to apply.
@@ -56,6 +62,7 @@ pub(crate) struct Loaded {
     learning: Vec<(Project, History)>,
     records: Vec<LearningDump>,
     external: Vec<External>,
+    threads: Vec<Vec<super::threads::ThreadLine>>,
 }
 
 impl Loaded {
@@ -111,7 +118,7 @@ fn read_text(dir: &Path, rel: &str, max: u64) -> Result<String> {
 
 /// The items of a JSON-lines file, each line one document within the limits and valid
 /// against `schema`. Lines are read one at a time, so the file's length is not bounded.
-fn load_lines<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
+pub(super) fn load_lines<T: DeserializeOwned>(dir: &Path, rel: &str, schema: Schema) -> Result<Vec<T>> {
     use std::io::{BufRead, Read};
     let max = crate::schema::limits::MAX_DOCUMENT_BYTES as u64;
     let mut reader = std::io::BufReader::new(open_file(dir, rel, u64::MAX)?);
@@ -523,6 +530,20 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
             }
         }
     }
+    let mut threads = Vec::new();
+    for (stem, rel) in entries(dir, "threads", ".jsonl", false)? {
+        owned(&rel, &stem)?;
+        let lines: Vec<super::threads::ThreadLine> = load_lines(dir, &rel, Schema::Thread)?;
+        if let Some(at) = super::threads::stranger(&lines, &stem) {
+            return Err(bad(
+                &rel,
+                &at,
+                format!("is not {stem}, the project the file is named for"),
+            ));
+        }
+        threads.push(lines);
+        files += 1;
+    }
     Ok(Loaded {
         files,
         projects,
@@ -532,6 +553,7 @@ pub(crate) fn read(dir: &Path) -> Result<Loaded> {
         learning,
         records,
         external,
+        threads,
     })
 }
 
@@ -836,6 +858,23 @@ pub(crate) fn plan(tx: &dyn ReadTx, data: &Loaded) -> Result<ImportSummary> {
             + new_records(tx, &l.complexity)?
             + new_records(tx, &l.patterns)?;
     }
+    for lines in &data.threads {
+        let mut seen = HashSet::new();
+        for l in lines {
+            let t = &l.thread;
+            if seen.insert(t.thread_id.as_str()) {
+                if tx.thread(t.project_id.as_str(), &t.thread_id)?.is_some() {
+                    return Err(Error::conflict(
+                        "thread",
+                        t.thread_id.clone(),
+                        "already exists; import creates new threads only",
+                    ));
+                }
+                sum.threads += 1;
+            }
+            sum.thread_checkpoints += usize::from(l.checkpoint.is_some());
+        }
+    }
     Ok(sum)
 }
 
@@ -985,6 +1024,11 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, data: Loaded) -> Result<ImportSummary>
     }
     for l in &data.records {
         sum.learning_records += apply_records(tx, l)?;
+    }
+    for lines in &data.threads {
+        let (threads, checkpoints) = super::threads::apply(tx, lines)?;
+        sum.threads += threads;
+        sum.thread_checkpoints += checkpoints;
     }
     Ok(sum)
 }

@@ -17,6 +17,8 @@
 //! learning/<project>/failures.json       failures with their embeddings (when any)
 //! learning/<project>/{estimates, retrospectives, spikes, agent-logs,
 //!                     complexity-snapshots, pattern-usage}.json   the other learning records
+//! threads/<project>.jsonl             agent threads: a line per checkpoint and per pending
+//!                                    write, blobs in base64 (schemas/thread.schema.json)
 //! DECISIONS.md, FAILURES.md, ESTIMATES.md, PATTERNS.md   the living documents
 //! config.yaml                        the configuration the store ran with
 //! ```
@@ -40,6 +42,7 @@ mod export;
 mod files;
 mod import;
 mod paths;
+mod threads;
 
 pub use import::ImportSummary;
 
@@ -74,7 +77,14 @@ fn render_all(
         learning: &learning,
         config: ctx.config(),
     };
-    export::render(&dumps, Some(&extras))
+    let mut files = export::render(&dumps, Some(&extras))?;
+    for d in &dumps {
+        let id = d.project.id.as_str();
+        if let Some(text) = threads::render(tx, id)? {
+            files.insert(paths::entity_path(Path::new(""), "threads", id, ".jsonl")?, text);
+        }
+    }
+    Ok(files)
 }
 
 /// The files of one workflow's archive, read from `tx`: the export layout narrowed to

@@ -14,6 +14,10 @@
 //!    between its archive and its deletion is left for the next prune.
 //! 3. **Surplus checkpoints** beyond the newest `keep_checkpoints` of each workflow, and
 //!    their `maestro/checkpoint/<id>` tags; **safety refs** older than `safety_refs_days`.
+//!    **Surplus thread checkpoints** beyond the newest `keep_thread_checkpoints` of each
+//!    agent thread and namespace, with their pending writes. (Threads are never pruned
+//!    with a workflow: pruning a workflow clears the links of the threads linked to it
+//!    or to its sessions, and the threads stay.)
 //! 4. **Agent logs** older than `agent_logs_days`; **docs-cache** entries stored more than
 //!    `docs_cache_days` ago or expired.
 //! 5. **Feed compaction** up to the horizon: events superseded by a newer event of the
@@ -58,6 +62,9 @@ fn paced<T>(m: &Maestro, f: impl FnOnce() -> Result<T>) -> Result<T> {
     Ok(r)
 }
 
+/// Agent-thread checkpoints deleted per transaction.
+const THREAD_CHUNK: usize = 500;
+
 /// Agent logs deleted per transaction.
 const LOG_CHUNK: usize = 1_000;
 
@@ -96,6 +103,9 @@ pub struct PruneReport {
     pub kept: Vec<KeptWorkflow>,
     /// Checkpoints beyond the newest `keep_checkpoints` of their workflow.
     pub checkpoints: Vec<String>,
+    /// Agent-thread checkpoints beyond the newest `keep_thread_checkpoints` of their
+    /// thread and namespace.
+    pub thread_checkpoints: usize,
     /// `maestro/checkpoint/<id>` tags deleted (of pruned workflows and checkpoints); a
     /// dry run counts the checkpoints that have a commit.
     pub checkpoint_tags: usize,
@@ -256,6 +266,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
         workflows: Vec::new(),
         kept: Vec::new(),
         checkpoints: Vec::new(),
+        thread_checkpoints: 0,
         checkpoint_tags: 0,
         safety_refs: Vec::new(),
         agent_logs: 0,
@@ -352,6 +363,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
                         if tx.workflow_last_seq(&id)? != last_seq || tx.workflow_needed_by(&id)?.is_some() {
                             return Ok(None);
                         }
+                        tx.unlink_threads_of_workflow(&id)?;
                         Ok(Some(tx.prune_workflow(&id, horizon)?))
                     })
                 })?;
@@ -403,6 +415,21 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
             report.events += paced(m, || ctx.write(|tx| tx.delete_checkpoint(id, horizon)))?;
         }
         report.checkpoints = surplus;
+    }
+    if let Some(keep) = policy.keep_thread_checkpoints {
+        if dry_run {
+            report.thread_checkpoints = ctx.read(|tx| tx.count_surplus_thread_checkpoints(keep as usize))?;
+        } else {
+            loop {
+                let n = paced(m, || {
+                    ctx.write(|tx| crate::thread::prune_surplus(tx, keep as usize, THREAD_CHUNK))
+                })?;
+                report.thread_checkpoints += n;
+                if n < THREAD_CHUNK {
+                    break;
+                }
+            }
+        }
     }
     if let Some(days) = policy.safety_refs_days {
         let roots: Vec<String> = ctx.read(|tx| Ok(tx.projects()?.into_iter().filter_map(|p| p.root).collect()))?;

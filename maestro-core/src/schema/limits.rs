@@ -12,13 +12,15 @@ pub const MAX_DEPTH: usize = 64;
 /// Longest string (or object key) accepted, in bytes.
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 
-/// Where, in one operation's input, a string may be longer than [`MAX_STRING_BYTES`]
-/// (up to the document limit): the base64 data of a thread's blobs. Each pattern is a
-/// JSON pointer whose `*` segments match any array index or key.
-pub fn large_strings(op: &str) -> &'static [&'static str] {
-    match op {
+/// Where, in one operation's input (named `<namespace>.<verb>`) or one document (named
+/// as its schema), a string may be longer than [`MAX_STRING_BYTES`] (up to the document
+/// limit): the base64 data of a thread's blobs. Each pattern is a JSON pointer whose `*`
+/// segments match any array index or key.
+pub fn large_strings(name: &str) -> &'static [&'static str] {
+    match name {
         "threads.put" => &["/checkpoint/data"],
         "threads.put_writes" => &["/writes/*/value/data"],
+        "thread" => &["/checkpoint/checkpoint/data", "/write/value/data"],
         _ => &[],
     }
 }

@@ -58,6 +58,9 @@ str_enum!(
         HistoricalTaskOrdering => "historical-task-ordering",
         /// The configuration file.
         Config => "config",
+        /// A line of an export's `threads/<project>.jsonl`: an agent thread with one
+        /// checkpoint or one pending write.
+        Thread => "thread",
     }
 );
 
@@ -70,7 +73,7 @@ macro_rules! sources {
     };
 }
 
-const SOURCES: [&str; 22] = sources!(
+const SOURCES: [&str; 23] = sources!(
     "project",
     "workflow",
     "phase-model",
@@ -93,9 +96,10 @@ const SOURCES: [&str; 22] = sources!(
     "historical-architecture",
     "historical-task-ordering",
     "config",
+    "thread",
 );
 
-static COMPILED: [OnceLock<jsonschema::Validator>; 22] = [const { OnceLock::new() }; 22];
+static COMPILED: [OnceLock<jsonschema::Validator>; 23] = [const { OnceLock::new() }; 23];
 
 /// Longest rendering of an offending value kept in an error message.
 const MAX_SHOWN: usize = 200;
@@ -185,8 +189,12 @@ impl Schema {
 
     /// Parses untrusted JSON text within the limits and validates it.
     pub fn parse_json(self, text: &str) -> Result<Value> {
-        let v = limits::parse(self.as_str(), text)?;
-        self.validate(&v)?;
+        let large = limits::large_strings(self.as_str());
+        let v = limits::parse_allowing(self.as_str(), text, large)?;
+        match first_violation(self.validator(), &v, None) {
+            None => {}
+            Some(x) => return Err(Error::validation(self.as_str(), x.pointer, x.message)),
+        }
         Ok(v)
     }
 

@@ -24,8 +24,15 @@ pub trait ThreadRead {
     /// the caller applies; a backend may narrow by it), newest (greatest id) first, with
     /// blobs and pending writes. `limit` applies only when `query.filter` is `None`.
     fn thread_checkpoints(&self, project: &str, query: &ThreadQuery) -> Result<Vec<ThreadCheckpoint>>;
-    /// The pending writes of a checkpoint, by task id then index.
+    /// The pending writes of a checkpoint, by task path, task id then index.
     fn thread_writes(&self, project: &str, thread: &str, ns: &str, checkpoint: &str) -> Result<Vec<PendingWrite>>;
+    /// Every pending write of the thread, with its namespace and checkpoint id, in
+    /// namespace, checkpoint, task path, task id and index order (writes whose checkpoint
+    /// was never put included).
+    fn all_thread_writes(&self, project: &str, thread: &str) -> Result<Vec<(String, String, PendingWrite)>>;
+    /// How many checkpoints, over every thread and namespace, are beyond the newest `keep`
+    /// of their thread and namespace.
+    fn count_surplus_thread_checkpoints(&self, keep: usize) -> Result<usize>;
     /// How many checkpoints the thread has, every namespace together.
     fn count_thread_checkpoints(&self, project: &str, thread: &str) -> Result<usize>;
 }
@@ -60,6 +67,9 @@ pub trait ThreadWrite {
     /// Copies every checkpoint and write of `source` to `target` (same ids; a checkpoint
     /// already in `target` is replaced); returns how many checkpoints.
     fn copy_thread_rows(&mut self, project: &str, source: &str, target: &str) -> Result<usize>;
+    /// Deletes up to `limit` checkpoints beyond the newest `keep` of their thread and
+    /// namespace, with their writes; returns `(project, thread)` of each deleted.
+    fn delete_surplus_thread_checkpoints(&mut self, keep: usize, limit: usize) -> Result<Vec<(String, String)>>;
     /// Clears the links of every thread linked to `workflow` (or to one of its sessions),
     /// which is being pruned: the threads stay.
     fn unlink_threads_of_workflow(&mut self, workflow: &str) -> Result<usize>;

@@ -36,9 +36,9 @@ pub const MAX_NS_BYTES: usize = 4096;
 pub const MAX_CHANNEL_BYTES: usize = 1024;
 /// Longest serializer type tag, in bytes.
 pub const MAX_TYPE_BYTES: usize = 64;
-/// Largest blob (a checkpoint or one write), in bytes: what fits one input document
-/// once base64-encoded.
-pub const MAX_BLOB_BYTES: usize = 48 << 20;
+/// Largest blob (a checkpoint or one write), in bytes: once base64-encoded it fits one
+/// input document, and one line of an export, with room to spare.
+pub const MAX_BLOB_BYTES: usize = 32 << 20;
 /// Most writes one `put_writes` call stores.
 pub const MAX_WRITES_PER_CALL: usize = 10_000;
 /// Most run ids or thread ids one call names.
@@ -236,6 +236,22 @@ pub(crate) fn put_in(tx: &mut dyn WriteTx, project: &ProjectId, c: &ThreadCheckp
     tx.put_thread_checkpoint(c, run)?;
     feed::emit(tx, "put", &note(&t, c))?;
     show_on_timeline(tx, &t, c)
+}
+
+/// Retention: deletes up to `limit` checkpoints beyond the newest `keep` of their thread
+/// and namespace (with their writes), announcing each thread pruned; returns how many.
+pub(crate) fn prune_surplus(tx: &mut dyn WriteTx, keep: usize, limit: usize) -> Result<usize> {
+    let gone = tx.delete_surplus_thread_checkpoints(keep, limit)?;
+    let mut per_thread: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for key in &gone {
+        *per_thread.entry(key.clone()).or_default() += 1;
+    }
+    for ((project, thread), n) in per_thread {
+        if let Some(t) = tx.thread(&project, &thread)? {
+            announce(tx, "pruned", &t, n, None)?;
+        }
+    }
+    Ok(gone.len())
 }
 
 /// Whether `metadata` has every key of `filter` with an equal value.

@@ -107,7 +107,7 @@ pub struct ThreadCheckpoint {
     /// The serialized checkpoint; absent from [`crate::thread::Threads::put`]'s answer,
     /// which never echoes the blob.
     pub checkpoint: Option<Blob>,
-    /// Its pending writes, by task id then index.
+    /// Its pending writes, by task path, task id then index.
     pub writes: Vec<PendingWrite>,
 }
 

@@ -494,7 +494,7 @@ class Threads(_Namespace):
         """Stores a checkpoint of (thread, namespace), replacing one with the same id (its
         pending writes stay); the thread is created by its first put. `metadata` must be a
         dict of JSON values (its `run_id` names the run, for `delete_runs`). Ids are text
-        of 1 to 256 bytes; the blob is at most 48 MiB. Answers the checkpoint without its
+        of 1 to 256 bytes; the blob is at most 32 MiB. Answers the checkpoint without its
         blob (`checkpoint` is None)."""
         return ThreadCheckpoint.from_dict(
             self._call(
@@ -1301,7 +1301,8 @@ class Store(_Namespace):
     def prune(self, policy: Optional[Mapping[str, Any]] = None, *, dry_run: bool = False) -> PruneReport:
         """Applies the retention policy: the config's `retention` section, with the keys of
         `policy` (sessions_days, events_days, agent_logs_days, docs_cache_days,
-        keep_checkpoints, safety_refs_days, compress_archives, archive_dir) replacing its
+        keep_checkpoints, keep_thread_checkpoints, safety_refs_days, compress_archives,
+        archive_dir) replacing its
         values for this call; reports what it removed.
         With `dry_run`, reports exactly what it would remove and archive, writing nothing.
         Ended workflows are archived first; learning is never pruned; below the new feed

@@ -378,6 +378,8 @@ class ImportSummary(Record):
     checkpoints: int
     projects_existing: int = 0
     learning_records: int = 0
+    threads: int = 0
+    thread_checkpoints: int = 0
 
 
 @dataclass(frozen=True)
@@ -424,6 +426,7 @@ class PruneReport(Record):
     workflows: List[PrunedWorkflow]
     kept: List[KeptWorkflow]
     checkpoints: List[str]
+    thread_checkpoints: int
     checkpoint_tags: int
     safety_refs: List[str]
     agent_logs: int
@@ -439,7 +442,8 @@ class PruneReport(Record):
         """Builds the report."""
         return cls(
             d['dry_run'], d['policy'], [PrunedWorkflow.from_dict(w) for w in d['workflows']],
-            [KeptWorkflow.from_dict(k) for k in d['kept']], d['checkpoints'], d['checkpoint_tags'],
+            [KeptWorkflow.from_dict(k) for k in d['kept']], d['checkpoints'], d['thread_checkpoints'],
+            d['checkpoint_tags'],
             d['safety_refs'], d['agent_logs'], d['docs_cache'], d['events'], d['horizon'],
             d['bytes_before'], d['bytes_after'], d['bytes_reclaimed'],
         )

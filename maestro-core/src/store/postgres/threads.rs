@@ -6,6 +6,10 @@ use crate::store::rows;
 use crate::store::{ThreadRead, ThreadWrite};
 use crate::thread::model::{PendingWrite, Thread, ThreadCheckpoint, ThreadQuery};
 
+/// Every checkpoint with its rank in its thread and namespace, newest first.
+const SURPLUS: &str = "SELECT ctid AS r, ROW_NUMBER() OVER (PARTITION BY project_id, thread_id, checkpoint_ns \
+                       ORDER BY checkpoint_id DESC) AS rn FROM thread_checkpoints";
+
 impl PgTx<'_> {
     fn with_writes(&self, mut list: Vec<ThreadCheckpoint>) -> Result<Vec<ThreadCheckpoint>> {
         for c in &mut list {
@@ -76,12 +80,18 @@ impl ThreadRead for PgTx<'_> {
             .and("checkpoint_ns = ?", q.checkpoint_ns.clone())
             .and("checkpoint_id = ?", q.checkpoint_id.clone())
             .and("checkpoint_id < ?", q.before.clone());
-        // Containment narrows; the caller compares each value exactly.
-        if let Some(filter) = &q.filter {
-            query.and(
-                "metadata::jsonb @> ?::text::jsonb",
-                Some(serde_json::Value::Object(filter.clone()).to_string()),
-            );
+        // Narrows by the text of scalar values (`json`, not `jsonb`, which refuses a
+        // stored `\u0000`); the caller compares the whole value exactly.
+        for (key, value) in q.filter.iter().flatten() {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) if n.is_i64() => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            let k = query.bind(key.clone());
+            let v = query.bind(text);
+            query.sql.push_str(&format!(" AND metadata::json ->> {k} = {v}"));
         }
         let limit = match (&q.filter, q.limit) {
             (None, Some(l)) => l,
@@ -95,12 +105,31 @@ impl ThreadRead for PgTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM thread_writes WHERE project_id = $1 AND thread_id = $2 AND checkpoint_ns = $3 \
-                 AND checkpoint_id = $4 ORDER BY task_id, idx",
+                 AND checkpoint_id = $4 ORDER BY task_path, task_id, idx",
                 rows::THREAD_WRITE
             ),
             &[&project, &thread, &ns, &checkpoint],
             rows::thread_write,
         )
+    }
+
+    fn all_thread_writes(&self, project: &str, thread: &str) -> Result<Vec<(String, String, PendingWrite)>> {
+        self.all(
+            &format!(
+                "SELECT {}, checkpoint_ns, checkpoint_id FROM thread_writes WHERE project_id = $1 AND thread_id = $2 \
+                 ORDER BY checkpoint_ns, checkpoint_id, task_path, task_id, idx",
+                rows::THREAD_WRITE
+            ),
+            &[&project, &thread],
+            |r| Ok((r.get(6)?, r.get(7)?, rows::thread_write(r)?)),
+        )
+    }
+
+    fn count_surplus_thread_checkpoints(&self, keep: usize) -> Result<usize> {
+        Ok(self.scalar(
+            &format!("SELECT COUNT(*) FROM ({SURPLUS}) s WHERE rn > $1"),
+            &[&(keep as i64)],
+        )? as usize)
     }
 
     fn count_thread_checkpoints(&self, project: &str, thread: &str) -> Result<usize> {
@@ -275,6 +304,34 @@ impl ThreadWrite for PgTx<'_> {
             &[&project, &source, &target],
         )?;
         Ok(n as usize)
+    }
+
+    fn delete_surplus_thread_checkpoints(&mut self, keep: usize, limit: usize) -> Result<Vec<(String, String)>> {
+        let gone = self.all(
+            &format!(
+                "DELETE FROM thread_checkpoints WHERE ctid IN (SELECT r FROM ({SURPLUS}) s WHERE rn > $1 LIMIT $2) \
+                 RETURNING project_id, thread_id, checkpoint_ns, checkpoint_id"
+            ),
+            &[&(keep as i64), &(limit as i64)],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::with_capacity(gone.len());
+        for (project, thread, ns, id) in gone {
+            self.exec(
+                "DELETE FROM thread_writes WHERE project_id = $1 AND thread_id = $2 AND checkpoint_ns = $3 \
+                 AND checkpoint_id = $4",
+                &[&project, &thread, &ns, &id],
+            )?;
+            out.push((project, thread));
+        }
+        Ok(out)
     }
 
     fn unlink_threads_of_workflow(&mut self, workflow: &str) -> Result<usize> {

@@ -16,7 +16,12 @@ impl SqlTx<'_> {
     }
 }
 
-/// A JSON path selecting the top-level `key`, when SQLite's path syntax can spell it.
+/// Every checkpoint with its rank in its thread and namespace, newest first.
+const SURPLUS: &str = "SELECT rowid AS r, ROW_NUMBER() OVER (PARTITION BY project_id, thread_id, checkpoint_ns \
+                       ORDER BY checkpoint_id DESC) AS rn FROM thread_checkpoints";
+
+/// A JSON path selecting the top-level `key` (bound as a parameter, never spliced into
+/// the SQL), when SQLite's path syntax can spell it.
 fn json_key(key: &str) -> Option<String> {
     (!key.contains(['"', '\\'])).then(|| format!("$.\"{key}\""))
 }
@@ -86,13 +91,18 @@ impl ThreadRead for SqlTx<'_> {
         // Narrows by scalar values; the caller compares the whole value exactly.
         for (key, value) in q.filter.iter().flatten() {
             let Some(path) = json_key(key) else { continue };
-            let clause = format!("json_extract(metadata, '{path}') = ?");
-            match value {
-                serde_json::Value::String(s) => query.and(&clause, Some(s.clone())),
-                serde_json::Value::Number(n) if n.is_i64() => query.and(&clause, n.as_i64()),
-                serde_json::Value::Bool(b) => query.and(&clause, Some(i64::from(*b))),
-                _ => &mut query,
+            let value: rusqlite::types::Value = match value {
+                serde_json::Value::String(s) => s.clone().into(),
+                serde_json::Value::Number(n) if n.is_i64() => n.as_i64().unwrap_or_default().into(),
+                serde_json::Value::Bool(b) => i64::from(*b).into(),
+                _ => continue,
             };
+            query.params.push(path.into());
+            query.params.push(value);
+            let n = query.params.len();
+            query
+                .sql
+                .push_str(&format!(" AND json_extract(metadata, ?{}) = ?{n}", n - 1));
         }
         let limit = match (&q.filter, q.limit) {
             (None, Some(l)) => l,
@@ -106,12 +116,31 @@ impl ThreadRead for SqlTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM thread_writes WHERE project_id = ?1 AND thread_id = ?2 AND checkpoint_ns = ?3 \
-                 AND checkpoint_id = ?4 ORDER BY task_id, idx",
+                 AND checkpoint_id = ?4 ORDER BY task_path, task_id, idx",
                 rows::THREAD_WRITE
             ),
             [project, thread, ns, checkpoint],
             rows::thread_write,
         )
+    }
+
+    fn all_thread_writes(&self, project: &str, thread: &str) -> Result<Vec<(String, String, PendingWrite)>> {
+        self.all(
+            &format!(
+                "SELECT {}, checkpoint_ns, checkpoint_id FROM thread_writes WHERE project_id = ?1 AND thread_id = ?2 \
+                 ORDER BY checkpoint_ns, checkpoint_id, task_path, task_id, idx",
+                rows::THREAD_WRITE
+            ),
+            [project, thread],
+            |r| Ok((r.get(6)?, r.get(7)?, rows::thread_write(r)?)),
+        )
+    }
+
+    fn count_surplus_thread_checkpoints(&self, keep: usize) -> Result<usize> {
+        Ok(self.scalar(
+            &format!("SELECT COUNT(*) FROM ({SURPLUS}) WHERE rn > ?1"),
+            [keep as i64],
+        )? as usize)
     }
 
     fn count_thread_checkpoints(&self, project: &str, thread: &str) -> Result<usize> {
@@ -280,6 +309,34 @@ impl ThreadWrite for SqlTx<'_> {
             [project, source, target],
         )?;
         Ok(n)
+    }
+
+    fn delete_surplus_thread_checkpoints(&mut self, keep: usize, limit: usize) -> Result<Vec<(String, String)>> {
+        let gone = self.all(
+            &format!(
+                "DELETE FROM thread_checkpoints WHERE rowid IN (SELECT r FROM ({SURPLUS}) WHERE rn > ?1 LIMIT ?2) \
+                 RETURNING project_id, thread_id, checkpoint_ns, checkpoint_id"
+            ),
+            [keep as i64, limit as i64],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::with_capacity(gone.len());
+        for (project, thread, ns, id) in gone {
+            self.exec(
+                "DELETE FROM thread_writes WHERE project_id = ?1 AND thread_id = ?2 AND checkpoint_ns = ?3 \
+                 AND checkpoint_id = ?4",
+                [project.as_str(), thread.as_str(), ns.as_str(), id.as_str()],
+            )?;
+            out.push((project, thread));
+        }
+        Ok(out)
     }
 
     fn unlink_threads_of_workflow(&mut self, workflow: &str) -> Result<usize> {
