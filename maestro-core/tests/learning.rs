@@ -1251,10 +1251,12 @@ fn decisions_recorded_before_the_learning_layer_count_after_the_upgrade() {
     let before = all_stats(&m, &p.id);
     drop(m);
     // Back to schema version 4: the learning tables and their migration (and the later
-    // retention and feed-index migrations) are gone.
+    // retention, feed-index and thread migrations) are gone.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP INDEX events_entity; DROP INDEX events_project; DROP INDEX events_kind;
+        "DROP TABLE thread_writes; DROP TABLE thread_checkpoints; DROP TABLE threads;
+         DELETE FROM schema_migrations WHERE version = 8;
+         DROP INDEX events_entity; DROP INDEX events_project; DROP INDEX events_kind;
          CREATE INDEX events_entity ON events(entity, entity_id) WHERE entity NOT IN ('timeline_event', 'session_task');
          DELETE FROM schema_migrations WHERE version = 7;
          DROP TABLE advice_stats; DROP TABLE advice_issues; DROP TABLE ordering_pairs; DROP TABLE ordering_history;

@@ -1,18 +1,15 @@
 """LangGraph's own conformance suite (langgraph-checkpoint-conformance) against
 `maestro.langgraph.MaestroSaver`: every base capability and every extended one must
-pass, on a SQLite file and, when MAESTRO_TEST_PG_URL is set, on PostgreSQL.
+pass, on a SQLite file and on PostgreSQL (the test server).
 
 Each capability suite gets a fresh saver on a fresh store (a new file, or a new schema).
 The suite's per-test lines and its report are printed to the terminal."""
 
 import asyncio
 import itertools
-import os
 import uuid
 
 import pytest
-
-pytest.importorskip("langgraph.checkpoint.conformance", reason="needs the langgraph extra")
 
 from langgraph.checkpoint.conformance import checkpointer_test, validate  # noqa: E402
 from langgraph.checkpoint.conformance.capabilities import (  # noqa: E402
@@ -24,7 +21,7 @@ from langgraph.checkpoint.conformance.report import ProgressCallbacks  # noqa: E
 import maestro  # noqa: E402
 from maestro.langgraph import MaestroSaver  # noqa: E402
 
-PG_URL = os.environ.get("MAESTRO_TEST_PG_URL")
+from test_postgres import _server  # noqa: E402
 
 
 def _fresh_schema(url):
@@ -66,9 +63,10 @@ def test_conformance_on_sqlite(tmp_path, capsys):
     assert passed >= 81  # langgraph-checkpoint-conformance 0.0.2 has 81 tests
 
 
-@pytest.mark.skipif(not PG_URL, reason="MAESTRO_TEST_PG_URL is not set")
 def test_conformance_on_postgres(capsys):
-    stores = (_fresh_schema(PG_URL) for _ in itertools.count())
+    # The test server (MAESTRO_TEST_PG_URL, or one scripts/pg starts): never skipped.
+    server = _server()
+    stores = (_fresh_schema(server) for _ in itertools.count())
     passed = _run_suite("MaestroSaver (PostgreSQL)", stores, capsys)
     assert passed >= 81
 

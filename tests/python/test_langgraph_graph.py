@@ -13,8 +13,6 @@ import time
 
 import pytest
 
-pytest.importorskip("langgraph.graph", reason="needs the langgraph extra")
-
 from langgraph.types import Command  # noqa: E402
 
 import maestro  # noqa: E402

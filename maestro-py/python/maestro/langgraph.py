@@ -209,6 +209,8 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         conf = config["configurable"]
         thread_id = str(conf["thread_id"])
         ns: str = conf.get("checkpoint_ns", "")
+        # Linked first, so the session's timeline shows this checkpoint too.
+        self._link(thread_id, conf)
         self._threads.put(
             self.project_id,
             thread_id,
@@ -218,7 +220,6 @@ class MaestroSaver(BaseCheckpointSaver[str]):
             checkpoint_ns=ns,
             parent_id=conf.get("checkpoint_id"),
         )
-        self._link(thread_id, conf)
         return {"configurable": {"thread_id": conf["thread_id"], "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
     def put_writes(
