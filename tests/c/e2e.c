@@ -187,6 +187,41 @@ int main(void) {
   EXPECT(strstr(out, "\"status\":\"completed\"") != NULL);
   maestro_string_free(out);
 
+  /* agent threads: a checkpoint (blob in base64), its writes, the latest, the session link */
+  snprintf(input, sizeof input, "{\"project_id\": \"%s\", \"thread_id\": \"conv-1\", \"session_id\": \"%s\"}",
+           project, session);
+  out = run(maestro_threads_link, m, input);
+  EXPECT(strstr(out, session) != NULL);
+  maestro_string_free(out);
+  snprintf(input, sizeof input,
+           "{\"project_id\": \"%s\", \"thread_id\": \"conv-1\", \"checkpoint_id\": \"1ef-01\", "
+           "\"checkpoint\": {\"type\": \"json\", \"data\": \"eyJzdGVwIjogMX0=\"}, \"metadata\": {\"step\": 1}}",
+           project);
+  out = run(maestro_threads_put, m, input);
+  EXPECT(strstr(out, "\"checkpoint\":null") != NULL);
+  maestro_string_free(out);
+  snprintf(input, sizeof input,
+           "{\"project_id\": \"%s\", \"thread_id\": \"conv-1\", \"checkpoint_id\": \"1ef-01\", \"task_id\": "
+           "\"t1\", \"writes\": [{\"idx\": 0, \"channel\": \"messages\", \"value\": {\"type\": \"json\", "
+           "\"data\": \"WyJoaSJd\"}}]}",
+           project);
+  out = run(maestro_threads_put_writes, m, input);
+  EXPECT(strcmp(out, "1") == 0);
+  maestro_string_free(out);
+  snprintf(input, sizeof input, "{\"project_id\": \"%s\", \"thread_id\": \"conv-1\"}", project);
+  out = run(maestro_threads_get, m, input);
+  EXPECT(strstr(out, "eyJzdGVwIjogMX0=") != NULL && strstr(out, "\"channel\":\"messages\"") != NULL);
+  maestro_string_free(out);
+  snprintf(input, sizeof input, "{\"id\": \"%s\"}", session);
+  out = run(maestro_sessions_timeline, m, input);
+  EXPECT(strstr(out, "\"type\":\"thread_checkpoint\"") != NULL);
+  maestro_string_free(out);
+  snprintf(input, sizeof input,
+           "{\"project_id\": \"%s\", \"thread_id\": \"conv-1\", \"checkpoint_id\": \"2\", "
+           "\"checkpoint\": {\"type\": \"json\", \"data\": \"not base64!\"}}",
+           project);
+  fails(maestro_threads_put, m, input, MAESTRO_VALIDATION, "/checkpoint/data", NULL);
+
   /* decisions, checkpoints, reports */
   snprintf(input, sizeof input,
            "{\"workflow_id\": \"%s\", \"category\": \"tech_stack\", \"decision\": \"Use PostgreSQL\", "

@@ -603,6 +603,51 @@ describe('the learning layer', () => {
   });
 });
 
+describe('agent threads', () => {
+  test('put, writes, latest, history newest first, copy, prune; blobs travel as base64', () => {
+    const m = maestro.open(':memory:');
+    try {
+      const p = m.projects.create({ name: 'graphs' });
+      const blob = (text) => ({ type: 'json', data: Buffer.from(text).toString('base64') });
+      for (const id of ['1ef-a', '1ef-b', '1ef-c']) {
+        const put = m.threads.put({
+          project_id: p.id,
+          thread_id: 'conv',
+          checkpoint_id: id,
+          checkpoint: blob(`state ${id}`),
+          metadata: { step: id.charCodeAt(4) - 97, source: 'loop' },
+        });
+        assert.equal(put.checkpoint, null, 'the blob is not echoed');
+      }
+      const n = m.threads.put_writes({
+        project_id: p.id,
+        thread_id: 'conv',
+        checkpoint_id: '1ef-c',
+        task_id: 'task',
+        writes: [{ idx: 0, channel: 'messages', value: blob('hi') }],
+      });
+      assert.equal(n, 1);
+      const latest = m.threads.get({ project_id: p.id, thread_id: 'conv' });
+      assert.equal(latest.checkpoint_id, '1ef-c');
+      assert.equal(Buffer.from(latest.checkpoint.data, 'base64').toString(), 'state 1ef-c');
+      assert.deepEqual(latest.writes.map((w) => [w.channel, Buffer.from(w.value.data, 'base64').toString()]), [
+        ['messages', 'hi'],
+      ]);
+      const history = m.threads.list({ project_id: p.id, thread_id: 'conv', filter: { source: 'loop' }, limit: 2 });
+      assert.deepEqual(history.map((c) => c.checkpoint_id), ['1ef-c', '1ef-b']);
+      assert.equal(m.threads.copy({ project_id: p.id, source_thread_id: 'conv', target_thread_id: 'fork' }), 3);
+      assert.equal(m.threads.prune({ project_id: p.id, thread_ids: ['fork'] }), 2);
+      assert.deepEqual(m.threads.list_threads({ project_id: p.id }).map((t) => t.thread_id), ['conv', 'fork']);
+      expectError(
+        () => m.threads.put({ project_id: p.id, thread_id: 'x', checkpoint_id: '1', checkpoint: { type: 'b', data: '!' } }),
+        { code: 'MAESTRO_VALIDATION', path: '/checkpoint/data' },
+      );
+    } finally {
+      m.close();
+    }
+  });
+});
+
 describe('retention', () => {
   test('prune archives an ended workflow; since() below the horizon throws MAESTRO_PRUNED with oldestSeq', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maestro-node-prune-'));
