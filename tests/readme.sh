@@ -34,6 +34,10 @@ if [ -n "${MAESTRO_PYTHON:-}" ]; then
   block "# quickstart.py" > "$work/quickstart.py"
   (cd "$work" && "$MAESTRO_PYTHON" quickstart.py) > "$work/py.log" 2>&1 || true
   verdict readme-python "$work/py.log" "ready: \['API'\]" "rejected at /labels/0"
+  block "# langgraph_quickstart.py" > "$work/langgraph_quickstart.py"
+  (cd "$work" && "$MAESTRO_PYTHON" langgraph_quickstart.py) > "$work/lg.log" 2>&1 || true
+  verdict readme-langgraph "$work/lg.log" "asks: {'send this?': 'Your order ships tomorrow.'}" \
+    "done: {'draft': 'Your order ships tomorrow.', 'approved': True}" "checkpoints: 4"
 else
   echo "skip readme-python: set MAESTRO_PYTHON to an interpreter with maestro-py installed"
 fi
