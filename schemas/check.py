@@ -23,7 +23,7 @@ NAMES = [
     "project", "workflow", "phase-model", "session", "timeline-event", "task", "queue-item",
     "decision", "decision-outcome", "checkpoint", "failure", "estimate", "retrospective", "spike",
     "agent-log", "complexity-snapshot", "pattern-usage", "event", "historical-tech-stack",
-    "historical-architecture", "historical-task-ordering", "config",
+    "historical-architecture", "historical-task-ordering", "config", "thread",
 ]
 # Schemas describing what the Rust code does not have yet: no enums allowed there except
 # decision categories and outcome statuses.
@@ -246,7 +246,7 @@ def main():
             if case["expect_path"] not in paths:
                 fail(f"{label}: expected an error at {case['expect_path']!r}, got {paths}")
     required_invalid = ["project", "workflow", "phase-model", "session", "timeline-event", "task", "queue-item",
-                        "decision", "decision-outcome", "checkpoint", "event", "config"]
+                        "decision", "decision-outcome", "checkpoint", "event", "config", "thread"]
     for name in required_invalid:
         if not counts.get(name):
             fail(f"no invalid cases for {name}")
