@@ -13,7 +13,7 @@ use crate::queue::Queues;
 use crate::report::Reports;
 use crate::session::{SessionStatus, Sessions};
 use crate::task::{ClaimFilter, TaskStatus, Tasks};
-use crate::thread::{PruneStrategy, ThreadQuery, Threads};
+use crate::thread::{blob_at, NewThreadCheckpoint, NewWrite, NewWrites, PruneStrategy, ThreadQuery, Threads};
 use crate::workflow::{ModelRef, NewWorkflow, PhaseModel, Workflows};
 use serde::Serialize;
 use serde_json::Value;
@@ -162,11 +162,38 @@ pub(super) fn run<O: Output>(ctx: Ctx<'_>, handle: Option<&Maestro>, op: &str, m
 
         "threads.put" => {
             let project = a.req("project_id")?;
-            O::encode(threads.put(&project, a.whole()?)?)
+            let new = NewThreadCheckpoint {
+                thread_id: a.req("thread_id")?,
+                checkpoint_ns: a.opt("checkpoint_ns")?.unwrap_or_default(),
+                checkpoint_id: a.req("checkpoint_id")?,
+                parent_id: a.opt("parent_id")?,
+                checkpoint: blob_at(&a.req::<Value>("checkpoint")?, "/checkpoint")?,
+                metadata: a.opt("metadata")?.unwrap_or_else(|| Value::Object(Default::default())),
+            };
+            O::encode(threads.put(&project, new)?)
         }
         "threads.put_writes" => {
             let project = a.req("project_id")?;
-            O::encode(threads.put_writes(&project, &a.whole()?)?)
+            let writes = a.req::<Vec<Value>>("writes")?;
+            let new = NewWrites {
+                thread_id: a.req("thread_id")?,
+                checkpoint_ns: a.opt("checkpoint_ns")?.unwrap_or_default(),
+                checkpoint_id: a.req("checkpoint_id")?,
+                task_id: a.req("task_id")?,
+                task_path: a.opt("task_path")?.unwrap_or_default(),
+                writes: writes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        Ok(NewWrite {
+                            idx: w["idx"].as_i64().unwrap_or_default(),
+                            channel: w["channel"].as_str().unwrap_or_default().to_owned(),
+                            value: blob_at(&w["value"], &format!("/writes/{i}/value"))?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            O::encode(threads.put_writes(&project, &new)?)
         }
         "threads.get" => {
             let (project, thread): (ProjectId, String) = (a.req("project_id")?, a.req("thread_id")?);

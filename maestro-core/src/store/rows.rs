@@ -498,6 +498,15 @@ pub(crate) fn thread_checkpoint(r: &dyn Cols) -> Result<crate::thread::model::Th
     })
 }
 
+/// Writes read in (task id, index) order, the primary key's, put in (task path, task id,
+/// index) order: a stable sort, so no SQL sort is needed.
+pub(crate) fn in_task_path_order(
+    mut writes: Vec<crate::thread::model::PendingWrite>,
+) -> Vec<crate::thread::model::PendingWrite> {
+    writes.sort_by(|a, b| a.task_path.cmp(&b.task_path));
+    writes
+}
+
 pub(crate) const THREAD_WRITE: &str = "task_id, idx, channel, type, data, task_path";
 pub(crate) fn thread_write(r: &dyn Cols) -> Result<crate::thread::model::PendingWrite> {
     Ok(crate::thread::model::PendingWrite {

@@ -5,6 +5,38 @@
 use crate::error::Result;
 use crate::thread::model::{PendingWrite, Thread, ThreadCheckpoint, ThreadQuery};
 
+/// Fills in the pending writes of `list` with one query per (thread, namespace) rather
+/// than one per checkpoint: `range(project, thread, ns, lo, hi)` answers the writes of
+/// the checkpoints with ids in `lo..=hi`, as `(checkpoint id, write)` in (checkpoint id,
+/// task id, index) order. Each backend runs it over the writes' primary key.
+pub(crate) fn attach_writes(
+    list: &mut [ThreadCheckpoint],
+    range: &dyn Fn(&str, &str, &str, &str, &str) -> Result<Vec<(String, PendingWrite)>>,
+) -> Result<()> {
+    let mut groups: std::collections::BTreeMap<(String, String, String), Vec<usize>> = Default::default();
+    for (i, c) in list.iter().enumerate() {
+        let key = (c.project_id.to_string(), c.thread_id.clone(), c.checkpoint_ns.clone());
+        groups.entry(key).or_default().push(i);
+    }
+    for ((project, thread, ns), members) in groups {
+        let ids = members.iter().map(|&i| list[i].checkpoint_id.as_str());
+        let (lo, hi) = (ids.clone().min().unwrap_or(""), ids.max().unwrap_or(""));
+        let found = range(&project, &thread, &ns, lo, hi)?;
+        let at: std::collections::HashMap<String, usize> =
+            members.iter().map(|&i| (list[i].checkpoint_id.clone(), i)).collect();
+        for (id, w) in found {
+            if let Some(&i) = at.get(&id) {
+                list[i].writes.push(w);
+            }
+        }
+        for &i in &members {
+            let writes = std::mem::take(&mut list[i].writes);
+            list[i].writes = crate::store::rows::in_task_path_order(writes);
+        }
+    }
+    Ok(())
+}
+
 /// Thread queries available inside any transaction.
 pub trait ThreadRead {
     /// The thread `thread` of `project`.

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+from binascii import a2b_base64, b2a_base64
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple, cast
@@ -41,7 +42,6 @@ from langgraph.checkpoint.base import (
     PendingWrite,
     get_checkpoint_id,
     get_checkpoint_metadata,
-    writes_sort_key,
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -49,7 +49,6 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from . import Maestro
 from . import open as _open
 from .exceptions import ConflictError, NotFoundError, ValidationError
-from .types import Blob, ThreadCheckpoint
 
 __all__ = ["MaestroSaver"]
 
@@ -118,6 +117,9 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         self.maestro = maestro
         self.project_id = _resolve_project(maestro, project)
         self._threads = maestro.threads
+        # The hot paths (put, put_writes, get_tuple, list) call the store directly with
+        # dicts: no result dataclasses in between.
+        self._call = maestro.threads._call
         self._linked: Set[Tuple[str, Optional[str], Optional[str]]] = set()
         self._linked_lock = threading.Lock()
 
@@ -147,12 +149,11 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         `checkpoint_id`; otherwise the latest), with its metadata, parent and pending
         writes; None if there is none."""
         conf = config["configurable"]
-        record = self._threads.get(
-            self.project_id,
-            str(conf["thread_id"]),
-            checkpoint_ns=conf.get("checkpoint_ns", ""),
-            checkpoint_id=get_checkpoint_id(config),
-        )
+        args = {"project_id": self.project_id, "thread_id": str(conf["thread_id"]), "checkpoint_ns": conf.get("checkpoint_ns", "")}
+        checkpoint_id = get_checkpoint_id(config)
+        if checkpoint_id is not None:
+            args["checkpoint_id"] = checkpoint_id
+        record = self._call("threads.get", args)
         return None if record is None else self._tuple(record)
 
     def list(
@@ -211,14 +212,17 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         ns: str = conf.get("checkpoint_ns", "")
         # Linked first, so the session's timeline shows this checkpoint too.
         self._link(thread_id, conf)
-        self._threads.put(
-            self.project_id,
-            thread_id,
-            checkpoint["id"],
-            Blob(*self.serde.dumps_typed(checkpoint)),
-            _json_object(get_checkpoint_metadata(config, metadata)),
-            checkpoint_ns=ns,
-            parent_id=conf.get("checkpoint_id"),
+        self._call(
+            "threads.put",
+            {
+                "project_id": self.project_id,
+                "thread_id": thread_id,
+                "checkpoint_ns": ns,
+                "checkpoint_id": checkpoint["id"],
+                "parent_id": conf.get("checkpoint_id"),
+                "checkpoint": _blob(self.serde.dumps_typed(checkpoint)),
+                "metadata": _json_object(get_checkpoint_metadata(config, metadata)),
+            },
         )
         return {"configurable": {"thread_id": conf["thread_id"], "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
@@ -236,17 +240,20 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         if not writes:
             return
         conf = config["configurable"]
-        self._threads.put_writes(
-            self.project_id,
-            str(conf["thread_id"]),
-            conf["checkpoint_id"],
-            task_id,
-            [
-                (WRITES_IDX_MAP.get(channel, idx), channel, Blob(*self.serde.dumps_typed(value)))
-                for idx, (channel, value) in enumerate(writes)
-            ],
-            checkpoint_ns=conf.get("checkpoint_ns", ""),
-            task_path=task_path,
+        self._call(
+            "threads.put_writes",
+            {
+                "project_id": self.project_id,
+                "thread_id": str(conf["thread_id"]),
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": conf["checkpoint_id"],
+                "task_id": task_id,
+                "task_path": task_path,
+                "writes": [
+                    {"idx": WRITES_IDX_MAP.get(channel, idx), "channel": channel, "value": _blob(self.serde.dumps_typed(value))}
+                    for idx, (channel, value) in enumerate(writes)
+                ],
+            },
         )
 
     async def aput(
@@ -362,49 +369,43 @@ class MaestroSaver(BaseCheckpointSaver[str]):
             size = remaining
             if paged:
                 size = _PAGE if remaining is None else min(remaining, _PAGE)
-            records = self._threads.list(
-                self.project_id,
-                thread_id=None if thread_id is None else str(thread_id),
-                checkpoint_ns=ns,
-                checkpoint_id=checkpoint_id,
-                before=cursor,
-                filter=matching,
-                limit=size,
-            )
+            args: Dict[str, Any] = {"project_id": self.project_id}
+            for key, value in (
+                ("thread_id", None if thread_id is None else str(thread_id)),
+                ("checkpoint_ns", ns),
+                ("checkpoint_id", checkpoint_id),
+                ("before", cursor),
+                ("filter", matching),
+                ("limit", size),
+            ):
+                if value is not None:
+                    args[key] = value
+            records: List[Dict[str, Any]] = self._call("threads.list", args)
             if records:
                 yield [self._tuple(r) for r in records]
             if not paged or size is None or len(records) < size:
                 return
-            cursor = records[-1].checkpoint_id
+            cursor = records[-1]["checkpoint_id"]
             if remaining is not None:
                 remaining -= len(records)
 
-    def _tuple(self, record: ThreadCheckpoint) -> CheckpointTuple:
-        blob = record.checkpoint
-        assert blob is not None, "a stored checkpoint always has its blob"
-        writes = sorted(record.writes, key=lambda w: writes_sort_key(w.task_path, w.task_id, w.idx))
+    def _tuple(self, record: Dict[str, Any]) -> CheckpointTuple:
+        """The CheckpointTuple of a `threads.get`/`threads.list` record (a dict, blobs in
+        base64; writes come in task path, task id, index order)."""
+        loads = self.serde.loads_typed
+        thread_id, ns = record["thread_id"], record["checkpoint_ns"]
+        blob = record["checkpoint"]
         pending: List[PendingWrite] = [
-            (w.task_id, w.channel, self.serde.loads_typed((w.value.type, w.value.data))) for w in writes
+            (w["task_id"], w["channel"], loads((w["value"]["type"], a2b_base64(w["value"]["data"]))))
+            for w in record["writes"]
         ]
         parent: Optional[RunnableConfig] = None
-        if record.parent_id is not None:
-            parent = {
-                "configurable": {
-                    "thread_id": record.thread_id,
-                    "checkpoint_ns": record.checkpoint_ns,
-                    "checkpoint_id": record.parent_id,
-                }
-            }
+        if record["parent_id"] is not None:
+            parent = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": record["parent_id"]}}
         return CheckpointTuple(
-            config={
-                "configurable": {
-                    "thread_id": record.thread_id,
-                    "checkpoint_ns": record.checkpoint_ns,
-                    "checkpoint_id": record.checkpoint_id,
-                }
-            },
-            checkpoint=self.serde.loads_typed((blob.type, blob.data)),
-            metadata=cast(CheckpointMetadata, record.metadata),
+            config={"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": record["checkpoint_id"]}},
+            checkpoint=loads((blob["type"], a2b_base64(blob["data"]))),
+            metadata=cast(CheckpointMetadata, record["metadata"]),
             parent_config=parent,
             pending_writes=pending,
         )
@@ -430,6 +431,11 @@ class MaestroSaver(BaseCheckpointSaver[str]):
             else:
                 gone = set(thread_ids)
                 self._linked = {k for k in self._linked if k[0] not in gone}
+
+
+def _blob(typed: Tuple[str, bytes]) -> Dict[str, str]:
+    """A serializer's `(type, bytes)` as the store takes it: `{"type", "data": base64}`."""
+    return {"type": typed[0], "data": b2a_base64(typed[1], newline=False).decode("ascii")}
 
 
 def _resolve_project(m: Maestro, project: str) -> str:

@@ -258,6 +258,7 @@ CREATE TABLE thread_checkpoints (
     FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
 );
 CREATE INDEX thread_checkpoints_recent ON thread_checkpoints(project_id, checkpoint_id);
+CREATE INDEX thread_checkpoints_thread ON thread_checkpoints(project_id, thread_id, checkpoint_id);
 CREATE INDEX thread_checkpoints_run ON thread_checkpoints(project_id, run_id) WHERE run_id IS NOT NULL;
 CREATE TABLE thread_writes (
     project_id TEXT NOT NULL, thread_id TEXT COLLATE "C" NOT NULL, checkpoint_ns TEXT COLLATE "C" NOT NULL,

@@ -314,7 +314,8 @@ CREATE INDEX events_kind ON events(entity, seq) WHERE entity <> 'timeline_event'
     // 8: agent threads (LangGraph-style checkpoints). A thread belongs to a project; its
     // links to a session and a workflow are plain columns, not foreign keys, because
     // pruning a workflow keeps its threads and clears the links. The recent index serves
-    // the newest checkpoints across every thread of a project without a scan or a sort.
+    // the newest checkpoints across every thread of a project without a scan or a sort;
+    // the thread index those of one thread across its namespaces.
     r#"
 CREATE TABLE threads (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -342,6 +343,7 @@ CREATE TABLE thread_checkpoints (
     FOREIGN KEY (project_id, thread_id) REFERENCES threads(project_id, thread_id) ON DELETE CASCADE
 );
 CREATE INDEX thread_checkpoints_recent ON thread_checkpoints(project_id, checkpoint_id);
+CREATE INDEX thread_checkpoints_thread ON thread_checkpoints(project_id, thread_id, checkpoint_id);
 CREATE INDEX thread_checkpoints_run ON thread_checkpoints(project_id, run_id) WHERE run_id IS NOT NULL;
 CREATE TABLE thread_writes (
     project_id TEXT NOT NULL,

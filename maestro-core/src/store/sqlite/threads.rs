@@ -9,9 +9,18 @@ use rusqlite::params;
 
 impl SqlTx<'_> {
     fn with_writes(&self, mut list: Vec<ThreadCheckpoint>) -> Result<Vec<ThreadCheckpoint>> {
-        for c in &mut list {
-            c.writes = self.thread_writes(c.project_id.as_str(), &c.thread_id, &c.checkpoint_ns, &c.checkpoint_id)?;
-        }
+        crate::store::threads::attach_writes(&mut list, &|project, thread, ns, lo, hi| {
+            self.all(
+                &format!(
+                    "SELECT {}, checkpoint_id FROM thread_writes WHERE project_id = ?1 AND thread_id = ?2 \
+                     AND checkpoint_ns = ?3 AND checkpoint_id BETWEEN ?4 AND ?5 \
+                     ORDER BY checkpoint_id, task_id, idx",
+                    rows::THREAD_WRITE
+                ),
+                [project, thread, ns, lo, hi],
+                |r| Ok((r.get(6)?, rows::thread_write(r)?)),
+            )
+        })?;
         Ok(list)
     }
 }
@@ -116,12 +125,13 @@ impl ThreadRead for SqlTx<'_> {
         self.all(
             &format!(
                 "SELECT {} FROM thread_writes WHERE project_id = ?1 AND thread_id = ?2 AND checkpoint_ns = ?3 \
-                 AND checkpoint_id = ?4 ORDER BY task_path, task_id, idx",
+                 AND checkpoint_id = ?4 ORDER BY task_id, idx",
                 rows::THREAD_WRITE
             ),
             [project, thread, ns, checkpoint],
             rows::thread_write,
         )
+        .map(rows::in_task_path_order)
     }
 
     fn all_thread_writes(&self, project: &str, thread: &str) -> Result<Vec<(String, String, PendingWrite)>> {
