@@ -36,13 +36,14 @@ What is measured:
 
 Speed-up = baseline time / Maestro time (above 1: Maestro is faster).
 
-Run (the wrapper uses target/py-venv and writes target/bench-langgraph.md):
+Run (the wrapper builds maestro-py in release into target/bench-venv with the pinned LangGraph
+packages and writes target/bench-langgraph.md):
 
-    benches/langgraph.sh                                     # defaults below
-    benches/langgraph.sh --postgres postgres://postgres@127.0.0.1:55432/postgres
-    benches/langgraph.sh --threads 20 --checkpoints 2000 --seconds 3 --procs 4   # smoke
+    benches/python/langgraph.sh                              # defaults below
+    benches/python/langgraph.sh --postgres postgres://postgres@127.0.0.1:55432/postgres
+    benches/python/langgraph.sh --threads 20 --checkpoints 2000 --seconds 3 --procs 4   # smoke
 
-or `target/py-venv/bin/python benches/langgraph.py --help`. Needs langgraph,
+or `target/bench-venv/bin/python benches/python/langgraph_savers.py --help`. Needs langgraph,
 langgraph-checkpoint-sqlite, maestro-py, and for `--postgres` langgraph-checkpoint-postgres
 and psycopg.
 """
@@ -52,10 +53,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is called langgraph.py: keep its directory off the path, or `import langgraph`
-# would import this script instead of the package.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
@@ -381,7 +379,7 @@ def native_library() -> str:
 
 def git_commit() -> str:
     try:
-        root = os.path.dirname(_HERE)
+        root = os.path.dirname(os.path.dirname(_HERE))
         head = subprocess.check_output(["git", "-C", root, "rev-parse", "--short", "HEAD"], text=True,
                                        stderr=subprocess.DEVNULL).strip()
         dirty = subprocess.check_output(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
@@ -392,7 +390,7 @@ def git_commit() -> str:
 
 
 def command_line() -> str:
-    cmd = os.environ.get("MAESTRO_BENCH_CMD") or "python benches/langgraph.py " + " ".join(
+    cmd = os.environ.get("MAESTRO_BENCH_CMD") or "python benches/python/langgraph_savers.py " + " ".join(
         shlex.quote(a) for a in sys.argv[1:])
     return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", cmd.strip())
 
