@@ -5,14 +5,15 @@
 use crate::error::Result;
 use crate::thread::model::{PendingWrite, Thread, ThreadCheckpoint, ThreadQuery};
 
+/// `(project, thread, namespace, lo, hi)` → the writes of the checkpoints with ids in
+/// `lo..=hi`, as `(checkpoint id, write)`: see [`attach_writes`].
+pub(crate) type WritesInRange<'a> = dyn Fn(&str, &str, &str, &str, &str) -> Result<Vec<(String, PendingWrite)>> + 'a;
+
 /// Fills in the pending writes of `list` with one query per (thread, namespace) rather
 /// than one per checkpoint: `range(project, thread, ns, lo, hi)` answers the writes of
 /// the checkpoints with ids in `lo..=hi`, as `(checkpoint id, write)` in (checkpoint id,
 /// task id, index) order. Each backend runs it over the writes' primary key.
-pub(crate) fn attach_writes(
-    list: &mut [ThreadCheckpoint],
-    range: &dyn Fn(&str, &str, &str, &str, &str) -> Result<Vec<(String, PendingWrite)>>,
-) -> Result<()> {
+pub(crate) fn attach_writes(list: &mut [ThreadCheckpoint], range: &WritesInRange<'_>) -> Result<()> {
     let mut groups: std::collections::BTreeMap<(String, String, String), Vec<usize>> = Default::default();
     for (i, c) in list.iter().enumerate() {
         let key = (c.project_id.to_string(), c.thread_id.clone(), c.checkpoint_ns.clone());

@@ -266,10 +266,10 @@ impl ThreadWrite for SqlTx<'_> {
                 [project, thread],
             )?;
         }
-        Ok(self.exec(
+        self.exec(
             &format!("DELETE FROM thread_checkpoints AS c WHERE c.project_id = ?1 AND c.thread_id = ?2{keep}"),
             [project, thread],
-        )?)
+        )
     }
 
     fn delete_thread_row(&mut self, project: &str, thread: &str) -> Result<()> {
