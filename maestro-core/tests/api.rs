@@ -136,7 +136,7 @@ fn rejected_inputs_name_the_json_path_and_change_nothing() {
         (
             "tasks.create",
             json!({"project_id": pid, "title": "t", "colour": "red"}).to_string(),
-            "",
+            "/colour",
         ),
         (
             "sessions.spawn",
@@ -232,4 +232,29 @@ fn a_batch_commits_together_and_domain_errors_keep_their_kind() {
         &json!({"operations": [{"op": "store.check_integrity"}]}).to_string(),
     );
     assert!(e.to_string().contains("inside a batch"), "{e}");
+}
+
+/// `tests/errors/cases.json`, the error table every language runs: each case fails with
+/// its kind, its JSON pointer into the input and a message naming what it lists.
+#[test]
+fn the_shared_error_table() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/errors/cases.json");
+    let table: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let m = Maestro::open_in_memory().unwrap();
+    for step in table["setup"].as_array().unwrap() {
+        api::call(&m, step["op"].as_str().unwrap(), &step["input"].to_string())
+            .unwrap_or_else(|e| panic!("setup {}: {e}", step["op"]));
+    }
+    let cases = table["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let e = api::call(&m, case["op"].as_str().unwrap(), &case["input"].to_string())
+            .expect_err(&format!("{name}: succeeded"));
+        assert_eq!(e.kind().as_str(), case["kind"].as_str().unwrap(), "{name}: {e}");
+        assert_eq!(e.path(), case["path"].as_str(), "{name}: {e}");
+        for part in case["message"].as_array().unwrap() {
+            assert!(e.to_string().contains(part.as_str().unwrap()), "{name}: {e}");
+        }
+    }
 }

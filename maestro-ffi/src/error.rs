@@ -119,8 +119,10 @@ pub extern "C" fn maestro_last_error_message() -> *const c_char {
 }
 
 /// The JSON pointer of the offending value inside the input of the last failed call on
-/// this thread (`/labels/1`; `""` for the whole input), or the name of the offending
-/// parameter for NULL and UTF-8 errors; NULL when the error has no path. Owned by the
+/// this thread (`/labels/1`; `/event/metadata/progress` for a rule on a nested argument;
+/// `/colour` for an unknown property; `""` for the whole input), whichever check refused
+/// it (the schema or the domain rules), or the name of the offending parameter for NULL
+/// and UTF-8 errors; NULL when the error has no path. Owned by the
 /// library: valid until the next call on this thread to a function other than
 /// `maestro_last_error_*`.
 #[no_mangle]

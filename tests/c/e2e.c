@@ -285,7 +285,7 @@ int main(void) {
   snprintf(input, sizeof input, "{\"project_id\": \"%s\", \"title\": \"t\", \"labels\": [\"ok\", 7]}", project);
   fails(maestro_tasks_create, m, input, MAESTRO_VALIDATION, "/labels/1", NULL);
   snprintf(input, sizeof input, "{\"project_id\": \"%s\", \"title\": \"t\", \"colour\": \"red\"}", project);
-  fails(maestro_tasks_create, m, input, MAESTRO_VALIDATION, "", "colour");
+  fails(maestro_tasks_create, m, input, MAESTRO_VALIDATION, "/colour", "colour");
   fails(maestro_sessions_spawn, m, "{\"project_id\": \"../../etc\", \"name\": \"x\"}", MAESTRO_VALIDATION,
         "/project_id", NULL);
   fails(maestro_tasks_create, m, "{\"project_id\": \"nope\", \"title\": \"t\"}", MAESTRO_NOT_FOUND, NULL, "nope");

@@ -31,6 +31,19 @@ for t in e2e threads; do
   check "$t-shared" "$out/$t-shared"
   check "$t-static" "$out/$t-static"
 done
+# The shared error table (tests/errors/cases.json), as a tab-separated file the C runner reads.
+python3 - "$root/tests/errors/cases.json" > "$out/errors.tsv" <<'PY'
+import json, sys
+table = json.load(open(sys.argv[1], encoding="utf-8"))
+status = {"validation": 100, "not_found": 101, "conflict": 102}
+for s in table["setup"]:
+    print("\t".join([s["op"], json.dumps(s["input"]), "setup", "-", ""]))
+for c in table["cases"]:
+    print("\t".join([c["op"], json.dumps(c["input"]), str(status[c["kind"]]), c["path"] or "-", "|".join(c["message"])]))
+PY
+check "errors-build" gcc "${cflags[@]}" "$root/tests/c/errors.c" -o "$out/errors" -L"$lib" -lmaestro -ldl \
+  -Wl,-rpath,"$out"
+check "errors" "$out/errors" "$out/errors.tsv"
 # The same library on a PostgreSQL store (the server scripts/test started).
 check "postgres-build" gcc "${cflags[@]}" "$root/tests/c/postgres.c" -o "$out/postgres" -L"$lib" -lmaestro \
   -Wl,-rpath,"$out"

@@ -603,6 +603,19 @@ describe('the learning layer', () => {
   });
 });
 
+describe('the shared error table (tests/errors/cases.json)', () => {
+  const table = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'errors', 'cases.json'), 'utf8'));
+  const codes = { validation: 'MAESTRO_VALIDATION', conflict: 'MAESTRO_CONFLICT', not_found: 'MAESTRO_NOT_FOUND' };
+  const m = maestro.open(':memory:');
+  for (const step of table.setup) m.callJson(step.op, JSON.stringify(step.input));
+  for (const c of table.cases) {
+    test(c.name, () => {
+      const e = expectError(() => m.callJson(c.op, JSON.stringify(c.input)), { code: codes[c.kind], path: c.path });
+      for (const part of c.message) assert.ok(e.message.includes(part), `${e.message} lacks ${part}`);
+    });
+  }
+});
+
 describe('agent threads', () => {
   test('put, writes, latest, history newest first, copy, prune; blobs travel as base64', () => {
     const m = maestro.open(':memory:');
@@ -760,7 +773,7 @@ describe('errors', () => {
     assert.equal(e.operation, 'tasks.create');
     expectError(() => db.tasks.create({ project_id: projectId, title: 't', colour: 'red' }), {
       code: 'MAESTRO_VALIDATION',
-      path: '',
+      path: '/colour',
     });
     expectError(() => db.sessions.append({ id: 'ses_x', event: { type: 'dance' } }), {
       code: 'MAESTRO_VALIDATION',

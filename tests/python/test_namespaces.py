@@ -329,7 +329,7 @@ def test_every_exception_class_from_a_real_error_path(m, project, tmp_path, db_p
         m.tasks.create(project.id, "t", colour="red")  # type: ignore[call-arg]
     with pytest.raises(maestro.ValidationError) as e:
         m.call("tasks.create", {"project_id": project.id, "title": "t", "colour": "red"})
-    assert e.value.path == "" and "colour" in str(e.value)
+    assert e.value.path == "/colour" and "colour" in str(e.value)
     with pytest.raises(maestro.NotFoundError) as e:
         m.tasks.get("nope")
     assert (e.value.entity, e.value.id) == ("task", "nope")

@@ -7,7 +7,10 @@
 //! limits of [`crate::schema::limits`], the operation's schema in
 //! `schemas/api/operations.schema.json` (`definitions/<namespace>.<verb>`), and the same
 //! domain rules as the Rust API. A rejected input is a [`crate::Error::Validation`] whose
-//! path is the JSON pointer of the offending value inside the input.
+//! path is the JSON pointer of the offending value inside the input, whichever gate
+//! refused it: a domain rule's field path is placed under the argument it checked
+//! (`/event/metadata/progress`), and an unknown property is pointed at by name (`/colour`).
+//! `tests/errors/cases.json` is the table of such errors every language runs.
 
 mod args;
 mod dispatch;
@@ -119,13 +122,35 @@ pub fn call(m: &Maestro, op: &str, input: &str) -> Result<String> {
 /// [`call`] on an already parsed input, answering JSON text.
 pub fn call_parsed(m: &Maestro, op: &str, input: Value) -> Result<String> {
     validate(op, &input)?;
-    dispatch::run(Ctx::of(m), Some(m), op, Args::new(input))
+    dispatch::run(Ctx::of(m), Some(m), op, Args::new(input)).map_err(|e| pointed(op, e))
 }
 
 /// [`call`] on an already parsed input, answering a JSON value.
 pub fn call_value(m: &Maestro, op: &str, input: Value) -> Result<Value> {
     validate(op, &input)?;
-    dispatch::run(Ctx::of(m), Some(m), op, Args::new(input))
+    dispatch::run(Ctx::of(m), Some(m), op, Args::new(input)).map_err(|e| pointed(op, e))
+}
+
+/// Where, in the input of `op`, the value the domain rules check sits, when it is one
+/// argument rather than the whole input (`sessions.append`'s `event`).
+fn domain_root(op: &str) -> &'static str {
+    match op {
+        "sessions.append" => "/event",
+        "decisions.record_outcome" => "/outcome",
+        "tasks.claim" | "decisions.list" | "decisions.search" => "/filter",
+        _ => "",
+    }
+}
+
+/// A validation error of the domain rules (whose path names a field of the value they
+/// checked, `depends_on/0`) as a JSON pointer into the caller's input
+/// (`/depends_on/0`, `/event/metadata/progress`). Paths that already are pointers, and
+/// `op` (the operation's name itself), stay as they are.
+fn pointed(op: &str, e: Error) -> Error {
+    match e.path() {
+        Some(path) if !path.is_empty() && !path.starts_with('/') && path != "op" => e.within(domain_root(op)),
+        _ => e,
+    }
 }
 
 /// Runs one operation of a `store.batch` inside the batch's transaction. Errors name
@@ -137,7 +162,9 @@ pub(crate) fn call_in_batch<O: dispatch::Output>(ctx: Ctx<'_>, index: usize, op:
         _ => e.within(&format!("/operations/{index}/input")),
     };
     validate(op, &input).map_err(at)?;
-    dispatch::run(ctx, None, op, Args::new(input)).map_err(at)
+    dispatch::run(ctx, None, op, Args::new(input))
+        .map_err(|e| pointed(op, e))
+        .map_err(at)
 }
 
 /// Opens a store for a binding: `":memory:"` is a private in-memory database (whose

@@ -148,6 +148,16 @@ pub(crate) fn check(
     limits::check_allowing(entity, v, op.map(limits::large_strings).unwrap_or(&[]))?;
     match first_violation(validator, v, op) {
         None => Ok(()),
+        // In an operation's input, an unknown property is pointed at by name.
+        Some(Violation {
+            pointer,
+            message,
+            unexpected: Some(name),
+        }) if op.is_some() => Err(Error::validation(
+            entity,
+            format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1")),
+            message,
+        )),
         Some(x) => Err(Error::validation(entity, x.pointer, x.message)),
     }
 }

@@ -257,7 +257,7 @@ impl Workflows<'_> {
                         "workflow",
                         id.as_str(),
                         format!(
-                            "{} → {to} needs approval: gate is {:?} ({} approvals, {} rejections)",
+                            "{} → {to} needs approval: gate is {} ({} approvals, {} rejections)",
                             wf.phase, gate.state, gate.approvals, gate.rejections
                         ),
                     ));

@@ -45,6 +45,23 @@ pub enum GateState {
     Rejected,
 }
 
+impl GateState {
+    /// The API's spelling: `pending`, `approved`, `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateState::Pending => "pending",
+            GateState::Approved => "approved",
+            GateState::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::fmt::Display for GateState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Quorum {
     /// Checks the numbers make sense; `path` is where the quorum sits in its document.
     pub fn validate(&self, path: &str) -> Result<()> {
