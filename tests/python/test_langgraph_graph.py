@@ -257,3 +257,24 @@ def test_the_project_is_found_by_name_or_id_and_created_once(db_path):
         assert MaestroSaver(m, "bots").project_id == first.project_id
         assert MaestroSaver(m, first.project_id).project_id == first.project_id
         assert m.projects.get_by_name("bots").id == first.project_id
+
+
+def test_from_conn_string_works_with_and_async_with_and_setup_is_a_no_op(tmp_path):
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    db = str(tmp_path / "conn.db")
+    config = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+    with MaestroSaver.from_conn_string(db, project="p") as saver:
+        saver.setup()
+        saver.put(config, empty_checkpoint(), {"step": 0}, {})
+        handle = saver.maestro
+    assert handle.closed
+
+    async def main():
+        async with MaestroSaver.from_conn_string(db, project="p") as saver:
+            await saver.asetup()
+            got = await saver.aget_tuple(config)
+            return got.metadata["step"], saver.maestro
+
+    step, handle = asyncio.run(main())
+    assert step == 0 and handle.closed

@@ -28,7 +28,6 @@ import random
 import threading
 from binascii import a2b_base64, b2a_base64
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -124,7 +123,6 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         self._linked_lock = threading.Lock()
 
     @classmethod
-    @contextmanager
     def from_path(
         cls,
         path: str,
@@ -132,15 +130,32 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         *,
         serde: Optional[SerializerProtocol] = None,
         **open_options: Any,
-    ) -> Iterator["MaestroSaver"]:
-        """Opens the store at `path` (a SQLite file, created if needed, or a
-        `postgres://` URL), yields a saver on `project`, and closes the handle on exit.
-        `open_options` go to `maestro.open` (`durability`, `busy_timeout`, ...)."""
-        handle = _open(path, **open_options)
-        try:
-            yield cls(handle, project, serde=serde)
-        finally:
-            handle.close()
+    ) -> "_OpenedSaver":
+        """Opens the store at `path` (a SQLite file, created if needed, a `postgres://`
+        URL, or `":memory:"`) and gives a saver on `project` to a `with` or an
+        `async with` block, closing the handle when the block ends. `open_options` go to
+        `maestro.open` (`durability`, `busy_timeout`, ...)."""
+        return _OpenedSaver(lambda: cls(_open(path, **open_options), project, serde=serde))
+
+    @classmethod
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        project: str = "langgraph",
+        *,
+        serde: Optional[SerializerProtocol] = None,
+        **open_options: Any,
+    ) -> "_OpenedSaver":
+        """`from_path`, under the name LangGraph's own savers use
+        (`with MaestroSaver.from_conn_string("state.db") as saver:`, or `async with`)."""
+        return cls.from_path(conn_string, project, serde=serde, **open_options)
+
+    def setup(self) -> None:
+        """Nothing to do: the store creates and migrates its tables when it is opened.
+        Present so code written for LangGraph's SQLite and Postgres savers runs as is."""
+
+    async def asetup(self) -> None:
+        """`setup`: nothing to do."""
 
     # --- reading ---------------------------------------------------------------
 
@@ -431,6 +446,30 @@ class MaestroSaver(BaseCheckpointSaver[str]):
             else:
                 gone = set(thread_ids)
                 self._linked = {k for k in self._linked if k[0] not in gone}
+
+
+class _OpenedSaver:
+    """A saver on a store this object opened: entered with `with` or `async with`, it
+    yields the saver and closes the store's handle on exit."""
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+        self._saver: Optional[MaestroSaver] = None
+
+    def __enter__(self) -> MaestroSaver:
+        self._saver = self._make()
+        return self._saver
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._saver is not None:
+            self._saver.maestro.close()
+            self._saver = None
+
+    async def __aenter__(self) -> MaestroSaver:
+        return await asyncio.to_thread(self.__enter__)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await asyncio.to_thread(self.__exit__, *exc)
 
 
 def _blob(typed: Tuple[str, bytes]) -> Dict[str, str]:
