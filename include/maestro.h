@@ -135,6 +135,24 @@ const char *maestro_last_error_path(void);
 // resync); -1 when the last error is of another kind or there is none.
 int64_t maestro_last_error_oldest_seq(void);
 
+// The kind of entity the last failed call on this thread was about (`"task"`), for
+// `MAESTRO_NOT_FOUND` and `MAESTRO_CONFLICT`; NULL otherwise. Owned by the library, valid
+// as `maestro_last_error_message`'s.
+const char *maestro_last_error_entity(void);
+
+// The id of the entity the last failed call on this thread was about, for
+// `MAESTRO_NOT_FOUND` and `MAESTRO_CONFLICT`; NULL otherwise. Owned by the library.
+const char *maestro_last_error_id(void);
+
+// For a `MAESTRO_CONFLICT` refusing a change of state on this thread (an illegal
+// transition, a gate not approved, an `expected` state that did not hold), the state the
+// entity is in (`"todo"`, `"requirements"`); NULL otherwise. Owned by the library.
+const char *maestro_last_error_from(void);
+
+// For such a conflict, the state asked for (`"completed"`, `"design"`); NULL otherwise.
+// Owned by the library.
+const char *maestro_last_error_to(void);
+
 // Forgets the last error of this thread.
 void maestro_clear_error(void);
 

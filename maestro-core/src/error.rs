@@ -98,6 +98,10 @@ pub enum Error {
         id: String,
         /// What did not match.
         message: String,
+        /// For a refused change of state: the state the entity is in.
+        from: Option<String>,
+        /// For a refused change of state: the state asked for.
+        to: Option<String>,
     },
     /// Another writer held the database past the busy timeout.
     #[error("database busy: {0}")]
@@ -236,6 +240,60 @@ impl Error {
             entity,
             id: id.into(),
             message: message.into(),
+            from: None,
+            to: None,
+        }
+    }
+
+    /// A [`Error::Conflict`] refusing a change of state: the entity is in `from`, the
+    /// caller asked for `to`, and `message` says why not.
+    pub fn conflict_from_to(
+        entity: &'static str,
+        id: impl Into<String>,
+        from: impl fmt::Display,
+        to: impl fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Conflict {
+            entity,
+            id: id.into(),
+            message: message.into(),
+            from: Some(from.to_string()),
+            to: Some(to.to_string()),
+        }
+    }
+
+    /// The kind of entity the error is about (`"task"`), for not-found, conflict and
+    /// transition errors.
+    pub fn entity(&self) -> Option<&str> {
+        match self {
+            Error::NotFound { entity, .. }
+            | Error::Conflict { entity, .. }
+            | Error::IllegalTransition { entity, .. } => Some(entity),
+            _ => None,
+        }
+    }
+
+    /// The id of the entity the error is about, for not-found, conflict and transition
+    /// errors.
+    pub fn entity_id(&self) -> Option<&str> {
+        match self {
+            Error::NotFound { id, .. } | Error::Conflict { id, .. } | Error::IllegalTransition { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// For an illegal transition or a refused change of state, the state the entity is in
+    /// and the state asked for.
+    pub fn states(&self) -> Option<(&str, &str)> {
+        match self {
+            Error::IllegalTransition { from, to, .. } => Some((from, to)),
+            Error::Conflict {
+                from: Some(from),
+                to: Some(to),
+                ..
+            } => Some((from, to)),
+            _ => None,
         }
     }
 

@@ -256,5 +256,11 @@ fn the_shared_error_table() {
         for part in case["message"].as_array().unwrap() {
             assert!(e.to_string().contains(part.as_str().unwrap()), "{name}: {e}");
         }
+        if case.get("entity").is_some() {
+            assert_eq!(e.entity(), case["entity"].as_str(), "{name}: {e}");
+            assert_eq!(e.entity_id(), case["id"].as_str(), "{name}: {e}");
+            let states = case["from"].as_str().zip(case["to"].as_str());
+            assert_eq!(e.states(), states, "{name}: {e}");
+        }
     }
 }

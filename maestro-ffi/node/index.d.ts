@@ -1319,7 +1319,14 @@ export declare const STATUS: Readonly<Record<StatusName, number>>;
 export declare const NAMESPACES: readonly string[];
 
 export declare class MaestroError extends Error {
-  constructor(status: number, message?: string | null, path?: string | null, operation?: string | null, oldestSeq?: number | null);
+  constructor(
+    status: number,
+    message?: string | null,
+    path?: string | null,
+    operation?: string | null,
+    oldestSeq?: number | null,
+    about?: { entity?: string | null; id?: string | null; from?: string | null; to?: string | null },
+  );
   /** The symbolic status, e.g. 'MAESTRO_NOT_FOUND'. */
   readonly code: StatusName | `MAESTRO_STATUS_${number}`;
   /** The numeric status. */
@@ -1330,6 +1337,14 @@ export declare class MaestroError extends Error {
   readonly operation: string | null;
   /** For MAESTRO_PRUNED (a read below the feed horizon): the oldest seq from which the feed is complete; resync, then `events.since(oldestSeq - 1)`. Null otherwise. */
   readonly oldestSeq: number | null;
+  /** The kind of entity a MAESTRO_NOT_FOUND or MAESTRO_CONFLICT is about ('task'), else null. */
+  readonly entity: string | null;
+  /** Its id, else null. */
+  readonly id: string | null;
+  /** For a conflict refusing a change of state: the state the entity is in ('todo'), else null. */
+  readonly from: string | null;
+  /** For such a conflict: the state asked for ('completed'), else null. */
+  readonly to: string | null;
 }
 
 export interface OpenSettings {

@@ -58,7 +58,7 @@ const DEFAULT_EVENTS_LIMIT = 1000;
 
 /** A failed call: `status` is the number, `code` its name (`'MAESTRO_NOT_FOUND'`). */
 class MaestroError extends Error {
-  constructor(status, message, errorPath = null, operation = null, oldestSeq = null) {
+  constructor(status, message, errorPath = null, operation = null, oldestSeq = null, about = {}) {
     const code = STATUS_NAMES.get(status) || `MAESTRO_STATUS_${status}`;
     super(message == null || message === '' ? code : message);
     this.name = 'MaestroError';
@@ -67,6 +67,10 @@ class MaestroError extends Error {
     this.path = errorPath == null ? null : errorPath;
     this.operation = operation;
     this.oldestSeq = oldestSeq;
+    this.entity = about.entity == null ? null : about.entity;
+    this.id = about.id == null ? null : about.id;
+    this.from = about.from == null ? null : about.from;
+    this.to = about.to == null ? null : about.to;
   }
 }
 
@@ -134,6 +138,10 @@ class Library {
       last_error_message: lib.func('const char *maestro_last_error_message(void)'),
       last_error_path: lib.func('const char *maestro_last_error_path(void)'),
       last_error_oldest_seq: lib.func('int64_t maestro_last_error_oldest_seq(void)'),
+      last_error_entity: lib.func('const char *maestro_last_error_entity(void)'),
+      last_error_id: lib.func('const char *maestro_last_error_id(void)'),
+      last_error_from: lib.func('const char *maestro_last_error_from(void)'),
+      last_error_to: lib.func('const char *maestro_last_error_to(void)'),
       clear_error: lib.func('void maestro_clear_error(void)'),
       open: lib.func(
         'uint32_t maestro_open(const char *path, const char *options_json, _Out_ maestro_t **maestro_out)',
@@ -178,7 +186,13 @@ class Library {
     const message = this.native.last_error_message();
     const errorPath = this.native.last_error_path();
     const oldest = status === STATUS.MAESTRO_PRUNED ? Number(this.native.last_error_oldest_seq()) : null;
-    return new MaestroError(status, message, errorPath, operation, oldest);
+    const about = {
+      entity: this.native.last_error_entity(),
+      id: this.native.last_error_id(),
+      from: this.native.last_error_from(),
+      to: this.native.last_error_to(),
+    };
+    return new MaestroError(status, message, errorPath, operation, oldest, about);
   }
 
   version() {

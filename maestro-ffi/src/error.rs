@@ -27,6 +27,8 @@ struct LastError {
     message: CString,
     path: Option<CString>,
     oldest_seq: Option<i64>,
+    /// Entity kind and id, and for a refused change of state the states from and to.
+    about: [Option<CString>; 4],
 }
 
 thread_local! {
@@ -53,25 +55,38 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 pub(crate) fn set(code: maestro_status_t, message: String, path: Option<String>) -> maestro_status_t {
-    set_with_seq(code, message, path, None)
+    store(LastError {
+        code,
+        message: c_string(message),
+        path: path.map(c_string),
+        oldest_seq: None,
+        about: Default::default(),
+    })
 }
 
-fn set_with_seq(
-    code: maestro_status_t,
-    message: String,
-    path: Option<String>,
-    oldest_seq: Option<i64>,
-) -> maestro_status_t {
+fn store(e: LastError) -> maestro_status_t {
+    let code = e.code;
     // `try_with`: during thread teardown the slot may be gone; the code still returns.
-    let _ = LAST.try_with(|l| {
-        *l.borrow_mut() = Some(LastError {
-            code,
-            message: c_string(message),
-            path: path.map(c_string),
-            oldest_seq,
-        })
-    });
+    let _ = LAST.try_with(|l| *l.borrow_mut() = Some(e));
     code
+}
+
+/// The last error of a core failure: its kind, message, path, feed horizon, entity and states.
+fn of_core(e: &maestro_core::Error) -> LastError {
+    let text = |s: Option<&str>| s.map(|s| c_string(s.to_owned()));
+    let states = e.states();
+    LastError {
+        code: e.kind().into(),
+        message: c_string(chain(e)),
+        path: text(e.path()),
+        oldest_seq: e.oldest_seq(),
+        about: [
+            text(e.entity()),
+            text(e.entity_id()),
+            text(states.map(|s| s.0)),
+            text(states.map(|s| s.1)),
+        ],
+    }
 }
 
 pub(crate) fn clear() {
@@ -96,7 +111,7 @@ impl Failure {
                 format!("{name} is not valid UTF-8"),
                 Some(name.to_owned()),
             ),
-            Failure::Core(e) => set_with_seq(e.kind().into(), chain(&e), e.path().map(str::to_owned), e.oldest_seq()),
+            Failure::Core(e) => store(of_core(&e)),
         }
     }
 }
@@ -143,6 +158,46 @@ pub extern "C" fn maestro_last_error_path() -> *const c_char {
 pub extern "C" fn maestro_last_error_oldest_seq() -> i64 {
     LAST.try_with(|l| l.borrow().as_ref().and_then(|e| e.oldest_seq).unwrap_or(-1))
         .unwrap_or(-1)
+}
+
+fn about(i: usize) -> *const c_char {
+    LAST.try_with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|e| e.about[i].as_ref())
+            .map_or(ptr::null(), |s| s.as_ptr())
+    })
+    .unwrap_or(ptr::null())
+}
+
+/// The kind of entity the last failed call on this thread was about (`"task"`), for
+/// `MAESTRO_NOT_FOUND` and `MAESTRO_CONFLICT`; NULL otherwise. Owned by the library, valid
+/// as `maestro_last_error_message`'s.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_entity() -> *const c_char {
+    about(0)
+}
+
+/// The id of the entity the last failed call on this thread was about, for
+/// `MAESTRO_NOT_FOUND` and `MAESTRO_CONFLICT`; NULL otherwise. Owned by the library.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_id() -> *const c_char {
+    about(1)
+}
+
+/// For a `MAESTRO_CONFLICT` refusing a change of state on this thread (an illegal
+/// transition, a gate not approved, an `expected` state that did not hold), the state the
+/// entity is in (`"todo"`, `"requirements"`); NULL otherwise. Owned by the library.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_from() -> *const c_char {
+    about(2)
+}
+
+/// For such a conflict, the state asked for (`"completed"`, `"design"`); NULL otherwise.
+/// Owned by the library.
+#[no_mangle]
+pub extern "C" fn maestro_last_error_to() -> *const c_char {
+    about(3)
 }
 
 /// Forgets the last error of this thread.

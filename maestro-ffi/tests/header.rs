@@ -47,6 +47,10 @@ fn the_header_has_a_function_for_every_operation_of_the_rust_api() {
         "maestro_last_error_message",
         "maestro_last_error_path",
         "maestro_last_error_oldest_seq",
+        "maestro_last_error_entity",
+        "maestro_last_error_id",
+        "maestro_last_error_from",
+        "maestro_last_error_to",
         "maestro_clear_error",
     ];
     let unknown: Vec<&String> = functions

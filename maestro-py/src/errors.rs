@@ -78,7 +78,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The exception for `e`, with its details as attributes: `kind` always; `path` on
 /// validation errors; `entity` and `id` when the error names one; `from_state` and
-/// `to_state` on illegal transitions; `oldest_seq` on pruned reads. Attributes that do
+/// `to_state` on illegal transitions and conflicts refusing a change of state;
+/// `oldest_seq` on pruned reads. Attributes that do
 /// not apply are `None`.
 pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     let message = e.to_string();
@@ -94,7 +95,10 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
         ErrorKind::Pruned => PrunedError::new_err(message),
     };
     let (entity, id, from, to): (Option<&str>, Option<&str>, Option<&str>, Option<&str>) = match &e {
-        Error::NotFound { entity, id } | Error::Conflict { entity, id, .. } => (Some(entity), Some(id), None, None),
+        Error::NotFound { entity, id } => (Some(entity), Some(id), None, None),
+        Error::Conflict {
+            entity, id, from, to, ..
+        } => (Some(entity), Some(id), from.as_deref(), to.as_deref()),
         Error::IllegalTransition { entity, id, from, to } => (Some(entity), Some(id), Some(from), Some(to)),
         Error::Validation { entity, .. } => (Some(entity), None, None, None),
         _ => (None, None, None, None),

@@ -37,9 +37,10 @@ import json, sys
 table = json.load(open(sys.argv[1], encoding="utf-8"))
 status = {"validation": 100, "not_found": 101, "conflict": 102}
 for s in table["setup"]:
-    print("\t".join([s["op"], json.dumps(s["input"]), "setup", "-", ""]))
+    print("\t".join([s["op"], json.dumps(s["input"]), "setup", "-", "?", "?", "?", "?", "-"]))
 for c in table["cases"]:
-    print("\t".join([c["op"], json.dumps(c["input"]), str(status[c["kind"]]), c["path"] or "-", "|".join(c["message"])]))
+    about = [("-" if c.get(k) is None else c[k]) if k in c else "?" for k in ("entity", "id", "from", "to")]
+    print("\t".join([c["op"], json.dumps(c["input"]), str(status[c["kind"]]), c["path"] or "-"] + about + ["|".join(c["message"]) or "-"]))
 PY
 check "errors-build" gcc "${cflags[@]}" "$root/tests/c/errors.c" -o "$out/errors" -L"$lib" -lmaestro -ldl \
   -Wl,-rpath,"$out"

@@ -54,6 +54,10 @@ const NON_OPERATION_FUNCTIONS = new Set([
   'maestro_last_error_message',
   'maestro_last_error_path',
   'maestro_last_error_oldest_seq',
+  'maestro_last_error_entity',
+  'maestro_last_error_id',
+  'maestro_last_error_from',
+  'maestro_last_error_to',
   'maestro_clear_error',
   'maestro_open',
   'maestro_close',
@@ -612,6 +616,9 @@ describe('the shared error table (tests/errors/cases.json)', () => {
     test(c.name, () => {
       const e = expectError(() => m.callJson(c.op, JSON.stringify(c.input)), { code: codes[c.kind], path: c.path });
       for (const part of c.message) assert.ok(e.message.includes(part), `${e.message} lacks ${part}`);
+      if ('entity' in c) {
+        assert.deepEqual([e.entity, e.id, e.from, e.to], [c.entity, c.id, c.from, c.to], e.message);
+      }
     });
   }
 });

@@ -30,3 +30,6 @@ def test_error_table(store, case):
     assert e.value.path == case["path"], str(e.value)
     for part in case["message"]:
         assert part in str(e.value)
+    if "entity" in case:
+        assert (e.value.entity, e.value.id) == (case["entity"], case["id"]), str(e.value)
+        assert (getattr(e.value, "from_state", None), getattr(e.value, "to_state", None)) == (case["from"], case["to"])

@@ -306,9 +306,11 @@ impl Sessions<'_> {
             let s = load(tx, id)?;
             if let Some(exp) = expected {
                 if exp != s.status {
-                    return Err(Error::conflict(
+                    return Err(Error::conflict_from_to(
                         "session",
                         id.as_str(),
+                        s.status,
+                        to,
                         format!("status is {}, expected {exp}", s.status),
                     ));
                 }

@@ -412,9 +412,11 @@ impl Tasks<'_> {
             let t = load(tx, id)?;
             if let Some(exp) = expected {
                 if exp != t.status {
-                    return Err(Error::conflict(
+                    return Err(Error::conflict_from_to(
                         "task",
                         id.as_str(),
+                        t.status,
+                        to,
                         format!("status is {}, expected {exp}", t.status),
                     ));
                 }

@@ -232,17 +232,21 @@ impl Workflows<'_> {
             let wf = load(tx, id)?;
             if let Some(exp) = expected_from {
                 if exp != wf.phase {
-                    return Err(Error::conflict(
+                    return Err(Error::conflict_from_to(
                         "workflow",
                         id.as_str(),
+                        &wf.phase,
+                        to,
                         format!("phase is {}, expected {exp}", wf.phase),
                     ));
                 }
             }
             if wf.status != WorkflowStatus::Active {
-                return Err(Error::conflict(
+                return Err(Error::conflict_from_to(
                     "workflow",
                     id.as_str(),
+                    &wf.phase,
+                    to,
                     format!("status is {}; only active workflows change phase", wf.status),
                 ));
             }
@@ -253,9 +257,11 @@ impl Workflows<'_> {
             if rule.approval.is_some() {
                 let gate = gate_of(tx, &wf, rule)?;
                 if gate.state != GateState::Approved {
-                    return Err(Error::conflict(
+                    return Err(Error::conflict_from_to(
                         "workflow",
                         id.as_str(),
+                        &wf.phase,
+                        to,
                         format!(
                             "{} → {to} needs approval: gate is {} ({} approvals, {} rejections)",
                             wf.phase, gate.state, gate.approvals, gate.rejections
