@@ -56,8 +56,9 @@ enum maestro_status_t
   MAESTRO_NULL_ARGUMENT = 1,
   // A string argument was not valid UTF-8.
   MAESTRO_INVALID_UTF8 = 2,
-  // Reserved for a C argument unusable for another reason; this version reports every
-  // such case as `MAESTRO_VALIDATION` with the argument's path.
+  // A C argument unusable for another reason, named by `maestro_last_error_path`: a
+  // subscription freed from its own callback, or pulled from once it has ended. (A bad
+  // JSON input is `MAESTRO_VALIDATION`, with the pointer of the bad value.)
   MAESTRO_INVALID_ARGUMENT = 3,
   // Input rejected: invalid JSON, a schema violation (see `maestro_last_error_path`),
   // a broken rule such as a dependency cycle.
@@ -91,8 +92,10 @@ typedef uint32_t maestro_status_t;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A live subscription: a library thread calling the callback for each matching event.
-// Lifetime: from `maestro_events_subscribe` until `maestro_subscription_free`.
+// A live subscription. Pushed (`maestro_events_subscribe`): a library thread calling the
+// callback for each matching event. Pulled (`maestro_subscription_open`): events wait
+// until the host takes them with `maestro_subscription_next`. Lifetime: until
+// `maestro_subscription_free`.
 typedef struct maestro_subscription_t maestro_subscription_t;
 
 // An open Maestro store (a SQLite database file).
@@ -1738,11 +1741,35 @@ maestro_status_t maestro_events_subscribe(const struct maestro_t *maestro,
                                           void *user_data,
                                           struct maestro_subscription_t **subscription_out);
 
-// Stops a subscription and frees it. It blocks until a callback in flight returns, so
-// the caller must not hold a lock that callback waits for; when it returns, the callback
-// is not running and will not be called again. NULL is a no-op. Callable from any
-// thread except from the subscription's own callback, before or after `maestro_close`.
-void maestro_subscription_free(struct maestro_subscription_t *subscription);
+// Opens a pulled subscription: every event matching `filter_json` (as for
+// `maestro_events_subscribe`) committed from now on waits, in commit order, until the host
+// takes it with `maestro_subscription_next`. No library thread calls into the host: this
+// is the subscription for event-loop hosts (Node, an `epoll` loop) and for hosts whose
+// threads may end at any time. Undelivered events wait in an unbounded queue.
+//
+// On success `*subscription_out` receives a subscription owned by the caller, released
+// with `maestro_subscription_free`. Thread-safe.
+maestro_status_t maestro_subscription_open(const struct maestro_t *maestro,
+                                           const char *filter_json,
+                                           struct maestro_subscription_t **subscription_out);
+
+// Takes the next event of a pulled subscription (`maestro_subscription_open`), waiting up
+// to `timeout_ms` milliseconds for one (0: only looks). On `MAESTRO_OK`, `*json_out`
+// receives the event as JSON (free with `maestro_string_free`), or NULL when none came in
+// time. `MAESTRO_INVALID_ARGUMENT` when the subscription has ended (its handle was
+// closed: no event will come) or is a pushed one. Thread-safe: concurrent calls take
+// events one at a time.
+maestro_status_t maestro_subscription_next(const struct maestro_subscription_t *subscription,
+                                           uint32_t timeout_ms,
+                                           char **json_out);
+
+// Stops a subscription and frees it; `MAESTRO_OK`, and NULL is a no-op. For a pushed
+// subscription it blocks until a callback in flight returns, so the caller must not hold
+// a lock that callback waits for; when it returns, the callback is not running and will
+// not be called again. Called from the subscription's own callback it frees nothing and
+// answers `MAESTRO_INVALID_ARGUMENT` (it would wait for itself): free it from another
+// thread. Callable from any other thread, before or after `maestro_close`.
+maestro_status_t maestro_subscription_free(struct maestro_subscription_t *subscription);
 
 // The library version (`"0.1.0"`), equal to the header's `MAESTRO_VERSION_*` macros when
 // the header matches the library. Static storage: never free it.

@@ -1213,17 +1213,22 @@ export interface ReportsApi {
   patterns_md(input: ByProject): string;
 }
 
-export interface Subscription {
+/**
+ * A live subscription, pulled by a timer on the JS thread (no library thread calls into
+ * JavaScript): closing it, also from inside its callback, never waits, and a worker thread
+ * may end with subscriptions open. Without a callback it is an async iterable of events.
+ */
+export declare class Subscription implements AsyncIterable<Event> {
+  private constructor();
   /** True until close() was called. */
   readonly active: boolean;
-  /**
-   * Stops delivery at once (the callback is not called again after close() returns) and
-   * frees the native subscription on a worker thread; resolves when it is freed. Idempotent.
-   */
+  /** Stops delivery at once and frees the native subscription; resolves at once. Idempotent. */
   close(): Promise<void>;
   /** Lets the process exit while the subscription is open (it keeps it alive by default). */
   unref(): this;
   ref(): this;
+  /** The events in commit order (only without a callback); leaving the loop closes it. */
+  [Symbol.asyncIterator](): AsyncIterator<Event>;
 }
 
 export interface EventsApi {
@@ -1244,6 +1249,8 @@ export interface EventsApi {
    */
   subscribe(filter: EventFilter | null | undefined, callback: (event: Event) => void): Subscription;
   subscribe(callback: (event: Event) => void): Subscription;
+  /** Without a callback: iterate the events with `for await (const e of subscription)`. */
+  subscribe(filter?: EventFilter | null): Subscription;
 }
 
 export interface StoreApi {

@@ -155,7 +155,13 @@ class Library {
       events_subscribe: lib.func(
         'uint32_t maestro_events_subscribe(const maestro_t *maestro, const char *filter_json, maestro_event_callback *callback, void *user_data, _Out_ maestro_subscription_t **subscription_out)',
       ),
-      subscription_free: lib.func('void maestro_subscription_free(maestro_subscription_t *subscription)'),
+      subscription_free: lib.func('uint32_t maestro_subscription_free(maestro_subscription_t *subscription)'),
+      subscription_open: lib.func(
+        'uint32_t maestro_subscription_open(const maestro_t *maestro, const char *filter_json, _Out_ maestro_subscription_t **subscription_out)',
+      ),
+      subscription_next: lib.func(
+        'uint32_t maestro_subscription_next(const maestro_subscription_t *subscription, uint32_t timeout_ms, _Out_ void **json_out)',
+      ),
       version: lib.func('const char *maestro_version(void)'),
       abi_version: lib.func('uint32_t maestro_abi_version(void)'),
     };
@@ -256,11 +262,8 @@ function load(file) {
   return lib;
 }
 
-// Subscriptions not closed yet, process-wide. When the event loop runs dry with some still
-// open (only possible after unref()), they are closed before the process exits: a natural
-// exit tears the JS environment down, and a library thread calling into koffi during that
-// teardown crashes the process (SIGSEGV). Closing them keeps the loop alive until every
-// library thread has stopped. process.exit() does not go through 'beforeExit'.
+// Subscriptions not closed yet, process-wide, closed when the event loop runs dry (only
+// possible after unref()), so their native memory is released before the process exits.
 const liveSubscriptions = new Set();
 let beforeExitInstalled = false;
 
@@ -268,54 +271,74 @@ function closeLiveSubscriptions() {
   for (const sub of [...liveSubscriptions]) sub.close().catch(() => {});
 }
 
+// How often an open subscription looks for new events, and how many it delivers per look.
+const POLL_MS = 5;
+const BATCH = 1000;
+
 /**
- * A live subscription. The callback runs on the JS main thread: koffi queues each call the
- * library thread makes onto the event loop (a thread-safe function) and blocks that thread
- * until the JS callback has returned, so delivery is in commit order, one event at a time.
+ * A live subscription, pulled: a timer on the JS thread takes the committed events from the
+ * library (`maestro_subscription_next` without waiting) and hands them, in commit order, to
+ * the callback, or to a `for await` loop when there is no callback. No library thread ever
+ * calls into JavaScript, so close() never waits for one, closing from inside the callback is
+ * safe, and a worker thread may end (terminate(), process.exit()) with subscriptions open.
  */
 class Subscription {
   #library;
   #pointer;
-  #registered;
+  #callback;
   #active = true;
-  #closed = null;
-  #keepAlive;
-
+  #timer;
   #onClose;
+  #queue = [];
+  #waiting = [];
+  #error = null;
 
   constructor(library, owner, filter, callback, onClose = null) {
     this.#library = library;
+    this.#callback = callback;
     this.#onClose = onClose;
-    const handler = (_userData, eventJson) => {
-      if (!this.#active) return;
-      try {
-        callback(JSON.parse(eventJson));
-      } catch (err) {
-        // koffi would swallow it (the C side sees a void return); surface it instead.
-        process.nextTick(() => {
-          throw err;
-        });
-      }
-    };
-    this.#registered = koffi.register(handler, CallbackPointer);
     const out = [null];
     const filterJson = filter == null ? null : JSON.stringify(filter);
-    const status = library.native.events_subscribe(owner, filterJson, this.#registered, null, out);
-    if (status !== 0) {
-      const err = library.lastError(status, 'events.subscribe');
-      koffi.unregister(this.#registered);
-      this.#registered = null;
-      throw err;
-    }
+    const status = library.native.subscription_open(owner, filterJson, out);
+    if (status !== 0) throw library.lastError(status, 'events.subscribe');
     this.#pointer = out[0];
     liveSubscriptions.add(this);
     if (!beforeExitInstalled) {
       beforeExitInstalled = true;
       process.on('beforeExit', closeLiveSubscriptions);
     }
-    // Like a socket, an open subscription keeps the process alive (koffi's callback broker
-    // does not); unref() opts out.
-    this.#keepAlive = setInterval(() => {}, 0x7fffffff);
+    // Like a socket, an open subscription keeps the process alive; unref() opts out.
+    this.#timer = setInterval(() => this.#drain(), POLL_MS);
+  }
+
+  #drain() {
+    const native = this.#library.native;
+    for (let n = 0; n < BATCH && this.#active; n++) {
+      const out = [null];
+      const status = native.subscription_next(this.#pointer, 0, out);
+      if (status !== 0) {
+        // The store was closed under it: no event will come.
+        this.#error = this.#library.lastError(status, 'events.subscribe');
+        this.close();
+        return;
+      }
+      if (out[0] == null) return;
+      const event = JSON.parse(takeString(native, out[0]));
+      if (this.#callback) {
+        try {
+          this.#callback(event);
+        } catch (err) {
+          // Surface it as an uncaught exception, as an EventEmitter listener's would be.
+          process.nextTick(() => {
+            throw err;
+          });
+        }
+      } else if (this.#waiting.length > 0) {
+        this.#waiting.shift().resolve({ value: event, done: false });
+      } else {
+        this.#queue.push(event);
+      }
+    }
   }
 
   /** True until close() was called. */
@@ -325,40 +348,54 @@ class Subscription {
 
   /** Lets the process exit while the subscription is open. */
   unref() {
-    if (this.#keepAlive) this.#keepAlive.unref();
+    if (this.#timer) this.#timer.unref();
     return this;
   }
 
   ref() {
-    if (this.#keepAlive) this.#keepAlive.ref();
+    if (this.#timer) this.#timer.ref();
     return this;
   }
 
   /**
-   * Stops delivery: the callback is not called again once close() returns. The native
-   * subscription is freed on a worker thread (maestro_subscription_free joins the library
-   * thread, which may be waiting for the main thread to run a queued callback: doing it on
-   * the main thread could deadlock); the promise settles when it is freed. Idempotent.
+   * Stops delivery and frees the native subscription at once (nothing to wait for: no
+   * library thread delivers); the callback is not called again. Safe inside the callback.
+   * Returns a resolved promise. Idempotent.
    */
   close() {
-    if (this.#closed) return this.#closed;
-    this.#active = false;
-    liveSubscriptions.delete(this);
-    if (this.#onClose) this.#onClose(this);
-    clearInterval(this.#keepAlive);
-    this.#keepAlive = null;
-    const pointer = this.#pointer;
-    const registered = this.#registered;
-    this.#pointer = null;
-    this.#closed = new Promise((resolve, reject) => {
-      this.#library.native.subscription_free.async(pointer, (err) => {
-        // Only now is the library thread gone: the trampoline may be released.
-        koffi.unregister(registered);
-        if (err) reject(err);
-        else resolve();
-      });
-    });
-    return this.#closed;
+    if (this.#active) {
+      this.#active = false;
+      liveSubscriptions.delete(this);
+      if (this.#onClose) this.#onClose(this);
+      clearInterval(this.#timer);
+      this.#timer = null;
+      const pointer = this.#pointer;
+      this.#pointer = null;
+      this.#library.native.subscription_free(pointer);
+      for (const w of this.#waiting.splice(0)) {
+        if (this.#error) w.reject(this.#error);
+        else w.resolve({ value: undefined, done: true });
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** The events, in commit order, for `for await`; leaving the loop closes the subscription. */
+  [Symbol.asyncIterator]() {
+    if (this.#callback) throw new TypeError('maestro: a subscription with a callback is not iterable');
+    return {
+      next: () => {
+        if (this.#queue.length > 0) return Promise.resolve({ value: this.#queue.shift(), done: false });
+        if (!this.#active) {
+          return this.#error ? Promise.reject(this.#error) : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
   }
 }
 
@@ -427,7 +464,9 @@ class Maestro {
       callback = filter;
       filter = null;
     }
-    if (typeof callback !== 'function') throw new TypeError('maestro: subscribe needs a callback');
+    if (callback != null && typeof callback !== 'function') {
+      throw new TypeError('maestro: subscribe takes a callback function, or none to iterate with for await');
+    }
     const sub = new Subscription(this.#library, this.#handle, filter, callback, (s) =>
       this.#subscriptions.delete(s),
     );
@@ -440,9 +479,7 @@ class Maestro {
    * teardown finishes in the background). Later calls fail with MAESTRO_NULL_ARGUMENT.
    */
   close() {
-    // Their promises stay observable through the Subscription objects; do not let a
-    // failure nobody awaits become an unhandled rejection.
-    for (const sub of [...this.#subscriptions]) sub.close().catch(() => {});
+    for (const sub of [...this.#subscriptions]) sub.close();
     const handle = this.#handle;
     this.#handle = null;
     if (handle != null) this.#library.native.close(handle);

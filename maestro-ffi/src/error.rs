@@ -12,6 +12,8 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// A string argument that is not UTF-8, by parameter name.
     Utf8(&'static str),
+    /// An argument unusable for another reason, by parameter name, and why.
+    Invalid(&'static str, String),
     /// An error of the core.
     Core(maestro_core::Error),
 }
@@ -109,6 +111,11 @@ impl Failure {
             Failure::Utf8(name) => set(
                 maestro_status_t::MAESTRO_INVALID_UTF8,
                 format!("{name} is not valid UTF-8"),
+                Some(name.to_owned()),
+            ),
+            Failure::Invalid(name, why) => set(
+                maestro_status_t::MAESTRO_INVALID_ARGUMENT,
+                format!("{name}: {why}"),
                 Some(name.to_owned()),
             ),
             Failure::Core(e) => store(of_core(&e)),

@@ -15,8 +15,9 @@ pub enum maestro_status_t {
     MAESTRO_NULL_ARGUMENT = 1,
     /// A string argument was not valid UTF-8.
     MAESTRO_INVALID_UTF8 = 2,
-    /// Reserved for a C argument unusable for another reason; this version reports every
-    /// such case as `MAESTRO_VALIDATION` with the argument's path.
+    /// A C argument unusable for another reason, named by `maestro_last_error_path`: a
+    /// subscription freed from its own callback, or pulled from once it has ended. (A bad
+    /// JSON input is `MAESTRO_VALIDATION`, with the pointer of the bad value.)
     MAESTRO_INVALID_ARGUMENT = 3,
     // 100–199: the error kinds of the core, 1:1.
     /// Input rejected: invalid JSON, a schema violation (see `maestro_last_error_path`),

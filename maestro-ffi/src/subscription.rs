@@ -17,11 +17,15 @@ use std::time::Duration;
 /// library thread; must not unwind (no C++ exception may leave it).
 pub type maestro_event_callback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
-/// A live subscription: a library thread calling the callback for each matching event.
-/// Lifetime: from `maestro_events_subscribe` until `maestro_subscription_free`.
+/// A live subscription. Pushed (`maestro_events_subscribe`): a library thread calling the
+/// callback for each matching event. Pulled (`maestro_subscription_open`): events wait
+/// until the host takes them with `maestro_subscription_next`. Lifetime: until
+/// `maestro_subscription_free`.
 pub struct maestro_subscription_t {
     delivery: Arc<Delivery>,
     thread: Option<JoinHandle<()>>,
+    /// The events of a pulled subscription; `None` for a pushed one.
+    pulled: Option<Mutex<maestro_core::Subscription>>,
 }
 
 /// What the delivery thread and whoever stops it share: a stop flag, and a lock held
@@ -118,28 +122,109 @@ pub extern "C" fn maestro_events_subscribe(
         let s = Box::new(maestro_subscription_t {
             delivery,
             thread: Some(thread),
+            pulled: None,
         });
         unsafe { *subscription_out = Box::into_raw(s) };
         Ok(())
     })
 }
 
-/// Stops a subscription and frees it. It blocks until a callback in flight returns, so
-/// the caller must not hold a lock that callback waits for; when it returns, the callback
-/// is not running and will not be called again. NULL is a no-op. Callable from any
-/// thread except from the subscription's own callback, before or after `maestro_close`.
+/// Opens a pulled subscription: every event matching `filter_json` (as for
+/// `maestro_events_subscribe`) committed from now on waits, in commit order, until the host
+/// takes it with `maestro_subscription_next`. No library thread calls into the host: this
+/// is the subscription for event-loop hosts (Node, an `epoll` loop) and for hosts whose
+/// threads may end at any time. Undelivered events wait in an unbounded queue.
+///
+/// On success `*subscription_out` receives a subscription owned by the caller, released
+/// with `maestro_subscription_free`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn maestro_subscription_free(subscription: *mut maestro_subscription_t) {
-    if subscription.is_null() {
-        return;
-    }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+pub extern "C" fn maestro_subscription_open(
+    maestro: *const maestro_t,
+    filter_json: *const c_char,
+    subscription_out: *mut *mut maestro_subscription_t,
+) -> maestro_status_t {
+    ffi_boundary!({
+        let h = unsafe { handle(maestro) }?;
+        let filter = unsafe { opt_arg(filter_json, "filter_json") }?;
+        out_ptr(subscription_out, "subscription_out")?;
+        let filter = match filter {
+            Some(text) => api::event_filter(text)?,
+            None => EventFilter::default(),
+        };
+        let sub = h.inner.events().subscribe(filter)?;
+        let s = Box::new(maestro_subscription_t {
+            delivery: Arc::new(Delivery::default()),
+            thread: None,
+            pulled: Some(Mutex::new(sub)),
+        });
+        unsafe { *subscription_out = Box::into_raw(s) };
+        Ok(())
+    })
+}
+
+/// Takes the next event of a pulled subscription (`maestro_subscription_open`), waiting up
+/// to `timeout_ms` milliseconds for one (0: only looks). On `MAESTRO_OK`, `*json_out`
+/// receives the event as JSON (free with `maestro_string_free`), or NULL when none came in
+/// time. `MAESTRO_INVALID_ARGUMENT` when the subscription has ended (its handle was
+/// closed: no event will come) or is a pushed one. Thread-safe: concurrent calls take
+/// events one at a time.
+#[no_mangle]
+pub extern "C" fn maestro_subscription_next(
+    subscription: *const maestro_subscription_t,
+    timeout_ms: u32,
+    json_out: *mut *mut c_char,
+) -> maestro_status_t {
+    ffi_boundary!({
+        let s = unsafe { subscription.as_ref() }.ok_or(Failure::Null("subscription"))?;
+        out_ptr(json_out, "json_out")?;
+        let pulled = s.pulled.as_ref().ok_or_else(|| {
+            Failure::Invalid("subscription", "a pushed subscription (maestro_events_subscribe) calls its callback; only one opened with maestro_subscription_open is pulled".into())
+        })?;
+        let sub = pulled.lock().unwrap_or_else(|p| p.into_inner());
+        match sub.wait(Duration::from_millis(timeout_ms.into())) {
+            Wait::Event(e) => {
+                let json = serde_json::to_string(&e).map_err(|e| maestro_core::Error::Internal(e.to_string()))?;
+                unsafe { crate::strings::give(json_out, json) }
+            }
+            Wait::Timeout => {
+                unsafe { *json_out = std::ptr::null_mut() };
+                Ok(())
+            }
+            Wait::Closed => Err(Failure::Invalid(
+                "subscription",
+                "the subscription has ended: its handle was closed".into(),
+            )),
+        }
+    })
+}
+
+/// Stops a subscription and frees it; `MAESTRO_OK`, and NULL is a no-op. For a pushed
+/// subscription it blocks until a callback in flight returns, so the caller must not hold
+/// a lock that callback waits for; when it returns, the callback is not running and will
+/// not be called again. Called from the subscription's own callback it frees nothing and
+/// answers `MAESTRO_INVALID_ARGUMENT` (it would wait for itself): free it from another
+/// thread. Callable from any other thread, before or after `maestro_close`.
+#[no_mangle]
+pub extern "C" fn maestro_subscription_free(subscription: *mut maestro_subscription_t) -> maestro_status_t {
+    ffi_boundary!({
+        if subscription.is_null() {
+            return Ok(());
+        }
+        let own = unsafe { &*subscription }
+            .thread
+            .as_ref()
+            .is_some_and(|t| t.thread().id() == std::thread::current().id());
+        if own {
+            return Err(Failure::Invalid(
+                "subscription",
+                "a subscription cannot be freed from its own callback (it would wait for itself); free it from another thread".into(),
+            ));
+        }
         let mut s = unsafe { Box::from_raw(subscription) };
         s.delivery.stop();
         if let Some(t) = s.thread.take() {
-            if t.thread().id() != std::thread::current().id() {
-                let _ = t.join();
-            }
+            let _ = t.join();
         }
-    }));
+        Ok(())
+    })
 }

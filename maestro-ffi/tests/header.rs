@@ -51,6 +51,8 @@ fn the_header_has_a_function_for_every_operation_of_the_rust_api() {
         "maestro_last_error_id",
         "maestro_last_error_from",
         "maestro_last_error_to",
+        "maestro_subscription_open",
+        "maestro_subscription_next",
         "maestro_clear_error",
     ];
     let unknown: Vec<&String> = functions

@@ -57,6 +57,15 @@ static void on_event_reenter(void *user_data, const char *event_json) {
   maestro_string_free(out);
 }
 
+/* A callback that tries to free its own subscription: refused, not a hang. */
+static maestro_subscription_t *self_sub;
+static atomic_int self_free_status = -1;
+static void on_event_free_self(void *user_data, const char *event_json) {
+  (void)user_data;
+  (void)event_json;
+  if (atomic_load(&self_free_status) == -1) atomic_store(&self_free_status, (int)maestro_subscription_free(self_sub));
+}
+
 static void sleep_ms(long ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
@@ -342,7 +351,31 @@ int main(void) {
   maestro_string_free(out);
   for (i = 0; i < 200 && atomic_load(&reentrant_ok) < 1; i++) sleep_ms(10);
   EXPECT(atomic_load(&reentrant_ok) == 1);
-  maestro_close(m);
+  /* freeing a subscription from its own callback is refused; from here it works */
+  OK(maestro_events_subscribe(m, NULL, on_event_free_self, NULL, &self_sub));
+  out = run(maestro_projects_create, m, "{\"name\": \"self-free\"}");
+  maestro_string_free(out);
+  for (i = 0; i < 200 && atomic_load(&self_free_status) == -1; i++) sleep_ms(10);
+  EXPECT(atomic_load(&self_free_status) == (int)MAESTRO_INVALID_ARGUMENT);
+  EXPECT(maestro_subscription_free(self_sub) == MAESTRO_OK);
+  /* a pulled subscription: events wait until taken; a pushed one cannot be pulled */
+  {
+    maestro_subscription_t *pulled = NULL;
+    char *event = (char *)"untouched";
+    OK(maestro_subscription_open(m, "{\"entities\": [\"project\"]}", &pulled));
+    OK(maestro_subscription_next(pulled, 0, &event));
+    EXPECT(event == NULL);
+    out = run(maestro_projects_create, m, "{\"name\": \"pulled\"}");
+    maestro_string_free(out);
+    OK(maestro_subscription_next(pulled, 1000, &event));
+    EXPECT(event != NULL && strstr(event, "\"type\":\"project.created\"") != NULL && strstr(event, "pulled") != NULL);
+    maestro_string_free(event);
+    EXPECT(maestro_subscription_next(sub, 0, &event) == MAESTRO_INVALID_ARGUMENT);
+    maestro_close(m);
+    /* the handle is gone: the subscription has ended */
+    EXPECT(maestro_subscription_next(pulled, 0, &event) == MAESTRO_INVALID_ARGUMENT);
+    EXPECT(maestro_subscription_free(pulled) == MAESTRO_OK);
+  }
   maestro_subscription_free(sub);
   OK(maestro_open(path, NULL, &m));
   snprintf(input, sizeof input, "{\"id\": \"%s\"}", task_b);

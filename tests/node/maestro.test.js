@@ -64,6 +64,8 @@ const NON_OPERATION_FUNCTIONS = new Set([
   'maestro_operations',
   'maestro_string_free',
   'maestro_subscription_free',
+  'maestro_subscription_open',
+  'maestro_subscription_next',
   'maestro_version',
   'maestro_abi_version',
 ]);
@@ -863,5 +865,104 @@ describe('errors', () => {
     fs.writeFileSync(parent, '');
     expectError(() => maestro.open(path.join(parent, 'x.db')), { code: 'MAESTRO_IO', path: null });
     expectError(() => maestro.open(tmp), { code: 'MAESTRO_STORAGE', path: null });
+  });
+});
+
+describe('subscriptions never block or hang (pulled on the JS thread)', () => {
+  const run = (script, env = {}) =>
+    spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, PKG, ...env },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+
+  test('close() with events still queued returns at once', () => {
+    const child = run(`
+      const maestro = require(process.env.PKG);
+      const m = maestro.open(':memory:');
+      const p = m.projects.create({ name: 'q' });
+      let calls = 0;
+      m.events.subscribe(() => calls++);
+      for (let i = 0; i < 50; i++) m.tasks.create({ project_id: p.id, title: 't' + i });
+      m.close();
+      console.log(JSON.stringify({ closed: m.closed, calls }));
+    `);
+    assert.equal(child.signal, null, `the child hung: ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { closed: true, calls: 0 });
+  });
+
+  test('close() of the store from inside a callback', () => {
+    const child = run(`
+      const maestro = require(process.env.PKG);
+      const m = maestro.open(':memory:');
+      const p = m.projects.create({ name: 'q' });
+      let calls = 0;
+      const sub = m.events.subscribe({ entities: ['task'] }, () => {
+        calls++;
+        m.close();
+        setTimeout(() => console.log(JSON.stringify({ calls, active: sub.active, closed: m.closed })), 50);
+      });
+      m.tasks.create({ project_id: p.id, title: 'a' });
+      m.tasks.create({ project_id: p.id, title: 'b' });
+    `);
+    assert.equal(child.signal, null, `the child hung: ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { calls: 1, active: false, closed: true });
+  });
+
+  test('a worker thread ending with an open subscription never takes the process down (20 rounds)', () => {
+    const child = run(`
+      const { Worker } = require('node:worker_threads');
+      const worker = \`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const maestro = require(workerData.pkg);
+        const m = maestro.open(':memory:');
+        const p = m.projects.create({ name: 'w' });
+        m.events.subscribe(() => {});
+        for (let i = 0; i < 20; i++) m.tasks.create({ project_id: p.id, title: 't' + i });
+        parentPort.postMessage('ready');
+        if (workerData.exit) process.exit(0);
+        setInterval(() => m.tasks.create({ project_id: p.id, title: 'more' }), 1);
+      \`;
+      (async () => {
+        let ended = 0;
+        for (let round = 0; round < 20; round++) {
+          const w = new Worker(worker, { eval: true, workerData: { pkg: process.env.PKG, exit: round % 2 === 0 } });
+          await new Promise((resolve, reject) => {
+            w.once('error', reject);
+            w.once('message', async () => {
+              if (round % 2 === 1) await w.terminate();
+              resolve();
+            });
+          });
+          await new Promise((resolve) => (w.threadId === -1 ? resolve() : w.once('exit', resolve)));
+          ended++;
+        }
+        console.log(JSON.stringify({ ended }));
+      })();
+    `);
+    assert.equal(child.signal, null, `the process died: ${child.signal} ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').pop()), { ended: 20 });
+  });
+
+  test('without a callback a subscription is an async iterable, in commit order', async () => {
+    const m = maestro.open(':memory:');
+    try {
+      const p = m.projects.create({ name: 'iter' });
+      const sub = m.events.subscribe({ entities: ['task'] });
+      assert.ok(sub instanceof maestro.Subscription);
+      for (const t of ['a', 'b', 'c']) m.tasks.create({ project_id: p.id, title: t });
+      const titles = [];
+      for await (const e of sub) {
+        titles.push(e.payload.title);
+        if (titles.length === 3) break;
+      }
+      assert.deepEqual(titles, ['a', 'b', 'c']);
+      assert.equal(sub.active, false, 'leaving the loop closes it');
+    } finally {
+      m.close();
+    }
   });
 });
