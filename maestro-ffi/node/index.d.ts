@@ -1236,7 +1236,8 @@ export interface EventsApi {
    * Events after `seq` (0: from the beginning) matching `filter`, in commit order, at most
    * `limit` (capped at 100,000 by the library). Sees the writes of every process.
    */
-  since(seq?: number, filter?: EventFilter | null, limit?: number): Event[];
+  /** `seq` and `limit` are whole numbers (a safe integer or a BigInt); anything else is MAESTRO_VALIDATION at /seq or /limit, before the library is called. */
+  since(seq?: number | bigint, filter?: EventFilter | null, limit?: number): Event[];
   latest_seq(input?: Record<string, never>): number;
   /** Every event after this seq is retained (0: nothing pruned); below it since() throws MAESTRO_PRUNED. */
   horizon(input?: Record<string, never>): number;

@@ -452,6 +452,22 @@ class Maestro {
   }
 
   #since(seq, filter, limit) {
+    // Checked here, before koffi converts them: a string would be koffi's TypeError, a
+    // number past 2^63 would wrap, a fraction would be truncated without a word.
+    const whole = (name, v, min) => {
+      const ok = (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint';
+      if (!ok || v < min || BigInt(v) > 2n ** 63n - 1n) {
+        const what = typeof v === 'number' ? String(v) : `a ${typeof v}`;
+        throw new MaestroError(
+          STATUS.MAESTRO_VALIDATION,
+          `${name} must be a whole number from ${min} to 2^63 - 1 (a safe integer or a BigInt), got ${what}`,
+          `/${name}`,
+          'events.since',
+        );
+      }
+    };
+    whole('seq', seq, 0);
+    whole('limit', limit, 0);
     const out = [null];
     const filterJson = filter == null ? null : JSON.stringify(filter);
     const status = this.#library.native.events_since(this.#handle, seq, filterJson, limit, out);

@@ -855,6 +855,22 @@ describe('errors', () => {
     assert.match(e.message, /-1/);
   });
 
+  test('since() refuses a seq or limit of the wrong type or range before the FFI', () => {
+    for (const [args, where] of [
+      [['0'], '/seq'],
+      [[2 ** 63], '/seq'],
+      [[1.5], '/seq'],
+      [[NaN], '/seq'],
+      [[2n ** 63n], '/seq'],
+      [[0, null, 2.5], '/limit'],
+      [[0, null, -1], '/limit'],
+    ]) {
+      const e = expectError(() => db.events.since(...args), { code: 'MAESTRO_VALIDATION', path: where });
+      assert.equal(e.operation, 'events.since');
+    }
+    assert.ok(Array.isArray(db.events.since(0n)), 'a BigInt seq is taken');
+  });
+
   test('open: bad options and unusable paths', () => {
     const e = expectError(() => maestro.open(dbPath('opts'), { durability: 'fast' }), {
       code: 'MAESTRO_VALIDATION',
