@@ -8,7 +8,7 @@
 //! The limits are checked while converting, so a refused input never costs more memory
 //! than the limit.
 
-use maestro_core::schema::limits::{is_large, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
+use maestro_core::schema::limits::{is_large, pointer_segment, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
 use maestro_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -113,7 +113,7 @@ impl Converter {
                 };
                 let key = key.to_cow()?;
                 self.take(py, key.len())?;
-                let segment = key.replace('~', "~0").replace('/', "~1");
+                let segment = pointer_segment(&key);
                 let v = self.at(&segment, |c| c.value(&v, depth + 1))?;
                 m.insert(key.into_owned(), v);
             }

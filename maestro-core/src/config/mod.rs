@@ -105,7 +105,7 @@ impl Config {
             // An unknown key is pointed at itself, where a typo is.
             return Err(match &v.unexpected {
                 Some(key) => {
-                    let pointer = format!("{}/{}", v.pointer, key.replace('~', "~0").replace('/', "~1"));
+                    let pointer = format!("{}/{}", v.pointer, crate::schema::limits::pointer_segment(key));
                     yaml::error_at(name, &pointer, doc.key_position(&pointer), v.message)
                 }
                 None => at(&v.pointer, v.message),
@@ -115,7 +115,7 @@ impl Config {
             if let Some(v) = Schema::PhaseModel.violation(m) {
                 let mut pointer = format!("/phase_models/{i}{}", v.pointer);
                 if let Some(key) = &v.unexpected {
-                    pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    pointer = format!("{pointer}/{}", crate::schema::limits::pointer_segment(key));
                     return Err(yaml::error_at(name, &pointer, doc.key_position(&pointer), v.message));
                 }
                 return Err(at(&pointer, v.message));

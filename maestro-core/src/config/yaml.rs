@@ -7,6 +7,7 @@
 //! core schema (`null`, `true`, integers, floats); quoted scalars are strings.
 
 use crate::error::{Error, Result};
+use crate::schema::limits::pointer_segment;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -122,10 +123,6 @@ struct Builder<'s> {
     root: Option<Value>,
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 impl Builder<'_> {
     /// The pointer the next value lands at, or `None` when the next scalar is a key.
     fn next_pointer(&self) -> Option<String> {
@@ -133,7 +130,7 @@ impl Builder<'_> {
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Seq { items, .. }) => Some(format!("{parent}/{}", items.len())),
-            Some(Frame::Map { key: Some(k), .. }) => Some(format!("{parent}/{}", escape(k))),
+            Some(Frame::Map { key: Some(k), .. }) => Some(format!("{parent}/{}", pointer_segment(k))),
             Some(Frame::Map { key: None, .. }) => None,
         }
     }
@@ -225,7 +222,7 @@ impl Builder<'_> {
                 if text.len() > MAX_KEY_BYTES {
                     return Err(self.fail(&parent, at, format!("a key is longer than {MAX_KEY_BYTES} bytes")));
                 }
-                let pointer = format!("{parent}/{}", escape(text));
+                let pointer = format!("{parent}/{}", pointer_segment(text));
                 self.count(0, text.len(), &parent, at)?;
                 if let Some(Frame::Map { map, key, .. }) = self.stack.last_mut() {
                     if map.contains_key(text) {

@@ -39,6 +39,11 @@ pub fn is_large(path: &str, patterns: &[&str]) -> bool {
     })
 }
 
+/// `key` as one segment of a JSON pointer (RFC 6901: `~` is `~0`, `/` is `~1`).
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Parses `text` as JSON within the limits. serde_json's own recursion limit (128)
 /// stops pathological nesting during parsing, before [`check`] sees the value.
 pub fn parse(entity: &'static str, text: &str) -> Result<Value> {
@@ -111,7 +116,7 @@ fn walk(entity: &'static str, v: &Value, depth: usize, path: &mut String, large:
             for (k, item) in map {
                 let len = path.len();
                 path.push('/');
-                path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                path.push_str(&pointer_segment(k));
                 if k.len() > MAX_STRING_BYTES {
                     return Err(too_long(path, k.len()));
                 }

@@ -145,7 +145,8 @@ pub(crate) fn check(
     v: &Value,
     op: Option<&str>,
 ) -> Result<()> {
-    limits::check_allowing(entity, v, op.map(limits::large_strings).unwrap_or(&[]))?;
+    // An operation's input is named by the operation, a document by its schema.
+    limits::check_allowing(entity, v, limits::large_strings(op.unwrap_or(entity)))?;
     match first_violation(validator, v, op) {
         None => Ok(()),
         // In an operation's input, an unknown property is pointed at by name.
@@ -155,7 +156,7 @@ pub(crate) fn check(
             unexpected: Some(name),
         }) if op.is_some() => Err(Error::validation(
             entity,
-            format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1")),
+            format!("{pointer}/{}", limits::pointer_segment(&name)),
             message,
         )),
         Some(x) => Err(Error::validation(entity, x.pointer, x.message)),
@@ -199,12 +200,8 @@ impl Schema {
 
     /// Parses untrusted JSON text within the limits and validates it.
     pub fn parse_json(self, text: &str) -> Result<Value> {
-        let large = limits::large_strings(self.as_str());
-        let v = limits::parse_allowing(self.as_str(), text, large)?;
-        match first_violation(self.validator(), &v, None) {
-            None => {}
-            Some(x) => return Err(Error::validation(self.as_str(), x.pointer, x.message)),
-        }
+        let v = limits::parse_allowing(self.as_str(), text, limits::large_strings(self.as_str()))?;
+        self.validate(&v)?;
         Ok(v)
     }
 
