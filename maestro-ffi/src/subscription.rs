@@ -21,11 +21,17 @@ pub type maestro_event_callback = Option<unsafe extern "C" fn(user_data: *mut c_
 /// callback for each matching event. Pulled (`maestro_subscription_open`): events wait
 /// until the host takes them with `maestro_subscription_next`. Lifetime: until
 /// `maestro_subscription_free`.
-pub struct maestro_subscription_t {
-    delivery: Arc<Delivery>,
-    thread: Option<JoinHandle<()>>,
-    /// The events of a pulled subscription; `None` for a pushed one.
-    pulled: Option<Mutex<maestro_core::Subscription>>,
+pub struct maestro_subscription_t(Form);
+
+/// How a subscription's events reach the host.
+enum Form {
+    /// Its delivery state and the library thread calling the callback.
+    Pushed {
+        delivery: Arc<Delivery>,
+        thread: JoinHandle<()>,
+    },
+    /// The events waiting to be taken.
+    Pulled(Mutex<maestro_core::Subscription>),
 }
 
 /// What the delivery thread and whoever stops it share: a stop flag, and a lock held
@@ -119,11 +125,7 @@ pub extern "C" fn maestro_events_subscribe(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Arc::downgrade(&delivery));
-        let s = Box::new(maestro_subscription_t {
-            delivery,
-            thread: Some(thread),
-            pulled: None,
-        });
+        let s = Box::new(maestro_subscription_t(Form::Pushed { delivery, thread }));
         unsafe { *subscription_out = Box::into_raw(s) };
         Ok(())
     })
@@ -152,11 +154,7 @@ pub extern "C" fn maestro_subscription_open(
             None => EventFilter::default(),
         };
         let sub = h.inner.events().subscribe(filter)?;
-        let s = Box::new(maestro_subscription_t {
-            delivery: Arc::new(Delivery::default()),
-            thread: None,
-            pulled: Some(Mutex::new(sub)),
-        });
+        let s = Box::new(maestro_subscription_t(Form::Pulled(Mutex::new(sub))));
         unsafe { *subscription_out = Box::into_raw(s) };
         Ok(())
     })
@@ -177,9 +175,12 @@ pub extern "C" fn maestro_subscription_next(
     ffi_boundary!({
         let s = unsafe { subscription.as_ref() }.ok_or(Failure::Null("subscription"))?;
         out_ptr(json_out, "json_out")?;
-        let pulled = s.pulled.as_ref().ok_or_else(|| {
-            Failure::Invalid("subscription", "a pushed subscription (maestro_events_subscribe) calls its callback; only one opened with maestro_subscription_open is pulled".into())
-        })?;
+        let maestro_subscription_t(Form::Pulled(pulled)) = s else {
+            return Err(Failure::Invalid(
+                "subscription",
+                "a pushed subscription (maestro_events_subscribe) calls its callback; only one opened with maestro_subscription_open is pulled".into(),
+            ));
+        };
         let sub = pulled.lock().unwrap_or_else(|p| p.into_inner());
         match sub.wait(Duration::from_millis(timeout_ms.into())) {
             Wait::Event(e) => {
@@ -210,20 +211,17 @@ pub extern "C" fn maestro_subscription_free(subscription: *mut maestro_subscript
         if subscription.is_null() {
             return Ok(());
         }
-        let own = unsafe { &*subscription }
-            .thread
-            .as_ref()
-            .is_some_and(|t| t.thread().id() == std::thread::current().id());
-        if own {
-            return Err(Failure::Invalid(
-                "subscription",
-                "a subscription cannot be freed from its own callback (it would wait for itself); free it from another thread".into(),
-            ));
+        if let maestro_subscription_t(Form::Pushed { thread, .. }) = unsafe { &*subscription } {
+            if thread.thread().id() == std::thread::current().id() {
+                return Err(Failure::Invalid(
+                    "subscription",
+                    "a subscription cannot be freed from its own callback (it would wait for itself); free it from another thread".into(),
+                ));
+            }
         }
-        let mut s = unsafe { Box::from_raw(subscription) };
-        s.delivery.stop();
-        if let Some(t) = s.thread.take() {
-            let _ = t.join();
+        if let maestro_subscription_t(Form::Pushed { delivery, thread }) = *unsafe { Box::from_raw(subscription) } {
+            delivery.stop();
+            let _ = thread.join();
         }
         Ok(())
     })

@@ -142,8 +142,7 @@ pub(crate) fn apply(tx: &mut dyn WriteTx, lines: &[ThreadLine]) -> Result<(usize
                     checkpoint: Some(c.checkpoint.clone()),
                     writes: Vec::new(),
                 };
-                let run = c.metadata.get("run_id").and_then(|r| r.as_str());
-                tx.put_thread_checkpoint(&full, run)?;
+                tx.put_thread_checkpoint(&full)?;
                 n += 1;
             }
             if let Some(w) = &l.write {

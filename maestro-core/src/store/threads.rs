@@ -76,8 +76,8 @@ pub trait ThreadWrite {
     fn upsert_thread(&mut self, t: &Thread) -> Result<()>;
     /// Inserts a checkpoint (its `checkpoint` blob must be present), or replaces the one
     /// with the same `(thread, ns, id)`; its pending writes are left as they are.
-    /// `run_id` is the metadata's `run_id`, kept for [`ThreadWrite::delete_thread_runs`].
-    fn put_thread_checkpoint(&mut self, c: &ThreadCheckpoint, run_id: Option<&str>) -> Result<()>;
+    /// Its [`ThreadCheckpoint::run_id`] is kept for [`ThreadWrite::delete_thread_runs`].
+    fn put_thread_checkpoint(&mut self, c: &ThreadCheckpoint) -> Result<()>;
     /// Stores pending writes of a checkpoint: a write whose `(task_id, idx)` is already
     /// stored replaces it when `idx` is negative and is ignored otherwise.
     fn put_thread_writes(

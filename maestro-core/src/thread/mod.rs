@@ -249,8 +249,7 @@ pub fn blob_at(v: &serde_json::Value, path: &str) -> Result<Blob> {
 /// Stores a checkpoint inside `tx` (the put and import share it).
 pub(crate) fn put_in(tx: &mut dyn WriteTx, project: &ProjectId, c: &ThreadCheckpoint) -> Result<()> {
     let t = ensure_thread(tx, project, &c.thread_id)?;
-    let run = c.metadata.get("run_id").and_then(|r| r.as_str());
-    tx.put_thread_checkpoint(c, run)?;
+    tx.put_thread_checkpoint(c)?;
     feed::emit(tx, "put", &note(&t, c))?;
     show_on_timeline(tx, &t, c)
 }
@@ -345,7 +344,13 @@ impl Threads<'_> {
                 &new.checkpoint_id,
                 &writes,
             )?;
-            let mut n = CheckpointNote {
+            let mut channels: Vec<String> = Vec::new();
+            for w in &writes {
+                if !channels.contains(&w.channel) {
+                    channels.push(w.channel.clone());
+                }
+            }
+            let n = CheckpointNote {
                 project_id: project.clone(),
                 thread_id: new.thread_id.clone(),
                 checkpoint_ns: new.checkpoint_ns.clone(),
@@ -354,12 +359,11 @@ impl Threads<'_> {
                 checkpoint_type: String::new(),
                 size: writes.iter().map(|w| w.value.data.len()).sum(),
                 metadata: serde_json::Value::Object(Default::default()),
-                channels: writes.iter().map(|w| w.channel.clone()).collect(),
+                channels,
                 task_id: Some(new.task_id.clone()),
                 session_id: t.session_id.clone(),
                 workflow_id: t.workflow_id.clone(),
             };
-            n.channels.dedup();
             feed::emit(tx, "writes", &n)?;
             Ok(writes.len())
         })

@@ -111,6 +111,14 @@ pub struct ThreadCheckpoint {
     pub writes: Vec<PendingWrite>,
 }
 
+impl ThreadCheckpoint {
+    /// The run that wrote it: its metadata's `run_id`, when that is text
+    /// ([`crate::thread::Threads::delete_runs`] deletes by it).
+    pub fn run_id(&self) -> Option<&str> {
+        self.metadata.get("run_id").and_then(|r| r.as_str())
+    }
+}
+
 /// A checkpoint to store: [`crate::thread::Threads::put`]'s input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewThreadCheckpoint {

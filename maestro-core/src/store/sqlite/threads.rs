@@ -182,7 +182,7 @@ impl ThreadWrite for SqlTx<'_> {
         Ok(())
     }
 
-    fn put_thread_checkpoint(&mut self, c: &ThreadCheckpoint, run_id: Option<&str>) -> Result<()> {
+    fn put_thread_checkpoint(&mut self, c: &ThreadCheckpoint) -> Result<()> {
         let blob = c
             .checkpoint
             .as_ref()
@@ -202,7 +202,7 @@ impl ThreadWrite for SqlTx<'_> {
                 c.created_at.0,
                 blob.kind,
                 blob.data,
-                run_id
+                c.run_id()
             ],
         )?;
         Ok(())
