@@ -77,10 +77,6 @@ class MaestroError extends Error {
 // koffi types are registered process-wide by name: declare them once.
 const maestro_t = koffi.opaque('maestro_t');
 const maestro_subscription_t = koffi.opaque('maestro_subscription_t');
-const maestro_event_callback = koffi.proto(
-  'void maestro_event_callback(void *user_data, const char *event_json)',
-);
-const CallbackPointer = koffi.pointer(maestro_event_callback);
 
 /** The library the module uses when none is given: MAESTRO_LIB, else target/{release,debug}. */
 function defaultLibraryPath() {
@@ -151,9 +147,6 @@ class Library {
       string_free: lib.func('void maestro_string_free(void *s)'),
       events_since: lib.func(
         'uint32_t maestro_events_since(const maestro_t *maestro, int64_t seq, const char *filter_json, size_t limit, _Out_ void **json_out)',
-      ),
-      events_subscribe: lib.func(
-        'uint32_t maestro_events_subscribe(const maestro_t *maestro, const char *filter_json, maestro_event_callback *callback, void *user_data, _Out_ maestro_subscription_t **subscription_out)',
       ),
       subscription_free: lib.func('uint32_t maestro_subscription_free(maestro_subscription_t *subscription)'),
       subscription_open: lib.func(

@@ -137,18 +137,9 @@ class MaestroSaver(BaseCheckpointSaver[str]):
         `maestro.open` (`durability`, `busy_timeout`, ...)."""
         return _OpenedSaver(lambda: cls(_open(path, **open_options), project, serde=serde))
 
-    @classmethod
-    def from_conn_string(
-        cls,
-        conn_string: str,
-        project: str = "langgraph",
-        *,
-        serde: Optional[SerializerProtocol] = None,
-        **open_options: Any,
-    ) -> "_OpenedSaver":
-        """`from_path`, under the name LangGraph's own savers use
-        (`with MaestroSaver.from_conn_string("state.db") as saver:`, or `async with`)."""
-        return cls.from_path(conn_string, project, serde=serde, **open_options)
+    from_conn_string = from_path
+    """`from_path`, under the name LangGraph's own savers use
+    (`with MaestroSaver.from_conn_string("state.db") as saver:`, or `async with`)."""
 
     def setup(self) -> None:
         """Nothing to do: the store creates and migrates its tables when it is opened.
