@@ -183,6 +183,24 @@ maestro_status_t maestro_open(const char *path,
 // Must not be called from a subscription callback.
 void maestro_close(struct maestro_t *maestro);
 
+// Runs the operation named `op` (`"tasks.create"`, one of `maestro_operations`) with
+// `input_json`, like its own function `maestro_<namespace>_<verb>`, for hosts that
+// dispatch by name or call from a worker thread and read the outcome on another.
+//
+// On success `*json_out` receives the result as JSON. On failure the thread's last error
+// is set as for every call and, unlike other functions, `*json_out` also receives that
+// error as a JSON object: `{"status", "code", "message", "path", "oldest_seq", "entity",
+// "id", "from", "to"}` (absent parts `null`), so the error travels with the output. Either
+// way the string is owned by the caller (free with `maestro_string_free`); when `json_out`
+// itself is NULL nothing is written and the status is `MAESTRO_NULL_ARGUMENT`.
+// `maestro_events_since` and `maestro_events_subscribe` have C parameters of their own
+// and are not called through here: `"events.since"` takes the JSON input of its schema.
+// Thread-safe.
+maestro_status_t maestro_call(const struct maestro_t *maestro,
+                              const char *op,
+                              const char *input_json,
+                              char **json_out);
+
 // Every operation this library exports, as a JSON array of `"<namespace>.<verb>"`
 // (the C function is `maestro_<namespace>_<verb>`, with the generic signature
 // `(maestro, input_json, json_out)` except `maestro_events_since` and

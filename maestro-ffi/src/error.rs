@@ -207,6 +207,31 @@ pub extern "C" fn maestro_last_error_to() -> *const c_char {
     about(3)
 }
 
+/// The last error of this thread as a JSON object, for callers that read it on another
+/// thread than the call's (`maestro_call`): `{"status", "code", "message", "path",
+/// "oldest_seq", "entity", "id", "from", "to"}`, absent parts as `null`.
+pub(crate) fn last_json() -> Option<String> {
+    LAST.try_with(|l| {
+        l.borrow().as_ref().map(|e| {
+            let text = |s: Option<&CString>| s.map(|s| s.to_string_lossy().into_owned());
+            serde_json::json!({
+                "status": e.code as u32,
+                "code": format!("{:?}", e.code),
+                "message": e.message.to_string_lossy(),
+                "path": text(e.path.as_ref()),
+                "oldest_seq": e.oldest_seq,
+                "entity": text(e.about[0].as_ref()),
+                "id": text(e.about[1].as_ref()),
+                "from": text(e.about[2].as_ref()),
+                "to": text(e.about[3].as_ref()),
+            })
+            .to_string()
+        })
+    })
+    .ok()
+    .flatten()
+}
+
 /// Forgets the last error of this thread.
 #[no_mangle]
 pub extern "C" fn maestro_clear_error() {

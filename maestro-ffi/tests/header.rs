@@ -54,6 +54,7 @@ fn the_header_has_a_function_for_every_operation_of_the_rust_api() {
         "maestro_subscription_open",
         "maestro_subscription_next",
         "maestro_clear_error",
+        "maestro_call",
     ];
     let unknown: Vec<&String> = functions
         .iter()

@@ -19,6 +19,8 @@ def _ended_workflow(m, project_id):
 def test_prune_dry_run_then_prune_then_pruned_error(m, project, tmp_path):
     wf = _ended_workflow(m, project.id)
     policy = {"sessions_days": 0, "events_days": 0, "archive_dir": str(tmp_path / "archive")}
+    files = m.store.export_workflow(wf.id, str(tmp_path / "one"))
+    assert files == len([f for _, _, fs in os.walk(tmp_path / "one") for f in fs]) and files >= 3
     dry = m.store.prune(policy, dry_run=True)
     assert isinstance(dry, types.PruneReport) and dry.dry_run
     assert [w.id for w in dry.workflows] == [wf.id]

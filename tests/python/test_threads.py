@@ -62,3 +62,5 @@ def test_a_linked_thread_shows_on_the_session_timeline(m):
     last = m.sessions.timeline(s.id)[-1]
     assert last.type == "thread_checkpoint"
     assert last.metadata["checkpoint_id"] == "1"
+    again = m.threads.get_thread(p, "conv")
+    assert (again.thread_id, again.session_id, again.workflow_id) == ("conv", s.id, None)

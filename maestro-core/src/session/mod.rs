@@ -163,9 +163,11 @@ pub(crate) fn start_work(tx: &mut dyn WriteTx, s: &Session) -> Result<Session> {
     match s.status {
         SessionStatus::Working => Ok(s.clone()),
         SessionStatus::Idle => change_status(tx, s, SessionStatus::Working, None),
-        other => Err(Error::conflict(
+        other => Err(Error::conflict_from_to(
             "session",
             s.id.as_str(),
+            other,
+            SessionStatus::Working,
             format!("status is {other}; only idle or working sessions take work"),
         )),
     }

@@ -137,9 +137,11 @@ fn crediting_session(tx: &dyn ReadTx, id: &SessionId, task: &Task) -> Result<Ses
         ));
     }
     if s.status.is_terminal() {
-        return Err(Error::conflict(
+        return Err(Error::conflict_from_to(
             "session",
             id.as_str(),
+            s.status,
+            SessionStatus::Working,
             format!("status is {}; ended sessions take no work", s.status),
         ));
     }
@@ -161,9 +163,11 @@ pub(crate) fn change_status(
     }
     let starting = to == TaskStatus::InProgress && matches!(task.status, TaskStatus::Todo | TaskStatus::Blocked);
     if starting && !tx.dependencies_met(task.id.as_str())? {
-        return Err(Error::conflict(
+        return Err(Error::conflict_from_to(
             "task",
             task.id.as_str(),
+            task.status,
+            to,
             "dependencies are not all completed",
         ));
     }

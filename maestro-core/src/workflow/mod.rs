@@ -330,9 +330,11 @@ impl Workflows<'_> {
                 .iter()
                 .any(|v| v.to == to && v.voter == voter)
             {
-                return Err(Error::conflict(
+                return Err(Error::conflict_from_to(
                     "workflow",
                     id.as_str(),
+                    &wf.phase,
+                    to,
                     format!("{voter} already voted on {} → {to}", wf.phase),
                 ));
             }
