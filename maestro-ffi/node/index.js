@@ -7,7 +7,12 @@
 // `maestro_<ns>_<verb>`, and the JSON result is decoded, after the library's string has
 // been released with `maestro_string_free`. A non-zero status throws a `MaestroError`
 // built from the thread's last error (read right after the failing call, on the same
-// thread: every call here is synchronous and runs on the JS main thread).
+// thread: every call of `Maestro` is synchronous and runs on the JS thread).
+//
+// `openAsync` gives an `AsyncMaestro`, whose methods return promises: each call runs
+// `maestro_call` on a koffi worker thread (`fn.async`), and a failure comes back in the
+// call's own output as a JSON error object, since the worker thread's last error cannot
+// be read from the JS thread.
 
 const fs = require('fs');
 const path = require('path');
@@ -55,6 +60,68 @@ const SPECIAL_OPERATIONS = new Set(['events.since', 'events.subscribe']);
 
 // The default limit of `events.since`, the same as the JSON operation's.
 const DEFAULT_EVENTS_LIMIT = 1000;
+// The most events one `events.since` returns (maestro_core::MAX_EVENTS_PER_CALL):
+// `maestro_events_since` lowers a larger limit to it, the JSON operation refuses one.
+const MAX_EVENTS_PER_CALL = 100000;
+
+// koffi runs a native call on a stack block of its own, not the thread's stack; for an
+// async call that block is 128 KiB by default, less than libmaestro needs (a debug build
+// touches about 520 KiB of the synchronous calls' 1 MiB block in tests/node). Async calls
+// get what a Rust thread gets by default, 2 MiB (mapped lazily: only touched pages cost
+// memory). koffi accepts this only before its first library is loaded, so it is set when
+// this module is first required; openAsync refuses to run on a smaller stack.
+const ASYNC_STACK_SIZE = 2 * 1024 * 1024;
+try {
+  if (koffi.config().async_stack_size < ASYNC_STACK_SIZE) koffi.config({ async_stack_size: ASYNC_STACK_SIZE });
+} catch {
+  // Another module loaded a library through koffi first: checked in openAsync.
+}
+
+// koffi refuses (throws) an async call beyond `max_async_calls` (256 by default, for
+// the whole thread) running or queued; libuv's pool runs only UV_THREADPOOL_SIZE (4 by
+// default) at once anyway. At most this many are handed to koffi, the rest wait here in
+// order, so any number of promises may be pending.
+const MAX_DISPATCHED = 32;
+let dispatched = 0;
+const undispatched = [];
+
+// Runs `fn.async(...args)` (a koffi function) on a worker thread; resolves to its result.
+function runAsync(fn, args) {
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      dispatched++;
+      const done = () => {
+        dispatched--;
+        const next = undispatched.shift();
+        if (next) next();
+      };
+      try {
+        fn.async(...args, (err, result) => {
+          done();
+          if (err) reject(err);
+          else resolve(result);
+        });
+      } catch (err) {
+        // koffi refused the arguments (a wrong type): nothing was queued.
+        done();
+        reject(err);
+      }
+    };
+    if (dispatched < MAX_DISPATCHED) start();
+    else undispatched.push(start);
+  });
+}
+
+function checkAsyncStack() {
+  const size = koffi.config().async_stack_size;
+  if (size < ASYNC_STACK_SIZE) {
+    throw new Error(
+      `maestro: koffi's async calls have a ${size / 1024} KiB stack, libmaestro needs ` +
+        `${ASYNC_STACK_SIZE / 1024} KiB: require('maestro-ffi') before anything else loads a ` +
+        `library through koffi, or call koffi.config({ async_stack_size: ${ASYNC_STACK_SIZE} }) first`,
+    );
+  }
+}
 
 /** A failed call: `status` is the number, `code` its name (`'MAESTRO_NOT_FOUND'`). */
 class MaestroError extends Error {
@@ -206,6 +273,18 @@ class Library {
     return [...this.operationNames];
   }
 
+  /** A MaestroError from the error object `maestro_call` writes on failure (JSON text). */
+  errorFromJson(status, text, operation = null) {
+    let e = {};
+    try {
+      if (text != null) e = JSON.parse(text) || {};
+    } catch {
+      e = { message: text };
+    }
+    const oldest = status === STATUS.MAESTRO_PRUNED && e.oldest_seq != null ? Number(e.oldest_seq) : null;
+    return new MaestroError(status, e.message, e.path, operation, oldest, e);
+  }
+
   /** Opens (creating if needed) the database at `file`; `":memory:"` for a private one. */
   open(file, options = null) {
     const out = [null];
@@ -213,6 +292,63 @@ class Library {
     const status = this.native.open(file, opts, out);
     if (status !== 0) throw this.lastError(status, 'open');
     return new Maestro(this, out[0]);
+  }
+
+  /**
+   * Like open(), off the JS thread: resolves to an AsyncMaestro. maestro_open runs on a
+   * koffi worker thread; it has no output to carry its error, and the worker thread's last
+   * error cannot be read from here, so a failed open is run once more, synchronously, in a
+   * short-lived worker_threads Worker that reads its own thread's last error (opening is
+   * idempotent: a failed open wrote nothing). The JS thread never waits on the store, also
+   * when opening fails slowly (a busy timeout, a PostgreSQL server that does not answer).
+   */
+  async openAsync(file, options = null) {
+    checkAsyncStack();
+    const out = [null];
+    const opts = options == null ? null : JSON.stringify(options);
+    const status = await runAsync(this.native.open, [file, opts, out]);
+    if (status === 0) return new AsyncMaestro(this, out[0]);
+    const again = await openInWorker(this.path, file, opts);
+    // The second attempt succeeded (the first met a passing condition): keep its handle.
+    if (again.address != null) return new AsyncMaestro(this, pointerAt(again.address));
+    if (again.error) {
+      const e = again.error;
+      throw new MaestroError(e.status, e.message, e.path, 'open', e.oldestSeq, e);
+    }
+    throw new MaestroError(status, `open failed; its error could not be read: ${again.failure}`, null, 'open');
+  }
+
+  // maestro_call through koffi, declared on first use (so that a library without it still
+  // serves the synchronous API): the input as a string, or as raw bytes.
+  asyncCallFunction(bytes) {
+    const key = bytes ? 'call_bytes' : 'call';
+    if (!this.native[key]) {
+      const input = bytes ? 'const uint8_t *' : 'const char *';
+      this.native[key] = this.lib.func(
+        `uint32_t maestro_call(const maestro_t *maestro, const char *op, ${input} input_json, _Out_ void **json_out)`,
+      );
+    }
+    return this.native[key];
+  }
+
+  // Runs operation `op` with its JSON text (a string) or raw bytes through maestro_call on a
+  // koffi worker thread; resolves to the decoded result, rejects with a MaestroError.
+  async callAsync(handle, op, input) {
+    let fn;
+    if (typeof input === 'string') {
+      fn = this.asyncCallFunction(false);
+    } else if (input instanceof Uint8Array) {
+      fn = this.asyncCallFunction(true);
+      input = bytesWithNul(input);
+    } else {
+      throw new TypeError('maestro: callJson takes a string or a Buffer/Uint8Array');
+    }
+    if (typeof op !== 'string') throw new TypeError('maestro: the operation is a string "<namespace>.<verb>"');
+    const out = [null];
+    const status = await runAsync(fn, [handle, op, input, out]);
+    const text = takeString(this.native, out[0]);
+    if (status !== 0) throw this.errorFromJson(status, text, op);
+    return JSON.parse(text);
   }
 
   // Calls a generic operation with its JSON text (string) or raw bytes (Buffer/Uint8Array,
@@ -240,6 +376,53 @@ class Library {
     if (status !== 0) throw this.lastError(status, op);
     return JSON.parse(takeString(this.native, out[0]));
   }
+}
+
+// The worker of openAsync's second attempt: opens synchronously on its own thread, then
+// posts the handle's address, or the MaestroError's parts read from that thread.
+const OPEN_WORKER = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+let reply;
+try {
+  const library = require(w.module).load(w.library);
+  const out = [null];
+  const status = library.native.open(w.file, w.options, out);
+  if (status === 0) {
+    reply = { address: require(w.koffi).address(out[0]) };
+  } else {
+    const e = library.lastError(status, 'open');
+    reply = { error: { status: e.status, message: e.message, path: e.path, oldestSeq: e.oldestSeq,
+      entity: e.entity, id: e.id, from: e.from, to: e.to } };
+  }
+} catch (err) {
+  reply = { failure: String((err && err.message) || err) };
+}
+parentPort.postMessage(reply);
+`;
+
+function openInWorker(library, file, options) {
+  const { Worker } = require('node:worker_threads');
+  return new Promise((resolve) => {
+    let reply = null;
+    const worker = new Worker(OPEN_WORKER, {
+      eval: true,
+      workerData: { module: __filename, koffi: require.resolve('koffi'), library, file, options },
+    });
+    worker.on('message', (m) => {
+      reply = m;
+    });
+    worker.on('error', (err) => {
+      reply = reply || { failure: String((err && err.message) || err) };
+    });
+    worker.on('exit', (code) => resolve(reply || { failure: `the worker exited with code ${code}` }));
+  });
+}
+
+// A `maestro_t *` from its address (a BigInt), as koffi types it.
+function pointerAt(address) {
+  const buf = Buffer.alloc(8);
+  buf.writeBigUInt64LE(BigInt(address));
+  return koffi.decode(buf, koffi.array('maestro_t *', 1))[0];
 }
 
 const libraries = new Map();
@@ -392,6 +575,58 @@ class Subscription {
   }
 }
 
+// events.since's seq and limit, checked before koffi converts them (or they are written
+// into JSON): a string would be koffi's TypeError, a number past 2^63 would wrap, a
+// fraction would be truncated without a word.
+function checkSinceArguments(seq, limit) {
+  const whole = (name, v, min) => {
+    const ok = (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint';
+    if (!ok || v < min || BigInt(v) > 2n ** 63n - 1n) {
+      const what = typeof v === 'number' ? String(v) : `a ${typeof v}`;
+      throw new MaestroError(
+        STATUS.MAESTRO_VALIDATION,
+        `${name} must be a whole number from ${min} to 2^63 - 1 (a safe integer or a BigInt), got ${what}`,
+        `/${name}`,
+        'events.since',
+      );
+    }
+  };
+  whole('seq', seq, 0);
+  whole('limit', limit, 0);
+}
+
+// events.subscribe of both Maestro and AsyncMaestro: `handle` null once closed (then
+// maestro_subscription_open fails with MAESTRO_NULL_ARGUMENT, thrown).
+function subscribe(library, handle, subscriptions, filter, callback) {
+  if (typeof filter === 'function' && callback === undefined) {
+    callback = filter;
+    filter = null;
+  }
+  if (callback != null && typeof callback !== 'function') {
+    throw new TypeError('maestro: subscribe takes a callback function, or none to iterate with for await');
+  }
+  const sub = new Subscription(library, handle, filter, callback, (s) => subscriptions.delete(s));
+  subscriptions.add(sub);
+  return sub;
+}
+
+// One namespace object per namespace, one method per operation, defined on `target`:
+// `call(op)` makes the method of a generic operation; since and subscribe are given.
+function defineNamespaces(target, operationNames, call, since, subscribeFn) {
+  const namespaces = {};
+  for (const ns of NAMESPACES) namespaces[ns] = {};
+  for (const op of operationNames) {
+    const [ns, verb] = op.split('.');
+    if (!namespaces[ns]) namespaces[ns] = {};
+    if (!SPECIAL_OPERATIONS.has(op)) namespaces[ns][verb] = call(op);
+  }
+  namespaces.events.since = since;
+  namespaces.events.subscribe = subscribeFn;
+  for (const [ns, methods] of Object.entries(namespaces)) {
+    Object.defineProperty(target, ns, { value: Object.freeze(methods), enumerable: true });
+  }
+}
+
 /**
  * An open store, with one namespace object per namespace of the C ABI and one method per
  * operation. Use it from the JS thread that opened it; close() it when done (there is no
@@ -405,20 +640,13 @@ class Maestro {
   constructor(library, handle) {
     this.#library = library;
     this.#handle = handle;
-    const call = (op) => (input) => library.callText(this.#handle, op, encodeInput(input));
-    const namespaces = {};
-    for (const ns of NAMESPACES) namespaces[ns] = {};
-    for (const op of library.operationNames) {
-      const [ns, verb] = op.split('.');
-      if (!namespaces[ns]) namespaces[ns] = {};
-      if (!SPECIAL_OPERATIONS.has(op)) namespaces[ns][verb] = call(op);
-    }
-    namespaces.events.since = (seq = 0, filter = null, limit = DEFAULT_EVENTS_LIMIT) =>
-      this.#since(seq, filter, limit);
-    namespaces.events.subscribe = (filter, callback) => this.#subscribe(filter, callback);
-    for (const [ns, methods] of Object.entries(namespaces)) {
-      Object.defineProperty(this, ns, { value: Object.freeze(methods), enumerable: true });
-    }
+    defineNamespaces(
+      this,
+      library.operationNames,
+      (op) => (input) => library.callText(this.#handle, op, encodeInput(input)),
+      (seq = 0, filter = null, limit = DEFAULT_EVENTS_LIMIT) => this.#since(seq, filter, limit),
+      (filter, callback) => this.#subscribe(filter, callback),
+    );
   }
 
   /** The library this store was opened with. */
@@ -445,22 +673,7 @@ class Maestro {
   }
 
   #since(seq, filter, limit) {
-    // Checked here, before koffi converts them: a string would be koffi's TypeError, a
-    // number past 2^63 would wrap, a fraction would be truncated without a word.
-    const whole = (name, v, min) => {
-      const ok = (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint';
-      if (!ok || v < min || BigInt(v) > 2n ** 63n - 1n) {
-        const what = typeof v === 'number' ? String(v) : `a ${typeof v}`;
-        throw new MaestroError(
-          STATUS.MAESTRO_VALIDATION,
-          `${name} must be a whole number from ${min} to 2^63 - 1 (a safe integer or a BigInt), got ${what}`,
-          `/${name}`,
-          'events.since',
-        );
-      }
-    };
-    whole('seq', seq, 0);
-    whole('limit', limit, 0);
+    checkSinceArguments(seq, limit);
     const out = [null];
     const filterJson = filter == null ? null : JSON.stringify(filter);
     const status = this.#library.native.events_since(this.#handle, seq, filterJson, limit, out);
@@ -469,18 +682,7 @@ class Maestro {
   }
 
   #subscribe(filter, callback) {
-    if (typeof filter === 'function' && callback === undefined) {
-      callback = filter;
-      filter = null;
-    }
-    if (callback != null && typeof callback !== 'function') {
-      throw new TypeError('maestro: subscribe takes a callback function, or none to iterate with for await');
-    }
-    const sub = new Subscription(this.#library, this.#handle, filter, callback, (s) =>
-      this.#subscriptions.delete(s),
-    );
-    this.#subscriptions.add(sub);
-    return sub;
+    return subscribe(this.#library, this.#handle, this.#subscriptions, filter, callback);
   }
 
   /**
@@ -495,9 +697,128 @@ class Maestro {
   }
 }
 
+/**
+ * An open store like Maestro whose calls return promises and never block the JS thread:
+ * each runs `maestro_call` on a koffi worker thread (libuv's pool), so calls made together
+ * run concurrently. Errors are MaestroError rejections with every field of the synchronous
+ * ones. close() waits for the calls already made to settle before freeing the native handle.
+ */
+class AsyncMaestro {
+  #library;
+  #handle;
+  #subscriptions = new Set();
+  #inFlight = 0;
+  #closing = null; // the promise close() returns, once called
+  #idle = null; // resolves #closing's wait when the last call in flight settles
+
+  constructor(library, handle) {
+    this.#library = library;
+    this.#handle = handle;
+    defineNamespaces(
+      this,
+      library.operationNames,
+      (op) => (input) => {
+        let text;
+        try {
+          text = encodeInput(input);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        return this.#run(op, text);
+      },
+      (seq = 0, filter = null, limit = DEFAULT_EVENTS_LIMIT) => this.#since(seq, filter, limit),
+      (filter, callback) => subscribe(this.#library, this.#live(), this.#subscriptions, filter, callback),
+    );
+  }
+
+  // The handle for a new call: null once close() was called (the library then answers
+  // MAESTRO_NULL_ARGUMENT, as the synchronous Maestro does after close).
+  #live() {
+    return this.#closing ? null : this.#handle;
+  }
+
+  #run(op, input) {
+    const handle = this.#live();
+    if (handle == null) return this.#library.callAsync(null, op, input);
+    this.#inFlight++;
+    return this.#library.callAsync(handle, op, input).finally(() => {
+      this.#inFlight--;
+      if (this.#inFlight === 0 && this.#idle) this.#idle();
+    });
+  }
+
+  #since(seq, filter, limit) {
+    let text;
+    try {
+      checkSinceArguments(seq, limit);
+      // Written by hand: a BigInt seq is a JSON integer, which JSON.stringify refuses.
+      const capped = BigInt(limit) > BigInt(MAX_EVENTS_PER_CALL) ? MAX_EVENTS_PER_CALL : limit;
+      let filterJson = '';
+      if (filter != null) {
+        const f = JSON.stringify(filter);
+        if (f === undefined) throw new TypeError('maestro: the filter is not JSON-serialisable');
+        filterJson = `,"filter":${f}`;
+      }
+      text = `{"seq":${seq}${filterJson},"limit":${capped}}`;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#run('events.since', text);
+  }
+
+  /** The library this store was opened with. */
+  get library() {
+    return this.#library;
+  }
+
+  /** The native `maestro_t *` (a koffi pointer), or null once close() was called. Do not close it. */
+  get nativeHandle() {
+    return this.#live();
+  }
+
+  /** True once close() was called (new calls reject with MAESTRO_NULL_ARGUMENT). */
+  get closed() {
+    return this.#live() == null;
+  }
+
+  /**
+   * Calls operation `op` ("ns.verb", any of maestro_operations, also "events.since" with its
+   * JSON input) with raw JSON text (a string) or raw bytes (a Buffer or Uint8Array); resolves
+   * to the decoded result.
+   */
+  callJson(op, text) {
+    return this.#run(op, text);
+  }
+
+  /**
+   * Closes the subscriptions made through it at once, makes every later call reject with
+   * MAESTRO_NULL_ARGUMENT, and frees the native handle (off the JS thread) once every call
+   * already made has settled. Idempotent: every call returns the same promise.
+   */
+  close() {
+    if (!this.#closing) {
+      for (const sub of [...this.#subscriptions]) sub.close();
+      const idle = new Promise((resolve) => {
+        this.#idle = resolve;
+        if (this.#inFlight === 0) resolve();
+      });
+      this.#closing = idle.then(async () => {
+        const handle = this.#handle;
+        this.#handle = null;
+        if (handle != null) await runAsync(this.#library.native.close, [handle]);
+      });
+    }
+    return this.#closing;
+  }
+}
+
 module.exports = {
   open(file, options = null, settings = {}) {
     return load(settings && settings.library).open(file, options);
+  },
+  /** Like open(), off the JS thread: resolves to an AsyncMaestro. */
+  async openAsync(file, options = null, settings = {}) {
+    return load(settings && settings.library).openAsync(file, options);
   },
   load,
   defaultLibraryPath,
@@ -506,6 +827,7 @@ module.exports = {
   operations: () => load().operations(),
   MaestroError,
   Maestro,
+  AsyncMaestro,
   Subscription,
   Library,
   STATUS,

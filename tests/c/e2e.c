@@ -91,6 +91,29 @@ int main(void) {
   EXPECT(strstr(out, "\"sessions.spawn\"") != NULL && strstr(out, "\"store.batch\"") != NULL);
   maestro_string_free(out);
 
+  /* by name: the result, or the error itself in the output (for a reader on another thread) */
+  OK(maestro_call(m, "projects.list", "{}", &out));
+  EXPECT(strcmp(out, "[]") == 0);
+  maestro_string_free(out);
+  out = NULL;
+  EXPECT(maestro_call(m, "tasks.get", "{\"id\": \"tsk_none\"}", &out) == MAESTRO_NOT_FOUND);
+  EXPECT(out != NULL && strstr(out, "\"code\":\"MAESTRO_NOT_FOUND\"") != NULL &&
+         strstr(out, "\"status\":101") != NULL && strstr(out, "\"entity\":\"task\"") != NULL &&
+         strstr(out, "\"id\":\"tsk_none\"") != NULL);
+  EXPECT(maestro_last_error_code() == MAESTRO_NOT_FOUND);
+  maestro_string_free(out);
+  out = NULL;
+  EXPECT(maestro_call(m, "tasks.create", "{\"project_id\": \"p\", \"title\": \"t\", \"labels\": [7]}", &out) ==
+         MAESTRO_VALIDATION);
+  EXPECT(out != NULL && strstr(out, "\"path\":\"/labels/0\"") != NULL);
+  maestro_string_free(out);
+  out = NULL;
+  EXPECT(maestro_call(m, "tasks.nope", "{}", &out) == MAESTRO_VALIDATION);
+  maestro_string_free(out);
+  EXPECT(maestro_call(m, NULL, "{}", &out) == MAESTRO_NULL_ARGUMENT);
+  maestro_string_free(out);
+  EXPECT(maestro_call(m, "tasks.get", "{}", NULL) == MAESTRO_NULL_ARGUMENT);
+
   /* subscribe before writing */
   OK(maestro_events_subscribe(m, "{\"entities\": [\"task\"]}", on_event, dir, &sub));
 

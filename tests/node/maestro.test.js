@@ -68,6 +68,7 @@ const NON_OPERATION_FUNCTIONS = new Set([
   'maestro_subscription_next',
   'maestro_version',
   'maestro_abi_version',
+  'maestro_call',
 ]);
 
 // ---------------------------------------------------------------------------

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const sub = m.events.subscribe({ entities: ['task'] });
   if (!(sub instanceof Subscription)) throw new Error('subscribe() did not answer a Subscription');
   const task: Task = m.tasks.create({ project_id: project.id, title: 'write the schema', priority: 'high' });
-  const claimed: Task | null = m.tasks.claim({ session_id: m.sessions.spawn({ project_id: project.id, name: 'a' }).id });
+  const session = m.sessions.spawn({ project_id: project.id, name: 'a' });
+  m.sessions.register({ id: session.id });
+  const claimed: Task | null = m.tasks.claim({ session_id: session.id });
   const lines = m.events.since(0).map(titleOf);
   if (!lines.includes('task write the schema is todo')) throw new Error(`unexpected events: ${lines.join('; ')}`);
   try {
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   const t: Task = await a.tasks.create({ project_id: p.id, title: 'async' });
   const events: Event[] = await a.events.since(0);
   await a.close();
-  notATask(events[0]);
+  void notATask; // a compile-time check only
   console.log(`typed sample ok: ${task.title}, ${claimed ? claimed.id : 'none'}, ${t.title}, ${events.length} events`);
 }
 
