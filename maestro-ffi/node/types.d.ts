@@ -7,6 +7,11 @@
 /** Any JSON object. */
 export type JsonObject = Record<string, unknown>;
 
+/** The methods of `T`, each answering a Promise of what it answers (the async API). */
+export type Promised<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K];
+};
+
 /** A safe id: [a-z0-9_], 1 to 64 characters (generated ids are <prefix>_<26 chars>). */
 export type Id = string;
 
@@ -1517,35 +1522,8 @@ export interface ProjectsApi {
   }): SteeringDocument[];
 }
 
-/** `projects.*`, each call run off the JS thread. */
-export interface ProjectsAsyncApi {
-  create(input: NewProject): Promise<Project>;
-  /** The project's id. */
-  get(input: {
-    id: Id;
-  }): Promise<Project>;
-  get_by_name(input: {
-    /** Unique human name. */
-    name: string;
-  }): Promise<Project>;
-  /** No arguments. */
-  list(input?: Record<string, never>): Promise<Project[]>;
-  delete(input: {
-    id: Id;
-  }): Promise<null>;
-  put_steering(input: {
-    project_id: Id;
-    /** The document's domain (tech, product, structure). */
-    domain: string;
-    /** Markdown content. */
-    content: string;
-    audiences?: string[];
-  }): Promise<SteeringDocument>;
-  steering_context(input: {
-    project_id: Id;
-    audience: string;
-  }): Promise<SteeringDocument[]>;
-}
+/** `projects.*`, each call run off the JS thread and answering a Promise. */
+export type ProjectsAsyncApi = Promised<ProjectsApi>;
 
 /** `workflows.*`, called on the JS thread. */
 export interface WorkflowsApi {
@@ -1618,76 +1596,8 @@ export interface WorkflowsApi {
   }): null;
 }
 
-/** `workflows.*`, each call run off the JS thread. */
-export interface WorkflowsAsyncApi {
-  create(input: NewWorkflow): Promise<Workflow>;
-  get(input: {
-    id: Id;
-  }): Promise<Workflow>;
-  list(input: {
-    project_id: Id;
-  }): Promise<Workflow[]>;
-  advance(input: {
-    id: Id;
-    to: PhaseName;
-    /** Who does it (a session id, a user name). */
-    actor: string;
-    expected_from?: PhaseName;
-  }): Promise<Workflow>;
-  vote(input: {
-    id: Id;
-    to: PhaseName;
-    /** Who does it (a session id, a user name). */
-    voter: string;
-    approve: boolean;
-    comment?: string;
-  }): Promise<Gate>;
-  gate(input: {
-    id: Id;
-    to: PhaseName;
-  }): Promise<Gate>;
-  pause(input: {
-    id: Id;
-    /** Who does it (a session id, a user name). */
-    actor: string;
-  }): Promise<Workflow>;
-  resume(input: {
-    id: Id;
-    /** Who does it (a session id, a user name). */
-    actor: string;
-  }): Promise<Workflow>;
-  fail(input: {
-    id: Id;
-    reason: string;
-    /** Who does it (a session id, a user name). */
-    actor: string;
-  }): Promise<Workflow>;
-  history(input: {
-    id: Id;
-  }): Promise<HistoryEntry[]>;
-  put_spec(input: {
-    id: Id;
-    /** requirements, design, tasks, ... */
-    kind: string;
-    content: string;
-    /** Who does it (a session id, a user name). */
-    author: string;
-  }): Promise<SpecDocument>;
-  spec(input: {
-    id: Id;
-    kind: string;
-    version?: number;
-  }): Promise<SpecDocument>;
-  spec_versions(input: {
-    id: Id;
-    kind: string;
-  }): Promise<SpecDocument[]>;
-  /** Deletes a workflow and everything it owns: its history, votes, spec documents, sessions (with their timelines, links and queues), tasks, decisions and checkpoints. What the learning layer learned from it stays. Writes one workflow.deleted event. */
-  delete(input: {
-    /** The workflow. */
-    id: Id;
-  }): Promise<null>;
-}
+/** `workflows.*`, each call run off the JS thread and answering a Promise. */
+export type WorkflowsAsyncApi = Promised<WorkflowsApi>;
 
 /** `sessions.*`, called on the JS thread. */
 export interface SessionsApi {
@@ -1741,57 +1651,8 @@ export interface SessionsApi {
   }): Session[];
 }
 
-/** `sessions.*`, each call run off the JS thread. */
-export interface SessionsAsyncApi {
-  spawn(input: NewSession): Promise<Session>;
-  get(input: {
-    id: Id;
-  }): Promise<Session>;
-  children(input: {
-    id: Id;
-  }): Promise<Session[]>;
-  tree(input: {
-    id: Id;
-  }): Promise<SessionTree>;
-  register(input: {
-    id: Id;
-  }): Promise<Session>;
-  complete(input: {
-    id: Id;
-  }): Promise<Session>;
-  heartbeat(input: {
-    id: Id;
-  }): Promise<Session>;
-  timeline(input: {
-    id: Id;
-  }): Promise<TimelineEvent[]>;
-  tasks(input: {
-    id: Id;
-  }): Promise<SessionTask[]>;
-  list(input?: SessionFilter): Promise<Session[]>;
-  transition(input: {
-    id: Id;
-    to: SessionStatus;
-    expected?: SessionStatus;
-    reason?: string;
-  }): Promise<Session>;
-  stop(input: {
-    id: Id;
-    reason?: string;
-  }): Promise<Session>;
-  fail(input: {
-    id: Id;
-    reason: string;
-  }): Promise<Session>;
-  append(input: {
-    id: Id;
-    event: NewTimelineEvent;
-  }): Promise<TimelineEvent>;
-  reap_stale(input: {
-    /** Sessions silent for longer than this are failed. */
-    timeout_ms: number;
-  }): Promise<Session[]>;
-}
+/** `sessions.*`, each call run off the JS thread and answering a Promise. */
+export type SessionsAsyncApi = Promised<SessionsApi>;
 
 /** `tasks.*`, called on the JS thread. */
 export interface TasksApi {
@@ -1847,59 +1708,8 @@ export interface TasksApi {
   }): Task | null;
 }
 
-/** `tasks.*`, each call run off the JS thread. */
-export interface TasksAsyncApi {
-  create(input: NewTask): Promise<Task>;
-  get(input: {
-    id: Id;
-  }): Promise<Task>;
-  children(input: {
-    id: Id;
-  }): Promise<Task[]>;
-  sessions(input: {
-    id: Id;
-  }): Promise<SessionTask[]>;
-  list(input: {
-    project_id: Id;
-  }): Promise<Task[]>;
-  ready(input: {
-    project_id: Id;
-  }): Promise<Task[]>;
-  topological_order(input: {
-    project_id: Id;
-  }): Promise<Id[]>;
-  layers(input: {
-    project_id: Id;
-  }): Promise<Id[][]>;
-  add_dependency(input: {
-    id: Id;
-    depends_on: Id;
-  }): Promise<Task>;
-  remove_dependency(input: {
-    id: Id;
-    depends_on: Id;
-  }): Promise<Task>;
-  transition(input: {
-    id: Id;
-    to: TaskStatus;
-    session_id?: Id;
-    expected?: TaskStatus;
-  }): Promise<Task>;
-  complete(input: {
-    id: Id;
-    session_id?: Id;
-  }): Promise<Task>;
-  fail(input: {
-    id: Id;
-    session_id?: Id;
-    reason: string;
-  }): Promise<Task>;
-  /** The claimed task, or null when nothing is ready. */
-  claim(input: {
-    session_id: Id;
-    filter?: ClaimFilter;
-  }): Promise<Task | null>;
-}
+/** `tasks.*`, each call run off the JS thread and answering a Promise. */
+export type TasksAsyncApi = Promised<TasksApi>;
 
 /** `queues.*`, called on the JS thread. */
 export interface QueuesApi {
@@ -1927,31 +1737,8 @@ export interface QueuesApi {
   }): QueueItem;
 }
 
-/** `queues.*`, each call run off the JS thread. */
-export interface QueuesAsyncApi {
-  enqueue(input: {
-    session_id: Id;
-    task_id: Id;
-  }): Promise<QueueItem>;
-  list(input: {
-    session_id: Id;
-  }): Promise<QueueItem[]>;
-  /** The next queued item, or null when the queue is empty. */
-  next(input: {
-    session_id: Id;
-  }): Promise<QueueItem | null>;
-  complete(input: {
-    session_id: Id;
-  }): Promise<QueueItem>;
-  fail(input: {
-    session_id: Id;
-    reason: string;
-  }): Promise<QueueItem>;
-  skip(input: {
-    session_id: Id;
-    item_id: Id;
-  }): Promise<QueueItem>;
-}
+/** `queues.*`, each call run off the JS thread and answering a Promise. */
+export type QueuesAsyncApi = Promised<QueuesApi>;
 
 /** `checkpoints.*`, called on the JS thread. */
 export interface CheckpointsApi {
@@ -1977,29 +1764,8 @@ export interface CheckpointsApi {
   }): RollbackOutcome;
 }
 
-/** `checkpoints.*`, each call run off the JS thread. */
-export interface CheckpointsAsyncApi {
-  create(input: NewCheckpoint): Promise<Checkpoint>;
-  get(input: {
-    id: Id;
-  }): Promise<Checkpoint>;
-  list(input: {
-    workflow_id: Id;
-  }): Promise<Checkpoint[]>;
-  verify(input: {
-    workflow_id: Id;
-  }): Promise<Checkpoint[]>;
-  diff(input: {
-    from: Id;
-    to: Id;
-  }): Promise<CheckpointDiff>;
-  rollback(input: {
-    id: Id;
-    mode: RollbackMode;
-    /** Also restore the tasks, sessions and queues of the snapshot (default true). */
-    restore_state?: boolean;
-  }): Promise<RollbackOutcome>;
-}
+/** `checkpoints.*`, each call run off the JS thread and answering a Promise. */
+export type CheckpointsAsyncApi = Promised<CheckpointsApi>;
 
 /** `decisions.*`, called on the JS thread. */
 export interface DecisionsApi {
@@ -2038,42 +1804,8 @@ export interface DecisionsApi {
   }): Event[];
 }
 
-/** `decisions.*`, each call run off the JS thread. */
-export interface DecisionsAsyncApi {
-  record(input: NewDecision): Promise<Decision>;
-  get(input: {
-    id: Id;
-  }): Promise<Decision>;
-  list(input?: {
-    filter?: DecisionFilter;
-    /** Most results to return. */
-    limit?: number;
-  }): Promise<Decision[]>;
-  search(input: {
-    /** Words that must all match. */
-    text: string;
-    filter?: DecisionFilter;
-    /** Most results to return. */
-    limit?: number;
-  }): Promise<Decision[]>;
-  record_outcome(input: {
-    id: Id;
-    outcome: NewOutcome;
-  }): Promise<Decision>;
-  register_category(input: {
-    project_id: Id;
-    /** A built-in category (tech_stack, architecture, task_ordering, error_recovery, subagent_delegation, validation, checkpoint) or one registered for the project. */
-    name: string;
-    /** What the category is for. */
-    description: string;
-  }): Promise<CategoryDef>;
-  categories(input: {
-    project_id: Id;
-  }): Promise<CategoryDef[]>;
-  replay(input: {
-    workflow_id: Id;
-  }): Promise<Event[]>;
-}
+/** `decisions.*`, each call run off the JS thread and answering a Promise. */
+export type DecisionsAsyncApi = Promised<DecisionsApi>;
 
 /** `learning.*`, called on the JS thread. */
 export interface LearningApi {
@@ -2251,181 +1983,8 @@ export interface LearningApi {
   }): History;
 }
 
-/** `learning.*`, each call run off the JS thread. */
-export interface LearningAsyncApi {
-  /** What the history advises for a decision category and subject category, in one project or across every project: preferred choices ranked by the Wilson lower bound of their success rate, choices to avoid, and undecided ones. */
-  recommend(input: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** The decision category (tech_stack, architecture, ...). */
-    decision_category: string;
-    /** The subject category (database, auth, ...); absent: decisions whose subject had none. */
-    subject_category?: string;
-    /** Overrides the handle's thresholds (maestro_open's options "learning") for this call. */
-    thresholds?: LearningThresholds;
-  }): Promise<Recommendation>;
-  /** Every aggregate matching the filter, with all its issues, ordered by decision category, subject category, kind and name. Without a project the rows of every project are merged per choice. Unset fields match everything. */
-  stats(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Only this decision category. */
-    decision_category?: string;
-    /** Only this subject category ("": decisions whose subject had none). */
-    subject_category?: string;
-  }): Promise<ChoiceStat[]>;
-  /** The task-ordering rules and anti-patterns of a project (of every project when absent) under the thresholds (min_rule_evidence, min_rule_confidence). */
-  ordering_rules(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Overrides the handle's thresholds (maestro_open's options "learning") for this call. */
-    thresholds?: LearningThresholds;
-  }): Promise<OrderingRules>;
-  /** An order for the tasks that always respects their dependencies and uses the project's rules (every project's when absent) to break ties. Unknown keys, self-dependencies and cycles are validation errors naming the task. */
-  suggest_order(input: {
-    /** Use this project's rules; every project's when absent. */
-    project_id?: Id;
-    /** The tasks to order (keys unique). */
-    tasks: TaskToOrder[];
-    /** Overrides the handle's thresholds (maestro_open's options "learning") for this call. */
-    thresholds?: LearningThresholds;
-  }): Promise<SuggestedOrder>;
-  /** The task orders of a project's ended workflows, oldest first (kept after the workflows are deleted). */
-  orderings(input: {
-    /** The project. */
-    project_id: Id;
-  }): Promise<WorkflowOrdering[]>;
-  record_failure(input: NewFailure): Promise<Failure>;
-  /** A failure by id, without its embedding. */
-  failure(input: {
-    /** The failure. */
-    id: Id;
-  }): Promise<Failure>;
-  /** A project's failures (every project's when absent), oldest first, without embeddings. */
-  failures(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Most results to return. */
-    limit?: number;
-  }): Promise<Failure[]>;
-  /** The k recorded failures closest to the query (text, an embedding, or both fused by reciprocal rank), in one project or every project. Give text, an embedding, or both. */
-  similar_failures(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Words to rank by full text (BM25 over feature, approach, why_failed, lesson and tags); a failure matches when it contains any of them. */
-    text?: string;
-    /** An embedding of the store's dimension, ranked by cosine similarity. */
-    embedding?: number[];
-    /** Most results to return (default 5). */
-    k?: number;
-  }): Promise<SimilarFailure[]>;
-  record_estimate(input: NewEstimate): Promise<Estimate>;
-  /** Records (or corrects) the actual effort of an estimate. Writes estimate.updated. */
-  record_actual(input: {
-    /** The estimate. */
-    id: Id;
-    /** Actual effort, at least 0. */
-    actual: number;
-  }): Promise<Estimate>;
-  /** A project's estimates (every project's when absent), oldest first. */
-  estimates(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Most results to return. */
-    limit?: number;
-  }): Promise<Estimate[]>;
-  /** The median actual / estimated over estimates recorded in the last window_days with a complexity in [complexity_min, complexity_max] and an actual, in one project or every project; 1 without history. */
-  correction_factor(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** The window read, in days (default 90). */
-    window_days?: number;
-    /** Lowest complexity read (default 1). */
-    complexity_min?: number;
-    /** Highest complexity read (default 10). */
-    complexity_max?: number;
-  }): Promise<CorrectionFactor>;
-  /** raw corrected by the history of the last 365 days: by the estimates of a complexity within ±1 when there are at least 3, else by all of them, else left as is. */
-  corrected_estimate(input: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** The estimate to correct, at least 0. */
-    raw: number;
-    /** Its complexity, 1 to 10. */
-    complexity: number;
-  }): Promise<CorrectedEstimate>;
-  record_retrospective(input: NewRetrospective): Promise<Retrospective>;
-  /** A project's retrospectives, of one feature when given, oldest first. */
-  retrospectives(input: {
-    /** The project. */
-    project_id: Id;
-    /** Only this feature. */
-    feature?: string;
-  }): Promise<Retrospective[]>;
-  record_spike(input: NewSpike): Promise<Spike>;
-  /** A project's spikes, of one feature when given, oldest first. */
-  spikes(input: {
-    /** The project. */
-    project_id: Id;
-    /** Only this feature. */
-    feature?: string;
-  }): Promise<Spike[]>;
-  log_agent(input: NewAgentLog): Promise<AgentLog>;
-  /** Per-agent statistics over the logs of a project (every project when absent) since a time (all when absent): count, mean, p95 and longest duration, failure rate. Slowest mean first. */
-  agent_stats(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-    /** Only logs recorded at or after this time. */
-    since?: Timestamp;
-  }): Promise<AgentStats[]>;
-  /** A project's agent logs, of one agent when given, oldest first (at most 10,000). */
-  agent_logs(input: {
-    /** The project. */
-    project_id: Id;
-    /** Only this agent. */
-    agent?: string;
-  }): Promise<AgentLog[]>;
-  record_complexity(input: NewComplexitySnapshot): Promise<ComplexitySnapshot>;
-  /** The complexity trend of each file of a project (or of one file) over its last window snapshots, with an alert when the last is at least complexity_growth_alert times the first. Alerts first. */
-  complexity_trends(input: {
-    /** The project. */
-    project_id: Id;
-    /** Only this file. */
-    file?: string;
-    /** Snapshots per file to read (default 10). */
-    window?: number;
-    /** Overrides the handle's thresholds (maestro_open's options "learning") for this call. */
-    thresholds?: LearningThresholds;
-  }): Promise<ComplexityTrend[]>;
-  record_pattern_usage(input: NewPatternUsage): Promise<PatternUsage>;
-  /** Compliance per pattern in a project (every project when absent): usages, mean and lowest compliance, usages below 0.5. Least followed first. */
-  pattern_compliance(input?: {
-    /** Only this project; every project when absent. */
-    project_id?: Id;
-  }): Promise<PatternCompliance[]>;
-  /** Caches content for library at version, replacing any earlier entry, for ttl_seconds (default 7 days). Expired entries of every library are removed on the way. */
-  cache_docs(input: {
-    /** The library. */
-    library: string;
-    /** Its version. */
-    version: string;
-    /** The documentation. */
-    content: string;
-    /** How long it lives, in seconds (default 604800, at most 100 years). */
-    ttl_seconds?: number;
-  }): Promise<DocsEntry>;
-  /** The cached documentation of library at version; null when there is none or it expired. null when there is none or it expired. */
-  cached_docs(input: {
-    /** The library. */
-    library: string;
-    /** Its version. */
-    version: string;
-  }): Promise<DocsEntry | null>;
-  /** The historical documents of a project (tech-stack, architecture and task-ordering), validated against their schemas. */
-  history(input: {
-    /** The project. */
-    project_id: Id;
-  }): Promise<History>;
-}
+/** `learning.*`, each call run off the JS thread and answering a Promise. */
+export type LearningAsyncApi = Promised<LearningApi>;
 
 /** `threads.*`, called on the JS thread. */
 export interface ThreadsApi {
@@ -2536,114 +2095,8 @@ export interface ThreadsApi {
   }): Thread[];
 }
 
-/** `threads.*`, each call run off the JS thread. */
-export interface ThreadsAsyncApi {
-  /** Stores a checkpoint of (thread, namespace), replacing one with the same id (its pending writes stay); the thread is created by its first put. Answers the checkpoint without its blob. */
-  put(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-    /** The namespace within the thread ("" for the root graph, the default). */
-    checkpoint_ns?: string;
-    /** The checkpoint's id; the greatest id (as text) of a thread and namespace is its latest. */
-    checkpoint_id: string;
-    /** The checkpoint it was taken after. */
-    parent_id?: string | null;
-    /** The serialized checkpoint. */
-    checkpoint: Blob;
-    /** Filterable metadata (metadata.run_id names the run, for threads.delete_runs). */
-    metadata?: JsonObject;
-  }): Promise<ThreadCheckpoint>;
-  /** Stores the pending writes of one task for a checkpoint. A write whose (task_id, idx) is already stored is ignored when idx >= 0 and replaces it when idx < 0 (LangGraph's special channels). Answers how many writes were given. How many writes were stored. */
-  put_writes(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-    /** The namespace within the thread ("" for the root graph, the default). */
-    checkpoint_ns?: string;
-    checkpoint_id: string;
-    task_id: string;
-    /** The task's path in the graph. */
-    task_path?: string;
-    writes: ({
-      /** Position among the task's writes; negative for special channels. */
-      idx: number;
-      channel: string;
-      value: Blob;
-    })[];
-  }): Promise<number>;
-  /** The checkpoint checkpoint_id of (thread, namespace), or its latest when absent, with its blob and pending writes; null when there is none. null when there is none. */
-  get(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-    /** The namespace within the thread ("" for the root graph, the default). */
-    checkpoint_ns?: string;
-    checkpoint_id?: string | null;
-  }): Promise<ThreadCheckpoint | null>;
-  /** The project's checkpoints matching every filter given, newest (greatest id) first, with blobs and pending writes. */
-  list(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    /** Only this thread; every thread when absent. */
-    thread_id?: string | null;
-    /** Only this namespace; every namespace when absent. */
-    checkpoint_ns?: string | null;
-    /** Only this checkpoint. */
-    checkpoint_id?: string | null;
-    /** Only checkpoints whose id is less than this one. */
-    before?: string | null;
-    /** Only checkpoints whose metadata has each key with an equal value. */
-    filter?: JsonObject | null;
-    /** At most this many. */
-    limit?: number | null;
-  }): Promise<ThreadCheckpoint[]>;
-  /** Deletes a thread: every checkpoint and write of every namespace, and the thread. Answers how many checkpoints went (0 for an unknown thread). How many checkpoints were deleted. */
-  delete(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-  }): Promise<number>;
-  /** Deletes, across the project's threads, every checkpoint whose metadata.run_id is one of run_ids, with its writes. Answers how many checkpoints went. How many checkpoints were deleted. */
-  delete_runs(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    run_ids: string[];
-  }): Promise<number>;
-  /** Copies every checkpoint and write of the source thread (every namespace, same ids) to the target, created with the source's links when new. Answers how many checkpoints (0 for an unknown source). How many checkpoints were copied. */
-  copy(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    source_thread_id: string;
-    target_thread_id: string;
-  }): Promise<number>;
-  /** Prunes threads: keep_latest (the default) keeps the latest checkpoint of each namespace with its writes; delete deletes the threads. Answers how many checkpoints went. How many checkpoints were deleted. */
-  prune(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_ids: string[];
-    strategy?: PruneStrategy;
-  }): Promise<number>;
-  /** Links a thread (created if new) to a session and a workflow of its project, or clears a link given as null; the workflow defaults to the session's. The session's timeline then shows each new checkpoint. */
-  link(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-    session_id?: Id | null;
-    workflow_id?: Id | null;
-  }): Promise<Thread>;
-  /** The thread (not_found when it was never put or linked). */
-  get_thread(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-    thread_id: string;
-  }): Promise<Thread>;
-  /** Every thread of the project, by thread id. */
-  list_threads(input: {
-    /** The project the thread belongs to. */
-    project_id: Id;
-  }): Promise<Thread[]>;
-}
+/** `threads.*`, each call run off the JS thread and answering a Promise. */
+export type ThreadsAsyncApi = Promised<ThreadsApi>;
 
 /** `reports.*`, called on the JS thread. */
 export interface ReportsApi {
@@ -2673,33 +2126,8 @@ export interface ReportsApi {
   }): string;
 }
 
-/** `reports.*`, each call run off the JS thread. */
-export interface ReportsAsyncApi {
-  /** Markdown. */
-  execution_log(input: {
-    workflow_id: Id;
-  }): Promise<string>;
-  /** Markdown. */
-  final_report(input: {
-    workflow_id: Id;
-  }): Promise<string>;
-  /** Markdown. */
-  decisions_md(input: {
-    project_id: Id;
-  }): Promise<string>;
-  /** Markdown. */
-  failures_md(input: {
-    project_id: Id;
-  }): Promise<string>;
-  /** Markdown. */
-  estimates_md(input: {
-    project_id: Id;
-  }): Promise<string>;
-  /** Markdown. */
-  patterns_md(input: {
-    project_id: Id;
-  }): Promise<string>;
-}
+/** `reports.*`, each call run off the JS thread and answering a Promise. */
+export type ReportsAsyncApi = Promised<ReportsApi>;
 
 /** `events.*`, called on the JS thread. */
 export interface EventsApiBase {
@@ -2715,19 +2143,8 @@ export interface EventsApiBase {
   }): JsonObject | null;
 }
 
-/** `events.*`, each call run off the JS thread. */
-export interface EventsAsyncApiBase {
-  /** No arguments. The seq of the newest event; 0 when there is none. */
-  latest_seq(input?: Record<string, never>): Promise<number>;
-  /** No arguments. Every event after this seq is retained (0: nothing pruned). */
-  horizon(input?: Record<string, never>): Promise<number>;
-  /** The entity's state as of that seq; null if it did not exist then. */
-  state_at(input: {
-    entity: EntityKind;
-    id: string;
-    seq: number;
-  }): Promise<JsonObject | null>;
-}
+/** `events.*`, each call run off the JS thread and answering a Promise. */
+export type EventsAsyncApiBase = Promised<EventsApiBase>;
 
 /** `store.*`, called on the JS thread. */
 export interface StoreApi {
@@ -2769,42 +2186,5 @@ export interface StoreApi {
   config(input?: Record<string, never>): JsonObject;
 }
 
-/** `store.*`, each call run off the JS thread. */
-export interface StoreAsyncApi {
-  /** The results of the operations, in order. */
-  batch(input: {
-    operations: ({
-      op: string;
-      input?: JsonObject;
-    })[];
-  }): Promise<unknown[]>;
-  backup(input: {
-    /** Destination file. */
-    path: string;
-  }): Promise<null>;
-  /** The number of files written. */
-  export(input: {
-    /** Destination directory: absent or empty. */
-    dir: string;
-  }): Promise<number>;
-  import(input: {
-    /** An export directory, or a pruned workflow's archive (a directory or a .tar.gz file). */
-    dir: string;
-  }): Promise<ImportSummary>;
-  /** No arguments. */
-  check_integrity(input?: Record<string, never>): Promise<null>;
-  prune(input?: {
-    /** Overrides of the config's retention section for this call (keys absent keep the config's values). */
-    policy?: RetentionPolicy;
-    /** Report exactly what would be deleted and archived, writing nothing (default false). */
-    dry_run?: boolean;
-  }): Promise<PruneReport>;
-  /** The number of files written. */
-  export_workflow(input: {
-    workflow_id: Id;
-    /** Destination directory: absent or empty. */
-    dir: string;
-  }): Promise<number>;
-  /** No arguments. The configuration the handle runs with. */
-  config(input?: Record<string, never>): Promise<JsonObject>;
-}
+/** `store.*`, each call run off the JS thread and answering a Promise. */
+export type StoreAsyncApi = Promised<StoreApi>;

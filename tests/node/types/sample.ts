@@ -48,6 +48,9 @@ async function main(): Promise<void> {
   if (!(a instanceof maestro.AsyncMaestro)) throw new Error('openAsync() did not answer an AsyncMaestro');
   const p = await a.projects.create({ name: 'later' });
   const t: Task = await a.tasks.create({ project_id: p.id, title: 'async' });
+  // @ts-expect-error an async call answers a Promise of the task, not the task
+  const notYet: Task = a.tasks.get({ id: t.id });
+  await notYet;
   const events: Event[] = await a.events.since(0);
   await a.close();
   void notATask; // a compile-time check only
