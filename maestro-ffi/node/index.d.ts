@@ -80,7 +80,9 @@ export interface EventsAsyncApi extends EventsAsyncApiBase {
 }
 
 /** The koffi-backed library a store was opened with. */
-export interface Library {
+export declare class Library {
+  /** Loads the shared library at `file` (prefer `load()`, which loads each path once). */
+  constructor(file: string);
   readonly path: string;
   /** Every operation `"<ns>.<verb>"` the library exports. */
   readonly operationNames: readonly string[];

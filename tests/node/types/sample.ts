@@ -26,6 +26,9 @@ function notATask(e: Event): void {
 
 async function main(): Promise<void> {
   const m = maestro.open(':memory:');
+  if (!(m.library instanceof maestro.Library) || !m.library.operationNames.includes('tasks.claim')) {
+    throw new Error('m.library is not a Library');
+  }
   const project = m.projects.create({ name: 'typed' });
   const sub = m.events.subscribe({ entities: ['task'] });
   if (!(sub instanceof Subscription)) throw new Error('subscribe() did not answer a Subscription');
