@@ -124,6 +124,20 @@ pub enum Error {
     /// the message names the store. Nothing was written.
     #[error("read-only store: {0} was opened read-only; open it without read_only to write")]
     ReadOnly(String),
+    /// A store opened for writing cannot be written by this process (the file, its
+    /// folder or the file system is read-only to it); the message names the store and
+    /// how to read it anyway. Nothing was written.
+    #[error(
+        "cannot write {0}: the database file, its folder or its file system is read-only to this process; \
+         fix the permissions, or open it with read_only to read it"
+    )]
+    NotWritable(String),
+    /// Writing the database failed in the file system: the message names the file, the
+    /// operating system's reason (a full device, the file size limit, an I/O error) and
+    /// says nothing of the call was written. The handle keeps serving reads, and writes
+    /// succeed again once the cause is gone.
+    #[error("disk write failed: {0}")]
+    Disk(String),
     /// A git operation failed.
     #[error("git error: {0}")]
     Git(String),
@@ -165,9 +179,13 @@ impl Error {
             Error::IllegalTransition { .. } | Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Storage(e) if is_busy(e) => ErrorKind::Busy,
-            Error::Storage(_) | Error::Server(_) | Error::Incompatible(_) | Error::Aborted(_) | Error::ReadOnly(_) => {
-                ErrorKind::Storage
-            }
+            Error::Storage(_)
+            | Error::Server(_)
+            | Error::Incompatible(_)
+            | Error::Aborted(_)
+            | Error::ReadOnly(_)
+            | Error::NotWritable(_)
+            | Error::Disk(_) => ErrorKind::Storage,
             Error::Git(_) => ErrorKind::Git,
             Error::Io(_) => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,

@@ -544,3 +544,105 @@ fn restore_gives_a_task_back_to_todo_when_its_holder_has_ended() {
     );
     assert_eq!(f.m.tasks().ready(&p).unwrap().len(), 1);
 }
+
+/// The git lock files a checkpoint left when its process was killed mid-operation, as a
+/// SIGKILL leaves them: the checkpoint lock's record of the operation, and git's own
+/// `index.lock` and branch lock made after it started.
+fn leave_a_killed_checkpoints_locks(root: &Path) {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 3_000;
+    std::fs::write(
+        root.join(".git/maestro-checkpoint.lock"),
+        format!("pid 4194000 started_ms {started}\n"),
+    )
+    .unwrap();
+    std::fs::write(root.join(".git/index.lock"), "").unwrap();
+    std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
+}
+
+fn maestro_cli(db: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_maestro"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn a_killed_operations_git_locks_are_reported_as_stale_and_check_fix_removes_only_them() {
+    let f = Fixture::new();
+    let root = f.root();
+    let cp = f.checkpoint("baseline");
+    leave_a_killed_checkpoints_locks(&root);
+
+    for e in [
+        f.m.checkpoints()
+            .create(NewCheckpoint::new(f.wf.id.clone(), "after", CheckpointType::Manual))
+            .map(|_| ())
+            .unwrap_err(),
+        f.m.checkpoints()
+            .rollback(&cp.id, RollbackMode::Mixed, false)
+            .map(|_| ())
+            .unwrap_err(),
+    ] {
+        let text = e.to_string();
+        assert_eq!(e.kind(), ErrorKind::Git, "{text}");
+        for want in [
+            "stale git lock left by a Maestro operation that did not finish",
+            "index.lock (",
+            "main.lock (",
+            " s old",
+            "maestro check --fix",
+        ] {
+            assert!(text.contains(want), "{want:?} missing from: {text}");
+        }
+    }
+
+    let db = f.dir.path().join("state.db");
+    let (ok, text) = maestro_cli(&db, &["check", "--json"]);
+    assert!(!ok, "a stale lock fails the check: {text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let locks = json["data"]["git_locks"].as_array().unwrap();
+    assert_eq!(locks.len(), 2, "{text}");
+    assert!(
+        locks
+            .iter()
+            .all(|l| l["left_by_maestro"] == true && l["removed"] == false),
+        "{text}"
+    );
+    assert!(
+        root.join(".git/index.lock").exists(),
+        "check without --fix changes nothing"
+    );
+
+    let (ok, text) = maestro_cli(&db, &["check", "--fix"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("removed stale git lock"), "{text}");
+    assert!(!root.join(".git/index.lock").exists() && !root.join(".git/refs/heads/main.lock").exists());
+    std::fs::write(root.join("a.txt"), "after the fix\n").unwrap();
+    let after = f.checkpoint("after the fix");
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]).trim(), after.commit_sha.unwrap());
+
+    // A lock no Maestro operation left (another git process's) is reported, never removed.
+    std::fs::write(root.join(".git/index.lock"), "").unwrap();
+    let e =
+        f.m.checkpoints()
+            .create(NewCheckpoint::new(f.wf.id.clone(), "blocked", CheckpointType::Manual))
+            .unwrap_err();
+    assert!(e.to_string().contains("another git process"), "{e}");
+    let (ok, text) = maestro_cli(&db, &["check", "--fix"]);
+    assert!(!ok && text.contains("another git process"), "{text}");
+    assert!(root.join(".git/index.lock").exists(), "another process's lock stays");
+}

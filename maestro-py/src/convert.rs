@@ -6,7 +6,9 @@
 //! limit, more text in all than one document may hold, a type that is not JSON), raises
 //! `ValidationError` whose `.path` is the JSON pointer of the value in the call's input.
 //! The limits are checked while converting, so a refused input never costs more memory
-//! than the limit.
+//! than the limit: every value counts against the document limit for the length of its
+//! JSON text (a string its bytes, `None` 4, a number its digits, one more for the comma),
+//! so a list of twenty million `None`s stops where its JSON would pass 64 MiB.
 
 use maestro_core::schema::limits::{is_large, pointer_segment, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STRING_BYTES};
 use maestro_core::Error;
@@ -46,6 +48,19 @@ impl Converter {
         crate::errors::to_py(py, Error::validation("input", self.path.clone(), message))
     }
 
+    /// Counts a value that is not a string, `len` bytes of JSON text and its comma,
+    /// against the document limit.
+    fn count(&mut self, py: Python<'_>, len: usize) -> PyResult<()> {
+        self.bytes += len + 1;
+        if self.bytes > MAX_DOCUMENT_BYTES {
+            return Err(self.refuse(
+                py,
+                format!("the input holds more than {MAX_DOCUMENT_BYTES} bytes of JSON, the limit of one document"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Counts `len` more bytes of text against the document limit.
     fn take(&mut self, py: Python<'_>, len: usize) -> PyResult<()> {
         if len > MAX_STRING_BYTES && !is_large(&self.path, self.large) {
@@ -80,21 +95,29 @@ impl Converter {
             return Err(self.refuse(py, format!("nested more than {MAX_DEPTH} levels deep")));
         }
         if obj.is_none() {
+            self.count(py, 4)?;
             return Ok(Value::Null);
         }
         if obj.is_instance_of::<PyBool>() {
-            return Ok(Value::Bool(obj.extract()?));
+            let b: bool = obj.extract()?;
+            self.count(py, if b { 4 } else { 5 })?;
+            return Ok(Value::Bool(b));
         }
         if obj.is_instance_of::<PyInt>() {
             if let Ok(i) = obj.extract::<i64>() {
+                self.count(py, digits(i.unsigned_abs()) + usize::from(i < 0))?;
                 return Ok(Value::from(i));
             }
             return match obj.extract::<u64>() {
-                Ok(u) => Ok(Value::from(u)),
+                Ok(u) => {
+                    self.count(py, digits(u))?;
+                    Ok(Value::from(u))
+                }
                 Err(_) => Err(self.refuse(py, format!("integer {obj} is out of range (64 bits at most)"))),
             };
         }
         if obj.is_instance_of::<PyFloat>() {
+            self.count(py, 8)?;
             let f: f64 = obj.extract()?;
             return Number::from_f64(f)
                 .map(Value::Number)
@@ -106,6 +129,7 @@ impl Converter {
             return Ok(Value::String(text.into_owned()));
         }
         if let Ok(d) = obj.cast::<PyDict>() {
+            self.count(py, 2)?;
             let mut m = Map::with_capacity(d.len());
             for (k, v) in d.iter() {
                 let Ok(key) = k.cast::<PyString>() else {
@@ -120,6 +144,7 @@ impl Converter {
             return Ok(Value::Object(m));
         }
         if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            self.count(py, 2)?;
             let mut items = Vec::new();
             for (i, v) in obj.try_iter()?.enumerate() {
                 let v = v?;
@@ -135,6 +160,11 @@ impl Converter {
             ),
         ))
     }
+}
+
+/// How many decimal digits `n` has.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// The Python object of `v`: dicts, lists, str, int, float, bool and None.

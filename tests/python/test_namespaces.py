@@ -459,3 +459,14 @@ def test_typed_keywords_reach_the_api(m, project):
     assert d.outcomes == []
     with pytest.raises(TypeError):
         m.tasks.create(project.id, "t", labels="db")  # a str is not a list of labels
+
+
+def test_a_refused_list_of_small_values_is_counted_while_converting(m, project):
+    """Every value counts for its JSON length, not only strings: twenty million `None`s
+    are refused where their JSON would pass the 64 MiB limit, before the schema sees them."""
+    many = [None] * 20_000_000
+    with pytest.raises(maestro.ValidationError) as e:
+        m.tasks.create(project.id, "t", labels=many)
+    assert "64" in str(e.value) or "limit" in str(e.value), str(e.value)
+    assert "bytes of JSON" in str(e.value), str(e.value)
+    assert e.value.path.startswith("/labels/"), e.value.path

@@ -15,6 +15,10 @@
 //! maestro-stress append-threads <db> <session_id> <threads> <n>
 //!     at `full`, threads × n appends on one handle: ACK <event_id> per append (flushed),
 //!     then DONE and waits to be killed
+//! maestro-stress fsize <db> <project_id> <limit_bytes>
+//!     at `full`, with SIGXFSZ ignored and RLIMIT_FSIZE at limit_bytes, creates 16 KiB
+//!     tasks until a write fails: ACK <task_id> per task, FAILED <kind> <message>, READS
+//!     <tasks listed>, then with the limit lifted AFTER <task_id>, INTEGRITY ok
 //! ```
 
 use maestro_core::*;
@@ -200,6 +204,54 @@ fn main() {
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(1));
             }
+        }
+        Some("fsize") => {
+            let m = Maestro::open(&args[2], Options::durability(Durability::Full)).unwrap_or_else(|e| fail(&e));
+            let project = ProjectId::parse(&args[3]).unwrap();
+            let limit: u64 = args[4].parse().unwrap();
+            let mut rl = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: plain libc calls on this process; `rl` outlives them.
+            unsafe {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                libc::getrlimit(libc::RLIMIT_FSIZE, &mut rl);
+            }
+            let unlimited = rl;
+            rl.rlim_cur = limit;
+            // SAFETY: as above.
+            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &rl) }, 0);
+            let task = |title: String| {
+                let mut t = NewTask::new(project.clone(), title);
+                t.description = "x".repeat(16 << 10);
+                m.tasks().create(t)
+            };
+            let mut acked = 0usize;
+            loop {
+                match task(format!("t{acked}")) {
+                    Ok(t) => {
+                        acked += 1;
+                        writeln!(out, "ACK {}", t.id).unwrap();
+                    }
+                    Err(e) => {
+                        writeln!(out, "FAILED {} {e}", e.kind()).unwrap();
+                        break;
+                    }
+                }
+                if acked > 100_000 {
+                    writeln!(out, "NEVER FAILED").unwrap();
+                    break;
+                }
+            }
+            let listed = m.tasks().list(&project).unwrap_or_else(|e| fail(&e)).len();
+            writeln!(out, "READS {listed}").unwrap();
+            // SAFETY: as above.
+            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &unlimited) }, 0);
+            let after = task("after the limit".into()).unwrap_or_else(|e| fail(&e));
+            writeln!(out, "AFTER {}", after.id).unwrap();
+            m.check_integrity().unwrap_or_else(|e| fail(&e));
+            writeln!(out, "INTEGRITY ok").unwrap();
         }
         _ => {
             eprintln!("usage: maestro-stress claim|advance|append|append-forever <db> <id> [n]");

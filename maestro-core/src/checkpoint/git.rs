@@ -3,23 +3,90 @@
 //! Every operation holds an exclusive lock file in the git directory, so processes
 //! checkpointing one repository serialise; a live `index.lock` (another git process)
 //! is reported, never deleted.
+//!
+//! The checkpoint lock file also records the operation holding it (`pid`, start time),
+//! cleared when the operation ends. A record found by the next operation is one that did
+//! not end (its process crashed or was killed; holding the lock proves it is gone), so git
+//! lock files made since it started are its leftovers: reported as stale, with their age
+//! and `maestro check --fix`, which removes them (and only them).
 
+use super::GitLock;
 use crate::error::{Error, Result};
 use git2::{IndexAddOption, ObjectType, Oid, Repository, RepositoryState, ResetType, Signature};
 use std::fs::File;
-use std::path::Path;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 
 impl From<git2::Error> for Error {
     fn from(e: git2::Error) -> Self {
-        Error::Git(e.message().to_owned())
+        let message = e.message().trim_end_matches([':', ' ']);
+        if e.code() == git2::ErrorCode::Locked || message.starts_with("failed to lock file") {
+            return Error::Git(format!(
+                "{message}: its lock file exists (another git process is at work, or one crashed); \
+                 `maestro check` says which, `maestro check --fix` removes what a crashed Maestro operation left"
+            ));
+        }
+        Error::Git(message.to_owned())
     }
 }
 
 /// An open repository with the checkpoint lock held.
 pub(crate) struct Repo {
     repo: Repository,
-    /// The checkpoint lock, held while the repository is open to change it.
-    _lock: Option<File>,
+    /// The checkpoint lock, held while the repository is open to change it; its content
+    /// records this operation until it ends.
+    lock: Option<File>,
+    /// The record of an earlier operation that did not end, found when the lock was taken.
+    crashed: Option<Unfinished>,
+}
+
+/// An operation that took the checkpoint lock and never released it cleanly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unfinished {
+    /// Its process id.
+    pub pid: u32,
+    /// When it started (ms since the epoch).
+    pub started_ms: i64,
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        // The operation ended (also by an error): its record goes. A crash skips this,
+        // and a crashed operation's record stays until its leftovers are cleared.
+        if let (Some(lock), None) = (&mut self.lock, &self.crashed) {
+            let _ = lock.set_len(0);
+        }
+    }
+}
+
+/// Git's lock files that block a commit, a reset or a ref update: `index.lock`,
+/// `HEAD.lock`, `ORIG_HEAD.lock`, `packed-refs.lock`, `config.lock`, and `*.lock` under `refs/`.
+fn git_lock_files(git_dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = [
+        "index.lock",
+        "HEAD.lock",
+        "ORIG_HEAD.lock",
+        "packed-refs.lock",
+        "config.lock",
+    ]
+    .iter()
+    .map(|n| git_dir.join(n))
+    .filter(|p| p.exists())
+    .collect();
+    let mut stack = vec![git_dir.join("refs")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name().to_string_lossy().ends_with(".lock") {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// How a rollback resets the work tree.
@@ -71,7 +138,11 @@ impl Repo {
         if repo.is_bare() {
             return Ok(None);
         }
-        Ok(Some(Repo { repo, _lock: None }))
+        Ok(Some(Repo {
+            repo,
+            lock: None,
+            crashed: None,
+        }))
     }
 
     /// Opens the repository whose work tree is `root`, or `None` when `root` is not
@@ -80,18 +151,115 @@ impl Repo {
         let Some(mut repo) = Self::open_to_read(root)? else {
             return Ok(None);
         };
-        let lock = std::fs::OpenOptions::new()
+        let mut lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(repo.repo.path().join("maestro-checkpoint.lock"))?;
         lock.lock()?;
-        repo._lock = Some(lock);
+        let mut record = String::new();
+        lock.read_to_string(&mut record)?;
+        repo.crashed = parse_record(&record);
+        let leftovers = repo.crashed.is_some() && repo.lock_files().iter().any(|l| l.left_by_maestro);
+        if !leftovers {
+            // Keep a crashed operation's record while its leftovers are there: it is how
+            // they are told apart from another git process's locks.
+            // No fsync: the record only has to outlive this process, not the machine.
+            write_record(&mut lock)?;
+            repo.crashed = None;
+        }
+        repo.lock = Some(lock);
         Ok(Some(repo))
     }
 
-    fn index_lock_held(&self) -> bool {
-        self.repo.path().join("index.lock").exists()
+    #[cfg(feature = "cli")]
+    /// Like [`Repo::open_to_read`], also reading the checkpoint lock's record without
+    /// taking the lock or writing anything: a record whose lock no process holds is an
+    /// operation that did not finish. For `maestro check` without `--fix`.
+    pub(crate) fn inspect(root: &Path) -> Result<Option<Repo>> {
+        let Some(mut repo) = Self::open_to_read(root)? else {
+            return Ok(None);
+        };
+        let path = repo.repo.path().join("maestro-checkpoint.lock");
+        if let Ok(mut file) = File::open(&path) {
+            if file.try_lock_shared().is_ok() {
+                let mut record = String::new();
+                file.read_to_string(&mut record)?;
+                repo.crashed = parse_record(&record);
+            }
+        }
+        Ok(Some(repo))
+    }
+
+    /// The git lock files present, and which of them an unfinished Maestro operation left.
+    pub(crate) fn lock_files(&self) -> Vec<GitLock> {
+        let now = std::time::SystemTime::now();
+        git_lock_files(self.repo.path())
+            .into_iter()
+            .map(|path| {
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or(now);
+                let age_s = now.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
+                let modified_ms = modified
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0);
+                // One second of slack: file systems keep modification times coarsely.
+                let left_by_maestro = self
+                    .crashed
+                    .as_ref()
+                    .is_some_and(|c| modified_ms + 1000 >= c.started_ms);
+                GitLock {
+                    path,
+                    age_s,
+                    left_by_maestro,
+                }
+            })
+            .collect()
+    }
+
+    #[cfg(feature = "cli")]
+    /// Removes the lock files an unfinished Maestro operation left (none other), then its
+    /// record; returns what it removed. Holding the checkpoint lock proves that operation's
+    /// process is gone.
+    pub(crate) fn clear_stale_locks(&mut self) -> Result<Vec<GitLock>> {
+        let stale: Vec<GitLock> = self.lock_files().into_iter().filter(|l| l.left_by_maestro).collect();
+        for l in &stale {
+            std::fs::remove_file(&l.path)?;
+        }
+        if self.lock_files().iter().all(|l| !l.left_by_maestro) {
+            if let Some(lock) = &mut self.lock {
+                write_record(lock)?;
+            }
+            self.crashed = None;
+        }
+        Ok(stale)
+    }
+
+    /// The error for the lock files present, if any: a crashed Maestro operation's
+    /// leftovers say so, with their age and how to clear them; others are another git
+    /// process's, reported and never touched.
+    fn check_no_lock_files(&self) -> Result<()> {
+        let locks = self.lock_files();
+        let Some(first) = locks.first() else { return Ok(()) };
+        let names: Vec<String> = locks
+            .iter()
+            .map(|l| format!("{} ({} s old)", l.path.display(), l.age_s))
+            .collect();
+        if let (Some(c), true) = (&self.crashed, locks.iter().all(|l| l.left_by_maestro)) {
+            return Err(Error::Git(format!(
+                "stale git lock left by a Maestro operation that did not finish (process {} is gone): {}; \
+                 run `maestro check --fix` to remove it",
+                c.pid,
+                names.join(", ")
+            )));
+        }
+        let name = first.path.file_name().unwrap_or_default().to_string_lossy();
+        Err(Error::Git(format!(
+            "{name} exists: another git process is working in this repository, or one crashed: {}; \
+             if no git process is running, remove it",
+            names.join(", ")
+        )))
     }
 
     fn head_commit(&self) -> Result<Option<git2::Commit<'_>>> {
@@ -194,12 +362,7 @@ impl Repo {
                 self.repo.state()
             )));
         }
-        if self.index_lock_held() {
-            return Err(Error::Git(
-                "index.lock exists: another git process is working in this repository".into(),
-            ));
-        }
-        Ok(())
+        self.check_no_lock_files()
     }
 
     /// Refuses states in which committing everything would record something wrong.
@@ -314,5 +477,25 @@ impl Repo {
         files.sort();
         files.dedup();
         Ok(files)
+    }
+}
+
+/// Records this process's operation in the checkpoint lock file.
+fn write_record(lock: &mut File) -> Result<()> {
+    lock.set_len(0)?;
+    lock.rewind()?;
+    writeln!(lock, "pid {} started_ms {}", std::process::id(), crate::time::now_ms())?;
+    Ok(())
+}
+
+/// The record of the checkpoint lock file (`pid <n> started_ms <ms>`); `None` when empty.
+fn parse_record(text: &str) -> Option<Unfinished> {
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next(), words.next(), words.next()) {
+        (Some("pid"), Some(pid), Some("started_ms"), Some(ms)) => Some(Unfinished {
+            pid: pid.parse().ok()?,
+            started_ms: ms.parse().ok()?,
+        }),
+        _ => None,
     }
 }

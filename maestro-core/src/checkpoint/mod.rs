@@ -152,6 +152,35 @@ pub(crate) fn prune_safety_refs(root: Option<&std::path::Path>, before_ms: i64, 
     .unwrap_or_default())
 }
 
+/// A git lock file in a project's repository (`index.lock`, `refs/heads/main.lock`...).
+#[cfg(any(feature = "git", feature = "cli"))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GitLock {
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// How old it is, in seconds.
+    pub age_s: u64,
+    /// Whether a Maestro operation that did not finish (killed, crashed) left it: made
+    /// after that operation started, while no Maestro process holds the repository.
+    pub left_by_maestro: bool,
+}
+
+/// The git lock files of the repository whose work tree is `root` (none without one).
+/// With `fix`, the answer is those a Maestro operation that did not finish left, now
+/// removed (other processes' locks are never touched), after waiting for a running
+/// Maestro operation on that repository to end.
+#[cfg(feature = "cli")]
+pub(crate) fn git_locks(root: &std::path::Path, fix: bool) -> Result<Vec<GitLock>> {
+    if !fix {
+        // Looking writes nothing and waits for nothing.
+        return Ok(git::Repo::inspect(root)?.map(|r| r.lock_files()).unwrap_or_default());
+    }
+    let Some(mut repo) = git::Repo::open(root)? else {
+        return Ok(Vec::new());
+    };
+    repo.clear_stale_locks()
+}
+
 /// `f` on the repository at `root` opened only to read it (no lock, nothing written).
 fn reading_repo<T>(root: Option<&std::path::Path>, f: impl FnOnce(&git::Repo) -> Result<T>) -> Result<Option<T>> {
     match root {

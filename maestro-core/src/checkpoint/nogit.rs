@@ -19,6 +19,18 @@ impl Repo {
     pub(crate) fn open_to_read(_root: &Path) -> Result<Option<Repo>> {
         Ok(None)
     }
+    #[cfg(feature = "cli")]
+    pub(crate) fn inspect(_root: &Path) -> Result<Option<Repo>> {
+        Ok(None)
+    }
+    #[cfg(feature = "cli")]
+    pub(crate) fn lock_files(&self) -> Vec<super::GitLock> {
+        match *self {}
+    }
+    #[cfg(feature = "cli")]
+    pub(crate) fn clear_stale_locks(&mut self) -> Result<Vec<super::GitLock>> {
+        match *self {}
+    }
     pub(crate) fn commit_all(&self, _message: &str) -> Result<String> {
         match *self {}
     }

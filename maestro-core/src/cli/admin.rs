@@ -366,6 +366,40 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         }
     }
     #[derive(Serialize)]
+    struct Lock {
+        path: String,
+        age_s: u64,
+        left_by_maestro: bool,
+        removed: bool,
+    }
+    // Git lock files in the projects' repositories: a crashed Maestro operation's are
+    // removed by --fix; another process's are only reported.
+    let mut git_locks = Vec::new();
+    let mut roots: Vec<String> = m.projects().list()?.into_iter().filter_map(|p| p.root).collect();
+    roots.sort();
+    roots.dedup();
+    for root in roots {
+        let root = Path::new(&root);
+        if fix {
+            for l in crate::checkpoint::git_locks(root, true)? {
+                git_locks.push(Lock {
+                    path: l.path.display().to_string(),
+                    age_s: l.age_s,
+                    left_by_maestro: true,
+                    removed: true,
+                });
+            }
+        }
+        for l in crate::checkpoint::git_locks(root, false)? {
+            git_locks.push(Lock {
+                path: l.path.display().to_string(),
+                age_s: l.age_s,
+                left_by_maestro: l.left_by_maestro,
+                removed: false,
+            });
+        }
+    }
+    #[derive(Serialize)]
     struct Checked {
         ok: bool,
         integrity: &'static str,
@@ -373,10 +407,13 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
         checkpoints_checked: usize,
         missing_commits: Vec<Missing>,
         unverifiable: Vec<Unverifiable>,
+        git_locks: Vec<Lock>,
     }
     let unfixed = missing.iter().any(|m| !m.marked_invalid);
+    let locked = git_locks.iter().any(|l| !l.removed);
     let data = Checked {
-        ok: integrity.is_none() && !unfixed && unverifiable.is_empty(),
+        ok: integrity.is_none() && !unfixed && unverifiable.is_empty() && !locked,
+        git_locks,
         unverifiable,
         integrity: if integrity.is_none() { "ok" } else { "failed" },
         integrity_error: integrity,
@@ -402,6 +439,23 @@ pub(crate) fn check(run: &mut Run, fix: bool) -> Result<Exit, Failure> {
                 u.commits,
                 u.workflow,
                 u.root.as_deref().unwrap_or("(none set)")
+            ));
+        }
+        for l in &data.git_locks {
+            text.push_str(&format!(
+                "\n{}: {} ({} s old){}",
+                out.warn(if l.removed {
+                    "removed stale git lock"
+                } else {
+                    "git lock"
+                }),
+                l.path,
+                l.age_s,
+                match (l.removed, l.left_by_maestro) {
+                    (true, _) => "",
+                    (false, true) => ": left by a Maestro operation that did not finish; run `maestro check --fix`",
+                    (false, false) => ": another git process holds it, or crashed; remove it once no git process runs",
+                }
             ));
         }
         if !data.missing_commits.is_empty() {

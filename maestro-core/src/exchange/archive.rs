@@ -18,11 +18,43 @@ const MAX_UNPACKED: u64 = 4 << 30;
 
 /// Creates the directory `dir`, readable by its owner only (it holds store data).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    private_dirs(false).create(dir)?;
+    Ok(())
+}
+
+/// Creates `dir` and its missing parents, each new one owner-only (0700); existing ones
+/// keep their mode.
+pub(crate) fn create_private_dir_all(dir: &Path) -> Result<()> {
+    private_dirs(true).create(dir)?;
+    Ok(())
+}
+
+fn private_dirs(recursive: bool) -> std::fs::DirBuilder {
     let mut b = std::fs::DirBuilder::new();
+    b.recursive(recursive);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)?;
+    b
+}
+
+/// Writes `bytes` as the new file `path`, owner-only (0600) whatever the umask: exports
+/// and archives hold sessions' `env`, which may carry secrets.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(bytes)?;
     Ok(())
+}
+
+fn private_file(path: &Path) -> Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    Ok(opts.open(path)?)
 }
 
 /// `files` (relative path → content) as a gzip-compressed tar. Entries are sorted, with
@@ -89,16 +121,16 @@ pub(crate) fn unpack(file: &Path, into: &Path) -> Result<()> {
         }
         let target = into.join(&rel);
         match entry.header().entry_type() {
-            tar::EntryType::Directory => std::fs::create_dir_all(&target)?,
+            tar::EntryType::Directory => create_private_dir_all(&target)?,
             tar::EntryType::Regular => {
                 total += entry.header().size().unwrap_or(0);
                 if total > MAX_UNPACKED {
                     return Err(bad(format!("unpacks to more than {MAX_UNPACKED} bytes")));
                 }
                 if let Some(p) = target.parent() {
-                    std::fs::create_dir_all(p)?;
+                    create_private_dir_all(p)?;
                 }
-                let mut out = std::fs::File::create(&target)?;
+                let mut out = private_file(&target)?;
                 let copied = std::io::copy(&mut (&mut entry).take(MAX_UNPACKED), &mut out)?;
                 if copied != entry.header().size().unwrap_or(0) {
                     return Err(bad(format!("{} is truncated", rel.display())));

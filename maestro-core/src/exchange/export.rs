@@ -157,7 +157,8 @@ pub(crate) fn render(dumps: &[ProjectDump], extras: Option<&StoreExtras<'_>>) ->
 
 /// Writes `files` as the directory `dir`, which must not exist or be empty. The files
 /// are written into a sibling staging directory first and renamed into place, so `dir`
-/// ends up complete or untouched.
+/// ends up complete or untouched. Everything written is owner-only (folders 0700, files
+/// 0600), whatever the umask: a session's `env` may hold secrets.
 pub(crate) fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<usize> {
     if dir.exists() {
         let empty = dir.is_dir() && std::fs::read_dir(dir)?.next().is_none();
@@ -176,22 +177,22 @@ pub(crate) fn write(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<usi
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
+    super::archive::create_private_dir_all(parent)?;
     static STAGINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = STAGINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut staging_name = name.to_owned();
     staging_name.push(format!(".partial-{}-{}-{n}", std::process::id(), crate::time::now_ms()));
     let staging = parent.join(staging_name);
     // Only a directory this call created is ever cleaned up.
-    std::fs::create_dir(&staging)?;
+    super::archive::create_private_dir(&staging)?;
     let result = (|| -> Result<()> {
         for (rel, content) in files {
             debug_assert!(rel.is_relative() && !rel.components().any(|c| matches!(c, std::path::Component::ParentDir)));
             let path = staging.join(rel);
             if let Some(p) = path.parent() {
-                std::fs::create_dir_all(p)?;
+                super::archive::create_private_dir_all(p)?;
             }
-            std::fs::write(&path, content)?;
+            super::archive::write_private(&path, content.as_bytes())?;
         }
         if dir.exists() {
             std::fs::remove_dir(dir)?;

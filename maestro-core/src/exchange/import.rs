@@ -88,8 +88,30 @@ fn load_value(dir: &Path, rel: &str, schema: Schema) -> Result<serde_json::Value
 /// of its items must still fit the limits of one document.
 const MAX_LIST_BYTES: u64 = 1 << 30;
 
-/// Opens `dir/rel` if it is a regular file (never a symlink) of at most `max` bytes.
+/// Refuses `dir/rel` when a folder on the way to it, inside `dir`, is a symlink: an
+/// import reads only what lies in the tree it was given. The error names the link's
+/// place in the tree, never what it points to.
+fn no_symlinked_folder(dir: &Path, rel: &str) -> Result<()> {
+    let mut at = String::new();
+    let folders: Vec<&str> = rel.split('/').collect();
+    for part in &folders[..folders.len().saturating_sub(1)] {
+        if !at.is_empty() {
+            at.push('/');
+        }
+        at.push_str(part);
+        if let Ok(meta) = std::fs::symlink_metadata(dir.join(&at)) {
+            if meta.file_type().is_symlink() {
+                return Err(bad(&at, "", "a symlinked folder (symlinks are refused)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens `dir/rel` if it is a regular file (never a symlink, nor inside a symlinked
+/// folder) of at most `max` bytes.
 fn open_file(dir: &Path, rel: &str, max: u64) -> Result<std::fs::File> {
+    no_symlinked_folder(dir, rel)?;
     let path = dir.join(rel);
     let meta = std::fs::symlink_metadata(&path).map_err(|e| bad(rel, "", format!("cannot read: {e}")))?;
     if !meta.is_file() {
@@ -160,8 +182,13 @@ fn in_file(rel: &str, e: Error) -> Error {
 /// Every `<folder>/<stem><suffix>` entry, sorted, as (stem, relative path).
 fn entries(dir: &Path, folder: &str, suffix: &str, want_dir: bool) -> Result<Vec<(String, String)>> {
     let path = dir.join(folder);
-    if !path.is_dir() {
-        return Ok(Vec::new());
+    no_symlinked_folder(dir, &format!("{folder}/"))?;
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(bad(folder, "", "a symlinked folder (symlinks are refused)"));
+        }
+        Ok(meta) if meta.is_dir() => {}
+        _ => return Ok(Vec::new()),
     }
     let mut out = Vec::new();
     for e in std::fs::read_dir(&path)? {

@@ -341,7 +341,7 @@ pub(crate) fn prune(m: &Maestro, policy: Option<&RetentionPolicy>, dry_run: bool
                 .ok_or_else(|| Error::Internal("no archive directory".into()))?;
             let path = match &files {
                 Some(files) => {
-                    std::fs::create_dir_all(dir)?;
+                    crate::exchange::archive::create_private_dir_all(dir)?;
                     write_archive(dir, id, files, policy.compress_archives)?
                 }
                 None => archive_path(dir, id, policy.compress_archives),

@@ -13,6 +13,7 @@
 
 mod checkpoints;
 mod decisions;
+mod disk;
 mod feed;
 mod learning;
 pub mod migrations;
@@ -113,8 +114,11 @@ fn close_open(conn: &Connection) {
 /// Runs a transaction-control statement (`BEGIN`, `COMMIT`, ...) from the statement
 /// cache: these run on every call, and parsing them each time is measurable.
 fn control(conn: &Connection, sql: &str) -> Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
+    let run = || -> Result<()> {
+        conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    };
+    run().map_err(|e| disk::explained(conn, e))
 }
 
 fn create_owner_only(path: &Path) -> Result<()> {
@@ -209,7 +213,22 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)?;
         }
         create_owner_only(path)?;
-        let writer = Self::connect(path, &options, Access::Writer)?;
+        // SQLite opens a file it may not write read-only without a word, and the first
+        // write would fail; a writable open that cannot write is refused here, at open,
+        // whether SQLite noticed (a read-only folder: no -wal can be made) or not.
+        let writer = Self::connect(path, &options, Access::Writer).map_err(|e| match e {
+            Error::Storage(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::ReadOnly
+                    // The file is there, yet cannot be opened to write: no -wal beside it.
+                    || (f.code == rusqlite::ErrorCode::CannotOpen && std::fs::File::open(path).is_ok()) =>
+            {
+                Error::NotWritable(path.display().to_string())
+            }
+            e => e,
+        })?;
+        if writer.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(Error::NotWritable(path.display().to_string()));
+        }
         let tables: i64 = writer.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
         if tables == 0 {
             // Only possible before the first table: space freed by deletes can then be

@@ -87,9 +87,7 @@ struct Done {
 impl Done {
     fn outcome(&self, group: u64) -> Result<()> {
         match self.failed.iter().find(|(g, _)| *g == group) {
-            Some((_, why)) => Err(Error::Aborted(format!(
-                "the commit that carried this call (with concurrent calls of this handle) failed; nothing of them was written: {why}"
-            ))),
+            Some((_, why)) => Err(Error::Aborted(why.clone())),
             None => Ok(()),
         }
     }
@@ -216,7 +214,13 @@ impl Writer {
             Ran::Failed(e) => Err(Left::Error(e)),
             Ran::Panicked(p) => Err(Left::Panic(p)),
             Ran::Lost(e) => {
-                self.end(&mut s, group, Some(e.to_string()));
+                self.end(
+                    &mut s,
+                    group,
+                    Some(format!(
+                        "SQLite rolled back the transaction that carried it with concurrent calls of this handle, so none of them was written: {e}"
+                    )),
+                );
                 return Err(e);
             }
         };
@@ -259,7 +263,13 @@ impl Writer {
         let started = Instant::now();
         let done = control(&s.conn, "COMMIT");
         s.commit_cost = started.elapsed();
-        let failure = done.err().map(|e| e.to_string());
+        let failure = done.err().map(|e| match s.members {
+            1 => format!("its commit failed: {e}"),
+            n => format!(
+                "the commit that carried it and {} other concurrent call(s) of this handle failed, so none of them was written: {e}",
+                n - 1
+            ),
+        });
         if failure.is_none() {
             self.commits.fetch_add(1, Ordering::Relaxed);
             s.last_members = s.members;
@@ -338,7 +348,7 @@ fn first(conn: &Connection, vectors: &VectorCache, f: &mut dyn FnMut(&mut dyn Wr
     match catch_unwind(AssertUnwindSafe(|| f(&mut tx))) {
         Ok(Ok(())) if tx.aborted() => Ran::Lost(aborted()),
         Ok(Ok(())) => Ran::Done(tx.into_events()),
-        Ok(Err(e)) => Ran::Failed(e),
+        Ok(Err(e)) => Ran::Failed(super::disk::explained(conn, e)),
         Err(p) => Ran::Panicked(p),
     }
 }
@@ -352,7 +362,7 @@ fn join(conn: &Connection, vectors: &VectorCache, f: &mut dyn FnMut(&mut dyn Wri
     let ran = match catch_unwind(AssertUnwindSafe(|| f(&mut tx))) {
         Ok(Ok(())) if tx.aborted() => return Ran::Lost(aborted()),
         Ok(Ok(())) => Ran::Done(tx.into_events()),
-        Ok(Err(e)) => Ran::Failed(e),
+        Ok(Err(e)) => Ran::Failed(super::disk::explained(conn, e)),
         Err(p) => Ran::Panicked(p),
     };
     if conn.is_autocommit() {
