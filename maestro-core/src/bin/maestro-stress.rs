@@ -19,8 +19,16 @@
 //!     at `full`, with SIGXFSZ ignored and RLIMIT_FSIZE at limit_bytes, creates 16 KiB
 //!     tasks until a write fails: ACK <task_id> per task, FAILED <kind> <message>, READS
 //!     <tasks listed>, then with the limit lifted AFTER <task_id>, INTEGRITY ok
+//! maestro-stress soak-mixed <db> <full|normal> <project_id> <workflow_id> <seed>
+//!     a mixed workload until killed, one line per acknowledged write (flushed): TASK <id>,
+//!     CLAIM <task> <session>, DONE <task>, EVENT <session> <id>, DECISION <id>,
+//!     THREAD <thread> <checkpoint>
+//! maestro-stress soak-git <db> <workflow_id> <root> <seed>
+//!     until killed: writes soak.txt (WROTE <content>), then checkpoints (CP <id> <sha>)
+//!     or rolls back hard to an earlier checkpoint (ROLLBACK <id> <safety ref>)
 //! ```
 
+use maestro_core::thread::{Blob, NewThreadCheckpoint};
 use maestro_core::*;
 use std::io::Write;
 
@@ -253,10 +261,143 @@ fn main() {
             m.check_integrity().unwrap_or_else(|e| fail(&e));
             writeln!(out, "INTEGRITY ok").unwrap();
         }
+        Some("soak-mixed") => soak_mixed(&args, &mut out),
+        Some("soak-git") => soak_git(&args, &mut out),
         _ => {
             eprintln!("usage: maestro-stress claim|advance|append|append-forever <db> <id> [n]");
             std::process::exit(64)
         }
     }
     out.flush().unwrap();
+}
+
+/// A small deterministic generator (xorshift), seeded per worker.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn ack(out: &mut impl Write, line: String) {
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+fn soak_mixed(args: &[String], out: &mut impl Write) {
+    let durability: Durability = args[3].parse().unwrap();
+    let m = Maestro::open(&args[2], Options::durability(durability)).unwrap_or_else(|e| fail(&e));
+    let project = ProjectId::parse(&args[4]).unwrap();
+    let wf = WorkflowId::parse(&args[5]).unwrap();
+    let mut rng = Rng(args[6].parse::<u64>().unwrap() | 1);
+    let pid = std::process::id();
+    let s = m
+        .sessions()
+        .spawn(NewSession::new(project.clone(), format!("soak-{pid}")))
+        .unwrap_or_else(|e| fail(&e));
+    m.sessions().register(&s.id).unwrap_or_else(|e| fail(&e));
+    let thread = format!("soak-{pid}");
+    let mut step = 0u64;
+    loop {
+        step += 1;
+        match rng.below(100) {
+            0..=29 => {
+                let t = m
+                    .tasks()
+                    .create(NewTask::new(project.clone(), format!("task {pid}-{step}")))
+                    .unwrap_or_else(|e| fail(&e));
+                ack(out, format!("TASK {}", t.id));
+            }
+            30..=54 => {
+                if let Some(t) = m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap_or_else(|e| fail(&e)) {
+                    ack(out, format!("CLAIM {} {}", t.id, s.id));
+                    if rng.below(2) == 0 {
+                        m.tasks().complete(&t.id, Some(&s.id)).unwrap_or_else(|e| fail(&e));
+                        ack(out, format!("DONE {}", t.id));
+                    }
+                }
+            }
+            55..=79 => {
+                let e = m
+                    .sessions()
+                    .append(
+                        &s.id,
+                        NewTimelineEvent {
+                            kind: TimelineType::Milestone,
+                            message: format!("step {step}"),
+                            task_id: None,
+                            metadata: serde_json::json!({}),
+                        },
+                    )
+                    .unwrap_or_else(|e| fail(&e));
+                ack(out, format!("EVENT {} {}", s.id, e.id));
+            }
+            80..=89 => {
+                let d = m
+                    .decisions()
+                    .record(NewDecision::new(wf.clone(), "tech_stack", format!("choice {pid}-{step}"), "soak"))
+                    .unwrap_or_else(|e| fail(&e));
+                ack(out, format!("DECISION {}", d.id));
+            }
+            _ => {
+                let id = format!("{step:012}");
+                m.threads()
+                    .put(
+                        &project,
+                        NewThreadCheckpoint {
+                            thread_id: thread.clone(),
+                            checkpoint_ns: String::new(),
+                            checkpoint_id: id.clone(),
+                            parent_id: None,
+                            checkpoint: Blob {
+                                kind: "json".into(),
+                                data: format!("{{\"step\":{step}}}").into_bytes(),
+                            },
+                            metadata: serde_json::json!({}),
+                        },
+                    )
+                    .unwrap_or_else(|e| fail(&e));
+                ack(out, format!("THREAD {thread} {id}"));
+            }
+        }
+    }
+}
+
+fn soak_git(args: &[String], out: &mut impl Write) {
+    let m = open(&args[2]);
+    let wf = WorkflowId::parse(&args[3]).unwrap();
+    let root = std::path::PathBuf::from(&args[4]);
+    let mut rng = Rng(args[5].parse::<u64>().unwrap() | 1);
+    let pid = std::process::id();
+    let mut checkpoints: Vec<CheckpointId> = m
+        .checkpoints()
+        .list(&wf)
+        .unwrap_or_else(|e| fail(&e))
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for i in 0.. {
+        let content = format!("content {pid} {i}");
+        std::fs::write(root.join("soak.txt"), &content).unwrap();
+        ack(out, format!("WROTE {content}"));
+        if checkpoints.is_empty() || rng.below(3) < 2 {
+            let cp = m
+                .checkpoints()
+                .create(NewCheckpoint::new(wf.clone(), format!("soak {i}"), CheckpointType::SafeState))
+                .unwrap_or_else(|e| fail(&e));
+            ack(out, format!("CP {} {}", cp.id, cp.commit_sha.clone().unwrap_or_default()));
+            checkpoints.push(cp.id);
+        } else {
+            let to = checkpoints[rng.below(checkpoints.len() as u64) as usize].clone();
+            let r = m
+                .checkpoints()
+                .rollback(&to, RollbackMode::Hard, false)
+                .unwrap_or_else(|e| fail(&e));
+            ack(out, format!("ROLLBACK {} {}", to, r.safety_ref.unwrap_or_default()));
+        }
+    }
 }
