@@ -112,7 +112,10 @@ fn soak_mixed(durability: Durability, n: usize, seed: u64) -> (usize, usize) {
             .collect();
         let delay = Duration::from_millis(30 + rng.below(300));
         let lines: Vec<String> = std::thread::scope(|s| {
-            let handles: Vec<_> = workers.into_iter().map(|c| s.spawn(move || kill_after(c, delay))).collect();
+            let handles: Vec<_> = workers
+                .into_iter()
+                .map(|c| s.spawn(move || kill_after(c, delay)))
+                .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
         });
         acked_total += lines.len();
@@ -165,7 +168,11 @@ fn soak_mixed(durability: Durability, n: usize, seed: u64) -> (usize, usize) {
         for id in &touched {
             let state = m.events().state_at(EntityKind::Task, id, latest).unwrap();
             let now = serde_json::to_value(m.tasks().get(&TaskId::parse(id).unwrap()).unwrap()).unwrap();
-            assert_eq!(state.as_ref(), Some(&now), "round {round}: the feed does not replay to task {id}");
+            assert_eq!(
+                state.as_ref(),
+                Some(&now),
+                "round {round}: the feed does not replay to task {id}"
+            );
         }
     }
     (n, acked_total)
@@ -226,7 +233,13 @@ fn sigkill_rounds_during_checkpoints_and_rollbacks() {
     let mut checkpoints = Vec::new();
     let mut stale_cleared = 0;
     for round in 0..n {
-        let child = spawn(&["soak-git", db.to_str().unwrap(), wf.as_str(), root.to_str().unwrap(), &(round + 1).to_string()]);
+        let child = spawn(&[
+            "soak-git",
+            db.to_str().unwrap(),
+            wf.as_str(),
+            root.to_str().unwrap(),
+            &(round + 1).to_string(),
+        ]);
         let lines = kill_after(child, Duration::from_millis(20 + rng.below(400)));
         for l in &lines {
             if let Some(content) = l.strip_prefix("WROTE ") {
@@ -254,7 +267,10 @@ fn sigkill_rounds_during_checkpoints_and_rollbacks() {
         m.check_integrity().unwrap();
         for (id, sha) in &checkpoints {
             m.checkpoints().get(&CheckpointId::parse(id).unwrap()).unwrap();
-            assert!(git(&root, &["cat-file", "-e", &format!("{sha}^{{commit}}")]).0, "round {round}: commit {sha} of {id} is gone");
+            assert!(
+                git(&root, &["cat-file", "-e", &format!("{sha}^{{commit}}")]).0,
+                "round {round}: commit {sha} of {id} is gone"
+            );
         }
         // Every content ever written is in a commit (checkpoints, safety refs) or the work tree.
         let mut found: BTreeSet<String> = BTreeSet::new();
@@ -267,10 +283,17 @@ fn sigkill_rounds_during_checkpoints_and_rollbacks() {
             }
         }
         for content in &written {
-            assert!(found.contains(content), "round {round}: {content:?} was written and is nowhere now");
+            assert!(
+                found.contains(content),
+                "round {round}: {content:?} was written and is nowhere now"
+            );
         }
         m.checkpoints()
-            .create(NewCheckpoint::new(wf.clone(), format!("after round {round}"), CheckpointType::SafeState))
+            .create(NewCheckpoint::new(
+                wf.clone(),
+                format!("after round {round}"),
+                CheckpointType::SafeState,
+            ))
             .unwrap_or_else(|e| panic!("round {round}: a checkpoint after the kill fails: {e}"));
     }
     println!(

@@ -313,7 +313,11 @@ fn soak_mixed(args: &[String], out: &mut impl Write) {
                 ack(out, format!("TASK {}", t.id));
             }
             30..=54 => {
-                if let Some(t) = m.tasks().claim(&s.id, &ClaimFilter::default()).unwrap_or_else(|e| fail(&e)) {
+                if let Some(t) = m
+                    .tasks()
+                    .claim(&s.id, &ClaimFilter::default())
+                    .unwrap_or_else(|e| fail(&e))
+                {
                     ack(out, format!("CLAIM {} {}", t.id, s.id));
                     if rng.below(2) == 0 {
                         m.tasks().complete(&t.id, Some(&s.id)).unwrap_or_else(|e| fail(&e));
@@ -339,7 +343,12 @@ fn soak_mixed(args: &[String], out: &mut impl Write) {
             80..=89 => {
                 let d = m
                     .decisions()
-                    .record(NewDecision::new(wf.clone(), "tech_stack", format!("choice {pid}-{step}"), "soak"))
+                    .record(NewDecision::new(
+                        wf.clone(),
+                        "tech_stack",
+                        format!("choice {pid}-{step}"),
+                        "soak",
+                    ))
                     .unwrap_or_else(|e| fail(&e));
                 ack(out, format!("DECISION {}", d.id));
             }
@@ -387,9 +396,16 @@ fn soak_git(args: &[String], out: &mut impl Write) {
         if checkpoints.is_empty() || rng.below(3) < 2 {
             let cp = m
                 .checkpoints()
-                .create(NewCheckpoint::new(wf.clone(), format!("soak {i}"), CheckpointType::SafeState))
+                .create(NewCheckpoint::new(
+                    wf.clone(),
+                    format!("soak {i}"),
+                    CheckpointType::SafeState,
+                ))
                 .unwrap_or_else(|e| fail(&e));
-            ack(out, format!("CP {} {}", cp.id, cp.commit_sha.clone().unwrap_or_default()));
+            ack(
+                out,
+                format!("CP {} {}", cp.id, cp.commit_sha.clone().unwrap_or_default()),
+            );
             checkpoints.push(cp.id);
         } else {
             let to = checkpoints[rng.below(checkpoints.len() as u64) as usize].clone();
