@@ -18,6 +18,7 @@
 
 mod common;
 
+use common::Rng;
 use maestro_core::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -27,18 +28,6 @@ use std::time::{Duration, Instant};
 
 fn rounds(var: &str, default: usize) -> usize {
     std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// A deterministic generator for the kill delays.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 fn spawn(args: &[&str]) -> Child {
@@ -110,7 +99,7 @@ fn soak_mixed(durability: Durability, n: usize, seed: u64) -> (usize, usize) {
                 ])
             })
             .collect();
-        let delay = Duration::from_millis(30 + rng.below(300));
+        let delay = Duration::from_millis(30 + rng.below(300) as u64);
         let lines: Vec<String> = std::thread::scope(|s| {
             let handles: Vec<_> = workers
                 .into_iter()
@@ -240,7 +229,7 @@ fn sigkill_rounds_during_checkpoints_and_rollbacks() {
             root.to_str().unwrap(),
             &(round + 1).to_string(),
         ]);
-        let lines = kill_after(child, Duration::from_millis(20 + rng.below(400)));
+        let lines = kill_after(child, Duration::from_millis(20 + rng.below(400) as u64));
         for l in &lines {
             if let Some(content) = l.strip_prefix("WROTE ") {
                 written.push(content.to_owned());
