@@ -9,31 +9,6 @@ use maestro_core::*;
 use std::path::Path;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn git_ok(dir: &Path, args: &[&str]) -> bool {
-    Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-        .status
-        .success()
-}
-
 /// A repository with one commit (`a.txt`, `old.txt`, a `.gitignore` for `*.log`), a
 /// store, a project rooted in it and a workflow.
 struct Fixture {
@@ -46,15 +21,10 @@ impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("repo");
-        std::fs::create_dir(&root).unwrap();
-        git(&root, &["init", "-q", "-b", "main"]);
-        git(&root, &["config", "user.name", "Test"]);
-        git(&root, &["config", "user.email", "test@example.invalid"]);
-        std::fs::write(root.join("a.txt"), "a1\n").unwrap();
-        std::fs::write(root.join("old.txt"), "old\n").unwrap();
-        std::fs::write(root.join(".gitignore"), "*.log\n").unwrap();
-        git(&root, &["add", "-A"]);
-        git(&root, &["commit", "-q", "-m", "initial"]);
+        git_repo(
+            &root,
+            &[("a.txt", "a1\n"), ("old.txt", "old\n"), (".gitignore", "*.log\n")],
+        );
         let m = Maestro::open(dir.path().join("state.db"), Options::default()).unwrap();
         let p = m
             .projects()
@@ -316,7 +286,7 @@ fn verify_marks_checkpoints_whose_commit_was_collected() {
     git(&root, &["reflog", "expire", "--expire=now", "--all"]);
     git(&root, &["gc", "-q", "--prune=now"]);
     assert!(
-        !git_ok(&root, &["cat-file", "-e", lost.commit_sha.as_deref().unwrap()]),
+        git_try(&root, &["cat-file", "-e", lost.commit_sha.as_deref().unwrap()]).is_none(),
         "the commit is gone"
     );
     let marked: Vec<_> =
@@ -392,7 +362,7 @@ fn four_processes_checkpointing_one_repository_serialise() {
     assert_eq!(tags.lines().count(), 40);
     for tag in tags.lines() {
         assert!(
-            git_ok(&root, &["merge-base", "--is-ancestor", tag, "HEAD"]),
+            git_try(&root, &["merge-base", "--is-ancestor", tag, "HEAD"]).is_some(),
             "{tag} is not reachable from HEAD"
         );
     }

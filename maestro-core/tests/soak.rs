@@ -22,7 +22,6 @@ use common::Rng;
 use maestro_core::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -180,27 +179,13 @@ fn sigkill_rounds_of_a_mixed_workload_at_full_and_at_normal() {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 #[test]
 fn sigkill_rounds_during_checkpoints_and_rollbacks() {
     let n = rounds("MAESTRO_SOAK_GIT_ROUNDS", 4);
     let started = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("repo");
-    std::fs::create_dir(&root).unwrap();
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["config", "user.name", "Soak"],
-        &["config", "user.email", "soak@example.invalid"],
-    ] {
-        assert!(git(&root, args).0);
-    }
-    std::fs::write(root.join("soak.txt"), "start").unwrap();
-    assert!(git(&root, &["add", "-A"]).0 && git(&root, &["commit", "-q", "-m", "start"]).0);
+    common::git_repo(&root, &[("soak.txt", "start")]);
     let db = tmp.path().join("soak.db");
     let wf = {
         let m = Maestro::open(&db, Options::default()).unwrap();
@@ -257,19 +242,15 @@ fn sigkill_rounds_during_checkpoints_and_rollbacks() {
         for (id, sha) in &checkpoints {
             m.checkpoints().get(&CheckpointId::parse(id).unwrap()).unwrap();
             assert!(
-                git(&root, &["cat-file", "-e", &format!("{sha}^{{commit}}")]).0,
+                common::git_try(&root, &["cat-file", "-e", &format!("{sha}^{{commit}}")]).is_some(),
                 "round {round}: commit {sha} of {id} is gone"
             );
         }
         // Every content ever written is in a commit (checkpoints, safety refs) or the work tree.
         let mut found: BTreeSet<String> = BTreeSet::new();
         found.insert(std::fs::read_to_string(root.join("soak.txt")).unwrap_or_default());
-        let (_, revs) = git(&root, &["rev-list", "--all"]);
-        for rev in revs.lines() {
-            let (ok, text) = git(&root, &["show", &format!("{rev}:soak.txt")]);
-            if ok {
-                found.insert(text);
-            }
+        for rev in common::git(&root, &["rev-list", "--all"]).lines() {
+            found.extend(common::git_try(&root, &["show", &format!("{rev}:soak.txt")]));
         }
         for content in &written {
             assert!(

@@ -227,12 +227,10 @@ impl Repo {
         for l in &stale {
             std::fs::remove_file(&l.path)?;
         }
-        if self.lock_files().iter().all(|l| !l.left_by_maestro) {
-            if let Some(lock) = &mut self.lock {
-                write_record(lock)?;
-            }
-            self.crashed = None;
+        if let Some(lock) = &mut self.lock {
+            write_record(lock)?;
         }
+        self.crashed = None;
         Ok(stale)
     }
 

@@ -37,18 +37,15 @@ fn private_dirs(recursive: bool) -> std::fs::DirBuilder {
     b
 }
 
-/// Writes `bytes` as the new file `path`, owner-only (0600) whatever the umask: exports
-/// and archives hold sessions' `env`, which may carry secrets.
+/// Writes `bytes` as the file `path`, owner-only (0600) whatever the umask: exports and
+/// archives hold sessions' `env`, which may carry secrets.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path)?.write_all(bytes)?;
+    private_file(path)?.write_all(bytes)?;
     Ok(())
 }
 
+/// Creates (or truncates) the file `path` to write, owner-only (0600) whatever the umask.
 fn private_file(path: &Path) -> Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -80,7 +77,6 @@ pub(crate) fn pack(files: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>> {
 /// Writes `bytes` as the new file `path` (mode 0600) through a temporary sibling, never
 /// replacing an existing file: `path` ends complete, or is left as it was. Not synced.
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -88,12 +84,8 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(format!(".partial-{}", std::process::id()));
     let tmp = parent.join(tmp_name);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let result = (|| -> Result<()> {
-        opts.open(&tmp)?.write_all(bytes)?;
+        write_private(&tmp, bytes)?;
         // A hard link fails if `path` exists, where a rename would replace it.
         std::fs::hard_link(&tmp, path)?;
         Ok(())

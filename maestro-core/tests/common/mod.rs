@@ -361,3 +361,46 @@ pub fn ended_workflow(m: &Maestro, p: &ProjectId, feature: &str, complete: bool)
     }
     wf.id
 }
+
+/// `git args` in `dir` (system config ignored): its stdout, or `None` when it fails.
+pub fn git_try(dir: &std::path::Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `git args` in `dir`: its stdout; panics with git's message when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A new git repository at `root` (created) on branch `main`, with a committer and one
+/// commit, "initial", of `files` (name, content).
+pub fn git_repo(root: &std::path::Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(root).unwrap();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["config", "user.name", "Test"]);
+    git(root, &["config", "user.email", "test@example.invalid"]);
+    for (name, content) in files {
+        std::fs::write(root.join(name), content).unwrap();
+    }
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "initial"]);
+}
